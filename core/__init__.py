@@ -1,0 +1,1 @@
+"""evaltop.core: the domain and the engine. Never imports textual."""

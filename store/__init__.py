@@ -1,0 +1,1 @@
+"""evaltop.store: SQLite only. Imports nothing of evaltop's other layers."""

@@ -1,0 +1,47 @@
+"""Shared fixtures. Area-specific fixtures live beside their tests
+(tests/<area>_helpers.py), so parallel work never fights over this file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from evaltop.core import config as config_mod
+from evaltop.store import db as store_db
+
+
+@pytest.fixture(autouse=True)
+def _deterministic_env(monkeypatch, tmp_path):
+    # No user config or API keys leak into tests; tiktoken never hits the network.
+    for key in list(os.environ):
+        if key.endswith("_API_KEY"):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken-cache"))
+    monkeypatch.setenv("EVALTOP_HOME", str(tmp_path / "evaltop-home"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "evaltop.db"
+
+
+@pytest.fixture
+def conn(db_path):
+    c = store_db.connect(db_path)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def make_config(tmp_path):
+    """make_config({...toml-shaped dict...}) -> validated Config rooted at tmp_path."""
+
+    def _make(data: dict | None = None) -> config_mod.Config:
+        data = dict(data or {})
+        data.setdefault("store", {"path": str(tmp_path / "evaltop.db")})
+        return config_mod.validate(data, origin=str(tmp_path / "evaltop.toml"), base_dir=tmp_path)
+
+    return _make
