@@ -1,0 +1,36 @@
+"""Time windows such as `24h`, `7d`, `30d`, `90m`, `all`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+
+
+def parse_duration(text: str, *, what: str = "--since") -> float | None:
+    """Seconds, or None for `all`. ValueError names the option and the forms."""
+    t = (text or "").strip().lower()
+    if t == "all":
+        return None
+    m = _RE.match(t)
+    if not m or float(m.group(1)) <= 0:
+        raise ValueError(f"{what}: expected a duration such as 90m, 24h, 7d, 4w or `all`, got {text!r}")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+@dataclass(frozen=True)
+class Window:
+    since: float | None  # epoch seconds; None = from the beginning
+    until: float  # epoch seconds
+
+    @classmethod
+    def ending_at(cls, until: float, duration: float | None) -> Window:
+        return cls(None if duration is None else until - duration, until)
+
+    def before(self, duration: float | None) -> Window:
+        """The window of `duration` right before this one (the baseline)."""
+        if self.since is None:
+            raise ValueError("a baseline needs a bounded current window (not --since all)")
+        return Window(None if duration is None else self.since - duration, self.since)
