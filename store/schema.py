@@ -283,7 +283,14 @@ def _v1(conn: sqlite3.Connection) -> None:
     conn.executescript(V1)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+def _v2_alert_delivery(conn: sqlite3.Connection) -> None:
+    """Webhook delivery bookkeeping on alerts; when a job last failed."""
+    conn.execute("ALTER TABLE alerts ADD COLUMN notify_attempts INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE alerts ADD COLUMN notify_error TEXT")
+    conn.execute("ALTER TABLE job_stats ADD COLUMN last_error_at REAL")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_alert_delivery]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
