@@ -290,7 +290,15 @@ def _v2_alert_delivery(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE job_stats ADD COLUMN last_error_at REAL")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_alert_delivery]
+def _v3_sampling_indexes(conn: sqlite3.Connection) -> None:
+    """Sampling's "first seen" look-ups per prompt_version / variant (model has
+    outputs_model_ts) and the review queue's oldest-first keyset order."""
+    conn.execute("CREATE INDEX IF NOT EXISTS outputs_prompt_version_ts ON outputs(prompt_version, ts)")
+    conn.execute("CREATE INDEX IF NOT EXISTS outputs_variant_ts ON outputs(variant, ts)")
+    conn.execute("CREATE INDEX IF NOT EXISTS samples_output_ts ON samples(output_ts, output_id)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_alert_delivery, _v3_sampling_indexes]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
