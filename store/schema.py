@@ -298,7 +298,17 @@ def _v3_sampling_indexes(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS samples_output_ts ON samples(output_ts, output_id)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_alert_delivery, _v3_sampling_indexes]
+def _v4_run_claims(conn: sqlite3.Connection) -> None:
+    """Replay claims: who holds a case, how many calls it took, and how many
+    calls a crashed holder may have had billed without recording them."""
+    conn.execute("ALTER TABLE run_cases ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE run_cases ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE run_cases ADD COLUMN lost_calls INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1, _v2_alert_delivery, _v3_sampling_indexes, _v4_run_claims,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
