@@ -1,0 +1,49 @@
+"""The package installs as a wheel too, not only editable: a fresh virtualenv
+gets the built wheel, and the console script and package data work there."""
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.skipif(os.environ.get("EVALTOP_SKIP_WHEEL_TEST") == "1", reason="EVALTOP_SKIP_WHEEL_TEST=1")
+def test_wheel_installs_and_runs(tmp_path):
+    dist = tmp_path / "dist"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert build.returncode == 0, build.stderr[-2000:]
+    wheel = next(dist.glob("evaltop-*.whl"))
+
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    py = env_dir / "bin" / "python"
+    # Dependencies come from the index (or pip's cache); the project from the wheel only.
+    inst = subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)],
+                          capture_output=True, text=True, timeout=900)
+    assert inst.returncode == 0, inst.stderr[-2000:]
+
+    work = tmp_path / "work"
+    work.mkdir()
+    exe = env_dir / "bin" / "evaltop"
+    help_out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, cwd=work)
+    assert help_out.returncode == 0 and "init" in help_out.stdout
+    init = subprocess.run([str(exe), "init"], capture_output=True, text=True, cwd=work)
+    assert init.returncode == 0, init.stderr
+    assert "[[sources]]" in (work / "evaltop.toml").read_text()
+    probe = subprocess.run(
+        [str(py), "-c", "import evaltop.core.pricing as p, evaltop.store.db, evaltop.tui.cli;"
+         "print(p.__file__); print(len(p.PriceBook.builtin().models()))"],
+        capture_output=True, text=True, cwd=work,
+    )
+    assert probe.returncode == 0, probe.stderr
+    where, n = probe.stdout.split()
+    assert str(env_dir) in where and str(ROOT) not in where
+    assert int(n) > 20
