@@ -306,8 +306,17 @@ def _v4_run_claims(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE run_cases ADD COLUMN lost_calls INTEGER NOT NULL DEFAULT 0")
 
 
+def _v5_ledger_sent(conn: sqlite3.Connection) -> None:
+    """Judge budget ledger: when a reserved call may have been sent (so a crash
+    reconciles it as spent, not released), what it was for, and a look-up of
+    active claims by ref."""
+    conn.execute("ALTER TABLE ledger ADD COLUMN sent_at REAL")
+    conn.execute("ALTER TABLE ledger ADD COLUMN meta_json TEXT")
+    conn.execute("CREATE INDEX IF NOT EXISTS ledger_ref ON ledger(kind, ref, state)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2_alert_delivery, _v3_sampling_indexes, _v4_run_claims,
+    _v1, _v2_alert_delivery, _v3_sampling_indexes, _v4_run_claims, _v5_ledger_sent,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
