@@ -1,0 +1,113 @@
+"""Downstream success metrics from feedback events.
+
+``[downstream]`` maps feedback names to four kinds. Per group of outputs in a
+window (by model, variant, task, prompt_version):
+
+- task completion rate: outputs whose latest completion event is truthy /
+  outputs with a completion event (unreported outputs are unknown, not failures);
+- error rate: outputs with a call error or a truthy error event / all outputs;
+- user correction rate: outputs with a truthy correction event / all outputs;
+- thumbs up rate: outputs whose latest thumbs event is up / outputs with thumbs.
+
+Every rate comes with n and a Wilson 95% interval.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from evaltop.core.analysis.stats import wilson_interval
+from evaltop.core.config import Config
+from evaltop.core.window import Window
+from evaltop.store import analysis_queries as q
+
+_TRUE_WORDS = {"true", "yes", "y", "1", "up", "pass", "passed", "ok", "good", "positive",
+               "success", "succeeded", "completed", "complete", "done", "+1", "thumbs_up", "👍"}
+_FALSE_WORDS = {"false", "no", "n", "0", "down", "fail", "failed", "bad", "negative",
+                "failure", "incomplete", "not_completed", "-1", "thumbs_down", "👎", "none", "null", ""}
+
+KINDS = ("task_completion", "error", "user_correction", "thumbs")
+
+
+def feedback_truthy(value_num: float | None, value_text: str | None) -> bool:
+    """Whether a feedback value says "yes": a number > 0, a yes-like word, any
+    other free text (e.g. the corrected answer), or no value at all (the event
+    happening is the signal)."""
+    if value_num is not None:
+        return value_num > 0
+    if value_text is not None:
+        word = value_text.strip().casefold()
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
+            return False
+        return True
+    return True
+
+
+def _kind_of(cfg: Config) -> dict[str, str]:
+    d = cfg.downstream
+    mapping: dict[str, str] = {}
+    for kind, names in (("task_completion", d.task_completion), ("error", d.error),
+                        ("user_correction", d.user_correction), ("thumbs", d.thumbs)):
+        for name in names:
+            mapping.setdefault(name, kind)
+    return mapping
+
+
+def _rate(x: int, n: int) -> dict[str, Any]:
+    return {"rate": (x / n) if n else None, "count": x, "n": n, "ci95": _ci(x, n)}
+
+
+def _ci(x: int, n: int) -> list[float] | None:
+    ci = wilson_interval(x, n)
+    return list(ci) if ci else None
+
+
+def downstream_metrics(conn: sqlite3.Connection, cfg: Config, window: Window,
+                       by: Sequence[str] = ("model",)) -> list[dict[str, Any]]:
+    """One dict per group: the group's keys, ``outputs``, and per metric
+    ``{"rate", "count", "n", "ci95"}`` for task_completion, error,
+    user_correction, thumbs_up."""
+    by = tuple(by)
+    kind_of = _kind_of(cfg)
+    groups: dict[tuple, dict[str, Any]] = {}
+    for row in q.output_stats(conn, window.since, window.until, by):
+        key = tuple(row[d] for d in by)
+        groups[key] = {"n": row["n"], "call_errors": row["call_errors"] or 0}
+    latest: dict[tuple[str, str], tuple[tuple, bool, bool]] = {}
+    for fb in q.window_feedback(conn, window.since, window.until, list(kind_of), by):
+        kind = kind_of[fb["name"]]
+        key = tuple(fb[d] for d in by)
+        latest[(fb["output_id"], kind)] = (key, feedback_truthy(fb["value_num"], fb["value_text"]),
+                                           bool(fb["call_error"]))
+    counts: dict[tuple, dict[str, int]] = {k: {} for k in groups}
+    for (_oid, kind), (key, yes, call_error) in latest.items():
+        c = counts.setdefault(key, {})
+        c[kind + "_n"] = c.get(kind + "_n", 0) + 1
+        if yes:
+            c[kind + "_yes"] = c.get(kind + "_yes", 0) + 1
+            if kind == "error" and call_error:
+                c["error_overlap"] = c.get("error_overlap", 0) + 1  # counted once below
+    out = []
+    for key, g in sorted(groups.items(), key=lambda kv: tuple(str(x) for x in kv[0])):
+        c = counts.get(key, {})
+        n = g["n"]
+        errors = g["call_errors"] + c.get("error_yes", 0) - c.get("error_overlap", 0)
+        out.append({
+            **dict(zip(by, key, strict=True)),
+            "outputs": n,
+            "task_completion": _rate(c.get("task_completion_yes", 0), c.get("task_completion_n", 0)),
+            "error": _rate(errors, n),
+            "user_correction": _rate(c.get("user_correction_yes", 0), n),
+            "thumbs_up": _rate(c.get("thumbs_yes", 0), c.get("thumbs_n", 0)),
+        })
+    return out
+
+
+def overall(conn: sqlite3.Connection, cfg: Config, window: Window) -> dict[str, Any]:
+    """The same metrics over the whole window (the report's ``downstream.all``)."""
+    rows = downstream_metrics(conn, cfg, window, by=())
+    return rows[0] if rows else {}
