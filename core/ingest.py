@@ -1,0 +1,274 @@
+"""The ingest pipeline: tailed lines -> records -> priced rows, exactly once.
+
+Per batch of complete lines (one file): parse with orjson, normalise with
+``formats.parse_record``, count missing usage, price, then ONE ``BEGIN
+IMMEDIATE`` transaction stores outputs, feedback, rejects, rollup increments,
+counters and the file's new offset. A kill at any point resumes from the
+last committed offset; ids already stored are counted as duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import orjson
+
+from evaltop.core.config import Config
+from evaltop.core.formats import FormatError, parse_record
+from evaltop.core.pricing import PriceBook, price_record
+from evaltop.core.records import Feedback, LoggedOutput, text_hash
+from evaltop.core.sources.jsonl_tail import Batch, Tailer
+from evaltop.core.sources.progress import BackfillProgress
+from evaltop.core.tokens import fill_missing_usage
+from evaltop.store import checkpoints as store_cp
+from evaltop.store import counters, rollups
+from evaltop.store import db as store_db
+from evaltop.store import outputs as store_out
+
+MAX_LINES = 2000
+MAX_BYTES = 4 << 20
+HEAD_BYTES = 200
+_BOM = b"\xef\xbb\xbf"
+_JSON_OPTS = orjson.OPT_NON_STR_KEYS
+
+
+@dataclass
+class IngestSummary:
+    files: int = 0  # files that yielded new bytes
+    lines: int = 0  # lines consumed (including blank and rejected ones)
+    outputs: int = 0  # stored
+    feedback: int = 0  # stored
+    duplicates: int = 0  # records whose id was already stored
+    rejected: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    first_reject_rowid: int = 0  # rejects of this run have rowid > this
+
+    def add(self, other: IngestSummary) -> None:
+        for f in fields(self):
+            if f.name not in ("first_reject_rowid",):
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass
+class _Prepared:
+    outputs: dict[str, tuple]
+    feedback: dict[str, tuple]
+    rejects: list[tuple]
+    dup_in_batch: int
+    lines: int
+
+
+def _json_reason(line: bytes, exc: Exception) -> str:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as uexc:
+        return f"invalid UTF-8 at byte {uexc.start} of the line"
+    return f"invalid JSON: {exc}"
+
+
+def _output_row(rec: LoggedOutput, book: PriceBook, source: str, now: float) -> tuple:
+    u = rec.usage
+    assert u is not None  # fill_missing_usage ran
+    cost, cost_source = price_record(rec, u, book)
+    inp = rec.input
+    text = rec.input_text
+    input_json = (
+        orjson.dumps([m.model_dump() for m in inp]).decode() if isinstance(inp, list) else None
+    )
+    return (
+        rec.id, rec.ts.timestamp(), rec.source or source, rec.format, rec.model, rec.provider,
+        rec.task, rec.prompt_version, rec.variant, text, input_json, text_hash(text),
+        rec.output, rec.finish_reason, u.input_tokens, u.output_tokens, u.cached_input_tokens,
+        u.cache_write_tokens, u.reasoning_tokens, int(u.estimated), cost, cost_source,
+        rec.latency_ms, rec.effective_confidence(), rec.error,
+        orjson.dumps(rec.tags).decode(),
+        orjson.dumps(rec.metadata, default=str, option=_JSON_OPTS).decode(), now,
+    )
+
+
+def _feedback_row(fb: Feedback, source: str, now: float) -> tuple:
+    v = fb.value
+    num = float(v) if isinstance(v, bool | int | float) else None
+    txt = v if isinstance(v, str) else None
+    return (fb.id, fb.output_id, fb.ts.timestamp(), fb.name, num, txt, fb.source or source, now)
+
+
+def prepare(batch: Batch, fmt: str, book: PriceBook, now: float) -> _Prepared:
+    """Parse, normalise, count and price one batch (outside any transaction)."""
+    src, path = batch.source, batch.path
+    rejects = [(src, path, n, off, reason, head, now) for n, off, reason, head in batch.rejects]
+    recs_out: list[LoggedOutput] = []
+    recs_fb: list[Feedback] = []
+    for line_no, offset, line in batch.lines:
+        if line.startswith(_BOM):
+            line = line[3:]
+        if not line.strip():
+            continue
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            rejects.append((src, path, line_no, offset, _json_reason(line, exc), line[:HEAD_BYTES], now))
+            continue
+        if not isinstance(obj, dict):
+            reason = f"expected a JSON object per line, got {type(obj).__name__}"
+            rejects.append((src, path, line_no, offset, reason, line[:HEAD_BYTES], now))
+            continue
+        try:
+            recs = parse_record(obj, fmt, source=src, line_hash=hashlib.blake2b(line, digest_size=16).hexdigest())
+        except FormatError as exc:
+            rejects.append((src, path, line_no, offset, str(exc), line[:HEAD_BYTES], now))
+            continue
+        except Exception as exc:  # a parser bug must not wedge the tailer on this line
+            reason = f"could not parse ({type(exc).__name__}: {exc})"
+            rejects.append((src, path, line_no, offset, reason, line[:HEAD_BYTES], now))
+            continue
+        for rec in recs:
+            (recs_fb if isinstance(rec, Feedback) else recs_out).append(rec)
+    fill_missing_usage(recs_out)
+    dup = 0
+    outs: dict[str, tuple] = {}
+    for rec in recs_out:
+        if rec.id in outs:
+            dup += 1
+        else:
+            outs[rec.id] = _output_row(rec, book, src, now)
+    fbs: dict[str, tuple] = {}
+    for fb in recs_fb:
+        if fb.id in fbs:
+            dup += 1
+        else:
+            fbs[fb.id] = _feedback_row(fb, src, now)
+    return _Prepared(outs, fbs, rejects, dup, len(batch.lines) + len(batch.rejects))
+
+
+_C = {name: i for i, name in enumerate(store_out.OUTPUT_COLUMNS)}
+
+
+def _rollup_rows(rows: list[tuple]) -> list[tuple]:
+    """Per-batch increments, aggregated in Python, for rows actually inserted."""
+    acc: dict[tuple, list] = {}
+    ts, model, task, pv, var = _C["ts"], _C["model"], _C["task"], _C["prompt_version"], _C["variant"]
+    it, ot, ct, wt, rt = (_C[k] for k in ("input_tokens", "output_tokens", "cached_input_tokens",
+                                          "cache_write_tokens", "reasoning_tokens"))
+    est, cost, lat, err = _C["usage_estimated"], _C["cost_pusd"], _C["latency_ms"], _C["error"]
+    for r in rows:
+        key = (rollups.hour_of(r[ts]), r[model], r[task], r[pv], r[var])
+        a = acc.get(key)
+        if a is None:
+            a = acc[key] = [0] * 10 + [0.0]
+        a[0] += 1
+        a[1] += r[err] is not None
+        a[2] += r[it]
+        a[3] += r[ot]
+        a[4] += r[ct]
+        a[5] += r[wt]
+        a[6] += r[rt]
+        a[7] += r[est]
+        if r[cost] is None:
+            a[8] += 1
+        else:
+            a[9] += r[cost]
+        a[10] += r[lat] or 0.0
+    return [k + tuple(v) for k, v in acc.items()]
+
+
+def commit(conn, batch: Batch, prep: _Prepared, now: float) -> IngestSummary:
+    """Store one prepared batch and its checkpoint in one write transaction."""
+    with store_db.write(conn):
+        have = store_out.existing_ids(conn, "outputs", list(prep.outputs)) if prep.outputs else set()
+        new_out = [row for key, row in prep.outputs.items() if key not in have]
+        have_fb = store_out.existing_ids(conn, "feedback", list(prep.feedback)) if prep.feedback else set()
+        new_fb = [row for key, row in prep.feedback.items() if key not in have_fb]
+        dups = prep.dup_in_batch + len(have) + len(have_fb)
+        if new_out:
+            store_out.insert_outputs(conn, new_out)
+            rollups.add(conn, _rollup_rows(new_out))
+        if new_fb:
+            store_out.insert_feedback(conn, new_fb)
+        if prep.rejects:
+            store_out.insert_rejects(conn, prep.rejects)
+        counters.add(conn, {
+            "outputs": len(new_out), "feedback": len(new_fb), "rejected": len(prep.rejects),
+            "duplicates": dups, f"duplicates@{rollups.hour_of(now)}": dups,
+        })
+        store_cp.save(conn, batch.checkpoint, drop=batch.drop)
+    return IngestSummary(
+        files=0, lines=prep.lines, outputs=len(new_out), feedback=len(new_fb), duplicates=dups,
+        rejected=len(prep.rejects), bytes=batch.nbytes,
+    )
+
+
+def reject_reasons(conn, after_rowid: int = 0, limit: int = 5) -> list[tuple]:
+    """Top reject reasons since ``after_rowid``: (reason, count, file, line_no of the first)."""
+    return store_out.reject_reasons(conn, after_rowid=after_rowid, limit=limit)
+
+
+def _tailers(cfg: Config) -> list[tuple[str, Tailer]]:
+    return [
+        (s.format, Tailer(s.name, Path(cfg.resolve(s.path)), s.max_line_bytes)) for s in cfg.sources
+    ]
+
+
+def _run(conn, tailers, book: PriceBook, progress: BackfillProgress,
+         stop: threading.Event | None) -> IngestSummary:
+    started = time.monotonic()
+    total = IngestSummary(first_reject_rowid=store_out.max_reject_rowid(conn))
+    files: set[tuple[str, str]] = set()
+    try:
+        for fmt, tailer in tailers:
+            for batch in tailer.batches(conn, max_lines=MAX_LINES, max_bytes=MAX_BYTES):
+                now = time.time()
+                total.add(commit(conn, batch, prepare(batch, fmt, book, now), now))
+                if batch.nbytes:
+                    files.add((batch.source, batch.path))
+                progress.update(batch.source, batch.path, batch.start_offset,
+                                batch.checkpoint.offset, batch.size)
+                if stop is not None and stop.is_set():
+                    return total
+    finally:
+        progress.finish()
+        total.files = len(files)
+        total.seconds = time.monotonic() - started
+    return total
+
+
+def ingest_once(cfg: Config, conn, *, progress: bool | None = None,
+                stop: threading.Event | None = None) -> IngestSummary:
+    """Read every configured source to its current end (``stop`` set: finish
+    the current transaction and return)."""
+    tailers = _tailers(cfg)
+    try:
+        return _run(conn, tailers, PriceBook.from_config(cfg), BackfillProgress(progress), stop)
+    finally:
+        for _, t in tailers:
+            t.close()
+
+
+class Ingestor:
+    """A poll step for a scheduler: keeps file handles between polls so a
+    file rotated away (or deleted) is read to its end before it is let go."""
+
+    def __init__(self, cfg: Config, db_path: str | Path, *, progress: bool | None = False,
+                 stop: threading.Event | None = None):
+        self.cfg = cfg
+        self.conn = store_db.connect(db_path)
+        self.book = PriceBook.from_config(cfg)
+        self.stop = stop
+        self._progress = progress
+        self._tailers = _tailers(cfg)
+
+    def poll(self) -> IngestSummary:
+        return _run(self.conn, self._tailers, self.book, BackfillProgress(self._progress), self.stop)
+
+    def first_reject_rowid(self) -> int:
+        return store_out.max_reject_rowid(self.conn)
+
+    def close(self) -> None:
+        for _, t in self._tailers:
+            t.close()
+        self.conn.close()

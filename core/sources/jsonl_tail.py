@@ -1,0 +1,263 @@
+"""Exactly-once tailing of a source's JSONL files.
+
+Each poll matches the files found by the source's glob (plus handles we still
+hold to files rotated away or deleted since the last poll) to stored
+checkpoints, then yields :class:`Batch` es of complete lines. The caller
+stores each batch's rows and ``batch.checkpoint`` in ONE transaction before
+asking for the next batch, so a crash at any point resumes at the last
+committed offset. The rules (docs/reliability.md "Ingest"):
+
+1. Same inode and same fingerprint: the same file; continue at its offset,
+   or from 0 if it shrank below the offset (copytruncate, truncation).
+2. Otherwise, a checkpoint not claimed by step 1 whose fingerprint matches
+   the file's first bytes: the same content under a new inode (copied by
+   copytruncate, or compressed to ``.gz``); continue at that offset.
+   A file whose first bytes match only a file still being read (a copy or
+   ``.gz`` made before the original was truncated or removed) is skipped
+   until the original goes.
+3. Otherwise a new file: read from 0 (rows of other content at the same
+   inode are dropped: that content is gone).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import BinaryIO
+
+from evaltop.store import checkpoints as store_cp
+from evaltop.store.checkpoints import Checkpoint
+
+from .fileid import (
+    GZIP_ERRORS,
+    SeenFile,
+    discover,
+    file_key,
+    fingerprint,
+    fp_len,
+    fp_matches,
+    from_handle,
+    inode_of,
+    open_gz,
+)
+from .lines import LineReader
+
+
+@dataclass
+class Batch:
+    """Complete lines read from one file, and where the file stands after them."""
+
+    source: str
+    path: str
+    lines: list[tuple[int, int, bytes]]  # (line_no, byte_offset, line without newline)
+    rejects: list[tuple[int, int, str, bytes]]  # (line_no, byte_offset, reason, head)
+    checkpoint: Checkpoint
+    drop: tuple[str, ...] = ()  # checkpoint keys to delete with this one (older keys)
+    nbytes: int = 0
+    start_offset: int = 0
+    size: int | None = None  # file size (None for .gz), for progress
+
+
+@dataclass
+class _Plan:
+    file: SeenFile
+    cp: Checkpoint  # where reading starts, keyed by the file's current identity
+    drop: tuple[str, ...] = ()
+    dirty: bool = False  # the checkpoint row must be written even with no lines
+
+
+@dataclass
+class Tailer:
+    """Tails one configured source. Not thread-safe; one per ingest process."""
+
+    source: str
+    pattern: Path
+    max_line_bytes: int = 1 << 20
+    _held: dict[tuple[int, int], tuple[str, BinaryIO]] = field(default_factory=dict)
+
+    # -- matching ------------------------------------------------------------
+
+    def _files(self) -> list[SeenFile]:
+        files = discover(self.pattern)
+        present = {(f.dev, f.ino) for f in files}
+        for ident, (path, fh) in list(self._held.items()):
+            if ident in present:
+                continue
+            orphan = from_handle(path, fh)  # rotated away or deleted: drain it
+            if orphan is None or (orphan.dev, orphan.ino) != ident:
+                self._drop(ident)
+            else:
+                files.append(orphan)
+        return files
+
+    def plan(self, conn) -> list[_Plan]:
+        """Match the files of this poll to checkpoints (see module doc)."""
+        cps = store_cp.load(conn, self.source)
+        by_inode: dict[tuple[int, int] | None, list[Checkpoint]] = {}
+        for cp in cps:
+            by_inode.setdefault(inode_of(cp.file_key), []).append(cp)
+        files = sorted(self._files(), key=lambda f: (f.fh is None, f.mtime, f.path))
+        claimed: set[str] = set()
+        chosen: dict[int, Checkpoint | None] = {}
+        for i, f in enumerate(files):  # rule 1: same inode, same first bytes
+            same = [c for c in by_inode.get((f.dev, f.ino), []) if fp_matches(c.fingerprint, f.head)]
+            if same:
+                best = max(same, key=lambda c: (fp_len(c.fingerprint), c.updated_at))
+                claimed.add(best.file_key)
+                chosen[i] = best
+        plans: list[_Plan] = []
+        for i, f in enumerate(files):
+            if f.error:
+                key = file_key(f.dev, f.ino, "error")
+                if not any(c.file_key == key for c in cps):
+                    plans.append(self._unreadable(f, key))
+                continue
+            cp = chosen.get(i)
+            if cp is None:  # rule 2: same content, other inode
+                content = [
+                    c for c in cps
+                    if fp_len(c.fingerprint) > 0 and fp_matches(c.fingerprint, f.head)
+                    and (f.size is None or f.size >= c.offset)
+                ]
+                free = [c for c in content if c.file_key not in claimed]
+                if free:
+                    cp = max(free, key=lambda c: (fp_len(c.fingerprint), c.updated_at))
+                    claimed.add(cp.file_key)
+                elif content:
+                    continue  # a copy of a file still being read: wait for the original to go
+            plan = self._start(f, cp)
+            if cp is None:  # rule 3: this inode's older content is gone
+                stale = [c.file_key for c in by_inode.get((f.dev, f.ino), []) if c.file_key not in claimed]
+                plan.drop = tuple(stale)
+            plans.append(plan)
+        return plans
+
+    def _start(self, f: SeenFile, cp: Checkpoint | None) -> _Plan:
+        fp = fingerprint(f.head)
+        key = file_key(f.dev, f.ino, fp)
+        now = time.time()
+        if cp is None:  # rule 3: a new file
+            new = Checkpoint(self.source, key, f.path, 0, 0, f.size or 0, fp, False, now)
+            return _Plan(f, new, (), dirty=True)
+        start = replace(cp, file_key=key, path=f.path, fingerprint=fp, updated_at=now)
+        dirty = key != cp.file_key or f.path != cp.path
+        if f.size is not None and f.size < cp.offset:  # truncated: start over
+            start.offset, start.line_no, start.finished, dirty = 0, 0, False, True
+        if f.size is not None:
+            start.size = f.size
+        return _Plan(f, start, (cp.file_key,) if key != cp.file_key else (), dirty)
+
+    def _unreadable(self, f: SeenFile, key: str) -> _Plan:
+        cp = Checkpoint(self.source, key, f.path, 0, 0, 0, "error", True, time.time())
+        return _Plan(f, cp, None, dirty=True)
+
+    # -- reading -------------------------------------------------------------
+
+    def batches(self, conn, *, max_lines: int = 2000, max_bytes: int = 4 << 20) -> Iterator[Batch]:
+        """Batches for every file of this poll, oldest file first. Commit each
+        batch (rows + checkpoint) before pulling the next one."""
+        for plan in self.plan(conn):
+            yield from self._read(plan, max_lines, max_bytes)
+
+    def _read(self, plan: _Plan, max_lines: int, max_bytes: int) -> Iterator[Batch]:
+        f, cp = plan.file, plan.cp
+        if f.error:
+            if plan.dirty:
+                yield Batch(self.source, f.path, [], [(0, 0, f.error, b"")], cp)
+            return
+        if cp.finished:
+            if plan.dirty:
+                yield Batch(self.source, f.path, [], [], cp, plan.drop)
+            return
+        fh = self._open(f, cp.offset)
+        if fh is None:
+            return
+        reader = LineReader(fh, cp.offset, cp.line_no, max_line_bytes=self.max_line_bytes,
+                            final=f.gz)
+        drop, dirty, moved = plan.drop, plan.dirty, False
+        try:
+            while True:
+                start = reader.offset
+                chunk = reader.read(max_lines=max_lines, max_bytes=max_bytes)
+                rejects = [(n, off, f"line longer than {self.max_line_bytes} bytes", head)
+                           for n, off, head in chunk.too_long]
+                finished = False
+                if f.gz and chunk.eof:
+                    err = getattr(fh, "error", None)
+                    if err is None:
+                        finished = True
+                    elif not isinstance(err, EOFError):  # corrupt: report once, stop
+                        rejects.append((reader.line_no, reader.offset, f"gzip stream unreadable: {err}", b""))
+                        finished = True
+                new_cp = replace(cp, offset=reader.offset, line_no=reader.line_no,
+                                 finished=finished, updated_at=time.time())
+                if f.gz:
+                    new_cp.size = reader.offset
+                if chunk.nbytes or rejects or dirty or finished:
+                    yield Batch(self.source, f.path, chunk.lines, rejects, new_cp, drop,
+                                chunk.nbytes, start, f.size)
+                    moved = moved or bool(chunk.nbytes)
+                    drop, dirty = (), False
+                if chunk.eof:
+                    break
+        finally:
+            if f.gz:
+                fh.close()
+            elif f.fh is not None and not moved:
+                self._drop((f.dev, f.ino))  # rotated away and stopped growing: let go
+
+    def _open(self, f: SeenFile, offset: int) -> BinaryIO | None:
+        try:
+            if f.gz:
+                fh = _SafeGzip(open_gz(f.path))
+                if offset:
+                    fh.seek(offset)
+                return fh  # type: ignore[return-value]
+            held = self._held.get((f.dev, f.ino))
+            fh = held[1] if held else (f.fh or open(f.path, "rb"))
+            self._held[(f.dev, f.ino)] = (f.path, fh)
+            fh.seek(offset)
+            return fh
+        except OSError:
+            return None
+
+    def _drop(self, ident: tuple[int, int]) -> None:
+        held = self._held.pop(ident, None)
+        if held is not None:
+            try:
+                held[1].close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        for ident in list(self._held):
+            self._drop(ident)
+
+
+class _SafeGzip:
+    """A gzip reader that turns a truncated or corrupt stream into end of
+    data, remembering why (``error``), so lines before the damage still count."""
+
+    def __init__(self, fh):
+        self._fh = fh
+        self.error: BaseException | None = None
+
+    def read(self, n: int) -> bytes:
+        if self.error is not None:
+            return b""
+        try:
+            return self._fh.read(n)
+        except GZIP_ERRORS as exc:
+            self.error = exc
+            return b""
+
+    def seek(self, offset: int) -> None:
+        try:
+            self._fh.seek(offset)
+        except GZIP_ERRORS as exc:
+            self.error = exc
+
+    def close(self) -> None:
+        self._fh.close()

@@ -1,0 +1,114 @@
+"""Writes and reads of ``outputs``, ``feedback`` and ``rejects``.
+
+Rows arrive as plain tuples in the column orders below (the ingest pipeline
+builds them once per record); inserts run inside the caller's ``write()``
+transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+OUTPUT_COLUMNS = (
+    "id", "ts", "source", "format", "model", "provider", "task", "prompt_version", "variant",
+    "input_text", "input_json", "input_hash", "output_text", "finish_reason",
+    "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens",
+    "reasoning_tokens", "usage_estimated", "cost_pusd", "cost_source", "latency_ms",
+    "confidence", "error", "tags_json", "metadata_json", "ingested_at",
+)
+FEEDBACK_COLUMNS = (
+    "id", "output_id", "ts", "name", "value_num", "value_text", "source", "ingested_at",
+)
+REJECT_COLUMNS = ("source", "file", "line_no", "byte_offset", "reason", "head", "ts")
+
+_INSERT_OUTPUT = (
+    f"INSERT INTO outputs ({', '.join(OUTPUT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(OUTPUT_COLUMNS))})"
+)
+_INSERT_FEEDBACK = (
+    f"INSERT INTO feedback ({', '.join(FEEDBACK_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(FEEDBACK_COLUMNS))})"
+)
+_INSERT_REJECT = (
+    f"INSERT INTO rejects ({', '.join(REJECT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(REJECT_COLUMNS))})"
+)
+_CHUNK = 500  # stays far below SQLite's host-parameter limit
+
+
+def existing_ids(conn: sqlite3.Connection, table: str, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` are already stored in ``table`` ("outputs"/"feedback")."""
+    if table not in ("outputs", "feedback"):
+        raise ValueError(f"no id lookup for table {table!r}")
+    found: set[str] = set()
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        sql = f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})"
+        found.update(r[0] for r in conn.execute(sql, chunk))
+    return found
+
+
+def insert_outputs(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+    """Rows laid out as OUTPUT_COLUMNS, ids not yet stored (check first)."""
+    conn.executemany(_INSERT_OUTPUT, rows)
+
+
+def insert_feedback(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+    conn.executemany(_INSERT_FEEDBACK, rows)
+
+
+def insert_rejects(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+    conn.executemany(_INSERT_REJECT, rows)
+
+
+def max_reject_rowid(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM rejects").fetchone()[0])
+
+
+def reject_reasons(conn: sqlite3.Connection, *, after_rowid: int = 0, limit: int = 5) -> list[tuple]:
+    """Top reasons among rejects newer than ``after_rowid``:
+    (reason, count, file of the first, line_no of the first)."""
+    return conn.execute(
+        "SELECT reason, COUNT(*) AS n, "
+        "(SELECT file FROM rejects r2 WHERE r2.reason = r.reason AND r2.rowid > ? ORDER BY rowid LIMIT 1), "
+        "(SELECT line_no FROM rejects r2 WHERE r2.reason = r.reason AND r2.rowid > ? ORDER BY rowid LIMIT 1) "
+        "FROM rejects r WHERE rowid > ? GROUP BY reason ORDER BY n DESC, reason LIMIT ?",
+        (after_rowid, after_rowid, after_rowid, limit),
+    ).fetchall()
+
+
+def count_in_window(conn: sqlite3.Connection, table: str, since: float | None, until: float) -> int:
+    """Rows of ``outputs``/``feedback``/``rejects`` with since <= ts < until."""
+    if table not in ("outputs", "feedback", "rejects"):
+        raise ValueError(f"no window count for table {table!r}")
+    lo = float("-inf") if since is None else since
+    sql = f"SELECT COUNT(*) FROM {table} WHERE ts >= ? AND ts < ?"
+    return int(conn.execute(sql, (lo, until)).fetchone()[0])
+
+
+def judge_cost_in_window(conn: sqlite3.Connection, since: float | None, until: float) -> tuple[int, int, int, int]:
+    """(calls, input_tokens, output_tokens, cost_pusd) of judge_calls with
+    since <= ts < until."""
+    lo = float("-inf") if since is None else since
+    row = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), "
+        "COALESCE(SUM(cost_pusd), 0) FROM judge_calls WHERE ts >= ? AND ts < ?",
+        (lo, until),
+    ).fetchone()
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
+
+def latest(conn: sqlite3.Connection, *, limit: int = 20, failing: bool = False) -> list[sqlite3.Row]:
+    """Newest outputs first (ts, model, task, output_text, error); ``failing``
+    keeps outputs with at least one failed score (scores.passed = 0)."""
+    where = (
+        "WHERE EXISTS (SELECT 1 FROM scores s WHERE s.output_id = o.id AND s.passed = 0)"
+        if failing
+        else ""
+    )
+    return conn.execute(
+        "SELECT o.id, o.ts, o.model, o.task, substr(o.output_text, 1, 400) AS output_text, o.error "
+        f"FROM outputs o {where} ORDER BY o.ts DESC, o.rowid DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
