@@ -5,10 +5,14 @@ byte for byte. :meth:`DemoTraffic.advance` moves the model's clock forward and
 returns native-format log records (outputs, then the feedback events that
 became due), ready to be written as JSON lines.
 
-The planted story: from ``rollout_at`` on, a candidate model takes
-``candidate_share`` of the traffic. It is as good as the incumbents on every
-task but one: on ``extract_contact`` it often adds a ``phone_number`` field the
-downstream API does not accept, or wraps the JSON in prose.
+The planted story: a cheaper candidate model has served a small canary
+(``canary_share``, tagged ``canary``) since ``canary_from`` and did fine there.
+From ``rollout_at`` on it takes ``candidate_share`` of all traffic (tagged
+``rollout``). On full traffic it stays as good as the incumbents on every task
+but one: on ``extract_contact`` it now often adds a ``phone_number`` field the
+downstream API does not accept, or wraps the JSON in prose. The same
+(task, model, prompt version) segment is judged before and after, so the
+regression is a like-for-like comparison.
 """
 
 from __future__ import annotations
@@ -85,12 +89,15 @@ class DemoTraffic:
     """Generates the demo's log records; one instance per demo run."""
 
     def __init__(self, seed: int = 7, *, start: float, run_id: str = "demo",
-                 rollout_at: float | None = None, candidate_share: float = 0.5):
+                 rollout_at: float | None = None, candidate_share: float = 0.5,
+                 canary_from: float | None = None, canary_share: float = 0.08):
         self.rng = random.Random(f"{seed}:{run_id}")
         self.t = start
         self.run_id = run_id
         self.rollout_at = rollout_at
         self.candidate_share = candidate_share
+        self.canary_from = canary_from
+        self.canary_share = canary_share
         self.count = 0
         self._feedback: list[tuple[float, int, dict]] = []  # heap of (ts, seq, record)
         self._fb_seq = 0
@@ -120,14 +127,23 @@ class DemoTraffic:
         return len(self._feedback)
 
     # -- one output -------------------------------------------------------
+    def rolled_out(self, ts: float) -> bool:
+        return self.rollout_at is not None and ts >= self.rollout_at
+
     def _pick_model(self, ts: float) -> str:
         rng = self.rng
-        if self.rollout_at is not None and ts >= self.rollout_at and rng.random() < self.candidate_share:
+        if self.rolled_out(ts):
+            share = self.candidate_share
+        elif self.canary_from is not None and ts >= self.canary_from:
+            share = self.canary_share
+        else:
+            share = 0.0
+        if share and rng.random() < share:
             return CANDIDATE
         return rng.choices(self._models, self._weights)[0]
 
-    def _pick_flaw(self, model: str, task: str) -> str | None:
-        flaws = CANDIDATE_FLAWS.get(task) if model == CANDIDATE else None
+    def _pick_flaw(self, model: str, task: str, ts: float) -> str | None:
+        flaws = CANDIDATE_FLAWS.get(task) if model == CANDIDATE and self.rolled_out(ts) else None
         scale = 1.0 if flaws else MODEL_QUALITY[model]
         u = self.rng.random()
         for flaw, p in flaws or FLAWS[task]:
@@ -144,8 +160,11 @@ class DemoTraffic:
         task = rng.choices(self._tasks, self._task_weights)[0]
         user, facts = demo_text.prompt(task, rng)
         system = demo_text.SYSTEM[task]
-        flaw = self._pick_flaw(model, task)
+        flaw = self._pick_flaw(model, task, ts)
         tier = rng.choices(TIERS, (0.5, 0.35, 0.15))[0]
+        tags = ["prod", tier] + (["beta"] if rng.random() < 0.05 else [])
+        if model == CANDIDATE:
+            tags.append("rollout" if self.rolled_out(ts) else "canary")
         rec: dict = {
             "id": f"{self.run_id}-{self.count:07d}",
             "ts": iso(ts),
@@ -155,7 +174,7 @@ class DemoTraffic:
             "prompt_version": PROMPT_VERSIONS[task],
             "variant": "",
             "input": [{"role": "system", "content": system}, {"role": "user", "content": user}],
-            "tags": ["prod", tier] + (["beta"] if rng.random() < 0.05 else []),
+            "tags": tags,
             "metadata": {
                 "customer_tier": tier,
                 "region": rng.choice(REGIONS),

@@ -12,7 +12,7 @@ NOW = 1_790_000_000.0
 
 def _generate(seed=7, run_id="t", share=0.5):
     traffic = dt.DemoTraffic(seed, start=NOW - 2 * 86400, run_id=run_id, rollout_at=NOW,
-                             candidate_share=share)
+                             candidate_share=share, canary_from=NOW - 86400)
     history = traffic.advance(NOW, dt.diurnal(40))
     live = traffic.advance(NOW + 1800, dt.constant(2.0))
     return history, live
@@ -55,16 +55,21 @@ def _extract_flags(records, model_pred):
     return bad, total
 
 
-def test_candidate_only_after_rollout_and_regresses_on_one_task():
+def test_canary_then_rollout_and_the_candidate_regresses_on_one_task():
     history, live = _generate()
-    assert all(r["model"] != dt.CANDIDATE for r in _outputs(history))
+    canary = [r for r in _outputs(history) if r["model"] == dt.CANDIDATE]
+    assert canary and all(r["ts"] >= dt.iso(NOW - 86400) and "canary" in r["tags"] for r in canary)
+    assert len(canary) / len(_outputs(history)) < 0.1
     cand = [r for r in _outputs(live) if r["model"] == dt.CANDIDATE]
     assert 0.35 < len(cand) / len(_outputs(live)) < 0.65
+    assert all("rollout" in r["tags"] for r in cand)
     bad_c, n_c = _extract_flags(live, lambda m: m == dt.CANDIDATE)
+    bad_canary, n_canary = _extract_flags(history, lambda m: m == dt.CANDIDATE)
     bad_i, n_i = _extract_flags(history + live, lambda m: m != dt.CANDIDATE)
-    assert n_c > 200 and n_i > 300
-    assert bad_c / n_c > 0.4  # the planted regression
-    assert bad_i / n_i < 0.12
+    assert n_c > 200 and n_i > 300 and n_canary > 5
+    assert bad_c / n_c > 0.4  # the planted regression ...
+    assert bad_i / n_i < 0.12  # ... against the incumbents
+    assert bad_canary / n_canary < 0.25  # ... and against the same model's own canary
     # ... and only on that task: the candidate's other tasks fail about as often as the incumbents'
     for task in ("classify_ticket", "sql_generation"):
         c = [r for r in _outputs(live) if r["task"] == task and r["model"] == dt.CANDIDATE]
@@ -121,7 +126,7 @@ def test_records_parse_as_native_format():
 
     history, _ = _generate()
     kinds = {"outputs": 0, "feedback": 0}
-    for r in history[:400]:
+    for r in history:
         parsed = parse_record(orjson.loads(orjson.dumps(r)), "native", source="demo")
         assert len(parsed) == 1
         kinds["feedback" if r.get("type") == "feedback" else "outputs"] += 1
