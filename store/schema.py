@@ -315,8 +315,14 @@ def _v5_ledger_sent(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS ledger_ref ON ledger(kind, ref, state)")
 
 
+def _v6_scores_window_index(conn: sqlite3.Connection) -> None:
+    """Analysis reads all judges' scores in a time window (report, trends)."""
+    conn.execute("CREATE INDEX IF NOT EXISTS scores_output_ts ON scores(output_ts, judge)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1, _v2_alert_delivery, _v3_sampling_indexes, _v4_run_claims, _v5_ledger_sent,
+    _v6_scores_window_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
