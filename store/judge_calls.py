@@ -65,6 +65,16 @@ def total_cost(conn: sqlite3.Connection, since: float | None, until: float) -> i
     return int(row[0])
 
 
+def failures(conn: sqlite3.Connection, judge: str, output_id: str, run_id: str | None) -> int:
+    """Earlier call series for this pair that ended in a timeout or an error."""
+    row = conn.execute(
+        """SELECT COUNT(*) FROM judge_calls WHERE judge = ? AND output_id = ?
+           AND COALESCE(run_id, '') = ? AND status IN ('timeout', 'error', 'lost')""",
+        (judge, output_id, run_id or ""),
+    ).fetchone()
+    return int(row[0])
+
+
 def for_output(conn: sqlite3.Connection, output_id: str) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT * FROM judge_calls WHERE output_id = ? ORDER BY rowid", (output_id,)
