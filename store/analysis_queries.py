@@ -91,15 +91,17 @@ def prompt_regressions(conn: sqlite3.Connection, cur: tuple[float | None, float]
                        base: tuple[float | None, float], limit: int) -> list[sqlite3.Row]:
     """Same input hash, same judge: passed in ``base``, failed in ``cur``.
     One row per (input_hash, judge): the latest failure (SQLite takes the bare
-    columns from the MAX row) and one passing baseline output."""
+    columns from the MAX row) and one passing baseline output. CROSS JOIN
+    fixes the join order (failures -> same hash -> that output's verdict):
+    without ANALYZE statistics SQLite would scan every baseline score."""
     sql = """
         SELECT judge, input_hash, MAX(cur_ts) AS cur_ts, cur_id, base_id, base_ts FROM (
             SELECT sc.judge, oc.input_hash, oc.id AS cur_id, oc.ts AS cur_ts,
                    ob.id AS base_id, ob.ts AS base_ts
             FROM scores sc
-            JOIN outputs oc ON oc.id = sc.output_id
-            JOIN outputs ob ON ob.input_hash = oc.input_hash
-            JOIN scores sb ON sb.output_id = ob.id AND sb.judge = sc.judge
+            CROSS JOIN outputs oc ON oc.id = sc.output_id
+            CROSS JOIN outputs ob ON ob.input_hash = oc.input_hash
+            CROSS JOIN scores sb ON sb.output_id = ob.id AND sb.judge = sc.judge
             WHERE sc.passed = 0 AND sc.status = 'ok' AND sc.output_ts >= ? AND sc.output_ts < ?
               AND sb.passed = 1 AND sb.status = 'ok' AND sb.output_ts >= ? AND sb.output_ts < ?
               AND oc.input_hash != '')
@@ -169,7 +171,7 @@ def agreement_tables(conn: sqlite3.Connection) -> list[sqlite3.Row]:
                SUM(s.passed = 1 AND l.label = 'fail') AS judge_pass_human_fail,
                SUM(s.passed = 0 AND l.label = 'pass') AS judge_fail_human_pass,
                SUM(s.passed = 0 AND l.label = 'fail') AS both_fail
-        FROM labels l JOIN scores s ON s.output_id = l.output_id
+        FROM labels l CROSS JOIN scores s ON s.output_id = l.output_id  -- few labels: drive from them
         WHERE s.status = 'ok' AND s.passed IS NOT NULL AND l.label IN ('pass', 'fail')
         GROUP BY s.judge ORDER BY s.judge
     """
