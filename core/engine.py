@@ -66,6 +66,8 @@ def plain(result: Any) -> Any:
     """A job's summary as JSON-friendly data (dataclasses, pydantic, dicts)."""
     if result is None:
         return {}
+    if callable(getattr(result, "as_dict", None)):
+        return plain(result.as_dict())
     if dataclasses.is_dataclass(result) and not isinstance(result, type):
         return dataclasses.asdict(result)
     if hasattr(result, "model_dump"):
@@ -146,6 +148,11 @@ class Engine:
         sched.start()
         self._scheduler = sched
         return self.is_leader()
+
+    @property
+    def stopping(self) -> threading.Event:
+        """Set once :meth:`stop` begins: long jobs may check it to end early."""
+        return self._stopping
 
     def is_leader(self) -> bool:
         return self.lease.held and not self._stopping.is_set()
@@ -332,7 +339,9 @@ def poll_job(engine: Engine) -> Any:
     if ingestor is None:
         from evaltop.core.ingest import Ingestor
 
-        ingestor = engine.state["ingestor"] = Ingestor(engine.cfg, engine.db_path)
+        # The stop event lets a long backfill end after its current transaction.
+        ingestor = engine.state["ingestor"] = Ingestor(engine.cfg, engine.db_path,
+                                                       stop=engine.stopping)
     return ingestor.poll()
 
 

@@ -226,7 +226,7 @@ def review_cmd(limit: int, reviewer: str, config, db) -> None:
             return
         counts = {"pass": 0, "fail": 0, "skip": 0}
         for n, row in enumerate(queue, 1):
-            d = detail(conn, row["id"])
+            d = detail(conn, row.get("id") or row["output_id"])
             if d is None:
                 continue
             _show_case(n, len(queue), d)

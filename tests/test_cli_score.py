@@ -1,0 +1,169 @@
+"""`evaltop score`, `review` and `run` as a user runs them: real log files,
+real processes, piped stdin, SIGTERM, and a loopback judge."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+from loopback_server import LoopbackLLM
+
+from evaltop.core import config as config_mod
+from evaltop.core.ingest import ingest_once
+from evaltop.store.db import connect
+from evaltop.tui.cli import cli
+
+NASTY = "\x1b]0;pwned\x07ok\x1b[2J \x9b31m [@click=app.quit]x"
+
+
+def _records(n: int) -> list[dict]:
+    now = time.time()
+    out = []
+    for i in range(1, n + 1):
+        out.append({
+            "id": f"o{i}", "ts": now - 600 + i, "model": "gpt-4o-mini", "task": "extract",
+            "input": f"question {i}", "output": json.dumps({"answer": i}) if i != 2 else "not json " + NASTY,
+            "usage": {"input_tokens": 10, "output_tokens": 5},
+        })
+    return out
+
+
+def _setup(tmp_path: Path, n: int = 3, extra: str = "") -> Path:
+    log = tmp_path / "app.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in _records(n)), encoding="utf-8")
+    cfg = tmp_path / "evaltop.toml"
+    cfg.write_text(
+        f'[store]\npath = "{tmp_path / "evaltop.db"}"\n\n'
+        f'[[sources]]\nname = "app"\npath = "{log}"\nformat = "native"\n\n'
+        "[sampling]\nbase_rate = 1.0\n\n"
+        '[[judges]]\nname = "json"\nkind = "rule"\nrule = "json_valid"\n' + extra,
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def _evaltop(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "evaltop.tui.cli", *args], input=stdin,
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def _ingest(cfg_path: Path) -> None:
+    cfg = config_mod.load(cfg_path)
+    conn = connect(cfg.db_path)
+    ingest_once(cfg, conn, progress=False)
+    conn.close()
+
+
+def test_score_once_then_review_from_a_pipe(tmp_path):
+    cfg = _setup(tmp_path)
+    _ingest(cfg)
+    done = _evaltop("score", "--once", "--config", str(cfg))
+    assert done.returncode == 0, done.stderr
+    assert "sampled 3 of 3 new outputs; judged 3: passed 2, failed 1, errors 0" in done.stdout
+
+    db = sqlite3.connect(tmp_path / "evaltop.db")
+    assert db.execute("SELECT output_id, passed FROM scores ORDER BY output_id").fetchall() == [
+        ("o1", 1), ("o2", 0), ("o3", 1)]
+
+    # p = pass o1; "x" is not an answer; f = fail o2; s = skip o3
+    done = _evaltop("review", "--config", str(cfg), "--reviewer", "ann", stdin="p\nx\nf\ns\n")
+    assert done.returncode == 0, done.stderr
+    assert "please answer p, f, s or q" in done.stdout
+    assert "labelled 1 pass, 1 fail; skipped 1" in done.stdout
+    assert "[1/3] o1" in done.stdout and "[3/3] o3" in done.stdout
+    assert "json: fail" in done.stdout  # the rule verdict is shown beside the case
+    # Logged text arrives without anything a terminal would act on.
+    assert "not json ]0;pwnedok[2J 31m [@click=app.quit]x" in done.stdout
+    assert not any(ch in done.stdout for ch in ("\x1b", "\x07", "\x9b"))
+    assert db.execute("SELECT output_id, label, reviewer FROM labels ORDER BY output_id").fetchall() == [
+        ("o1", "pass", "ann"), ("o2", "fail", "ann")]
+
+    # Only the skipped case is left; end of input quits without labelling it.
+    done = _evaltop("review", "--config", str(cfg), stdin="")
+    assert done.returncode == 0 and "[1/1] o3" in done.stdout
+    assert "labelled 0 pass, 0 fail; skipped 0" in done.stdout
+    done = _evaltop("review", "--config", str(cfg), stdin="f\n")
+    assert "labelled 0 pass, 1 fail" in done.stdout
+    done = _evaltop("review", "--config", str(cfg), stdin="p\n")
+    assert "nothing to review" in done.stdout
+    db.close()
+
+
+def test_score_without_pending_work_and_bad_config(tmp_path):
+    runner = CliRunner()
+    cfg = _setup(tmp_path, n=0)
+    result = runner.invoke(cli, ["score", "--once", "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    assert "judged 0" in result.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[schedule]\npoll_seconds = -1\n", encoding="utf-8")
+    for cmd in (["score", "--once"], ["run", "--seconds", "1"], ["review"]):
+        result = runner.invoke(cli, [*cmd, "--config", str(bad)])
+        assert result.exit_code == 2, (cmd, result.output)
+        assert "schedule.poll_seconds" in result.output
+
+
+def test_run_for_seconds_ingests_scores_and_exits_0(tmp_path):
+    cfg = _setup(tmp_path, extra="\n[schedule]\npoll_seconds = 0.1\nscore_seconds = 0.1\n"
+                 "rollup_seconds = 0.2\nbudget_seconds = 0.2\nlease_seconds = 1\n")
+    done = _evaltop("run", "--seconds", "3", "--config", str(cfg))
+    assert done.returncode == 0, done.stderr
+    assert "evaltop run: leader" in done.stdout and "evaltop run: stopped" in done.stdout
+    db = sqlite3.connect(tmp_path / "evaltop.db")
+    assert db.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == 3
+    stats = {r[0]: r[1:] for r in db.execute("SELECT job, runs, errors FROM job_stats")}
+    assert set(stats) == {"poll", "score", "maintain", "budget"}
+    assert all(runs >= 1 and errors == 0 for runs, errors in stats.values()), stats
+    assert db.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0
+    db.close()
+
+
+def test_run_exits_0_on_sigterm_and_leaves_no_reserved_ledger_rows(tmp_path):
+    db_path = tmp_path / "evaltop.db"
+    with LoopbackLLM(latency_s=1.0) as llm:
+        judge = (
+            '\n[[judges]]\nname = "quality"\nkind = "llm"\nprovider = "openai"\n'
+            f'base_url = "{llm.openai_base_url}"\nmodel = "judge-x"\napi_key_env = "EVALTOP_TEST_KEY"\n'
+            'rubric = "Is it right?"\n'
+            "\n[pricing.models.judge-x]\ninput_per_mtok = 1.0\noutput_per_mtok = 2.0\n"
+            "\n[budgets]\njudge_daily_usd = 5.0\n"
+            "\n[schedule]\npoll_seconds = 0.1\nscore_seconds = 0.1\nlease_seconds = 2\n"
+        )
+        cfg = _setup(tmp_path, n=4, extra=judge)
+        proc = subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli", "run", "--config", str(cfg)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, EVALTOP_TEST_KEY="k"))
+        try:
+            deadline = time.monotonic() + 60
+            reserved = 0
+            while time.monotonic() < deadline and proc.poll() is None:
+                if db_path.exists():
+                    try:
+                        with sqlite3.connect(db_path) as c:
+                            reserved = c.execute(
+                                "SELECT COUNT(*) FROM ledger WHERE state = 'reserved'").fetchone()[0]
+                    except sqlite3.OperationalError:
+                        reserved = 0  # the schema is still being created
+                if reserved:
+                    break
+                time.sleep(0.02)  # bounded poll for the judge calls to be in flight
+            assert reserved, "no judge call was ever in flight"
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 0, err
+    assert "evaltop run: stopped" in out
+    with sqlite3.connect(db_path) as c:
+        assert c.execute("SELECT COUNT(*) FROM ledger WHERE state = 'reserved'").fetchone()[0] == 0
+        assert c.execute("SELECT COUNT(*) FROM judge_calls WHERE judge = 'quality'").fetchone()[0] >= 1
+        assert c.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0
