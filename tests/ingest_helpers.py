@@ -53,26 +53,3 @@ def count(conn: sqlite3.Connection, table: str) -> int:
 def counter(conn: sqlite3.Connection, name: str) -> int:
     row = conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
     return row[0] if row else 0
-
-
-def _shim_formats() -> None:
-    """TEMPORARY while core/formats is being written: stand in for format
-    modules that do not exist yet (removed once they land)."""
-    import sys
-    import types
-
-    import evaltop.core.records  # noqa: F401  (package import before the stubs)
-
-    pkg_dir = Path(__file__).resolve().parents[1] / "core" / "formats"
-    for name in ("langfuse", "litellm"):
-        if not (pkg_dir / f"{name}.py").exists():
-            mod = types.ModuleType(f"evaltop.core.formats.{name}")
-
-            def parse(obj, *, source="", line_hash="", _n=name):
-                raise ValueError(f"{_n}: not built yet")
-
-            mod.parse = parse
-            sys.modules[mod.__name__] = mod
-
-
-_shim_formats()
