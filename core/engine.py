@@ -2,8 +2,9 @@
 
 :class:`Engine` runs APScheduler 3.x (``BackgroundScheduler``, off the
 caller's thread) with the jobs ``poll`` (tail sources), ``score`` (sample new
-outputs, judge pending samples), ``rollup`` (database maintenance) and
-``budget`` (budget thresholds, forecasts, webhook), plus a lease heartbeat.
+outputs, judge pending samples), ``maintain`` (database upkeep), ``budget``
+(budget thresholds, forecasts, webhook) and, with ``[shadow] enabled``,
+``shadow`` (a live sample sent to the candidate), plus a lease heartbeat.
 Only the process holding the ``jobs`` lease runs them; others watch and take
 over when the lease is released or expires. See docs/engine.md.
 
@@ -59,24 +60,29 @@ def default_jobs(cfg: Config) -> list[JobSpec]:
         JobSpec("maintain", s.rollup_seconds, maintain_job),
         JobSpec("budget", s.budget_seconds, budget_job),
     ]
+    if cfg.shadow.enabled:
+        specs.append(JobSpec("shadow", s.score_seconds, shadow_job))
     return specs
 
 
 def plain(result: Any) -> Any:
-    """A job's summary as JSON-friendly data (dataclasses, pydantic, dicts)."""
-    if result is None:
-        return {}
-    if callable(getattr(result, "as_dict", None)):
-        return plain(result.as_dict())
-    if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        return dataclasses.asdict(result)
-    if hasattr(result, "model_dump"):
-        return result.model_dump()
-    if isinstance(result, dict):
-        return {k: plain(v) for k, v in result.items()}
-    if isinstance(result, list | tuple):
-        return [plain(v) for v in result]
-    return result
+    """A job's summary as JSON-friendly data (dataclasses, pydantic, dicts);
+    a job that returns nothing summarises as ``{}``."""
+    return {} if result is None else _jsonable(result)
+
+
+def _jsonable(value: Any) -> Any:
+    if callable(getattr(value, "as_dict", None)):
+        return _jsonable(value.as_dict())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
 
 
 class Engine:
@@ -88,17 +94,9 @@ class Engine:
     ``jobs`` replaces the default job list (tests, demos).
     """
 
-    def __init__(
-        self,
-        cfg: Config,
-        db_path: str | Path,
-        *,
-        owner: str | None = None,
-        on_event: EventCallback | None = None,
-        jobs: Iterable[JobSpec] | None = None,
-        lease_name: str = JOBS_LEASE,
-        clock: Callable[[], float] = time.time,
-    ):
+    def __init__(self, cfg: Config, db_path: str | Path, *, owner: str | None = None,
+                 on_event: EventCallback | None = None, jobs: Iterable[JobSpec] | None = None,
+                 lease_name: str = JOBS_LEASE, clock: Callable[[], float] = time.time):
         self.cfg = cfg
         self.db_path = Path(db_path)
         self.clock = clock
@@ -374,6 +372,13 @@ def budget_job(engine: Engine) -> dict:
     for alert in new:
         engine._emit("alert", alert)
     return {"new_alerts": len(new), **deliver(engine.cfg, conn)}
+
+
+def shadow_job(engine: Engine) -> dict:
+    """Send a deterministic sample of new live inputs to the shadow candidate."""
+    from evaltop.core.shadow import shadow_step
+
+    return shadow_step(engine.cfg, engine.db_path, now=engine.clock())
 
 
 def reconcile_owner(engine: Engine, owner: str) -> None:
