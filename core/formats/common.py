@@ -1,0 +1,279 @@
+"""Helpers every format parser shares: errors, ids, numbers, text, records.
+
+Parsers read untrusted JSON, so every accessor checks the type it gets and
+raises :class:`FormatError` with ``"<format>: <key path> <what was expected>"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, NoReturn
+
+import orjson
+from pydantic import ValidationError
+
+from evaltop.core.records import Feedback, LoggedOutput, parse_ts
+
+
+class FormatError(ValueError):
+    """A line that is not what its format promises; ``str()`` is the short reason."""
+
+
+def fail(fmt: str, msg: str) -> NoReturn:
+    raise FormatError(f"{fmt}: {msg}")
+
+
+def line_id(obj: Any, line_hash: str) -> str:
+    """``h:<hash>`` for records without a natural id.
+
+    Callers pass the hash of the raw line; direct callers (tests, replay) that
+    pass none get a hash of the decoded object with sorted keys, still stable.
+    """
+    if not line_hash:
+        raw = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+        line_hash = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    return f"h:{line_hash}"
+
+
+def to_int(value: Any, fmt: str, key: str) -> int:
+    """A token count: int, integral float or decimal string; None is 0."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        fail(fmt, f"{key} must be a number, not a boolean")
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, float) and value.is_integer():
+        n = int(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        n = int(value)
+    else:
+        fail(fmt, f"{key} must be a whole number, got {_show(value)}")
+    if n < 0:
+        fail(fmt, f"{key} must not be negative, got {n}")
+    return n
+
+
+def to_float(value: Any, fmt: str, key: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        fail(fmt, f"{key} must be a number, got {_show(value)}")
+    try:
+        f = float(value)
+    except ValueError:
+        f = math.nan
+    if not math.isfinite(f):
+        fail(fmt, f"{key} must be a finite number, got {_show(value)}")
+    return f
+
+
+def to_decimal(value: Any, fmt: str, key: str) -> Decimal | None:
+    """USD as reported by the log, exact (floats go through their shortest repr)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        fail(fmt, f"{key} must be a number of USD, got {_show(value)}")
+    try:
+        d = Decimal(repr(value) if isinstance(value, float) else str(value))
+    except InvalidOperation:
+        fail(fmt, f"{key} must be a number of USD, got {_show(value)}")
+    if not d.is_finite() or d < 0:
+        fail(fmt, f"{key} must be a finite, non-negative USD amount, got {value}")
+    return d
+
+
+def to_str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    return orjson.dumps(value).decode()
+
+
+def get_dict(obj: Mapping, key: str, fmt: str, path: str = "") -> dict:
+    """``obj[key]`` as a dict; missing or null gives ``{}``."""
+    v = obj.get(key)
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        fail(fmt, f"{path}{key} must be an object, got {_show(v)}")
+    return v
+
+
+def get_list(obj: Mapping, key: str, fmt: str, path: str = "") -> list:
+    v = obj.get(key)
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        fail(fmt, f"{path}{key} must be an array, got {_show(v)}")
+    return v
+
+
+def timestamp(value: Any, fmt: str, key: str) -> datetime:
+    """Aware UTC time from RFC 3339 / epoch s, ms, us, ns (strings or numbers)."""
+    try:
+        return parse_ts(value)
+    except (ValueError, OverflowError, OSError) as exc:
+        fail(fmt, f"{key}: {exc}")
+
+
+def ingest_time() -> float:
+    """The time used when a log states none (see docs/formats.md "Time")."""
+    return time.time()
+
+
+def usage(fmt: str, **counts: int) -> dict[str, int]:
+    """Usage fields (validated into :class:`Usage` with the record), after
+    checking that the subsets fit inside their totals."""
+    inp, out = counts.get("input_tokens", 0), counts.get("output_tokens", 0)
+    cached, write = counts.get("cached_input_tokens", 0), counts.get("cache_write_tokens", 0)
+    reasoning = counts.get("reasoning_tokens", 0)
+    if cached + write > inp:
+        fail(fmt, f"usage: cache reads {cached} + writes {write} exceed input tokens {inp}")
+    if reasoning > out:
+        fail(fmt, f"usage: reasoning tokens {reasoning} exceed output tokens {out}")
+    return {
+        "input_tokens": inp,
+        "output_tokens": out,
+        "cached_input_tokens": cached,
+        "cache_write_tokens": write,
+        "reasoning_tokens": reasoning,
+    }
+
+
+def build_output(fmt: str, fields: dict[str, Any]) -> LoggedOutput:
+    """Validate the collected fields into a record; pydantic errors name the key."""
+    fields["format"] = fmt
+    try:
+        return LoggedOutput.model_validate(fields)
+    except ValidationError as exc:
+        fail(fmt, _pydantic_reason(exc))
+
+
+def build_feedback(fmt: str, fields: dict[str, Any]) -> Feedback:
+    try:
+        return Feedback.model_validate(fields)
+    except ValidationError as exc:
+        fail(fmt, "feedback " + _pydantic_reason(exc))
+
+
+def _pydantic_reason(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    loc = ".".join(str(p) for p in err["loc"]) or "record"
+    return f"{loc}: {err['msg']}"
+
+
+def _show(value: Any) -> str:
+    """A short, safe description of an unexpected value for an error reason."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_PROVIDERS = {
+    "openai": "openai",
+    "azure": "azure",
+    "azure_ai": "azure",
+    "azure.ai.openai": "azure",
+    "az.ai.openai": "azure",
+    "az.ai.inference": "azure",
+    "anthropic": "anthropic",
+    "gemini": "google",
+    "google": "google",
+    "vertex_ai": "google",
+    "vertex_ai_beta": "google",
+    "gcp.gemini": "google",
+    "gcp.vertex_ai": "google",
+    "gcp.gen_ai": "google",
+    "mistral": "mistral",
+    "mistral_ai": "mistral",
+    "mistralai": "mistral",
+    "cohere": "cohere",
+    "groq": "groq",
+    "deepseek": "deepseek",
+    "xai": "xai",
+    "x_ai": "xai",
+    "perplexity": "perplexity",
+    "bedrock": "aws",
+    "aws.bedrock": "aws",
+    "ollama": "ollama",
+    "together_ai": "together",
+    "fireworks_ai": "fireworks",
+    "openrouter": "openrouter",
+    "ibm.watsonx.ai": "ibm",
+    "watsonx": "ibm",
+}
+
+_MODEL_PREFIXES = (
+    ("gpt-", "openai"),
+    ("chatgpt", "openai"),
+    ("o1", "openai"),
+    ("o3", "openai"),
+    ("o4", "openai"),
+    ("text-davinci", "openai"),
+    ("claude", "anthropic"),
+    ("gemini", "google"),
+    ("gemma", "google"),
+    ("mistral", "mistral"),
+    ("mixtral", "mistral"),
+    ("codestral", "mistral"),
+    ("ministral", "mistral"),
+    ("magistral", "mistral"),
+    ("pixtral", "mistral"),
+    ("command", "cohere"),
+    ("deepseek", "deepseek"),
+    ("grok", "xai"),
+)
+
+
+def provider_name(raw: Any, model: str = "") -> str:
+    """Canonical provider (openai, anthropic, google, mistral, ...).
+
+    Known aliases map to one name; unknown names are kept lower-cased; with no
+    name the model's family decides (``claude-*`` is anthropic), else ``""``.
+    """
+    if isinstance(raw, str) and raw.strip():
+        key = raw.strip().lower()
+        return _PROVIDERS.get(key, key)
+    name = model.lower().rsplit("/", 1)[-1]
+    for prefix, provider in _MODEL_PREFIXES:
+        if name.startswith(prefix):
+            return provider
+    return ""
+
+
+def complete(
+    fmt: str, fields: dict[str, Any], extra: dict[str, Any], obj: Any, line_hash: str, source: str
+) -> LoggedOutput:
+    """Merge wrapper labels into parsed fields, fill id/ts/provider, validate.
+
+    The parsed record wins over ``extra`` (labels from around it) except for
+    metadata, which is merged (the record's keys win). No id: the line hash.
+    No time: the ingest time, with ``metadata.ts_source = "ingest"``.
+    """
+    for key, value in extra.items():
+        if key == "metadata":
+            fields["metadata"] = {**value, **fields.get("metadata", {})}
+        elif fields.get(key) in (None, "", []):
+            fields[key] = value
+    if not fields.get("id"):
+        fields["id"] = line_id(obj, line_hash)
+    if fields.get("ts") is None:
+        fields["ts"] = ingest_time()
+        fields.setdefault("metadata", {})["ts_source"] = "ingest"
+    else:
+        fields["ts"] = timestamp(fields["ts"], fmt, "ts")
+    fields["provider"] = provider_name(fields.get("provider"), to_str(fields.get("model")))
+    fields["source"] = source
+    return build_output(fmt, fields)
