@@ -57,7 +57,7 @@ FLAWS: dict[str, list[tuple[str, float]]] = {
     "classify_ticket": [("wrong_label", 0.07), ("vague", 0.03)],
     "sql_generation": [("not_sql", 0.05)],
 }
-CANDIDATE_FLAWS = {REGRESSED_TASK: [("hallucinated_field", 0.45), ("prose_json", 0.12)]}
+CANDIDATE_FLAWS = {REGRESSED_TASK: [("hallucinated_field", 0.55), ("prose_json", 0.1)]}
 MODEL_QUALITY = {"gpt-4o-mini": 1.0, "claude-haiku-4-5": 0.8, "gemini-2.5-flash": 1.2, CANDIDATE: 1.0}
 MEDIAN_LATENCY_MS = {"gpt-4o-mini": 900, "claude-haiku-4-5": 1300, "gemini-2.5-flash": 750, CANDIDATE: 450}
 NO_USAGE = {"gemini-2.5-flash": 0.5}  # share of records logged without usage (counted by tiktoken)
