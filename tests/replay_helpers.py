@@ -77,25 +77,46 @@ _CASE = re.compile(r"CASE-(\d+)")
 
 
 class ScriptedCandidate:
-    """A candidate model for LoopbackLLM(responder=...): answers `{"answer": "..."}`
-    JSON (or a bad field for inputs containing BREAK), with usage unless the input
-    says NOUSAGE; counts calls per case number (thread-safe)."""
+    """A loopback responder (``LoopbackLLM(responder=...)``).
 
-    def __init__(self, *, gate: threading.Event | None = None):
+    ``POST .../chat/completions`` is the candidate: it answers JSON
+    ``{"name": "CASE-n"}`` (``{"phone_number": ...}`` when the input says BREAK)
+    with usage 100 in / 20 out unless the input says NOUSAGE. ``script[n]`` is
+    a list of (status, headers, body) replies served first for case n.
+    Calls for case numbers >= ``gate_from`` wait for ``gate``.
+    ``POST /v1/messages`` is an Anthropic-style judge: score 2 when the judged
+    text mentions phone_number, else 4. Thread-safe; counts calls per case.
+    """
+
+    def __init__(self, *, gate: threading.Event | None = None, gate_from: int = 0,
+                 script: dict[int, list] | None = None):
         self.lock = threading.Lock()
-        self.calls: dict[str, int] = {}
-        self.gate = gate
+        self.calls: dict[int, int] = {}
+        self.judge_calls = 0
+        self.gate, self.gate_from = gate, gate_from
+        self.script = {k: list(v) for k, v in (script or {}).items()}
 
     def __call__(self, req: dict) -> tuple[int, dict, Any]:
         msgs = req.get("messages") or []
-        text = " ".join(m.get("content", "") for m in msgs if isinstance(m, dict))
+        text = " ".join(m.get("content", "") for m in msgs if isinstance(m, dict) and isinstance(m.get("content"), str))
+        if req["_path"].endswith("/messages"):
+            with self.lock:
+                self.judge_calls += 1
+            verdict = {"score": 2 if "phone_number" in text else 4, "reason": "scripted judge"}
+            return 200, {}, {"id": "msg_j", "type": "message", "role": "assistant", "model": req.get("model"),
+                             "content": [{"type": "text", "text": json.dumps(verdict)}], "stop_reason": "end_turn",
+                             "usage": {"input_tokens": 50, "output_tokens": 10}}
         m = _CASE.search(text)
-        key = m.group(0) if m else text[:20]
+        n = int(m.group(1)) if m else -1
         with self.lock:
-            self.calls[key] = self.calls.get(key, 0) + 1
-        if self.gate is not None:
-            self.gate.wait(30)
-        answer = json.dumps({"phone_number": "x"} if "BREAK" in text else {"name": key})
+            self.calls[n] = self.calls.get(n, 0) + 1
+            scripted = self.script.get(n)
+            reply = scripted.pop(0) if scripted else None
+        if self.gate is not None and n >= self.gate_from:
+            self.gate.wait(60)
+        if reply is not None:
+            return reply
+        answer = json.dumps({"phone_number": "x"} if "BREAK" in text else {"name": f"CASE-{n}"})
         body: dict[str, Any] = {
             "id": "chatcmpl-x", "object": "chat.completion", "model": req.get("model"),
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": answer}}],

@@ -1,0 +1,181 @@
+"""replay against the real loopback server: outputs, tokens, exact cost, judging,
+retries, quota errors, resume without paying twice, CLI errors."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+from loopback_server import LoopbackLLM
+from replay_helpers import ScriptedCandidate, write_corpus
+
+from evaltop.core.replay import replay
+from evaltop.tui.cli import cli
+
+# 100 in x $1/M + 20 out x $2/M = $0.00014 = 140,000,000 picodollars per reported call
+CALL_PUSD = 140_000_000
+
+TOML = """
+[store]
+path = "{db}"
+[pricing.models."cand-model"]
+input_per_mtok = 1.0
+output_per_mtok = 2.0
+[pricing.models."judge-model"]
+input_per_mtok = 0.5
+output_per_mtok = 1.5
+[models.cand]
+provider = "openai"
+base_url = "{base}/v1"
+model = "cand-model"
+concurrency = {conc}
+max_retries = 3
+timeout_s = 30
+[[judges]]
+name = "fields"
+kind = "rule"
+rule = "allowed_fields"
+fields = ["name"]
+applies_to = {{ tasks = ["extract"] }}
+[[judges]]
+name = "helpful"
+kind = "llm"
+provider = "anthropic"
+base_url = "{base}"
+model = "judge-model"
+rubric = "Is the extraction right?"
+scale = [1, 5]
+pass_threshold = 3
+[budgets]
+judge_daily_usd = 10.0
+"""
+
+
+def write_config(tmp_path, base: str, conc: int = 4):
+    path = tmp_path / "evaltop.toml"
+    path.write_text(TOML.format(db=tmp_path / "evaltop.db", base=base, conc=conc))
+    from evaltop.core.config import load
+
+    return path, load(path)
+
+
+def rows(db, sql, *args):
+    c = sqlite3.connect(db)
+    try:
+        return c.execute(sql, args).fetchall()
+    finally:
+        c.close()
+
+
+def test_replay_records_calls_cost_and_judges_then_resumes_for_free(tmp_path):
+    script = ScriptedCandidate()
+    with LoopbackLLM(responder=script) as llm:
+        _, cfg = write_config(tmp_path, llm.base_url)
+        corpus = tmp_path / "corpus.jsonl"
+        write_corpus(corpus, 6, extra={2: "BREAK", 4: "NOUSAGE"})
+        s = replay(cfg, cfg.db_path, corpus, "cand", "r1", progress=False)
+        assert (s.cases, s.called, s.ok, s.errors, s.already_ok) == (6, 6, 6, 0, 0)
+        db = cfg.db_path
+        cases = {r[0]: r[1:] for r in rows(db, "SELECT case_id, status, input_tokens, output_tokens, "
+                                               "usage_estimated, cost_pusd, attempts FROM run_cases WHERE run_id='r1'")}
+        assert cases["c000"] == ("ok", 100, 20, 0, CALL_PUSD, 1)
+        est = cases["c004"]
+        assert est[0] == "ok" and est[3] == 1 and est[1] > 0 and est[4] == est[1] * 1_000_000 + est[2] * 2_000_000
+        assert s.cost_pusd == 5 * CALL_PUSD + est[4]
+        verdicts = dict(((c, j), p) for c, j, p in rows(db, "SELECT case_id, judge, passed FROM run_scores"))
+        assert verdicts[("c002", "fields")] == 0 and verdicts[("c002", "helpful")] == 0
+        assert sum(verdicts.values()) == 10 and len(verdicts) == 12
+        calls = rows(db, "SELECT count(*), sum(cost_pusd) FROM judge_calls WHERE run_id = 'r1'")[0]
+        assert calls == (6, 6 * (50 * 500_000 + 10 * 1_500_000)) and script.judge_calls == 6
+        assert rows(db, "SELECT finished_at IS NOT NULL FROM runs WHERE run_id = 'r1'") == [(1,)]
+
+        again = replay(cfg, cfg.db_path, corpus, "cand", "r1", progress=False)
+        assert (again.called, again.already_ok) == (0, 6)
+        assert script.total() == 6 and script.judge_calls == 6  # nothing paid twice
+        assert again.judging["rule_verdicts"] == 0 and again.judging["llm_verdicts"] == 0
+
+
+def test_retry_after_is_honoured_and_quota_is_not_retried(tmp_path):
+    quota = (429, {}, {"error": {"message": "You exceeded your current quota.", "type": "insufficient_quota",
+                                 "code": "insufficient_quota"}})
+    limited = (429, {"Retry-After": "0"}, {"error": {"message": "slow down", "type": "rate_limit"}})
+    script = ScriptedCandidate(script={0: [limited, limited], 1: [quota], 2: [(500, {}, {"error": {"message": "x"}})]})
+    with LoopbackLLM(responder=script) as llm:
+        _, cfg = write_config(tmp_path, llm.base_url)
+        corpus = tmp_path / "corpus.jsonl"
+        write_corpus(corpus, 3)
+        s = replay(cfg, cfg.db_path, corpus, "cand", "r", judge=False, progress=False)
+        got = {r[0]: r[1:] for r in rows(cfg.db_path, "SELECT case_id, status, attempts, error FROM run_cases")}
+        assert got["c000"][:2] == ("ok", 3) and got["c002"][:2] == ("ok", 2)
+        assert got["c001"][0] == "error" and got["c001"][1] == 1 and got["c001"][2].startswith("quota: HTTP 429")
+        assert script.calls == {0: 3, 1: 1, 2: 2} and s.retries == 3 and s.errors == 1
+        # a re-run retries the errored case only
+        s2 = replay(cfg, cfg.db_path, corpus, "cand", "r", judge=False, progress=False)
+        assert (s2.called, s2.ok, s2.already_ok) == (1, 1, 2) and script.calls[1] == 2
+
+
+def test_cli_errors_exit_2(tmp_path):
+    with LoopbackLLM(responder=ScriptedCandidate()) as llm:
+        cfgfile, cfg = write_config(tmp_path, llm.base_url)
+        corpus = tmp_path / "corpus.jsonl"
+        write_corpus(corpus, 2)
+        run = CliRunner().invoke
+        r = run(cli, ["replay", str(corpus), "--candidate", "nope", "--run", "x", "--config", str(cfgfile)])
+        assert r.exit_code == 2 and "--candidate 'nope' is not a [models.NAME] entry" in r.stderr
+        r = run(cli, ["replay", str(corpus), "--candidate", "cand", "--run", "x", "--config", str(cfgfile),
+                      "--no-judge"])
+        assert r.exit_code == 0 and "called 2 (ok 2" in r.stdout
+        with sqlite3.connect(cfg.db_path) as c:
+            c.execute("UPDATE runs SET candidate = 'other' WHERE run_id = 'x'")
+        r = run(cli, ["replay", str(corpus), "--candidate", "cand", "--run", "x", "--config", str(cfgfile)])
+        assert r.exit_code == 2 and "already belongs to candidate 'other'" in r.stderr
+        cfgfile.write_text(cfgfile.read_text().replace('timeout_s = 30', 'timeout_s = 30\napi_key_env = "CAND_API_KEY"'))
+        r = run(cli, ["replay", str(corpus), "--candidate", "cand", "--run", "y", "--config", str(cfgfile)])
+        assert r.exit_code == 2 and "CAND_API_KEY is not set" in r.stderr
+
+
+def test_api_key_is_sent_as_bearer_and_not_stored(tmp_path, monkeypatch):
+    script = ScriptedCandidate()
+    with LoopbackLLM(responder=script) as llm:
+        cfgfile, _ = write_config(tmp_path, llm.base_url)
+        cfgfile.write_text(cfgfile.read_text().replace('timeout_s = 30', 'timeout_s = 30\napi_key_env = "CAND_API_KEY"'))
+        from evaltop.core.config import load
+
+        cfg = load(cfgfile)
+        monkeypatch.setenv("CAND_API_KEY", "sk-test-SECRETSECRETSECRET")
+        corpus = tmp_path / "corpus.jsonl"
+        write_corpus(corpus, 1)
+        replay(cfg, cfg.db_path, corpus, "cand", "k", judge=False, progress=False)
+        sent = [r for r in llm.requests if r["path"].endswith("/chat/completions")]
+        assert sent[0]["headers"]["authorization"] == "Bearer sk-test-SECRETSECRETSECRET"
+    assert b"SECRETSECRET" not in cfg.db_path.read_bytes()
+
+
+@pytest.mark.parametrize("provider", ["anthropic"])
+def test_anthropic_candidate_wire_format(tmp_path, provider):
+    seen = []
+
+    def responder(req):
+        seen.append(req)
+        return 200, {}, {"id": "m", "type": "message", "role": "assistant", "model": req["model"],
+                         "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn",
+                         "usage": {"input_tokens": 7, "output_tokens": 3, "cache_read_input_tokens": 5,
+                                   "cache_creation_input_tokens": 2}}
+
+    with LoopbackLLM(responder=responder) as llm:
+        cfgfile, _ = write_config(tmp_path, llm.base_url)
+        text = cfgfile.read_text().replace('provider = "openai"\nbase_url = "' + llm.base_url + '/v1"',
+                                           f'provider = "anthropic"\nbase_url = "{llm.base_url}"')
+        cfgfile.write_text(text)
+        from evaltop.core.config import load
+
+        cfg = load(cfgfile)
+        corpus = tmp_path / "corpus.jsonl"
+        corpus.write_text('{"id": "a", "input": [{"role": "system", "content": "S"}, {"role": "user", "content": "U"}]}\n')
+        replay(cfg, cfg.db_path, corpus, "cand", "an", judge=False, progress=False)
+    assert seen[0]["_path"] == "/v1/messages" and seen[0]["system"] == "S"
+    assert seen[0]["messages"] == [{"role": "user", "content": "U"}] and seen[0]["max_tokens"] == 1024
+    assert seen[0]["_headers"]["anthropic-version"] == "2023-06-01"
+    got = rows(cfg.db_path, "SELECT output_text, input_tokens, cached_input_tokens, output_tokens FROM run_cases")
+    assert got == [("hi", 14, 5, 3)]
