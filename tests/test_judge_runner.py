@@ -95,7 +95,7 @@ def test_two_runners_at_once_judge_each_pair_once(make_config, conn, db_path):
         cfg = make_config({"judges": [llm_judge(llm.openai_base_url, concurrency=4)]})
         seed(conn, 24)
         out = []
-        threads = [threading.Thread(target=lambda: out.append(score_pending(cfg, db_path, owner=f"p{i}")))
+        threads = [threading.Thread(target=lambda i=i: out.append(score_pending(cfg, db_path, owner=f"p{i}")))
                    for i in range(2)]
         for t in threads:
             t.start()
