@@ -144,3 +144,15 @@ def test_malformed_openai_lines(obj, reason):
 def test_forcing_openai_on_a_foreign_line_fails_clearly():
     with pytest.raises(FormatError, match="openai: object: expected chat.completion"):
         parse_record({"id": "x", "output": "hello"}, "openai")
+
+
+def test_pair_with_an_api_error_response_keeps_the_input():
+    [rec] = parse_record({
+        "request": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
+        "response": {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}},
+        "ts": 1741570283.5, "task": "chat",
+    }, line_hash="k")
+    assert rec.format == "openai" and rec.id == "h:k"
+    assert rec.error == "invalid_request_error: Incorrect API key provided"
+    assert rec.input[0].content == "hi" and rec.task == "chat" and rec.usage is None
+    assert rec.ts.timestamp() == 1741570283.5
