@@ -190,6 +190,16 @@ def report_section(ctx: ReportContext) -> dict:
     }
 
 
+def _budget_line(label: str, spent: float, cap: float | None, forecast: float, period: str,
+                 unpriced: int) -> str:
+    def usd(x: float) -> str:
+        return format_usd(usd_to_pusd(x))
+
+    of = f"of {usd(cap)}" if cap is not None else "spent (no cap)"
+    return (f"- {label}: {usd(spent)} {of}, forecast {usd(forecast)} by end of {period}; "
+            f"unpriced outputs: {unpriced}")
+
+
 def markdown(report: dict) -> list[str]:
     inf = report.get("budgets", {}).get("inference")
     alerts = report.get("alerts")
@@ -197,15 +207,10 @@ def markdown(report: dict) -> list[str]:
         return []
     lines = ["## Inference budget and alerts", ""]
     if inf is not None:
-        def usd(x):
-            return "no cap" if x is None else format_usd(usd_to_pusd(x))
-
-        lines.append(f"- Today ({inf['day']} UTC): {usd(inf['spent_today_usd'])} of {usd(inf['daily_usd'])}, "
-                     f"forecast {usd(inf['forecast_day_usd'])} by end of day; "
-                     f"unpriced outputs: {inf['unpriced_outputs_today']}")
-        lines.append(f"- Month ({inf['period']}): {usd(inf['spent_month_usd'])} of {usd(inf['monthly_usd'])}, "
-                     f"forecast {usd(inf['forecast_period_usd'])} by end of month; "
-                     f"unpriced outputs: {inf['unpriced_outputs_month']}")
+        lines.append(_budget_line(f"Today ({inf['day']} UTC)", inf["spent_today_usd"], inf["daily_usd"],
+                                  inf["forecast_day_usd"], "day", inf["unpriced_outputs_today"]))
+        lines.append(_budget_line(f"Month ({inf['period']})", inf["spent_month_usd"], inf["monthly_usd"],
+                                  inf["forecast_period_usd"], "month", inf["unpriced_outputs_month"]))
     if alerts:
         lines += ["", "| level | kind | when | message |", "|---|---|---|---|"]
         lines += [f"| {a['level']} | {a['kind']} | {a['ts']} | {a['message']} |" for a in alerts]

@@ -8,7 +8,8 @@ Forecast: ``spent + rate * time_left``, where ``rate`` is the spend over a
 trailing lookback (6 h for the day, 7 days for the month) divided by its
 length. The lookback is shortened to the age of the oldest stored output (a
 fresh install is not diluted by empty history), but never below 15 minutes
-(so one early expensive call does not extrapolate to a fortune).
+for the day or 6 hours for the month (so a few early calls do not
+extrapolate to a fortune).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from .money import pusd_to_usd, usd_to_pusd
 
 DAY_LOOKBACK_S = 6 * 3600.0
 MONTH_LOOKBACK_S = 7 * 86400.0
-MIN_LOOKBACK_S = 15 * 60.0
+DAY_MIN_LOOKBACK_S = 15 * 60.0
+MONTH_MIN_LOOKBACK_S = 6 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -103,11 +105,13 @@ def _first_output_ts(conn: sqlite3.Connection) -> float | None:
     return conn.execute("SELECT MIN(ts) FROM outputs").fetchone()[0]
 
 
-def _forecast(conn: sqlite3.Connection, spent: int, now: float, end: float, lookback: float,
-              first_ts: float | None) -> int:
+def _forecast(conn: sqlite3.Connection, spent: int, now: float, end: float,
+              lookback: tuple[float, float], first_ts: float | None) -> int:
+    """spent + (spend over the lookback / its length) x time left."""
     if first_ts is None:
         return spent
-    span = max(MIN_LOOKBACK_S, min(lookback, now - first_ts))
+    longest, shortest = lookback
+    span = max(shortest, min(longest, now - first_ts))
     recent = _spend(conn, now - span, now).cost_pusd
     left = Decimal(max(0.0, end - now))
     return spent + int(Decimal(recent) * left / Decimal(span))
@@ -132,8 +136,10 @@ def inference_budget(cfg: Config, conn: sqlite3.Connection, now: float | None = 
         spent_month_pusd=month.cost_pusd,
         unpriced_today=today.unpriced_outputs,
         unpriced_month=month.unpriced_outputs,
-        forecast_day_pusd=_forecast(conn, today.cost_pusd, now, p.day_end, DAY_LOOKBACK_S, first_ts),
-        forecast_month_pusd=_forecast(conn, month.cost_pusd, now, p.month_end, MONTH_LOOKBACK_S, first_ts),
+        forecast_day_pusd=_forecast(conn, today.cost_pusd, now, p.day_end,
+                                    (DAY_LOOKBACK_S, DAY_MIN_LOOKBACK_S), first_ts),
+        forecast_month_pusd=_forecast(conn, month.cost_pusd, now, p.month_end,
+                                      (MONTH_LOOKBACK_S, MONTH_MIN_LOOKBACK_S), first_ts),
     )
 
 

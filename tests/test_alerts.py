@@ -108,11 +108,13 @@ def test_forecast_alert_when_the_burn_rate_crosses_the_cap(make_config, conn):
     assert alerts.check_alerts(budget_cfg(make_config, inference_daily_usd=18.01), conn, NOW) == []
 
 
-def test_forecast_lookback_is_never_shorter_than_15_minutes(make_config, conn):
+def test_forecast_lookback_has_a_floor_per_period(make_config, conn):
     add_output(conn, NOW - 60, "1.00")  # a fresh install: one call a minute ago
     state = inference_budget.inference_state(budget_cfg(make_config), conn, NOW)
     # $1 over 15 min = $4/h, for the 12 h left in the day
     assert state["forecast_day_usd"] == 1 + 4 * 12
+    # the month looks back at least 6 h: $1/6 h for the 84 h to 1 December
+    assert state["forecast_period_usd"] == 1 + 84 / 6
 
 
 def test_judge_budget_thresholds(make_config, conn):

@@ -193,10 +193,8 @@ def _ask() -> str:
         click.echo(key)
         return key.strip().lower()[:1]
     line = sys.stdin.readline()
-    if not line:
-        click.echo("")
-        return "q"
-    return line.strip().lower()[:1]
+    click.echo(clean(line.strip()))  # echo a piped answer so the transcript reads well
+    return line.strip().lower()[:1] if line else "q"
 
 
 @click.command("review")
