@@ -1,0 +1,94 @@
+"""Shadow mode against the loopback candidate: deterministic sample, each live
+output shadowed once, both sides judged, the live paired comparison."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from loopback_server import LoopbackLLM
+from replay_helpers import NOW, ScriptedCandidate, add_output
+from test_replay import write_config
+
+from evaltop.core.config import load
+from evaltop.core.shadow import run_ids, sampled, shadow_step, shadow_summary
+from evaltop.store.db import connect
+
+
+def shadow_config(tmp_path, base, rate=0.5, enabled=True):
+    path, _ = write_config(tmp_path, base)
+    path.write_text(path.read_text() + f'\n[shadow]\nenabled = {str(enabled).lower()}\ncandidate = "cand"\n'
+                    f'rate = {rate}\n')
+    return load(path)
+
+
+def seed(conn, start, n):
+    for i in range(start, start + n):
+        text = f"Extract the contact from CASE-{i}." + (" BREAK" if i % 4 == 0 else "")
+        add_output(conn, f"out{i}", input=text, task="extract", output=json.dumps({"name": f"CASE-{i}"}),
+                   ts=NOW - 60)
+
+
+def case_ids(db, run_id):
+    c = sqlite3.connect(db)
+    try:
+        return {r[0] for r in c.execute("SELECT case_id FROM run_cases WHERE run_id = ? AND status = 'ok'",
+                                        (run_id,))}
+    finally:
+        c.close()
+
+
+def test_shadow_samples_deterministically_and_judges_both_sides(tmp_path):
+    script = ScriptedCandidate()
+    with LoopbackLLM(responder=script) as llm:
+        cfg = shadow_config(tmp_path, llm.base_url)
+        conn = connect(cfg.db_path)
+        seed(conn, 0, 40)
+        expect = {f"out{i}" for i in range(40) if sampled(cfg.sampling.seed, f"out{i}", 0.5)}
+        assert 5 < len(expect) < 35
+        out = shadow_step(cfg, cfg.db_path, limit=100, now=NOW)
+        cand, live = run_ids("cand")
+        assert out["sampled"] == out["called"] == out["ok"] == len(expect)
+        assert case_ids(cfg.db_path, cand) == case_ids(cfg.db_path, live) == expect
+        assert script.total() == len(expect)
+
+        again = shadow_step(cfg, cfg.db_path, limit=100, now=NOW)
+        assert again["sampled"] == again["called"] == 0 and script.total() == len(expect)
+
+        summary = shadow_summary(conn, cfg)
+        broken = {o for o in expect if int(o[3:]) % 4 == 0}
+        assert summary["candidate"] == "cand" and summary["cases"]["paired"] == len(expect)
+        assert summary["judges"]["fields"]["pass_to_fail"] == len(broken)
+        assert summary["judges"]["helpful"]["pass_to_fail"] == len(broken)
+        assert script.judge_calls == 2 * len(expect)  # live and candidate outputs both judged
+        conn.close()
+
+
+def test_limit_and_mark_continue_where_the_last_step_stopped(tmp_path):
+    script = ScriptedCandidate()
+    with LoopbackLLM(responder=script) as llm:
+        cfg = shadow_config(tmp_path, llm.base_url, rate=1.0)
+        conn = connect(cfg.db_path)
+        seed(conn, 0, 5)
+        assert shadow_step(cfg, cfg.db_path, limit=3, now=NOW, judge=False)["sampled"] == 3
+        assert shadow_step(cfg, cfg.db_path, limit=3, now=NOW, judge=False)["sampled"] == 2
+        seed(conn, 5, 2)
+        assert shadow_step(cfg, cfg.db_path, limit=3, now=NOW, judge=False)["sampled"] == 2
+        assert case_ids(cfg.db_path, "shadow:cand") == {f"out{i}" for i in range(7)}
+        assert script.calls == {i: 1 for i in range(7)}
+        conn.close()
+
+
+def test_old_and_errored_outputs_are_not_shadowed_and_off_means_off(tmp_path):
+    script = ScriptedCandidate()
+    with LoopbackLLM(responder=script) as llm:
+        cfg = shadow_config(tmp_path, llm.base_url, rate=1.0)
+        conn = connect(cfg.db_path)
+        add_output(conn, "old", input="CASE-1", ts=NOW - 3 * 86400)
+        add_output(conn, "err", input="CASE-2", ts=NOW - 10, error="HTTP 500")
+        add_output(conn, "new", input="CASE-3", ts=NOW - 10)
+        assert shadow_step(cfg, cfg.db_path, now=NOW, judge=False)["sampled"] == 1
+        assert case_ids(cfg.db_path, "shadow:cand") == {"new"}
+        off = shadow_config(tmp_path, llm.base_url, enabled=False)
+        assert "skipped" in shadow_step(off, off.db_path, now=NOW)
+        conn.close()
