@@ -40,10 +40,12 @@ def insert(conn: sqlite3.Connection, row: JudgeCallRow) -> None:
 
 
 def totals_by_judge(conn: sqlite3.Connection, since: float | None, until: float) -> list[sqlite3.Row]:
-    """Per judge in [since, until): calls, errors, retries, tokens, cost, unknown-cost calls."""
+    """Per judge in [since, until): calls (requests sent), budget refusals,
+    errors, retries, tokens, cost, unknown-cost calls."""
     return conn.execute(
         """SELECT judge,
-                  COUNT(*) AS calls,
+                  SUM(status != 'refused_budget') AS calls,
+                  SUM(status = 'refused_budget') AS refused_budget,
                   SUM(status NOT IN ('ok', 'refused_budget')) AS errors,
                   SUM(MAX(attempts - 1, 0)) AS retries,
                   SUM(input_tokens) AS input_tokens,

@@ -136,14 +136,23 @@ def test_report_section_spend_judges_budget_and_failure(make_config, conn, db_pa
     rep = report_mod.build(ctx)
     assert rep["spend"]["judge_usd"] == 2 * one / 1e12
     q = rep["judges"]["quality"]
-    assert (q["calls"], q["errors"], q["retries"], q["input_tokens"], q["output_tokens"]) == (3, 0, 0, 400, 100)
+    assert (q["calls"], q["refused_budget"], q["errors"], q["retries"]) == (2, 1, 0, 0)
+    assert (q["input_tokens"], q["output_tokens"]) == (400, 100)
     assert q["cost_usd"] == 2 * one / 1e12
     b = rep["budgets"]["judge"]
     assert (b["daily_usd"], b["spent_today_usd"], b["monthly_usd"], b["paused"]) == (0.0013, 0.0009, 5.0, True)
     assert report_mod.failures(rep, {"budget"}) == [f"budget: {b['reason']}"]
     assert not [f for f in report_mod.failures(rep, {"regression"}) if f.startswith("budget")]
     md = report_mod.markdown(rep)
-    assert "| quality | 3 | 0 | 0 | 400 | 100 |" in md and "Judging is PAUSED" in md
+    assert "| quality | 2 | 0 | 0 | 400 | 100 |" in md and "Judging is PAUSED" in md
+    # paused: the next run does not even ask the ledger, and rule checks still run
+    with LoopbackLLM(usage=(200, 50)) as llm:
+        again = score_pending(cfg.model_copy(update={"judges": [cfg.judges[0].model_copy(
+            update={"base_url": llm.openai_base_url})]}), db_path)
+        assert llm.count() == 0
+    assert (again.sampled, again.skipped_budget, again.calls) == (1, 1, 0)
+    assert again.budget_reason == b["reason"]
+    assert rows(conn, "SELECT COUNT(*) AS n FROM judge_calls WHERE status = 'refused_budget'") == [{"n": 1}]
 
 
 def test_judge_subjects_for_replays_meters_under_run_id(make_config, conn, db_path):

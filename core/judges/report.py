@@ -2,7 +2,8 @@
 
 Keys: ``spend.judge_usd`` (judge calls in the window, never mixed into
 inference spend), ``judges.<name>`` (calls, errors, retries, input_tokens,
-output_tokens, cost_usd, same_family_outputs, unknown_cost_calls) and
+output_tokens, cost_usd, same_family_outputs, unknown_cost_calls,
+refused_budget) and
 ``budgets.judge`` (daily_usd, spent_today_usd, monthly_usd, spent_month_usd,
 paused, reserved_usd, reason). ``failures(report, {"budget"})`` fires when
 judge spend is at or over a cap.
@@ -28,10 +29,11 @@ def report_section(ctx: ReportContext) -> dict[str, Any]:
             judges[j.name] = _empty()
     for r in judge_calls.totals_by_judge(conn, since, until):
         judges[r["judge"]] = {
-            "calls": r["calls"], "errors": r["errors"] or 0, "retries": r["retries"] or 0,
+            "calls": r["calls"] or 0, "errors": r["errors"] or 0, "retries": r["retries"] or 0,
             "input_tokens": r["input_tokens"] or 0, "output_tokens": r["output_tokens"] or 0,
             "cost_usd": pusd_to_usd(r["cost_pusd"] or 0),
             "same_family_outputs": 0, "unknown_cost_calls": r["unknown_cost_calls"] or 0,
+            "refused_budget": r["refused_budget"] or 0,
         }
     for name, n in fam.items():
         judges.setdefault(name, _empty())["same_family_outputs"] = n
@@ -45,7 +47,7 @@ def report_section(ctx: ReportContext) -> dict[str, Any]:
 
 def _empty() -> dict[str, Any]:
     return {"calls": 0, "errors": 0, "retries": 0, "input_tokens": 0, "output_tokens": 0,
-            "cost_usd": 0.0, "same_family_outputs": 0, "unknown_cost_calls": 0}
+            "cost_usd": 0.0, "same_family_outputs": 0, "unknown_cost_calls": 0, "refused_budget": 0}
 
 
 def _usd(x: float | None) -> str:

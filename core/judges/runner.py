@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from evaltop.core.budget import judge_budget_state
 from evaltop.core.config import Config, JudgeConfig
 from evaltop.core.money import pusd_to_usd
 from evaltop.core.tokens import model_family
@@ -112,6 +113,11 @@ async def _run_paid(cfg: Config, pool: db.ConnectionPool, js: JudgeSet, subjects
                     skip_rows: list[scores.ScoreRow]) -> list[tuple[PaidJudge, Subject, PaidResult]]:
     stop: list[str] = []
     results: list[tuple[PaidJudge, Subject, PaidResult]] = []
+    if js.paid:  # already paused this period: do not knock on the ledger again
+        state = await asyncio.to_thread(lambda: judge_budget_state(pool.get(), cfg))
+        if state["paused"]:
+            stop.append(state["reason"])
+            summary.budget_reason = state["reason"]
 
     async def one(pj: PaidJudge, s: Subject, fam: bool) -> None:
         if stop:
