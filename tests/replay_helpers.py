@@ -45,6 +45,13 @@ def add_score(conn, oid: str, judge: str, passed: bool | None, *, score: float |
         )
 
 
+def add_sample(conn, oid: str, output_ts: float) -> None:
+    """A pending sample (probability 1) for the live judge runner to score."""
+    with write(conn):
+        conn.execute("INSERT INTO samples (output_id, strata, probability, status, sampled_at, output_ts)"
+                     " VALUES (?, 'base', 1.0, 'pending', ?, ?)", (oid, output_ts, output_ts))
+
+
 def add_label(conn, oid: str, label: str, note: str | None = None) -> None:
     with write(conn):
         conn.execute("INSERT INTO labels (output_id, label, note, ts) VALUES (?, ?, ?, ?)",
