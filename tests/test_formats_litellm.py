@@ -60,7 +60,7 @@ def test_unpriceable_call_reports_no_cost():
 @pytest.mark.parametrize(
     "patch, reason",
     [
-        ({"startTime": "later"}, "litellm: startTime must be a finite number"),
+        ({"startTime": "later"}, "litellm: startTime: not an RFC 3339 timestamp"),
         ({"prompt_tokens": -1}, "litellm: prompt_tokens must not be negative"),
         ({"response_cost": "free"}, "litellm: response_cost must be a number of USD"),
         ({"response": 12}, "litellm: response must be an object or a string"),
@@ -73,3 +73,9 @@ def test_malformed_litellm_lines(patch, reason):
     with pytest.raises(FormatError) as exc:
         parse_record({**LINES[3], **patch})
     assert reason in str(exc.value)
+
+
+def test_iso_times_from_older_loggers():
+    line = dict(LINES[3], startTime="2025-03-10T01:45:00Z", endTime="2025-03-10T01:45:02.5Z")
+    [rec] = parse_record(line)
+    assert rec.ts == datetime(2025, 3, 10, 1, 45, tzinfo=UTC) and rec.latency_ms == 2500.0

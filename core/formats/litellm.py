@@ -8,6 +8,7 @@ it is logged. ``response_cost`` is kept as the reported cost (exact Decimal).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from evaltop.core.records import LoggedOutput
@@ -18,8 +19,8 @@ from .common import (
     complete,
     fail,
     get_dict,
+    timestamp,
     to_decimal,
-    to_float,
     to_int,
     to_str,
     usage,
@@ -39,23 +40,21 @@ def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOut
     call_type = to_str(obj.get("call_type"))
     if call_type in NOT_GENERATIVE:
         return []
+    start, end, first = (_time(obj, k) for k in ("startTime", "endTime", "completionStartTime"))
     fields: dict[str, Any] = {
         "id": to_str(obj.get("id")),
-        "ts": obj.get("startTime"),
+        "ts": start,
         "model": to_str(obj.get("model")),
         "provider": obj.get("custom_llm_provider"),
         "input": any_input(obj.get("messages"), FMT, "messages"),
     }
     fields.update(_response(obj.get("response")))
     fields["usage"] = _usage(obj, fields.pop("response_usage", None))
-    start = to_float(obj.get("startTime"), FMT, "startTime")
-    end = to_float(obj.get("endTime"), FMT, "endTime")
     if start is not None and end is not None and end >= start:
-        fields["latency_ms"] = (end - start) * 1000.0
+        fields["latency_ms"] = (end - start).total_seconds() * 1000.0
     metadata = _metadata(obj, fields)
-    first = to_float(obj.get("completionStartTime"), FMT, "completionStartTime")
     if start is not None and first is not None and first >= start:
-        metadata["ttft_ms"] = (first - start) * 1000.0
+        metadata["ttft_ms"] = (first - start).total_seconds() * 1000.0
     fields["metadata"] = {**metadata, **fields.get("metadata", {})}
     if obj.get("status") == "failure":
         info = get_dict(obj, "error_information", FMT)
@@ -63,6 +62,12 @@ def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOut
     if obj.get("response_cost") is not None and not obj.get("response_cost_failure_debug_info"):
         fields["reported_cost_usd"] = to_decimal(obj["response_cost"], FMT, "response_cost")
     return [complete(FMT, fields, {}, obj, line_hash, source)]
+
+
+def _time(obj: dict, key: str) -> datetime | None:
+    """Epoch seconds (the payload's floats) or an ISO string (older loggers)."""
+    value = obj.get(key)
+    return None if value is None else timestamp(value, FMT, key)
 
 
 def _response(resp: Any) -> dict[str, Any]:

@@ -113,7 +113,7 @@ def _usage(u: Any):
 
 
 def _error(value: Any) -> str | None:
-    if value is None or value is False or value == "":
+    if not value:  # None, false, "", 0: no error
         return None
     if value is True:
         return "error"
