@@ -101,3 +101,12 @@ def test_malformed_langfuse_lines(trace, reason):
     with pytest.raises(FormatError) as exc:
         parse_record(trace)
     assert reason in str(exc.value)
+
+
+def test_a_lone_score_line_is_feedback_on_its_observation():
+    score = {"id": "s-9", "traceId": "t", "observationId": "obs-gen-1", "name": "helpful",
+             "value": 0.0, "dataType": "NUMERIC", "source": "ANNOTATION", "timestamp": "2026-02-10T10:00:00Z"}
+    [fb] = parse_record(score)
+    assert (fb.id, fb.output_id, fb.name, fb.value) == ("s-9", "obs-gen-1", "helpful", 0.0)
+    with pytest.raises(FormatError, match="langfuse: score observationId missing"):
+        parse_record({**score, "observationId": None})

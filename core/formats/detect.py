@@ -29,7 +29,9 @@ def detect(obj: Any) -> str:
         raise FormatError(f"not a JSON object (got {_json_type(obj)})")
     if "resourceSpans" in obj:
         return "otel"
-    if "observations" in obj or ("traceId" in obj and obj.get("type") in _LANGFUSE_TYPES):
+    if "traceId" in obj and (obj.get("type") in _LANGFUSE_TYPES or "dataType" in obj):
+        return "langfuse"  # one observation or one score
+    if "observations" in obj:
         return "langfuse"
     if obj.get("type") == "feedback":
         return "native"

@@ -11,6 +11,7 @@ cache writes) and output = every type containing ``output``.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from evaltop.core.records import Feedback, LoggedOutput
@@ -22,6 +23,7 @@ from .common import (
     get_dict,
     get_list,
     ingest_time,
+    line_id,
     timestamp,
     to_decimal,
     to_int,
@@ -35,6 +37,8 @@ FMT = "langfuse"
 
 
 def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOutput | Feedback]:
+    if "dataType" in obj and "observations" not in obj and "type" not in obj:
+        return [_lone_score(obj, source, line_hash)]
     trace = obj if "observations" in obj else {}
     observations = get_list(obj, "observations", FMT) if trace else [obj]
     out: list[LoggedOutput | Feedback] = []
@@ -51,7 +55,8 @@ def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOut
             out.append(rec)
             gens.append(rec.id)
     for j, score in enumerate(get_list(trace, "scores", FMT)):
-        fb = _score(score, trace, gens, j, source)
+        fid = f"{to_str(trace.get('id'))}:score:{j}"
+        fb = _score(score, trace, gens, f"scores[{j}]", fid, source)
         if fb is not None:
             out.append(fb)
     return out
@@ -166,15 +171,25 @@ def _cost(o: dict, path: str):
         if cost.get("total") is not None:
             return to_decimal(cost["total"], FMT, f"{path}.costDetails.total")
         parts = [to_decimal(v, FMT, f"{path}.costDetails.{k}") for k, v in cost.items()]
-        return sum((p for p in parts if p is not None), start=to_decimal(0, FMT, "0"))
+        return sum((p for p in parts if p is not None), start=Decimal(0))
     for key in ("calculatedTotalCost", "totalCost"):
         if o.get(key) is not None:
             return to_decimal(o[key], FMT, f"{path}.{key}")
     return None
 
 
-def _score(s: Any, trace: dict, gens: list[str], j: int, source: str) -> Feedback | None:
-    path = f"scores[{j}]"
+def _lone_score(s: dict, source: str, line_hash: str) -> Feedback:
+    """A score exported on its own (``GET /api/public/scores``)."""
+    target = s.get("observationId")
+    if not isinstance(target, str) or not target:
+        fail(FMT, "score observationId missing: a trace-level score can only be read "
+             "inside its trace export")
+    return _score(s, {}, [target], "score", line_id(s, line_hash), source)
+
+
+def _score(
+    s: Any, trace: dict, gens: list[str], path: str, fallback_id: str, source: str
+) -> Feedback | None:
     if not isinstance(s, dict):
         fail(FMT, f"{path} must be an object")
     name = s.get("name")
@@ -198,7 +213,7 @@ def _score(s: Any, trace: dict, gens: list[str], j: int, source: str) -> Feedbac
     return build_feedback(
         FMT,
         {
-            "id": to_str(s.get("id")) or f"{to_str(trace.get('id'))}:score:{j}",
+            "id": to_str(s.get("id")) or fallback_id,
             "output_id": target,
             "ts": timestamp(when, FMT, f"{path}.timestamp") if when else ingest_time(),
             "name": name,
