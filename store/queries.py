@@ -1,0 +1,351 @@
+"""Dashboard SQL: aggregates from ``rollup_hourly`` and indexes, and the cases
+list paged by keyset (never OFFSET).
+
+Every function takes an open connection and plain values and returns plain
+rows. Column and sort names come from fixed maps below, never from input.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+HOUR = 3600
+
+
+def _hours(since: float | None, until: float) -> tuple[int, int]:
+    lo = -(2**62) if since is None else int(since // HOUR)
+    return lo, int(until // HOUR)
+
+
+# ---------------------------------------------------------------- inference
+
+
+def inference_totals(conn: sqlite3.Connection, since: float | None, until: float) -> dict[str, Any]:
+    """Outputs, errors, tokens and priced cost over whole hours touching the window."""
+    lo, hi = _hours(since, until)
+    row = conn.execute(
+        """SELECT coalesce(sum(outputs),0) AS outputs, coalesce(sum(errors),0) AS errors,
+                  coalesce(sum(input_tokens),0) AS input_tokens,
+                  coalesce(sum(output_tokens),0) AS output_tokens,
+                  coalesce(sum(estimated_outputs),0) AS estimated_outputs,
+                  coalesce(sum(unpriced_outputs),0) AS unpriced_outputs,
+                  coalesce(sum(cost_pusd),0) AS cost_pusd
+           FROM rollup_hourly WHERE hour BETWEEN ? AND ?""",
+        (lo, hi),
+    ).fetchone()
+    return dict(row)
+
+
+_INFERENCE_BY = {
+    "model": "model",
+    "task": "task",
+    "day": "date(hour * 3600, 'unixepoch')",
+    "hour": "hour",
+}
+
+
+def inference_by(conn: sqlite3.Connection, by: str, since: float | None, until: float) -> list[dict]:
+    """Inference outputs/tokens/cost grouped by model, task, day or hour."""
+    expr = _INFERENCE_BY[by]
+    lo, hi = _hours(since, until)
+    rows = conn.execute(
+        f"""SELECT {expr} AS k, sum(outputs) AS outputs, sum(errors) AS errors,
+                   sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+                   sum(estimated_outputs) AS estimated_outputs,
+                   sum(unpriced_outputs) AS unpriced_outputs, sum(cost_pusd) AS cost_pusd,
+                   sum(latency_ms_sum) AS latency_ms_sum
+            FROM rollup_hourly WHERE hour BETWEEN ? AND ? GROUP BY k ORDER BY k""",
+        (lo, hi),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def count_outputs_since(conn: sqlite3.Connection, since: float) -> int:
+    return conn.execute("SELECT count(*) FROM outputs WHERE ts >= ?", (since,)).fetchone()[0]
+
+
+def unpriced_models(conn: sqlite3.Connection, since: float | None, until: float) -> list[dict]:
+    lo, hi = _hours(since, until)
+    rows = conn.execute(
+        """SELECT model, sum(unpriced_outputs) AS outputs FROM rollup_hourly
+           WHERE hour BETWEEN ? AND ? AND unpriced_outputs > 0
+           GROUP BY model ORDER BY outputs DESC""",
+        (lo, hi),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+# ---------------------------------------------------------------- judging
+
+
+def judge_pass_counts(conn: sqlite3.Connection, since: float | None, until: float) -> list[dict]:
+    """Per judge: verdicts, passes, errors over outputs in the window."""
+    rows = conn.execute(
+        """SELECT judge, kind, count(*) AS n, coalesce(sum(passed = 1),0) AS passed,
+                  coalesce(sum(passed = 0),0) AS failed, coalesce(sum(status = 'error'),0) AS errors,
+                  avg(score) AS mean_score
+           FROM scores WHERE output_ts >= ? AND output_ts < ?
+           GROUP BY judge, kind ORDER BY judge""",
+        (-1e18 if since is None else since, until),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def judged_outputs(conn: sqlite3.Connection, since: float | None, until: float) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM samples WHERE status = 'done' AND output_ts >= ? AND output_ts < ?",
+        (-1e18 if since is None else since, until),
+    ).fetchone()[0]
+
+
+def judges_in(conn: sqlite3.Connection, since: float, until: float) -> list[str]:
+    """Judges with a verdict on an output in the window (one index probe each)."""
+    judges = [r[0] for r in conn.execute("SELECT DISTINCT judge FROM scores").fetchall()]
+    return [j for j in judges if conn.execute(
+        "SELECT 1 FROM scores WHERE judge = ? AND output_ts >= ? AND output_ts < ? LIMIT 1",
+        (j, since, until)).fetchone()]
+
+
+_TREND_BY = {"judge": "s.judge", "model": "o.model", "task": "o.task"}
+
+
+def pass_buckets(
+    conn: sqlite3.Connection, since: float, until: float, bucket_s: int, by: str = "judge"
+) -> list[dict]:
+    """Pass counts per (series, time bucket); ``by`` is judge, model or task."""
+    expr = _TREND_BY[by]
+    join = "" if by == "judge" else "JOIN outputs o ON o.id = s.output_id"
+    rows = conn.execute(
+        f"""SELECT {expr} AS series, CAST(s.output_ts / ? AS INTEGER) * ? AS bucket,
+                   count(*) AS n, sum(s.passed = 1) AS passed
+            FROM scores s {join}
+            WHERE s.output_ts >= ? AND s.output_ts < ? AND s.status = 'ok'
+            GROUP BY series, bucket ORDER BY series, bucket""",
+        (bucket_s, bucket_s, since, until),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+_JUDGE_SPEND_BY = {
+    "judge": "judge",
+    "model": "model",
+    "day": "date(ts, 'unixepoch')",
+}
+
+
+def judge_spend_by(conn: sqlite3.Connection, by: str, since: float | None, until: float) -> list[dict]:
+    """Judge calls and their cost; ``unknown`` counts calls whose cost is not known."""
+    expr = _JUDGE_SPEND_BY[by]
+    rows = conn.execute(
+        f"""SELECT {expr} AS k, count(*) AS calls, sum(cost_pusd) AS cost_pusd,
+                   sum(cost_known = 0) AS unknown, sum(status != 'ok') AS failed,
+                   sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
+            FROM judge_calls WHERE ts >= ? AND ts < ? GROUP BY k ORDER BY k""",
+        (-1e18 if since is None else since, until),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def judge_spend_total(conn: sqlite3.Connection, since: float | None, until: float) -> int:
+    return conn.execute(
+        "SELECT coalesce(sum(cost_pusd),0) FROM judge_calls WHERE ts >= ? AND ts < ?",
+        (-1e18 if since is None else since, until),
+    ).fetchone()[0]
+
+
+# ---------------------------------------------------------------- alerts / review
+
+
+def alerts(conn: sqlite3.Connection, limit: int = 50) -> list[dict]:
+    rows = conn.execute(
+        """SELECT rowid AS id, kind, level, message, ts, acknowledged FROM alerts
+           ORDER BY acknowledged, ts DESC LIMIT ?""",
+        (limit,),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def review_queue(conn: sqlite3.Connection, limit: int = 50) -> list[dict]:
+    """Sampled outputs with no human label, oldest first."""
+    rows = conn.execute(
+        """SELECT o.rowid AS rowid, o.id AS id, o.ts AS ts, o.model, o.task,
+                  substr(o.output_text, 1, 400) AS head, sa.strata
+           FROM samples sa JOIN outputs o ON o.id = sa.output_id
+           LEFT JOIN labels l ON l.output_id = sa.output_id
+           WHERE l.output_id IS NULL AND sa.status != 'skipped'
+           ORDER BY sa.output_ts, o.rowid LIMIT ?""",
+        (limit,),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def upsert_label(conn: sqlite3.Connection, output_id: str, label: str, reviewer: str = "") -> None:
+    """Record a human label (used only when store.labels is not installed)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            """INSERT INTO labels (output_id, label, reviewer, ts) VALUES (?, ?, ?, strftime('%s','now'))
+               ON CONFLICT(output_id) DO UPDATE SET label = excluded.label,
+               reviewer = excluded.reviewer, ts = excluded.ts""",
+            (output_id, label, reviewer),
+        )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+# ---------------------------------------------------------------- one case
+
+
+def output_by_id(conn: sqlite3.Connection, output_id: str) -> dict | None:
+    row = conn.execute("SELECT * FROM outputs WHERE id = ?", (output_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def scores_for(conn: sqlite3.Connection, output_id: str) -> list[dict]:
+    rows = conn.execute(
+        """SELECT judge, kind, status, score, passed, reason, error, same_family, created_at
+           FROM scores WHERE output_id = ? ORDER BY kind, judge""",
+        (output_id,),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def feedback_for(conn: sqlite3.Connection, output_id: str) -> list[dict]:
+    rows = conn.execute(
+        """SELECT ts, name, value_num, value_text, source FROM feedback
+           WHERE output_id = ? ORDER BY ts, rowid""",
+        (output_id,),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def label_for(conn: sqlite3.Connection, output_id: str) -> dict | None:
+    row = conn.execute("SELECT * FROM labels WHERE output_id = ?", (output_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def sample_for(conn: sqlite3.Connection, output_id: str) -> dict | None:
+    row = conn.execute("SELECT * FROM samples WHERE output_id = ?", (output_id,)).fetchone()
+    return dict(row) if row else None
+
+
+# ---------------------------------------------------------------- cases list
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the cases list shows. ``failing`` lists failed verdicts (one row
+    per output and judge); otherwise every output with its worst verdict."""
+
+    failing: bool = True
+    text: str = ""
+    model: str | None = None
+    task: str | None = None
+    judge: str | None = None
+    prompt_version: str | None = None
+    variant: str | None = None
+    since: float | None = None
+    sort: str = "newest"
+
+
+SORTS = ("newest", "oldest", "model", "task")
+
+
+def _order(f: CaseFilter) -> list[tuple[str, str]]:
+    ts, rid = ("s.output_ts", "s.rowid") if f.failing else ("o.ts", "o.rowid")
+    return {
+        "newest": [(ts, "DESC"), (rid, "DESC")],
+        "oldest": [(ts, "ASC"), (rid, "ASC")],
+        "model": [("o.model", "ASC"), (ts, "DESC"), (rid, "DESC")],
+        "task": [("o.task", "ASC"), (ts, "DESC"), (rid, "DESC")],
+    }[f.sort]
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def cases_page(
+    conn: sqlite3.Connection,
+    f: CaseFilter,
+    *,
+    after: tuple | None = None,
+    limit: int = 200,
+    reverse: bool = False,
+) -> list[dict]:
+    """One page of the cases list after keyset ``after`` (a row's ``key``).
+
+    ``reverse`` walks the same order backwards (the previous case/page); the
+    rows then come nearest-first. Each row carries ``key`` for the next call.
+    """
+    if f.sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}, got {f.sort!r}")
+    order = _order(f)
+    if reverse:
+        order = [(c, "ASC" if d == "DESC" else "DESC") for c, d in order]
+    where: list[str] = []
+    args: list[Any] = []
+    if f.failing:
+        source = "scores s JOIN outputs o ON o.id = s.output_id"
+        where.append("s.passed = 0")
+        if f.judge:
+            where.append("s.judge = ?")
+            args.append(f.judge)
+        if f.since is not None:
+            where.append("s.output_ts >= ?")
+            args.append(f.since)
+        row_key = "'s' || s.rowid"
+    else:
+        if f.judge:
+            source = "outputs o JOIN scores s ON s.output_id = o.id AND s.judge = ?"
+            args.append(f.judge)
+        else:
+            source = (
+                "outputs o LEFT JOIN scores s ON s.rowid = (SELECT x.rowid FROM scores x"
+                " WHERE x.output_id = o.id ORDER BY x.passed IS NOT 0, x.score LIMIT 1)"
+            )
+        if f.since is not None:
+            where.append("o.ts >= ?")
+            args.append(f.since)
+        row_key = "'o' || o.rowid"
+    for col, value in (
+        ("o.model", f.model),
+        ("o.task", f.task),
+        ("o.prompt_version", f.prompt_version),
+        ("o.variant", f.variant),
+    ):
+        if value is not None:
+            where.append(f"{col} = ?")
+            args.append(value)
+    if f.text:
+        where.append("(o.id = ? OR o.output_text LIKE ? ESCAPE '\\' OR o.input_text LIKE ? ESCAPE '\\')")
+        args += [f.text, _like(f.text), _like(f.text)]
+    if after is not None:
+        ors = []
+        for i, (col, direction) in enumerate(order):
+            eqs = [f"{c} = ?" for c, _ in order[:i]]
+            args += list(after[:i])
+            op = "<" if direction == "DESC" else ">"
+            ors.append("(" + " AND ".join([*eqs, f"{col} {op} ?"]) + ")")
+            args.append(after[i])
+        where.append("(" + " OR ".join(ors) + ")")
+    cols = ", ".join(f"{c} AS k{i}" for i, (c, _) in enumerate(order))
+    sql = f"""SELECT {cols}, {row_key} AS row_key, o.rowid AS rowid, o.id AS id, o.ts AS ts,
+                     o.model AS model, o.task AS task, o.prompt_version AS prompt_version,
+                     o.variant AS variant, substr(o.output_text, 1, 400) AS head,
+                     o.error AS error, s.judge AS judge, s.score AS score, s.passed AS passed,
+                     s.status AS status
+              FROM {source}
+              {"WHERE " + " AND ".join(where) if where else ""}
+              ORDER BY {", ".join(f"{c} {d}" for c, d in order)} LIMIT ?"""
+    args.append(limit)
+    out = []
+    for r in conn.execute(sql, args).fetchall():
+        d = dict(r)
+        d["key"] = tuple(d.pop(f"k{i}") for i in range(len(order)))
+        out.append(d)
+    return out

@@ -1,0 +1,283 @@
+"""The evaltop dashboard: a Textual app over the SQLite store.
+
+Screens load in thread workers on their own read connections; a once-a-second
+``PRAGMA data_version`` poll (re-armed only after it finishes) tells the
+visible screen to reload when another connection committed. New alerts become
+toasts, and a new critical alert rings the bell once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from evaltop.core import dashboard
+from evaltop.core.config import Config
+from evaltop.core.dashboard_links import function
+from evaltop.store import db as store_db
+from evaltop.store.queries import CaseFilter
+
+from .screens.base import DataScreen
+from .screens.case_detail import CaseDetailScreen
+from .screens.cases import CasesScreen
+from .screens.help import HelpScreen
+from .screens.overview import OverviewScreen
+from .screens.regressions import RegressionsScreen
+from .screens.review import ReviewScreen
+from .screens.spend import SpendScreen
+from .widgets.safe_text import cell
+
+FORCE_REFRESH_S = 30.0  # windows slide even when nothing is written
+
+
+class Polled(Message):
+    def __init__(self, version: int, alerts: list[dict] | None) -> None:
+        super().__init__()
+        self.version = version
+        self.alerts = alerts
+
+
+class EvaltopApp(App):
+    TITLE = "evaltop"
+    CSS_PATH = "app.tcss"
+    MODES = {
+        "overview": OverviewScreen,
+        "cases": CasesScreen,
+        "regressions": RegressionsScreen,
+        "spend": SpendScreen,
+        "review": ReviewScreen,
+    }
+    DEFAULT_MODE = "overview"
+    BINDINGS = [
+        Binding("1", "mode('overview')", "Overview", id="overview"),
+        Binding("2", "mode('cases')", "Cases", id="cases"),
+        Binding("3", "mode('regressions')", "Regressions", id="regressions"),
+        Binding("4", "mode('spend')", "Spend", id="spend"),
+        Binding("5", "mode('review')", "Review", id="review"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="refresh"),
+        Binding("q", "quit_or_back", "Quit", id="quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, cfg: Config, db_path: Path, *, engine=None, readonly: bool = False,
+                 bell: bool | None = None, clock: Callable[[], float] | None = None,
+                 live: bool = True) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.db_path = Path(db_path)
+        self.engine = engine
+        self.readonly = readonly
+        self.ring_bell = cfg.tui.bell if bell is None else bell
+        self._clock = clock or time.time
+        self.live = live
+        self._version: int | None = None
+        self._version_conn: sqlite3.Connection | None = None
+        self._last_refresh = 0.0
+        self._seen_alerts: set | None = None
+        self.bells = 0  # how many times the bell rang (tests, status)
+        if cfg.tui.keymap:
+            self.set_keymap(cfg.tui.keymap)
+
+    # ------------------------------------------------------------ helpers
+    def now(self) -> float:
+        return self._clock()
+
+    @property
+    def role(self) -> str:
+        if self.engine is None:
+            return "viewer"
+        try:
+            return "running jobs" if self.engine.is_leader() else "watching"
+        except Exception:
+            return "engine?"
+
+    @contextmanager
+    def reader(self) -> Iterator[sqlite3.Connection]:
+        """A read connection for one worker run."""
+        conn = store_db.connect(self.db_path, readonly=True)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def data_screens(self) -> list[DataScreen]:
+        found = []
+        for mode in self.MODES:
+            for screen in self.get_screen_stack(mode) if mode in self._screen_stacks else []:
+                if isinstance(screen, DataScreen):
+                    found.append(screen)
+        return found
+
+    def open_cases(self, f: CaseFilter, text: str | None = None) -> None:
+        """Show the Cases screen with filter ``f`` (from regressions, palette...)."""
+        self.call_later(self._open_cases, f, text)
+
+    async def _open_cases(self, f: CaseFilter, text: str | None) -> None:
+        await self.switch_mode("cases")
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.screen_stack[0].apply_filter(f, text)
+
+    # ------------------------------------------------------------ lifecycle
+    handle_signals = False  # run_dashboard sets it: SIGHUP/SIGTERM end the app cleanly
+
+    def on_mount(self) -> None:
+        if self.handle_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(sig, self.exit)
+        if self.live:
+            self.set_timer(self.cfg.tui.refresh_seconds, self._poll)
+
+    def _poll(self) -> None:
+        self._check(self._seen_alerts is None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
+    def _check(self, first: bool) -> None:
+        if self._version_conn is None:
+            self._version_conn = store_db.connect(self.db_path, readonly=True)
+        version = store_db.data_version(self._version_conn)
+        changed = version != self._version or self.now() - self._last_refresh > FORCE_REFRESH_S
+        alerts = None
+        if changed or first:
+            alerts = dashboard.alerts(self._version_conn, 20)
+        self.post_message(Polled(version, alerts))
+
+    @on(Polled)
+    def _polled(self, msg: Polled) -> None:
+        changed = msg.version != self._version or self.now() - self._last_refresh > FORCE_REFRESH_S
+        first = self._version is None
+        self._version = msg.version
+        if msg.alerts is not None:
+            self._new_alerts(msg.alerts)
+        if changed and not first:
+            self.refresh_data()
+        elif first:
+            self._last_refresh = self.now()
+        if self.live:
+            self.set_timer(self.cfg.tui.refresh_seconds, self._poll)
+
+    def poll_now(self) -> None:
+        """Check for changes and alerts at once (tests, ctrl+r)."""
+        self._check(self._seen_alerts is None)
+
+    def refresh_data(self) -> None:
+        self._last_refresh = self.now()
+        for screen in self.data_screens():
+            screen.db_changed()
+
+    def _new_alerts(self, alerts: list[dict]) -> None:
+        ids = {a["id"] for a in alerts}
+        if self._seen_alerts is None:
+            self._seen_alerts = ids
+            return
+        fresh = [a for a in alerts if a["id"] not in self._seen_alerts and not a.get("acknowledged")]
+        self._seen_alerts |= ids
+        rang = False
+        for a in reversed(fresh):
+            critical = a.get("level") == "critical"
+            title = f"{a.get('kind', 'alert')} alert".replace("\n", " ")
+            self.notify(cell(a.get("message", ""), 200).plain, title=cell(title, 40).plain,
+                        severity="error" if critical else "warning", timeout=10, markup=False)
+            if critical and self.ring_bell and not rang:
+                self.bell()
+                self.bells += 1
+                rang = True
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            err = event.worker.error
+            self.notify(f"{event.worker.group}: {type(err).__name__}: {err}", title="background error",
+                        severity="error", timeout=8, markup=False)
+            if event.worker.group == "poll" and self.live:
+                self._version_conn = None
+                self.set_timer(self.cfg.tui.refresh_seconds * 5, self._poll)
+
+    def on_unmount(self) -> None:
+        if self._version_conn is not None:
+            self._version_conn.close()
+
+    # ------------------------------------------------------------ actions
+    def action_mode(self, mode: str) -> None:
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        groups = [("Screens (from anywhere)", self.BINDINGS)]
+        for title, cls in (("Cases", CasesScreen), ("Case detail", CaseDetailScreen),
+                           ("Regressions", RegressionsScreen), ("Review", ReviewScreen)):
+            groups.append((title, cls.BINDINGS))
+        groups.append(("Tables", []))
+        groups.append(("Everywhere", []))
+        self.push_screen(HelpScreen(groups))
+
+    def action_refresh_now(self) -> None:
+        self.refresh_data()
+
+    def action_quit_or_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        else:
+            self.exit()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, label in (("overview", "Overview"), ("cases", "Cases"), ("regressions", "Regressions"),
+                            ("spend", "Spend"), ("review", "Review queue")):
+            yield SystemCommand(f"Go to {label}", f"Show the {label} screen",
+                                lambda m=mode: self.action_mode(m))
+        yield SystemCommand("Help: keys", "Every key binding, grouped", self.action_help)
+        yield SystemCommand("Refresh now", "Reload the visible screen", self.action_refresh_now)
+        yield SystemCommand("Failing cases", "Cases: failing verdicts",
+                            lambda: self.open_cases(CaseFilter(failing=True), ""))
+        yield SystemCommand("All cases", "Cases: every output",
+                            lambda: self.open_cases(CaseFilter(failing=False), ""))
+        for b in getattr(screen, "BINDINGS", []):
+            if isinstance(b, Binding) and b.description:
+                yield SystemCommand(f"{screen.TITLE or 'Screen'}: {b.description}", f"key {b.key}",
+                                    lambda a=b.action, s=screen: self.call_later(s.run_action, a))
+
+    def status_text(self) -> Text:
+        return Text(self.role)
+
+
+def run_dashboard(cfg: Config, db_path: Path, *, start_engine: bool = True, engine=None,
+                  readonly: bool = False) -> int:
+    """Run the dashboard until the user quits or the terminal goes away.
+
+    Starts the job engine (leader or watcher) unless one is given or
+    ``start_engine`` is False; stops it on exit (releasing the lease) however
+    the app ends: quit, SIGHUP, SIGTERM, or a lost terminal.
+    """
+    db_path = Path(db_path)
+    if not readonly:
+        store_db.connect(db_path).close()  # create or migrate before any reader opens it
+    if engine is None and start_engine:
+        engine_cls = function("evaltop.core.engine", "Engine")
+        if engine_cls is not None:
+            engine = engine_cls(cfg, db_path)
+            engine.start()
+    app = EvaltopApp(cfg, db_path, engine=engine, readonly=readonly)
+    app.handle_signals = True
+    try:
+        app.run()
+    finally:
+        if engine is not None:
+            engine.stop()
+    return app.return_code or 0

@@ -1,0 +1,90 @@
+"""What every dashboard screen shares: load data in a thread worker, show it in
+a main-thread handler, and do no work while hidden.
+
+A subclass implements ``fetch(conn)`` (runs in a worker thread on its own read
+connection; returns a view model) and ``show(data)`` (main thread; updates
+widgets). The app calls ``db_changed()`` when the database changed; a hidden
+screen only remembers that it is stale and reloads when shown again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from textual import on, work
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from evaltop.core import dashboard_cases as dc
+
+
+class Loaded(Message):
+    """A worker's result for one screen."""
+
+    def __init__(self, data: Any, token: int) -> None:
+        super().__init__()
+        self.data = data
+        self.token = token
+
+
+class DataScreen(Screen):
+    """A screen whose content comes from the database."""
+
+    group = "screen"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._stale = True
+        self._token = 0
+
+    def fetch(self, conn: sqlite3.Connection) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def show(self, data: Any) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self.reload()
+
+    def db_changed(self) -> None:
+        """The database changed: reload now if visible, else on resume."""
+        self._stale = True
+        if self.is_current:
+            self.reload()
+
+    def reload(self) -> None:
+        self._stale = False
+        self._token += 1
+        self._fetch(self._token)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def _fetch(self, token: int) -> None:
+        with self.app.reader() as conn:
+            data = self.fetch(conn)
+        if not get_current_worker().is_cancelled:
+            self.post_message(Loaded(data, token))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        message.stop()
+        if message.token == self._token:
+            self.show(message.data)
+
+    # -- human labels (case detail and review queue)
+    def request_label(self, output_id: str, label: str) -> None:
+        """Record a pass/fail label off the main thread, then ``labelled()``."""
+        if self.app.readonly:
+            self.app.notify("read-only dashboard: labels are off", severity="warning")
+            return
+        self._write_label(output_id, label)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="write")
+    def _write_label(self, output_id: str, label: str) -> None:
+        dc.set_label(self.app.db_path, output_id, label, reviewer="tui")
+        self.app.call_from_thread(self.labelled, output_id, label)
+
+    def labelled(self, output_id: str, label: str) -> None:
+        self.reload()

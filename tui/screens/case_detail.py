@@ -1,0 +1,195 @@
+"""Case detail: everything about one output. `j`/`k` (or `n`/`p`) move to the
+next/previous case of the list without going back; `a`/`r` label it pass/fail;
+`c` adds it to the corpus; `y` copies it as JSON; `escape` goes back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from evaltop.core import dashboard_cases as dc
+from evaltop.core.money import format_usd
+from evaltop.store.queries import CaseFilter
+
+from ..widgets.safe_text import cell, join, safe
+from .base import DataScreen
+from .overview import when
+
+
+@dataclass
+class Shown:
+    row: dict
+    detail: dc.CaseDetail | None
+    note: str = ""
+
+
+def _score_line(s: dict) -> Text:
+    if s["status"] == "error":
+        verdict = Text("ERROR", style="bold yellow")
+    else:
+        verdict = Text("PASS", style="bold green") if s["passed"] else Text("FAIL", style="bold red")
+    score = "" if s["score"] is None else f" {s['score']:g}"
+    t = join(verdict, score, "  ", cell(s["judge"], 30, style="bold"), (f" ({s['kind']})", "dim"))
+    if s.get("same_family"):
+        t.append(" same family as judged model", style="yellow")
+    body = s["error"] if s["status"] == "error" else s["reason"]
+    if body:
+        t.append("\n    ")
+        t.append_text(safe(body))
+    return t
+
+
+def render_detail(d: dc.CaseDetail) -> list[tuple[str, Text]]:
+    """The case as titled sections of literal text."""
+    o = d.output
+    est = Text(" estimated", style="yellow") if o["usage_estimated"] else Text("")
+    cost = Text(format_usd(o["cost_pusd"]), style="yellow" if o["cost_pusd"] is None else "")
+    head = join(
+        ("id ", "dim"), cell(o["id"], 60), ("  at ", "dim"), when(o["ts"], "%Y-%m-%d %H:%M:%S"), " UTC\n",
+        ("model ", "dim"), cell(o["model"], 40), ("  provider ", "dim"), cell(o["provider"], 20), "\n",
+        ("task ", "dim"), cell(o["task"], 30), ("  prompt ", "dim"), cell(o["prompt_version"], 20),
+        ("  variant ", "dim"), cell(o["variant"] or "-", 20), "\n",
+        ("tokens ", "dim"), f"in {o['input_tokens']:,} (cached {o['cached_input_tokens']:,}) "
+        f"out {o['output_tokens']:,} (reasoning {o['reasoning_tokens']:,})", est, "\n",
+        ("cost ", "dim"), cost, ("  latency ", "dim"),
+        "n/a" if o["latency_ms"] is None else f"{o['latency_ms']:,.0f} ms",
+    )
+    if o.get("finish_reason"):
+        head.append("  finish ", style="dim")
+        head.append_text(cell(o["finish_reason"], 20))
+    sections = [("Case", head)]
+    inp = Text()
+    for m in d.messages:
+        inp.append_text(cell(m["role"], 20, style="bold magenta"))
+        inp.append("\n")
+        content = m["content"] if isinstance(m["content"], str) else json.dumps(m["content"])
+        inp.append_text(safe(content))
+        inp.append("\n")
+    sections.append(("Input", inp))
+    out = safe(o["output_text"]) if o["output_text"] else Text("(empty)", style="dim")
+    if o["error"]:
+        out = join(("error: ", "bold red"), safe(o["error"]), "\n", out)
+    sections.append(("Output", out))
+    scores = Text("\n").join(_score_line(s) for s in d.scores) if d.scores else Text("not judged", style="dim")
+    sections.append(("Scores", scores))
+    if d.label:
+        lab = join(("human label ", "dim"), (d.label["label"].upper(), "bold"),
+                   ("  by ", "dim"), cell(d.label.get("reviewer") or "?", 30))
+    else:
+        lab = Text("no human label (a = pass, r = fail)", style="dim")
+    if d.sample:
+        lab.append("\nsampled as ", style="dim")
+        lab.append_text(cell(d.sample.get("strata") or "?", 40))
+        lab.append(f" (p={d.sample['probability']:g}, {d.sample['status']})", style="dim")
+    sections.append(("Review", lab))
+    fb = Text()
+    for f in d.feedback:
+        value = f["value_text"] if f["value_text"] is not None else f["value_num"]
+        fb.append_text(join(when(f["ts"]), "  ", cell(f["name"], 30, style="bold"), " = ", cell(value, 60)))
+        fb.append("\n")
+    sections.append(("Feedback", fb if d.feedback else Text("none", style="dim")))
+    meta = json.dumps(d.metadata, ensure_ascii=False, indent=1, default=str) if d.metadata else "{}"
+    tags = ", ".join(str(t) for t in d.tags)
+    sections.append(("Metadata", join(("tags ", "dim"), safe(tags or "-"), "\n", safe(meta))))
+    return sections
+
+
+class CaseDetailScreen(DataScreen):
+    TITLE = "Case"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("j,n", "step(1)", "Next"),
+        Binding("k,p", "step(-1)", "Prev"),
+        Binding("a", "label('pass')", "Pass"),
+        Binding("r", "label('fail')", "Fail"),
+        Binding("c", "corpus", "Corpus"),
+        Binding("y", "copy", "Copy JSON"),
+    ]
+
+    def __init__(self, f: CaseFilter, row: dict, on_move: Callable[[dict], None] | None = None):
+        super().__init__()
+        self.filter = f
+        self.row = row
+        self.detail: dc.CaseDetail | None = None
+        self._step = 0
+        self._on_move = on_move
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status", classes="topbar")
+        with VerticalScroll(id="detail"):
+            for name in ("Case", "Input", "Output", "Scores", "Review", "Feedback", "Metadata"):
+                yield Static(id=f"sec-{name.lower()}", classes="section")
+        yield Footer()
+
+    def fetch(self, conn) -> Shown:
+        row, note = self.row, ""
+        if "key" not in row:  # opened from a list that is not the cases list
+            out = dc.detail(conn, row["id"])
+            row = dict(row, key=(out.output["ts"], out.output["rowid"]) if out else (0.0, 0))
+            self.row = row
+        if self._step:
+            nb = dc.neighbour(conn, self.filter, row["key"], self._step)
+            if nb is None:
+                note = "last case in the list" if self._step > 0 else "first case in the list"
+            else:
+                row = nb
+        return Shown(row, dc.detail(conn, row["id"]), note)
+
+    def show(self, s: Shown) -> None:
+        self._step = 0
+        moved = s.row is not self.row
+        self.row, self.detail = s.row, s.detail
+        if s.note:
+            self.app.notify(s.note, timeout=2)
+        if moved and self._on_move:
+            self._on_move(s.row)
+        status = join(("Case ", "bold"), cell(s.row["id"], 40), "  ",
+                      cell(s.row.get("judge") or "", 20, style="red" if s.row.get("passed") == 0 else ""))
+        self.query_one("#status", Static).update(status)
+        if s.detail is None:
+            self.query_one("#sec-case", Static).update(Text("this output is no longer in the database"))
+            return
+        for name, body in render_detail(s.detail):
+            widget = self.query_one(f"#sec-{name.lower()}", Static)
+            widget.border_title = name
+            widget.update(body)
+        if moved:
+            self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_step(self, step: int) -> None:
+        self._step = step
+        self.reload()
+
+    def action_label(self, label: str) -> None:
+        self.request_label(self.row["id"], label)
+
+    def labelled(self, output_id: str, label: str) -> None:
+        self.app.notify(f"labelled {label}", timeout=2)
+        self.reload()
+
+    def action_corpus(self) -> None:
+        self._add_corpus(self.row["id"])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="write")
+    def _add_corpus(self, output_id: str) -> None:
+        path = dc.add_to_corpus(self.app.cfg, self.app.db_path, output_id)
+        msg = "corpus not available in this build" if path is None else f"added to corpus: {path}"
+        self.app.call_from_thread(self.app.notify, msg, markup=False)
+
+    def action_copy(self) -> None:
+        if self.detail is None:
+            return
+        path, text = dc.save_case_json(self.detail)
+        self.app.copy_to_clipboard(text)
+        self.app.notify(f"copied as JSON (OSC 52) and saved to {path}", markup=False, timeout=6)

@@ -1,0 +1,187 @@
+"""Cases (`2`): failing verdicts (or all outputs) one page at a time, with a
+filter, sort orders and keyset paging; `enter` opens the case."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, Static
+
+from evaltop.core import dashboard_cases as dc
+from evaltop.store.queries import SORTS, CaseFilter
+
+from ..widgets.live_table import LiveTable
+from ..widgets.safe_text import cell, join, ranked
+from .base import DataScreen
+from .overview import when
+
+COLUMNS = [("time", "time", 11), ("model", "model", 18), ("task", "task", 12), ("judge", "judge", 14),
+           ("score", "score", 5), ("output", "output (first line)", None)]
+
+
+def case_cells(r: dict, rank: int) -> list[Text]:
+    passed = r.get("passed")
+    if r.get("status") == "error":
+        score = Text("err", style="yellow")
+    elif r.get("judge") is None:
+        score = Text("-", style="dim")
+    else:
+        s = r.get("score")
+        score = Text("-" if s is None else f"{s:g}", style="red" if passed == 0 else "green")
+    head = r.get("head") or ""
+    if r.get("error"):
+        head = f"ERROR {r['error']}"
+    return [
+        ranked(when(r["ts"]), rank, 11),
+        cell(r.get("model"), 18),
+        cell(r.get("task"), 12),
+        cell(r.get("judge") or "", 14),
+        score,
+        cell(head, 120, style="red" if r.get("error") else ""),
+    ]
+
+
+class CasesScreen(DataScreen):
+    TITLE = "Cases"
+    AUTO_FOCUS = "#cases"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("f", "toggle_failing", "Failing/all"),
+        Binding("s", "cycle_sort", "Sort"),
+        Binding("right_square_bracket", "next_page", "Next page"),
+        Binding("left_square_bracket", "prev_page", "Prev page"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter = CaseFilter()
+        self.filter_text = ""
+        self._page_start: tuple | None = None  # keyset the current page starts after
+        self._history: list[tuple | None] = []  # starts of earlier pages
+        self._rows: dict[str, dict] = {}
+        self._order: list[str] = []
+        self._fresh = True  # next show() is a new list (filter/page), not a tick
+        self.last_viewed: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status", classes="topbar")
+        yield Input(placeholder="filter: words  model:NAME task:NAME judge:NAME since:24h sort:newest",
+                    id="filter", classes="hidden")
+        yield LiveTable(COLUMNS, id="cases")
+        yield Footer()
+
+    # -- data
+    def fetch(self, conn):
+        return dc.page(conn, self.filter, after=self._page_start)
+
+    def show(self, rows: list[dict]) -> None:
+        table = self.query_one(LiveTable)
+        fresh, self._fresh = self._fresh, False
+        if fresh:
+            table.reset()
+        self._rows = {r["row_key"]: r for r in rows}
+        self._order = [r["row_key"] for r in rows]
+        table.sync([(r["row_key"], case_cells(r, i)) for i, r in enumerate(rows)], keep_cursor=not fresh)
+        if self.last_viewed in self._rows:
+            table.move_cursor(row=table.get_row_index(self.last_viewed), animate=False)
+        self._status(len(rows))
+
+    def _status(self, n: int) -> None:
+        f = self.filter
+        page = len(self._history) + 1
+        t = join(("Cases ", "bold"), ("failing verdicts" if f.failing else "all outputs", "cyan"),
+                 ("  sort ", "dim"), f.sort, ("  page ", "dim"), f"{page}", f" ({n} rows)")
+        if self.filter_text:
+            t.append("  filter ", style="dim")
+            t.append_text(cell(self.filter_text, 60, style="bold"))
+        if n == 0:
+            t.append("  nothing matches" + (" (f shows all outputs)" if f.failing else ""), style="yellow")
+        self.query_one("#status", Static).update(t)
+
+    def _new_list(self) -> None:
+        self._page_start, self._history, self._fresh = None, [], True
+        self.reload()
+
+    # -- used by other screens
+    def apply_filter(self, f: CaseFilter, text: str | None = None) -> None:
+        self.filter = f
+        self.filter_text = dc.describe_filter(f) if text is None else text
+        self.query_one("#filter", Input).value = self.filter_text
+        self._new_list()
+
+    def row(self, key: str) -> dict | None:
+        return self._rows.get(key)
+
+    # -- actions
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.remove_class("hidden")
+        box.focus()
+
+    @on(Input.Submitted, "#filter")
+    def _submitted(self, event: Input.Submitted) -> None:
+        try:
+            f = dc.parse_filter(event.value, self.app.now(), failing=self.filter.failing)
+        except ValueError as exc:
+            self.app.notify(str(exc), severity="error", markup=False)
+            return
+        self.filter_text = event.value.strip()
+        self.filter = f
+        self.query_one("#filter", Input).add_class("hidden")
+        self.query_one(LiveTable).focus()
+        self._new_list()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if not box.has_class("hidden"):
+            box.add_class("hidden")
+            self.query_one(LiveTable).focus()
+        elif self.filter_text:
+            self.apply_filter(CaseFilter(failing=self.filter.failing, sort=self.filter.sort), "")
+
+    def action_toggle_failing(self) -> None:
+        self.filter = replace(self.filter, failing=not self.filter.failing)
+        self._new_list()
+
+    def action_cycle_sort(self) -> None:
+        self.filter = replace(self.filter, sort=SORTS[(SORTS.index(self.filter.sort) + 1) % len(SORTS)])
+        self._new_list()
+
+    def action_next_page(self) -> None:
+        if len(self._order) < dc.PAGE:
+            self.app.notify("last page", timeout=2)
+            return
+        self._history.append(self._page_start)
+        self._page_start = self._rows[self._order[-1]]["key"]
+        self._fresh = True
+        self.reload()
+
+    def action_prev_page(self) -> None:
+        if not self._history:
+            return
+        self._page_start = self._history.pop()
+        self._fresh = True
+        self.reload()
+
+    @on(LiveTable.RowSelected, "#cases")
+    def _open(self, event: LiveTable.RowSelected) -> None:
+        r = self._rows.get(str(event.row_key.value))
+        if r is not None:
+            from .case_detail import CaseDetailScreen
+
+            self.last_viewed = r["row_key"]
+            self.app.push_screen(CaseDetailScreen(self.filter, r, on_move=self._moved))
+
+    def _moved(self, row: dict) -> None:
+        self.last_viewed = row["row_key"]
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        table = self.query_one(LiveTable)
+        if self.last_viewed in self._rows:
+            table.move_cursor(row=table.get_row_index(self.last_viewed), animate=False)

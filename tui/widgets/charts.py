@@ -1,0 +1,85 @@
+"""Small text charts: sparklines for headers and a pass-rate trend plot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual_plotext import PlotextPlot
+
+from evaltop.core import sanitize
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None], lo: float | None = None, hi: float | None = None) -> str:
+    """One character per value; a gap (space) where the value is unknown."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return " " * len(values)
+    lo = min(known) if lo is None else lo
+    hi = max(known) if hi is None else hi
+    span = hi - lo
+    out = []
+    for v in values:
+        if v is None:
+            out.append(" ")
+        elif span <= 0:
+            out.append(BLOCKS[len(BLOCKS) // 2] if v else BLOCKS[0])
+        else:
+            out.append(BLOCKS[min(len(BLOCKS) - 1, int((v - lo) / span * (len(BLOCKS) - 1) + 0.5))])
+    return "".join(out)
+
+
+def rate_text(rate: float | None, n: int | None = None) -> Text:
+    """A pass rate coloured by how good it is (and its count)."""
+    if rate is None:
+        return Text("n/a", style="dim")
+    style = "green" if rate >= 0.9 else ("yellow" if rate >= 0.7 else "red")
+    t = Text(f"{rate * 100:5.1f}%", style=style)
+    if n is not None:
+        t.append(f" n={n}", style="dim")
+    return t
+
+
+class TrendChart(PlotextPlot):
+    """Pass rate per series over time (x axis: UTC time)."""
+
+    DEFAULT_CSS = "TrendChart { height: 1fr; min-height: 8; }"
+
+    def __init__(self, title: str = "pass rate", **kwargs):
+        super().__init__(**kwargs)
+        self._title = title
+        self._series: dict[str, list[tuple[float, float, int]]] = {}
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def set_series(self, series: dict[str, list[tuple[float, float, int]]]) -> None:
+        if series == self._series:
+            return
+        self._series = series
+        self._draw()
+
+    def _draw(self) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(self._title)
+        plt.ylim(0, 100)
+        if not self._series:
+            plt.title(f"{self._title}: no judged outputs in the window")
+            return self.refresh()
+        xs_all = sorted({b for points in self._series.values() for b, _, _ in points})
+        for name, points in list(self._series.items())[:8]:
+            xs = [b for b, _, _ in points]
+            ys = [r * 100 for _, r, _ in points]
+            label = sanitize.one_line(name, 24)
+            if len(points) == 1:
+                plt.scatter(xs, ys, label=label)
+            else:
+                plt.plot(xs, ys, label=label)
+        ticks = xs_all[:: max(1, len(xs_all) // 5)]
+        fmt = "%H:%M" if xs_all[-1] - xs_all[0] <= 86400 else "%m-%d %H:%M"
+        plt.xticks(ticks, [datetime.fromtimestamp(t, tz=UTC).strftime(fmt) for t in ticks])
+        self.refresh()
