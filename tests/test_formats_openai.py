@@ -156,3 +156,9 @@ def test_pair_with_an_api_error_response_keeps_the_input():
     assert rec.error == "invalid_request_error: Incorrect API key provided"
     assert rec.input[0].content == "hi" and rec.task == "chat" and rec.usage is None
     assert rec.ts.timestamp() == 1741570283.5
+
+
+def test_pair_names_the_real_provider_behind_an_openai_compatible_api():
+    line = dict(LINES[1], provider="azure.ai.openai")
+    [rec] = parse_record(line)
+    assert rec.provider == "azure" and rec.format == "openai"

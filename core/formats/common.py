@@ -191,13 +191,15 @@ def complete(
     """Merge wrapper labels into parsed fields, fill id/ts/provider, validate.
 
     The parsed record wins over ``extra`` (labels from around it) except for
-    metadata, which is merged (the record's keys win). No id: the line hash.
+    metadata, which is merged (the record's keys win), and ``provider``: an
+    app that logs a pair names the real provider behind an OpenAI-compatible
+    API (azure, a gateway), so its word wins. No id: the line hash.
     No time: the ingest time, with ``metadata.ts_source = "ingest"``.
     """
     for key, value in extra.items():
         if key == "metadata":
             fields["metadata"] = {**value, **fields.get("metadata", {})}
-        elif fields.get(key) in (None, "", []):
+        elif key == "provider" or fields.get(key) in (None, "", []):
             fields[key] = value
     if not fields.get("id"):
         fields["id"] = line_id(obj, line_hash)

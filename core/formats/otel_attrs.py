@@ -54,7 +54,7 @@ def attr_map(attrs: Any, key: str) -> dict[str, Any]:
     if attrs is None:
         return {}
     if isinstance(attrs, dict):
-        return attrs
+        return dict(attrs)
     if not isinstance(attrs, list):
         fail(FMT, f"{key} must be an array of {{key, value}}")
     out = {}
