@@ -17,11 +17,12 @@ would give two outputs in the same stratum different weights.
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from evaltop.core.analysis.downstream import feedback_truthy
 from evaltop.core.config import Config
@@ -66,18 +67,30 @@ class _FirstSeen:
 
 def _loads(text: str | None, default: Any) -> Any:
     try:
-        return json.loads(text) if text else default
-    except ValueError:
+        return orjson.loads(text) if text else default
+    except orjson.JSONDecodeError:
         return default
+
+
+def _plain(word: str) -> bool:
+    """Stored JSON holds this string verbatim (no escaping can change it)."""
+    return word.isascii() and word.isprintable() and not any(c in word for c in '"\\/')
+
+
+def _may_contain(text: str | None, words: list[str]) -> bool:
+    """Cheap pre-check before parsing JSON: False only when no word can be in it."""
+    if not text or len(text) <= 2:
+        return False
+    return any(not _plain(w) or w in text for w in words)
 
 
 def _edge_match(cfg: Config, tags_json: str | None, metadata_json: str | None) -> bool:
     edge = cfg.sampling.strata.edge
-    if edge.tags:
+    if edge.tags and _may_contain(tags_json, edge.tags):
         tags = _loads(tags_json, [])
         if isinstance(tags, list) and any(t in tags for t in edge.tags):
             return True
-    if edge.metadata:
+    if edge.metadata and _may_contain(metadata_json, list(edge.metadata)):
         meta = _loads(metadata_json, {})
         if isinstance(meta, dict):
             for key, want in edge.metadata.items():

@@ -179,3 +179,17 @@ def test_pause_when_judge_budget_is_spent(conn, make_config):
     # decisions are still recorded and wait, pending, for the next period
     assert state["pending"] == summary.sampled > 0
     assert sampling_state(cfg, conn, NOW + DAY)["paused"] is False
+
+
+@pytest.mark.parametrize(("tags_json", "metadata_json", "hit"), [
+    ('["vip"]', "{}", True),
+    ('["vipish"]', "{}", False),  # substring pre-check passes, the parsed list does not
+    ('["caf\\u00e9/x"]', "{}", True),  # escaped non-ASCII tag still matches
+    ("[]", '{"channel": "fax"}', True),
+    ("[]", '{"channel": "email"}', False),
+    ("not json", "not json either", False),
+])
+def test_edge_match_on_stored_json(make_config, tags_json, metadata_json, hit):
+    cfg = make_config({"sampling": {"strata": {"edge": {"rate": 0.5, "tags": ["vip", "café/x"],
+                                                        "metadata": {"channel": ["phone", "fax"]}}}}})
+    assert sampling._edge_match(cfg, tags_json, metadata_json) is hit

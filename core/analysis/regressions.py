@@ -46,6 +46,11 @@ def _r(x: float | None) -> float | None:
     return None if x is None else round(float(x), 6)
 
 
+def _sig(x: float) -> float:
+    """p and q values: 6 decimals, or 4 significant digits when tiny (never 0.0 by rounding)."""
+    return round(x, 6) if x >= 1e-4 else float(f"{x:.4g}")
+
+
 def _base_result(segment: dict, judge: str, kind: str, metric: str,
                  base: WeightedAgg, cur: WeightedAgg, min_n: int) -> dict[str, Any]:
     out = {
@@ -97,8 +102,8 @@ def apply_fdr(results: list[dict[str, Any]], alpha: float) -> list[dict[str, Any
     """BH q-values over every tested result; significance, direction, order."""
     tested = [r for r in results if r["p"] is not None]
     for r, qv in zip(tested, bh_qvalues([r["p"] for r in tested]), strict=True):
-        r["q"] = _r(qv)
-        r["p"] = _r(r["p"]) if r["p"] >= 1e-6 else float(f"{r['p']:.3e}")
+        r["q"] = _sig(qv)
+        r["p"] = _sig(r["p"])
         r["significant"] = qv <= alpha
         d = r["delta"] or 0.0
         r["direction"] = "regressed" if d < 0 else "improved" if d > 0 else "unchanged"

@@ -17,11 +17,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats as sps
 
-Z95 = float(sps.norm.ppf(0.975))
+
+
+@lru_cache(maxsize=16)
+def z_for(conf: float) -> float:
+    """Two-sided normal quantile for a confidence level (0.95 -> 1.96)."""
+    return float(sps.norm.ppf(0.5 + conf / 2))
+
 SMALL_EXPECTED = 5.0  # any expected 2x2 cell below this: Fisher exact instead of z
 
 
@@ -111,7 +118,7 @@ def wilson_interval(successes: float, n: float, conf: float = 0.95) -> tuple[flo
     """Wilson score interval for a binomial proportion (works for 0 and n)."""
     if n <= 0:
         return None
-    z = float(sps.norm.ppf(0.5 + conf / 2))
+    z = z_for(conf)
     p = successes / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
@@ -131,7 +138,7 @@ def weighted_interval(agg: WeightedAgg, *, proportion: bool, conf: float = 0.95)
     if proportion:
         n_eff = agg.n_eff
         return wilson_interval(agg.mean * n_eff, n_eff, conf)
-    z = float(sps.norm.ppf(0.5 + conf / 2))
+    z = z_for(conf)
     half = z * math.sqrt(agg.variance or 0.0)
     return (agg.mean - half, agg.mean + half)
 
@@ -165,7 +172,7 @@ def delta_interval(base: WeightedAgg, cur: WeightedAgg, conf: float = 0.95) -> t
     """Wald interval for ``cur.mean - base.mean`` from the linearised variances."""
     if base.mean is None or cur.mean is None:
         return None
-    z = float(sps.norm.ppf(0.5 + conf / 2))
+    z = z_for(conf)
     d = cur.mean - base.mean
     half = z * math.sqrt((base.variance or 0.0) + (cur.variance or 0.0))
     return (d - half, d + half)
