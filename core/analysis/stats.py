@@ -23,7 +23,6 @@ import numpy as np
 from scipy import stats as sps
 
 
-
 @lru_cache(maxsize=16)
 def z_for(conf: float) -> float:
     """Two-sided normal quantile for a confidence level (0.95 -> 1.96)."""
