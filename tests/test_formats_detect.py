@@ -108,3 +108,9 @@ def test_every_field_replaced_by_junk_is_a_named_error_or_still_parses():
                     assert str(exc).startswith(f"{fmt}: "), (path, value, str(exc))
                     assert "unexpected shape" not in str(exc), (path, value, str(exc))
     assert tried > 5000
+
+
+def test_config_accepts_exactly_the_formats_that_exist():
+    from evaltop.core.config import FORMATS as CONFIG_FORMATS
+
+    assert set(CONFIG_FORMATS) == {"auto", *FORMATS}
