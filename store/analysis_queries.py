@@ -207,3 +207,7 @@ def pending_count(conn: sqlite3.Connection, since: float | None = None, until: f
         "SELECT COUNT(*) FROM samples WHERE status = 'pending' AND output_ts >= ? AND output_ts < ?",
         _bounds(since, until),
     ).fetchone()[0]
+
+
+def first_output_ts(conn: sqlite3.Connection) -> float | None:
+    return conn.execute("SELECT MIN(ts) FROM outputs").fetchone()[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evaltop.core.analysis.arms import compare_arms
-from evaltop.core.analysis.downstream import downstream_metrics, feedback_truthy
+from evaltop.core.analysis.downstream import downstream_metrics, downstream_trend, feedback_truthy
 from evaltop.core.window import Window
 from tests.analysis_helpers import DAY, NOW, add_feedback, add_outputs, add_samples, add_scores
 
@@ -99,3 +99,18 @@ def test_no_arms_when_one_model_serves_each_task(conn, make_config):
 ])
 def test_feedback_truthiness(num, text, truthy):
     assert feedback_truthy(num, text) is truthy
+
+
+def test_downstream_trend_per_bucket(two_arms, make_config):
+    cfg = make_config()
+    add_outputs(two_arms, [{"id": f"late{i}", "ts": NOW - 600, "task": "chat", "model": "gpt-4o-mini"}
+                           for i in range(4)])
+    add_feedback(two_arms, [{"id": "uc-late0", "output_id": "late0", "name": "user_corrected"}])
+    points = downstream_trend(two_arms, cfg, Window(NOW - 7200, NOW), 3600, by="model")
+    assert [(p["ts"], p["key"], p["outputs"]) for p in points] == [
+        (NOW - 3600, "claude-haiku", 60), (NOW - 3600, "gpt-4o-mini", 101 + 4)]
+    hourly = downstream_trend(two_arms, cfg, Window(NOW - 7200, NOW), 600)
+    assert [(p["ts"], p["outputs"]) for p in hourly] == [(NOW - 3600, 161), (NOW - 600, 4)]
+    assert hourly[1]["user_correction"]["count"] == 1 and hourly[1]["key"] is None
+    with pytest.raises(ValueError, match="larger bucket"):
+        downstream_trend(two_arms, cfg, Window(None, NOW), 1)

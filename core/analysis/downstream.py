@@ -107,6 +107,37 @@ def downstream_metrics(conn: sqlite3.Connection, cfg: Config, window: Window,
     return out
 
 
+MAX_BUCKETS = 1000
+
+
+def downstream_trend(conn: sqlite3.Connection, cfg: Config, window: Window, bucket_s: int,
+                     by: str | None = None) -> list[dict[str, Any]]:
+    """:func:`downstream_metrics` per time bucket (by output ts), each row with
+    ``"ts"`` (bucket start) and ``"key"`` (the ``by`` value, or None): the
+    downstream metrics trended per model, variant, task or overall."""
+    if bucket_s <= 0:
+        raise ValueError(f"bucket_s must be a positive number of seconds, got {bucket_s}")
+    since = window.since
+    if since is None:
+        since = q.first_output_ts(conn)
+        if since is None:
+            return []
+    start = (since // bucket_s) * bucket_s
+    if (window.until - start) / bucket_s > MAX_BUCKETS:
+        raise ValueError(f"{(window.until - start) / bucket_s:.0f} buckets of {bucket_s}s: "
+                         f"choose a larger bucket (at most {MAX_BUCKETS})")
+    dims = (by,) if by else ()
+    out = []
+    b = start
+    while b < window.until:
+        part = Window(max(b, since), min(b + bucket_s, window.until))
+        for row in downstream_metrics(conn, cfg, part, by=dims):
+            if row["outputs"]:
+                out.append({"ts": float(b), "key": row[by] if by else None, **row})
+        b += bucket_s
+    return out
+
+
 def overall(conn: sqlite3.Connection, cfg: Config, window: Window) -> dict[str, Any]:
     """The same metrics over the whole window (the report's ``downstream.all``)."""
     rows = downstream_metrics(conn, cfg, window, by=())

@@ -28,6 +28,7 @@ def z_for(conf: float) -> float:
     """Two-sided normal quantile for a confidence level (0.95 -> 1.96)."""
     return float(sps.norm.ppf(0.5 + conf / 2))
 
+
 SMALL_EXPECTED = 5.0  # any expected 2x2 cell below this: Fisher exact instead of z
 
 
