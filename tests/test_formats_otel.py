@@ -126,3 +126,19 @@ def test_malformed_otel_lines(line, reason):
     with pytest.raises(FormatError) as exc:
         parse_record(line)
     assert reason in str(exc.value)
+
+
+def test_evaluation_log_events_and_metrics_lines():
+    logs = {"resourceLogs": [{"resource": {}, "scopeLogs": [{"scope": {}, "logRecords": [
+        {"timeUnixNano": "1741570290000000000", "eventName": "gen_ai.evaluation.result",
+         "traceId": "5b8e", "spanId": "eee19b7ec3c1b174",
+         "attributes": [_s("gen_ai.evaluation.name", "groundedness"), _s("gen_ai.evaluation.score.label", "pass")]},
+        {"timeUnixNano": "1741570291000000000", "spanId": "eee19b7ec3c1b174",
+         "attributes": [_s("event.name", "gen_ai.client.inference.operation.details")]},
+    ]}]}]}
+    [fb] = parse_record(logs, source="traces")
+    assert (fb.output_id, fb.name, fb.value, fb.source) == ("eee19b7ec3c1b174", "groundedness", "pass", "traces")
+    assert fb.ts == datetime(2025, 3, 10, 1, 31, 30, tzinfo=UTC)
+    assert parse_record({"resourceMetrics": [{"scopeMetrics": []}]}) == []
+    with pytest.raises(FormatError, match="otel: resourceSpans missing"):
+        parse_record({"hello": 1}, "otel")

@@ -52,7 +52,7 @@ def to_int(value: Any, fmt: str, key: str) -> int:
         n = value
     elif isinstance(value, float) and value.is_integer():
         n = int(value)
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         n = int(value)
     else:
         fail(fmt, f"{key} must be a whole number, got {_show(value)}")

@@ -27,7 +27,7 @@ def detect(obj: Any) -> str:
     """``native`` | ``openai`` | ``anthropic`` | ``otel`` | ``litellm`` | ``langfuse``."""
     if not isinstance(obj, dict):
         raise FormatError(f"not a JSON object (got {_json_type(obj)})")
-    if "resourceSpans" in obj:
+    if "resourceSpans" in obj or "resourceLogs" in obj or "resourceMetrics" in obj:
         return "otel"
     if "traceId" in obj and (obj.get("type") in _LANGFUSE_TYPES or "dataType" in obj):
         return "langfuse"  # one observation or one score

@@ -52,6 +52,12 @@ _METADATA_ATTRS = {
 
 
 def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOutput | Feedback]:
+    if "resourceSpans" not in obj:
+        if "resourceLogs" in obj:
+            return _log_evaluations(obj, source)
+        if "resourceMetrics" in obj:
+            return []  # metrics from the same exporter file: valid, no outputs
+        fail(FMT, "resourceSpans missing (an OTLP/JSON file-exporter line was expected)")
     out: list[LoggedOutput | Feedback] = []
     for i, rs in enumerate(get_list(obj, "resourceSpans", FMT)):
         if not isinstance(rs, dict):
@@ -172,3 +178,28 @@ def _evaluation(attrs: dict[str, Any], fid: str, output_id: str, when_ns: int, s
          "ts": when_ns / 1e9 if when_ns else ingest_time(),
          "value": value, "source": source},
     )
+
+
+def _log_evaluations(obj: dict, source: str) -> list[Feedback]:
+    """``gen_ai.evaluation.result`` log events (logs signal) about their span."""
+    out = []
+    for i, rl in enumerate(get_list(obj, "resourceLogs", FMT)):
+        if not isinstance(rl, dict):
+            fail(FMT, f"resourceLogs[{i}] must be an object")
+        for j, sl in enumerate(get_list(rl, "scopeLogs", FMT, f"resourceLogs[{i}].")):
+            if not isinstance(sl, dict):
+                fail(FMT, f"resourceLogs[{i}].scopeLogs[{j}] must be an object")
+            for k, rec in enumerate(get_list(sl, "logRecords", FMT)):
+                path = f"resourceLogs[{i}].scopeLogs[{j}].logRecords[{k}]"
+                if not isinstance(rec, dict):
+                    fail(FMT, f"{path} must be an object")
+                attrs = attr_map(rec.get("attributes"), f"{path}.attributes")
+                name = rec.get("eventName") or attrs.get("event.name")
+                span_id = rec.get("spanId")
+                if name != "gen_ai.evaluation.result" or not isinstance(span_id, str) or not span_id:
+                    continue
+                when = to_int(rec.get("timeUnixNano") or rec.get("observedTimeUnixNano"),
+                              FMT, f"{path}.timeUnixNano")
+                fid = f"{span_id}:eval:{to_str(attrs.get('gen_ai.evaluation.name'))}:{when}"
+                out.append(_evaluation(attrs, fid, span_id, when, source))
+    return out
