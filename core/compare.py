@@ -24,7 +24,7 @@ from evaltop.store import runs as store_runs
 
 from .analysis.stats import bh_qvalues, mcnemar, sign_test, wilcoxon_paired
 from .config import Config
-from .money import pusd_to_usd, usd_to_pusd
+from .money import format_usd, pusd_to_usd, usd_to_pusd
 from .sanitize import clean
 
 FLIP_LIMIT = 50
@@ -41,9 +41,9 @@ class CaseSide:
     latency_ms: float | None = None
     output: str = ""
 
-    @property
-    def all_passed(self) -> bool:
-        return self.ok and all(self.passed.values())
+    def passes(self, judges: set[str]) -> bool:
+        """The call succeeded and every one of ``judges`` passed."""
+        return self.ok and all(self.passed[j] for j in judges)
 
 
 @dataclass
@@ -128,6 +128,15 @@ def _judge_stats(judge: str, pairs: list[tuple[CaseSide, CaseSide]]) -> dict[str
     return out
 
 
+def _flip(case_id: str, x: CaseSide, y: CaseSide, *, worse: bool) -> dict[str, Any]:
+    """A flipped case and the judges that failed on its losing side."""
+    loser = y if worse else x
+    failed = sorted(j for j, ok in loser.passed.items() if not ok)
+    return {"case_id": case_id, "task": x.task, "direction": "pass_to_fail" if worse else "fail_to_pass",
+            "judges": failed + ([] if loser.ok else ["(call failed)"]),
+            "a_output": x.output[:300], "b_output": y.output[:300]}
+
+
 def _money(cases: list[CaseSide]) -> dict[str, Any]:
     priced = [c.cost_pusd for c in cases if c.ok and c.cost_pusd is not None]
     lat = [c.latency_ms for c in cases if c.ok and c.latency_ms is not None]
@@ -148,11 +157,16 @@ def compare(a: Side, b: Side, *, alpha: float = 0.05) -> dict[str, Any]:
     judges = sorted({j for x, y in pairs for j in x.passed.keys() & y.passed.keys()}
                     | {j for x, y in pairs for j in x.score.keys() & y.score.keys()})
     per_judge = {j: _judge_stats(j, pairs) for j in judges}
-    overall_flips = [(i, x, y) for i, (x, y) in zip(ids, pairs, strict=True) if x.all_passed != y.all_passed]
-    to_fail = [t for t in overall_flips if t[1].all_passed]
-    to_pass = [t for t in overall_flips if not t[1].all_passed]
-    overall = {"n": len(pairs), "pass_rate_a": _mean([float(x.all_passed) for x, _ in pairs]),
-               "pass_rate_b": _mean([float(y.all_passed) for _, y in pairs]),
+    # Case level: a side passes when its call succeeded and every judge with a
+    # verdict on *both* sides passed (a judge one side lacks cannot be compared).
+    outcome = {}
+    for i, (x, y) in zip(ids, pairs, strict=True):
+        common = x.passed.keys() & y.passed.keys()
+        outcome[i] = (x.passes(common), y.passes(common))
+    to_fail = [i for i in ids if outcome[i] == (True, False)]
+    to_pass = [i for i in ids if outcome[i] == (False, True)]
+    overall = {"n": len(pairs), "pass_rate_a": _mean([float(outcome[i][0]) for i in ids]),
+               "pass_rate_b": _mean([float(outcome[i][1]) for i in ids]),
                "pass_to_fail": len(to_fail), "fail_to_pass": len(to_pass),
                "mcnemar_p": mcnemar(len(to_fail), len(to_pass))}
     # Every test, its direction (True = moved against B), then BH q-values.
@@ -164,21 +178,16 @@ def compare(a: Side, b: Side, *, alpha: float = 0.05) -> dict[str, Any]:
     qs = bh_qvalues([p for _, p, _ in tests])
     significant = [{"test": t, "p": p, "q": q, "direction": "regressed" if worse else "improved"}
                    for (t, p, worse), q in zip(tests, qs, strict=True) if q < alpha]
-    by_task: dict[str, list] = {}
-    for i, (x, y) in zip(ids, pairs, strict=True):
-        by_task.setdefault(x.task, []).append((i, x, y))
-    tasks = []
-    for task, rows in sorted(by_task.items()):
-        tasks.append({"task": task, "n": len(rows),
-                      "pass_rate_a": _mean([float(x.all_passed) for _, x, _ in rows]),
-                      "pass_rate_b": _mean([float(y.all_passed) for _, _, y in rows]),
-                      "pass_to_fail": sum(1 for _, x, y in rows if x.all_passed and not y.all_passed),
-                      "fail_to_pass": sum(1 for _, x, y in rows if not x.all_passed and y.all_passed)})
-    flipped = [{"case_id": i, "task": x.task, "direction": "pass_to_fail" if x.all_passed else "fail_to_pass",
-                "judges": sorted(j for j in x.passed.keys() | y.passed.keys() if x.passed.get(j) != y.passed.get(j))
-                + ([] if y.ok else ["(call failed)"]),
-                "a_output": x.output[:300], "b_output": y.output[:300]}
-               for i, x, y in (to_fail + to_pass)[:FLIP_LIMIT]]
+    by_task: dict[str, list[str]] = {}
+    for i in ids:
+        by_task.setdefault(a.cases[i].task, []).append(i)
+    tasks = [{"task": task, "n": len(members),
+              "pass_rate_a": _mean([float(outcome[i][0]) for i in members]),
+              "pass_rate_b": _mean([float(outcome[i][1]) for i in members]),
+              "pass_to_fail": sum(1 for i in members if outcome[i] == (True, False)),
+              "fail_to_pass": sum(1 for i in members if outcome[i] == (False, True))}
+             for task, members in sorted(by_task.items())]
+    flipped = [_flip(i, a.cases[i], b.cases[i], worse=i in to_fail) for i in (to_fail + to_pass)[:FLIP_LIMIT]]
     ma, mb = _money([x for x, _ in pairs]), _money([y for _, y in pairs])
     return {
         "a": a.name, "b": b.name, "alpha": alpha,
@@ -205,7 +214,9 @@ def _num(x: float | None, fmt: str = "{:.3g}") -> str:
 
 
 def _usd(x: float | None) -> str:
-    return "unpriced" if x is None else f"${x:,.6f}"
+    if x is None:
+        return "unpriced"
+    return ("-" if x < 0 else "") + format_usd(usd_to_pusd(abs(x)))
 
 
 def to_markdown(r: dict[str, Any]) -> str:
@@ -227,8 +238,10 @@ def to_markdown(r: dict[str, Any]) -> str:
             f"| {_cell(j)} | {s['n']} | {_pct(s['pass_rate_a'])} | {_pct(s['pass_rate_b'])} | {s['pass_to_fail']} "
             f"| {s['fail_to_pass']} | {_num(s['mcnemar_p'])} | {_num(s.get('mean_a'))} | {_num(s.get('mean_b'))} "
             f"| {wtl} | {_num(s.get('wilcoxon_p'))} |")
+    if r["significant"]:
+        lines.append("")
     for s in r["significant"]:
-        lines.append(f"\n- {s['direction']}: {s['test']} (p {_num(s['p'])}, q {_num(s['q'])})")
+        lines.append(f"- {s['direction']}: {s['test']} (p {_num(s['p'])}, q {_num(s['q'])})")
     lines += ["", "| task | n | pass A | pass B | pass->fail | fail->pass |", "|---|---|---|---|---|---|"]
     for t in r["by_task"]:
         lines.append(f"| {_cell(t['task'] or '(none)')} | {t['n']} | {_pct(t['pass_rate_a'])} | "

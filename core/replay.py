@@ -161,6 +161,17 @@ async def call_cases(cfg: Config, conn: sqlite3.Connection, run_id: str, candida
         await asyncio.gather(*(one(c) for c in cases))
 
 
+def check_judges(cfg: Config) -> None:
+    """Fail before any paid call if a judge cannot run (bad rule, unpriced
+    judge model, unset API key variable): ConfigError names the judge."""
+    from .judges.setup import build_judge_set
+
+    async def build_and_close() -> None:
+        await build_judge_set(cfg).aclose()
+
+    asyncio.run(build_and_close())
+
+
 def _progress(total: int, enabled: bool | None):
     """(callback, stop) for a rich progress bar on a terminal; no-ops otherwise."""
     if enabled is None:
@@ -184,6 +195,8 @@ def replay(cfg: Config, db_path: Path, corpus_path: Path, candidate: str, run_id
 
     model = candidate_model(cfg, candidate)
     cases = load(corpus_path)
+    if judge:
+        check_judges(cfg)
     conn = store_db.connect(db_path)
     try:
         run = store_runs.ensure_run(conn, run_id, candidate, model.model,

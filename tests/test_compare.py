@@ -58,10 +58,20 @@ def test_planted_regression_is_found_with_exact_counts(seeded):
 
 def test_overall_counts_are_case_level(seeded):
     r = compare(run_side(seeded, "base"), run_side(seeded, "worse"))
-    a, b = run_side(seeded, "base").cases, run_side(seeded, "worse").cases
-    expect = sum(1 for k in a if a[k].all_passed and not b[k].all_passed)
-    assert r["overall"]["pass_to_fail"] == expect == 23  # 12 odd + 10 even(<20) + c39
+    assert r["overall"]["pass_to_fail"] == 23  # 12 odd (fields) + 10 even < 20 (helpful) + c39 (call failed)
     assert r["overall"]["fail_to_pass"] == 1  # c01 fixed
+    flips = {f["case_id"]: f["judges"] for f in r["flipped"]}
+    assert flips["c03"] == ["fields"] and flips["c02"] == ["helpful"] and flips["c01"] == ["fields"]
+
+
+def test_a_judge_only_one_side_has_does_not_decide_the_case(db_path):
+    conn = connect(db_path)
+    add_run(conn, "a", {f"c{i}": {"fields": (True, 1.0, "rule")} for i in range(10)})
+    add_run(conn, "b", {f"c{i}": {"fields": (True, 1.0, "rule"), "new": (False, 0.0, "rule")} for i in range(10)})
+    r = compare(run_side(conn, "a"), run_side(conn, "b"))
+    conn.close()
+    assert r["overall"]["pass_rate_b"] == 1.0 and r["overall"]["pass_to_fail"] == 0
+    assert "new" not in r["judges"] and r["regression"] is False
 
 
 def test_identical_runs_show_no_regression(seeded):

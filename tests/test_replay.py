@@ -3,6 +3,7 @@ retries, quota errors, resume without paying twice, CLI errors."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -179,3 +180,35 @@ def test_anthropic_candidate_wire_format(tmp_path, provider):
     assert seen[0]["_headers"]["anthropic-version"] == "2023-06-01"
     got = rows(cfg.db_path, "SELECT output_text, input_tokens, cached_input_tokens, output_tokens FROM run_cases")
     assert got == [("hi", 14, 5, 3)]
+
+
+def test_compare_corpus_against_its_replay_exit_codes(tmp_path):
+    with LoopbackLLM(responder=ScriptedCandidate()) as llm:
+        cfgfile, cfg = write_config(tmp_path, llm.base_url)
+        corpus = tmp_path / "corpus.jsonl"
+        write_corpus(corpus, 20, extra={i: "BREAK" for i in range(12)})
+        replay(cfg, cfg.db_path, corpus, "cand", "cand-1", progress=False)
+    run = CliRunner().invoke
+    r = run(cli, ["compare", "corpus", "cand-1", "--format", "json", "--config", str(cfgfile)])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    # the corpus has no stored scores: its rule checks run on the baseline outputs (all pass)
+    assert res["judges"]["fields"]["pass_to_fail"] == 12 and res["judges"]["fields"]["pass_rate_a"] == 1.0
+    assert "helpful" not in res["judges"]  # no production LLM verdicts to pair with
+    assert res["a"] == "corpus corpus.jsonl" and res["cases"]["paired"] == 20
+    r = run(cli, ["compare", "corpus", "cand-1", "--fail-on", "regression", "--config", str(cfgfile)])
+    assert r.exit_code == 1 and "significant regression" in r.stdout
+
+
+def test_unusable_judge_stops_before_any_candidate_call(tmp_path):
+    script = ScriptedCandidate()
+    with LoopbackLLM(responder=script) as llm:
+        cfgfile, _ = write_config(tmp_path, llm.base_url)
+        cfgfile.write_text(cfgfile.read_text().replace('model = "judge-model"',
+                                                       'model = "judge-model"\napi_key_env = "JUDGE_API_KEY"'))
+        corpus = tmp_path / "corpus.jsonl"
+        write_corpus(corpus, 3)
+        r = CliRunner().invoke(cli, ["replay", str(corpus), "--candidate", "cand", "--run", "z",
+                                     "--config", str(cfgfile)])
+    assert r.exit_code == 2 and "JUDGE_API_KEY" in r.stderr
+    assert script.total() == 0
