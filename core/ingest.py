@@ -9,21 +9,20 @@ last committed offset; ids already stored are counted as duplicates.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import orjson
-
 from evaltop.core.config import Config
-from evaltop.core.formats import FormatError, parse_record
-from evaltop.core.pricing import PriceBook, price_record
-from evaltop.core.records import Feedback, LoggedOutput, text_hash
+from evaltop.core.pricing import PriceBook
 from evaltop.core.sources.jsonl_tail import Batch, Tailer
+from evaltop.core.sources.prepare import Prepared, finish, parse_lines
 from evaltop.core.sources.progress import BackfillProgress
-from evaltop.core.tokens import fill_missing_usage
 from evaltop.store import checkpoints as store_cp
 from evaltop.store import counters, rollups
 from evaltop.store import db as store_db
@@ -31,9 +30,7 @@ from evaltop.store import outputs as store_out
 
 MAX_LINES = 2000
 MAX_BYTES = 4 << 20
-HEAD_BYTES = 200
-_BOM = b"\xef\xbb\xbf"
-_JSON_OPTS = orjson.OPT_NON_STR_KEYS
+AHEAD = 2  # batches prepared ahead of the one being committed
 
 
 @dataclass
@@ -52,98 +49,6 @@ class IngestSummary:
         for f in fields(self):
             if f.name not in ("first_reject_rowid",):
                 setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-
-
-@dataclass
-class _Prepared:
-    outputs: dict[str, tuple]
-    feedback: dict[str, tuple]
-    rejects: list[tuple]
-    dup_in_batch: int
-    lines: int
-
-
-def _json_reason(line: bytes, exc: Exception) -> str:
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError as uexc:
-        return f"invalid UTF-8 at byte {uexc.start} of the line"
-    return f"invalid JSON: {exc}"
-
-
-def _output_row(rec: LoggedOutput, book: PriceBook, source: str, now: float) -> tuple:
-    u = rec.usage
-    assert u is not None  # fill_missing_usage ran
-    cost, cost_source = price_record(rec, u, book)
-    inp = rec.input
-    text = rec.input_text
-    input_json = (
-        orjson.dumps([m.model_dump() for m in inp]).decode() if isinstance(inp, list) else None
-    )
-    return (
-        rec.id, rec.ts.timestamp(), rec.source or source, rec.format, rec.model, rec.provider,
-        rec.task, rec.prompt_version, rec.variant, text, input_json, text_hash(text),
-        rec.output, rec.finish_reason, u.input_tokens, u.output_tokens, u.cached_input_tokens,
-        u.cache_write_tokens, u.reasoning_tokens, int(u.estimated), cost, cost_source,
-        rec.latency_ms, rec.effective_confidence(), rec.error,
-        orjson.dumps(rec.tags).decode(),
-        orjson.dumps(rec.metadata, default=str, option=_JSON_OPTS).decode(), now,
-    )
-
-
-def _feedback_row(fb: Feedback, source: str, now: float) -> tuple:
-    v = fb.value
-    num = float(v) if isinstance(v, bool | int | float) else None
-    txt = v if isinstance(v, str) else None
-    return (fb.id, fb.output_id, fb.ts.timestamp(), fb.name, num, txt, fb.source or source, now)
-
-
-def prepare(batch: Batch, fmt: str, book: PriceBook, now: float) -> _Prepared:
-    """Parse, normalise, count and price one batch (outside any transaction)."""
-    src, path = batch.source, batch.path
-    rejects = [(src, path, n, off, reason, head, now) for n, off, reason, head in batch.rejects]
-    recs_out: list[LoggedOutput] = []
-    recs_fb: list[Feedback] = []
-    for line_no, offset, line in batch.lines:
-        if line.startswith(_BOM):
-            line = line[3:]
-        if not line.strip():
-            continue
-        try:
-            obj = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            rejects.append((src, path, line_no, offset, _json_reason(line, exc), line[:HEAD_BYTES], now))
-            continue
-        if not isinstance(obj, dict):
-            reason = f"expected a JSON object per line, got {type(obj).__name__}"
-            rejects.append((src, path, line_no, offset, reason, line[:HEAD_BYTES], now))
-            continue
-        try:
-            recs = parse_record(obj, fmt, source=src, line_hash=hashlib.blake2b(line, digest_size=16).hexdigest())
-        except FormatError as exc:
-            rejects.append((src, path, line_no, offset, str(exc), line[:HEAD_BYTES], now))
-            continue
-        except Exception as exc:  # a parser bug must not wedge the tailer on this line
-            reason = f"could not parse ({type(exc).__name__}: {exc})"
-            rejects.append((src, path, line_no, offset, reason, line[:HEAD_BYTES], now))
-            continue
-        for rec in recs:
-            (recs_fb if isinstance(rec, Feedback) else recs_out).append(rec)
-    fill_missing_usage(recs_out)
-    dup = 0
-    outs: dict[str, tuple] = {}
-    for rec in recs_out:
-        if rec.id in outs:
-            dup += 1
-        else:
-            outs[rec.id] = _output_row(rec, book, src, now)
-    fbs: dict[str, tuple] = {}
-    for fb in recs_fb:
-        if fb.id in fbs:
-            dup += 1
-        else:
-            fbs[fb.id] = _feedback_row(fb, src, now)
-    return _Prepared(outs, fbs, rejects, dup, len(batch.lines) + len(batch.rejects))
 
 
 _C = {name: i for i, name in enumerate(store_out.OUTPUT_COLUMNS)}
@@ -177,7 +82,7 @@ def _rollup_rows(rows: list[tuple]) -> list[tuple]:
     return [k + tuple(v) for k, v in acc.items()]
 
 
-def commit(conn, batch: Batch, prep: _Prepared, now: float) -> IngestSummary:
+def commit(conn, batch: Batch, prep: Prepared, now: float) -> IngestSummary:
     """Store one prepared batch and its checkpoint in one write transaction."""
     with store_db.write(conn):
         have = store_out.existing_ids(conn, "outputs", list(prep.outputs)) if prep.outputs else set()
@@ -214,6 +119,30 @@ def _tailers(cfg: Config) -> list[tuple[str, Tailer]]:
     ]
 
 
+def _prepared(batches: Iterable[Batch], fmt: str, book: PriceBook) -> Iterator[tuple[Batch, Prepared, float]]:
+    """Prepared batches in order, up to AHEAD in flight: batch k+2 is parsed
+    while k+1 is counted (tiktoken frees the GIL) and k is committed. Only
+    CPU work runs ahead; commits stay in order on the caller's thread, so a
+    stop or crash loses nothing that was committed and skips nothing."""
+    parse_ex = ThreadPoolExecutor(1, thread_name_prefix="evaltop-parse")
+    count_ex = ThreadPoolExecutor(1, thread_name_prefix="evaltop-count")
+    pending: deque[tuple[Batch, Future, float]] = deque()
+    try:
+        for batch in batches:
+            now = time.time()
+            parsed = parse_ex.submit(parse_lines, batch, fmt, now)
+            pending.append((batch, count_ex.submit(lambda p=parsed: finish(p.result(), book)), now))
+            if len(pending) > AHEAD:
+                b, fut, t = pending.popleft()
+                yield b, fut.result(), t
+        while pending:
+            b, fut, t = pending.popleft()
+            yield b, fut.result(), t
+    finally:
+        parse_ex.shutdown(wait=True, cancel_futures=True)
+        count_ex.shutdown(wait=True, cancel_futures=True)
+
+
 def _run(conn, tailers, book: PriceBook, progress: BackfillProgress,
          stop: threading.Event | None) -> IngestSummary:
     started = time.monotonic()
@@ -221,15 +150,16 @@ def _run(conn, tailers, book: PriceBook, progress: BackfillProgress,
     files: set[tuple[str, str]] = set()
     try:
         for fmt, tailer in tailers:
-            for batch in tailer.batches(conn, max_lines=MAX_LINES, max_bytes=MAX_BYTES):
-                now = time.time()
-                total.add(commit(conn, batch, prepare(batch, fmt, book, now), now))
-                if batch.nbytes:
-                    files.add((batch.source, batch.path))
-                progress.update(batch.source, batch.path, batch.start_offset,
-                                batch.checkpoint.offset, batch.size)
-                if stop is not None and stop.is_set():
-                    return total
+            batches = tailer.batches(conn, max_lines=MAX_LINES, max_bytes=MAX_BYTES)
+            with closing(_prepared(batches, fmt, book)) as ready:
+                for batch, prep, now in ready:
+                    total.add(commit(conn, batch, prep, now))
+                    if batch.nbytes:
+                        files.add((batch.source, batch.path))
+                    progress.update(batch.source, batch.path, batch.start_offset,
+                                    batch.checkpoint.offset, batch.size)
+                    if stop is not None and stop.is_set():
+                        return total
     finally:
         progress.finish()
         total.files = len(files)

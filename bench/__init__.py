@@ -1,0 +1,4 @@
+"""evaltop's benchmarks (not tests: they measure, print, and write JSON under
+bench/results/). ``python -m bench`` runs every module here that defines
+``main(argv)``; ``python -m bench ingest judges`` runs the named ones.
+Tools that are not benchmarks (``gen``, ``peers``) are skipped."""

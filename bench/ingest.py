@@ -1,0 +1,167 @@
+"""Ingest throughput beside the raw ceilings measured in the same run.
+
+    python -m bench ingest            # or: python -m bench.ingest --records 20000 --runs 5
+
+For 2 KB native records:
+- with reported usage: evaltop ingest records/s vs the raw ceiling (orjson
+  parse + ``executemany`` into the same ``outputs`` table, one transaction
+  per 2,000 lines). Target >= 70%.
+- without usage: evaltop ingest records/s vs the tiktoken ceiling (encoding
+  the same texts with ``encode_ordinary_batch`` on every core). Target >= 80%.
+Medians of ``--runs`` runs; JSON written to bench/results/ingest-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+from evaltop.core import config as config_mod
+from evaltop.core.ingest import ingest_once
+from evaltop.core.tokens import get_encoding
+from evaltop.store import db as store_db
+
+RESULTS = Path(__file__).resolve().parent / "results"
+_WORDS = (
+    "the invoice total customer order shipping refund policy account please summarise "
+    "extract field value date amount currency reply politely support ticket product "
+    "warranty address email number status pending approved rejected because however "
+    "answer question context document section table row column model output json"
+).split()
+
+
+def make_log(path: Path, n: int, *, usage: bool, seed: int = 1) -> int:
+    """n native records of about 2 KB each; returns the file size."""
+    rng = random.Random(seed)
+    with open(path, "wb") as fh:
+        for i in range(n):
+            rec = {
+                "id": f"b{i}", "ts": 1_767_225_600 + i * 0.5, "model": "gpt-4o-mini",
+                "provider": "openai", "task": f"task{i % 20}", "prompt_version": "v3",
+                "input": " ".join(rng.choices(_WORDS, k=210)),
+                "output": " ".join(rng.choices(_WORDS, k=60)), "latency_ms": 800 + i % 400,
+            }
+            if usage:
+                rec["usage"] = {"input_tokens": 300 + i % 50, "output_tokens": 70 + i % 9}
+            fh.write(orjson.dumps(rec) + b"\n")
+    return path.stat().st_size
+
+
+def _fresh_db(tmp: Path, name: str) -> Path:
+    db = tmp / f"{name}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return db
+
+
+_RAW_SQL = (
+    "INSERT INTO outputs (id, ts, model, provider, task, prompt_version, input_text, output_text, "
+    "input_tokens, output_tokens, latency_ms, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def raw_ceiling(log: Path, db: Path) -> float:
+    """Records/s for orjson parse + executemany into the same table: no
+    normalisation, no pricing, no dedup, no rollups."""
+    conn = store_db.connect(db)
+    started = time.perf_counter()
+    n = 0
+    with open(log, "rb") as fh:
+        while True:
+            lines = fh.readlines(4 << 20)
+            if not lines:
+                break
+            now = time.time()
+            rows = []
+            for line in lines:
+                o = orjson.loads(line)
+                u = o.get("usage") or {}
+                rows.append((o["id"], o["ts"], o["model"], o["provider"], o["task"], o["prompt_version"],
+                             o["input"], o["output"], u.get("input_tokens", 0), u.get("output_tokens", 0),
+                             o["latency_ms"], now))
+            with store_db.write(conn):
+                conn.executemany(_RAW_SQL, rows)
+            n += len(rows)
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return n / elapsed
+
+
+def tiktoken_ceiling(log: Path) -> float:
+    """Records/s encoding each record's input and output on every core."""
+    enc = get_encoding("o200k_base")
+    texts = []
+    with open(log, "rb") as fh:
+        for line in fh:
+            o = orjson.loads(line)
+            texts += [o["input"], o["output"]]
+    started = time.perf_counter()
+    enc.encode_ordinary_batch(texts, num_threads=os.cpu_count() or 1)
+    return (len(texts) // 2) / (time.perf_counter() - started)
+
+
+def evaltop_ingest(log: Path, db: Path) -> float:
+    cfg = config_mod.validate(
+        {"store": {"path": str(db)}, "sources": [{"name": "bench", "path": str(log), "format": "native"}]},
+        origin="<bench>", base_dir=log.parent,
+    )
+    conn = store_db.connect(db)
+    summary = ingest_once(cfg, conn, progress=False)
+    conn.close()
+    assert summary.rejected == 0 and summary.duplicates == 0, summary
+    return summary.outputs / summary.seconds
+
+
+def _median(fn, runs: int) -> tuple[float, list[float]]:
+    xs = [fn() for _ in range(runs)]
+    return statistics.median(xs), xs
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.splitlines()[0])
+    ap.add_argument("--records", type=int, default=20_000)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="evaltop-bench-ingest-"))
+    try:
+        with_usage, without = tmp / "usage.jsonl", tmp / "nousage.jsonl"
+        size = make_log(with_usage, args.records, usage=True)
+        make_log(without, args.records, usage=False)
+        get_encoding("o200k_base")  # load ranks outside the timings
+        raw, raw_runs = _median(lambda: raw_ceiling(with_usage, _fresh_db(tmp, "raw")), args.runs)
+        ing, ing_runs = _median(lambda: evaltop_ingest(with_usage, _fresh_db(tmp, "ing")), args.runs)
+        tik, tik_runs = _median(lambda: tiktoken_ceiling(without), args.runs)
+        est, est_runs = _median(lambda: evaltop_ingest(without, _fresh_db(tmp, "est")), args.runs)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    result = {
+        "bench": "ingest", "records": args.records, "runs": args.runs,
+        "record_bytes": round(size / args.records), "cores": os.cpu_count(),
+        "with_usage": {"evaltop_rps": ing, "raw_ceiling_rps": raw, "ratio": ing / raw, "target": 0.70,
+                       "evaltop_runs": ing_runs, "raw_runs": raw_runs},
+        "without_usage": {"evaltop_rps": est, "tiktoken_ceiling_rps": tik, "ratio": est / tik,
+                          "target": 0.80, "evaltop_runs": est_runs, "tiktoken_runs": tik_runs},
+    }
+    print(f"ingest, {args.records:,} records of ~{result['record_bytes']:,} B, median of {args.runs}:")
+    print(f"  with usage:    {ing:>9,.0f} rec/s   raw parse+insert ceiling {raw:>9,.0f} rec/s   "
+          f"ratio {ing / raw:.0%} (target >= 70%)")
+    print(f"  without usage: {est:>9,.0f} rec/s   tiktoken ceiling ({os.cpu_count()} cores) {tik:>9,.0f} rec/s   "
+          f"ratio {est / tik:.0%} (target >= 80%)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"ingest-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+    out.write_text(json.dumps(result, indent=2))
+    print(f"  wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,158 @@
+"""Lines to store rows: the CPU side of ingest, outside any transaction.
+
+Two stages so a backfill can overlap them (core/ingest.py): ``parse_lines``
+(orjson + ``formats.parse_record``; Python-bound) and ``finish`` (token
+counting where usage is missing, which releases the GIL, then pricing and row
+tuples in ``store.outputs`` column order).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+
+import orjson
+
+from evaltop.core.formats import FormatError, parse_record
+from evaltop.core.pricing import PriceBook, price_record
+from evaltop.core.records import Feedback, LoggedOutput
+from evaltop.core.tokens import fill_missing_usage
+
+from .jsonl_tail import Batch
+
+HEAD_BYTES = 200
+_BOM = b"\xef\xbb\xbf"
+_JSON_OPTS = orjson.OPT_NON_STR_KEYS
+
+
+@dataclass
+class Prepared:
+    outputs: dict[str, tuple]
+    feedback: dict[str, tuple]
+    rejects: list[tuple]
+    dup_in_batch: int
+    lines: int
+
+
+def _json_reason(line: bytes, exc: Exception) -> str:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as uexc:
+        return f"invalid UTF-8 at byte {uexc.start} of the line"
+    return f"invalid JSON: {exc}"
+
+
+_ASCII_SPACE_BUT_BLANK = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def input_hash(text: str) -> str:
+    """``records.text_hash`` computed faster, same result (tested): NFKC is a
+    no-op on ASCII; ``split``/``join`` collapses whitespace exactly as the
+    ``\\s+`` regex does (both use ``str.isspace``), and ASCII text with single
+    blanks only needs no collapsing at all."""
+    if text.isascii():
+        if ("  " in text or text[:1] == " " or text[-1:] == " "
+                or any(c in text for c in _ASCII_SPACE_BUT_BLANK)):
+            text = " ".join(text.split())
+        norm = text.lower()  # casefold() == lower() on ASCII
+    else:
+        norm = " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    return hashlib.blake2b(norm.encode(), digest_size=12).hexdigest()
+
+
+def _output_row(rec: LoggedOutput, book: PriceBook, source: str, now: float) -> tuple:
+    u = rec.usage
+    assert u is not None  # fill_missing_usage ran
+    cost, cost_source = price_record(rec, u, book)
+    inp = rec.input
+    text = rec.input_text
+    input_json = (
+        orjson.dumps([m.model_dump() for m in inp]).decode() if isinstance(inp, list) else None
+    )
+    return (
+        rec.id, rec.ts.timestamp(), rec.source or source, rec.format, rec.model, rec.provider,
+        rec.task, rec.prompt_version, rec.variant, text, input_json, input_hash(text),
+        rec.output, rec.finish_reason, u.input_tokens, u.output_tokens, u.cached_input_tokens,
+        u.cache_write_tokens, u.reasoning_tokens, int(u.estimated), cost, cost_source,
+        rec.latency_ms, rec.effective_confidence(), rec.error,
+        orjson.dumps(rec.tags).decode() if rec.tags else "[]",
+        orjson.dumps(rec.metadata, default=str, option=_JSON_OPTS).decode() if rec.metadata else "{}",
+        now,
+    )
+
+
+def _feedback_row(fb: Feedback, source: str, now: float) -> tuple:
+    v = fb.value
+    num = float(v) if isinstance(v, bool | int | float) else None
+    txt = v if isinstance(v, str) else None
+    return (fb.id, fb.output_id, fb.ts.timestamp(), fb.name, num, txt, fb.source or source, now)
+
+
+@dataclass
+class Parsed:
+    batch: Batch
+    now: float
+    rejects: list[tuple] = field(default_factory=list)
+    outputs: list[LoggedOutput] = field(default_factory=list)
+    feedback: list[Feedback] = field(default_factory=list)
+
+
+def parse_lines(batch: Batch, fmt: str, now: float) -> Parsed:
+    """Decode and normalise a batch's lines; bad lines become reject rows."""
+    src, path = batch.source, batch.path
+    rejects = [(src, path, n, off, reason, head, now) for n, off, reason, head in batch.rejects]
+    recs_out: list[LoggedOutput] = []
+    recs_fb: list[Feedback] = []
+    for line_no, offset, line in batch.lines:
+        if line.startswith(_BOM):
+            line = line[3:]
+        if not line.strip():
+            continue
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            rejects.append((src, path, line_no, offset, _json_reason(line, exc), line[:HEAD_BYTES], now))
+            continue
+        if not isinstance(obj, dict):
+            reason = f"expected a JSON object per line, got {type(obj).__name__}"
+            rejects.append((src, path, line_no, offset, reason, line[:HEAD_BYTES], now))
+            continue
+        try:
+            recs = parse_record(obj, fmt, source=src, line_hash=hashlib.blake2b(line, digest_size=16).hexdigest())
+        except FormatError as exc:
+            rejects.append((src, path, line_no, offset, str(exc), line[:HEAD_BYTES], now))
+            continue
+        except Exception as exc:  # a parser bug must not wedge the tailer on this line
+            reason = f"could not parse ({type(exc).__name__}: {exc})"
+            rejects.append((src, path, line_no, offset, reason, line[:HEAD_BYTES], now))
+            continue
+        for rec in recs:
+            (recs_fb if isinstance(rec, Feedback) else recs_out).append(rec)
+    return Parsed(batch, now, rejects, recs_out, recs_fb)
+
+
+def finish(parsed: Parsed, book: PriceBook) -> Prepared:
+    """Count missing usage, price, and lay out rows (ids de-duplicated)."""
+    batch, now, src = parsed.batch, parsed.now, parsed.batch.source
+    recs_out, recs_fb = parsed.outputs, parsed.feedback
+    fill_missing_usage(recs_out)
+    dup = 0
+    outs: dict[str, tuple] = {}
+    for rec in recs_out:
+        if rec.id in outs:
+            dup += 1
+        else:
+            outs[rec.id] = _output_row(rec, book, src, now)
+    fbs: dict[str, tuple] = {}
+    for fb in recs_fb:
+        if fb.id in fbs:
+            dup += 1
+        else:
+            fbs[fb.id] = _feedback_row(fb, src, now)
+    return Prepared(outs, fbs, parsed.rejects, dup, len(batch.lines) + len(batch.rejects))
+
+
+def prepare(batch: Batch, fmt: str, book: PriceBook, now: float) -> Prepared:
+    """Both stages in one go (live polls, tests)."""
+    return finish(parse_lines(batch, fmt, now), book)
