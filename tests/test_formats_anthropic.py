@@ -40,7 +40,11 @@ def test_pair_with_system_blocks_tools_and_split_cache_writes():
     ]
     assert rec.output == 'Booking now.\ntool_call book_flight({"to":"CDG","seats":2})'
     # cache_creation_input_tokens is null: the 5m + 1h split is the write count.
-    assert (rec.usage.input_tokens, rec.usage.cache_write_tokens, rec.usage.cached_input_tokens) == (350, 300, 0)
+    assert (
+        rec.usage.input_tokens,
+        rec.usage.cache_write_tokens,
+        rec.usage.cached_input_tokens,
+    ) == (350, 300, 0)
     assert rec.metadata["cache_write_1h_tokens"] == 200
     assert rec.ts == datetime(2026, 3, 1, 12, tzinfo=UTC) and rec.latency_ms == 950.0
     assert (rec.task, rec.prompt_version) == ("booking", "p2")
@@ -70,10 +74,19 @@ def test_batch_results():
 
 
 def test_error_response_in_a_pair():
-    [rec] = parse_record({
-        "request": {"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "hi"}]},
-        "response": {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
-    }, line_hash="e")
+    [rec] = parse_record(
+        {
+            "request": {
+                "model": "claude-haiku-4-5",
+                "messages": [{"role": "user", "content": "hi"}],
+            },
+            "response": {
+                "type": "error",
+                "error": {"type": "overloaded_error", "message": "Overloaded"},
+            },
+        },
+        line_hash="e",
+    )
     assert rec.format == "anthropic" and rec.error == "overloaded_error: Overloaded"
     assert rec.input[0].content == "hi" and rec.id == "h:e"
 
@@ -83,10 +96,19 @@ def test_error_response_in_a_pair():
     [
         ({"id": "m", "type": "message", "content": "hi"}, "anthropic: content must be an array"),
         ({"id": "m", "type": "message", "content": [7]}, "anthropic: content[0] must be an object"),
-        ({"id": "m", "type": "message", "content": [], "usage": {"input_tokens": -3}},
-         "usage.input_tokens must not be negative"),
-        ({"id": "m", "type": "message", "content": [], "usage": {"cache_creation": {"ephemeral_5m_input_tokens": "x"}}},
-         "usage.cache_creation.ephemeral_5m_input_tokens must be a whole number"),
+        (
+            {"id": "m", "type": "message", "content": [], "usage": {"input_tokens": -3}},
+            "usage.input_tokens must not be negative",
+        ),
+        (
+            {
+                "id": "m",
+                "type": "message",
+                "content": [],
+                "usage": {"cache_creation": {"ephemeral_5m_input_tokens": "x"}},
+            },
+            "usage.cache_creation.ephemeral_5m_input_tokens must be a whole number",
+        ),
         ({"custom_id": "c", "result": {"type": "exploded"}}, "result.type: expected succeeded"),
         ({"custom_id": "c", "result": {"type": "succeeded"}}, "result.message missing"),
     ],

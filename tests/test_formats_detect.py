@@ -34,9 +34,17 @@ def test_detect_names_the_sample_file_format(fmt, n, obj):
 @pytest.mark.parametrize(
     "obj, fmt",
     [
-        ({"request": {"messages": []}, "response": {"choices": [{"message": {"content": "x"}}]}}, "openai"),
-        ({"request": {"system": "s", "messages": []}, "response": {"id": "m", "type": "message", "content": []}},
-         "anthropic"),
+        (
+            {"request": {"messages": []}, "response": {"choices": [{"message": {"content": "x"}}]}},
+            "openai",
+        ),
+        (
+            {
+                "request": {"system": "s", "messages": []},
+                "response": {"id": "m", "type": "message", "content": []},
+            },
+            "anthropic",
+        ),
         ({"request": {"model": "m"}, "response": {"error": {"message": "bad key"}}}, "openai"),
         ({"id": "b", "custom_id": "c", "response": None, "error": {"message": "x"}}, "openai"),
         ({"custom_id": "c", "result": {"type": "expired"}}, "anthropic"),
@@ -58,8 +66,14 @@ def test_detect_edge_shapes(obj, fmt):
         (None, "not a JSON object (got null)"),
         (3.5, "not a JSON object (got a number)"),
         ({}, "unrecognised record: no format's keys found (keys: none)"),
-        ({"hello": 1, "world": 2}, "unrecognised record: no format's keys found (keys: hello, world)"),
-        ({"request": {"model": "x"}, "response": {"ok": True}}, "request/response pair: cannot tell the provider"),
+        (
+            {"hello": 1, "world": 2},
+            "unrecognised record: no format's keys found (keys: hello, world)",
+        ),
+        (
+            {"request": {"model": "x"}, "response": {"ok": True}},
+            "request/response pair: cannot tell the provider",
+        ),
     ],
 )
 def test_unrecognisable_lines(obj, reason):

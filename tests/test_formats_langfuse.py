@@ -18,7 +18,9 @@ LINES = [orjson.loads(b) for b in DATA.read_bytes().splitlines()]
 
 def split(n: int) -> tuple[list[LoggedOutput], list[Feedback]]:
     out = parse_record(LINES[n - 1], source="lf")
-    return [r for r in out if isinstance(r, LoggedOutput)], [r for r in out if isinstance(r, Feedback)]
+    return [r for r in out if isinstance(r, LoggedOutput)], [
+        r for r in out if isinstance(r, Feedback)
+    ]
 
 
 def test_every_generation_is_an_output_and_spans_are_not():
@@ -34,7 +36,12 @@ def test_usage_types_are_summed_per_side():
     assert (first.usage.output_tokens, first.usage.reasoning_tokens) == (60, 10)
     # Anthropic-style buckets: 40 + 2000 cache reads + 300 cache writes.
     u = second.usage
-    assert (u.input_tokens, u.cached_input_tokens, u.cache_write_tokens, u.output_tokens) == (2340, 2000, 300, 120)
+    assert (u.input_tokens, u.cached_input_tokens, u.cache_write_tokens, u.output_tokens) == (
+        2340,
+        2000,
+        300,
+        120,
+    )
 
 
 def test_cost_details_total_or_sum_is_the_reported_cost():
@@ -51,7 +58,10 @@ def test_labels_task_from_metadata_or_trace_name():
     assert first.ts == datetime(2026, 2, 10, 9, 0, 0, 210000, tzinfo=UTC)
     assert first.latency_ms == 500.0
     assert first.output == "Define retrieval-augmented generation"
-    assert [(m.role, m.content) for m in second.input] == [("system", "Use the docs."), ("user", "What is RAG?")]
+    assert [(m.role, m.content) for m in second.input] == [
+        ("system", "Use the docs."),
+        ("user", "What is RAG?"),
+    ]
 
 
 def test_scores_become_feedback_on_their_generation():
@@ -79,8 +89,12 @@ def test_a_lone_observation_line():
 
 
 def test_trace_without_generations_yields_nothing():
-    trace = {"id": "t", "name": "x", "observations": [{"id": "s", "type": "SPAN"}],
-             "scores": [{"name": "ok", "value": 1}]}
+    trace = {
+        "id": "t",
+        "name": "x",
+        "observations": [{"id": "s", "type": "SPAN"}],
+        "scores": [{"name": "ok", "value": 1}],
+    }
     assert parse_record(trace) == []
 
 
@@ -89,12 +103,30 @@ def test_trace_without_generations_yields_nothing():
     [
         ({"id": "t", "observations": ["obs-1"]}, "observations[0] is only an id"),
         ({"id": "t", "observations": [{"type": "GENERATION"}]}, "observations[0].id missing"),
-        ({"id": "t", "observations": [{"id": "g", "type": "GENERATION", "usageDetails": {"input": "9k"}}]},
-         "observations[0].usageDetails.input must be a whole number"),
-        ({"id": "t", "observations": [{"id": "g", "type": "GENERATION", "costDetails": {"total": "?"}}]},
-         "observations[0].costDetails.total must be a number of USD"),
-        ({"id": "t", "observations": [{"id": "g", "type": "GENERATION"}], "scores": [{"value": 1}]},
-         "scores[0].name missing"),
+        (
+            {
+                "id": "t",
+                "observations": [
+                    {"id": "g", "type": "GENERATION", "usageDetails": {"input": "9k"}}
+                ],
+            },
+            "observations[0].usageDetails.input must be a whole number",
+        ),
+        (
+            {
+                "id": "t",
+                "observations": [{"id": "g", "type": "GENERATION", "costDetails": {"total": "?"}}],
+            },
+            "observations[0].costDetails.total must be a number of USD",
+        ),
+        (
+            {
+                "id": "t",
+                "observations": [{"id": "g", "type": "GENERATION"}],
+                "scores": [{"value": 1}],
+            },
+            "scores[0].name missing",
+        ),
     ],
 )
 def test_malformed_langfuse_lines(trace, reason):
@@ -104,8 +136,16 @@ def test_malformed_langfuse_lines(trace, reason):
 
 
 def test_a_lone_score_line_is_feedback_on_its_observation():
-    score = {"id": "s-9", "traceId": "t", "observationId": "obs-gen-1", "name": "helpful",
-             "value": 0.0, "dataType": "NUMERIC", "source": "ANNOTATION", "timestamp": "2026-02-10T10:00:00Z"}
+    score = {
+        "id": "s-9",
+        "traceId": "t",
+        "observationId": "obs-gen-1",
+        "name": "helpful",
+        "value": 0.0,
+        "dataType": "NUMERIC",
+        "source": "ANNOTATION",
+        "timestamp": "2026-02-10T10:00:00Z",
+    }
     [fb] = parse_record(score)
     assert (fb.id, fb.output_id, fb.name, fb.value) == ("s-9", "obs-gen-1", "helpful", 0.0)
     with pytest.raises(FormatError, match="langfuse: score observationId missing"):

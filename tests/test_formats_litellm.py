@@ -23,7 +23,12 @@ def test_success_payload_maps_usage_cost_labels_and_times():
     assert rec.latency_ms == 1250.0 and rec.metadata["ttft_ms"] == 500.0
     # prompt_tokens is the whole input; cache details come from response.usage.
     u = rec.usage
-    assert (u.input_tokens, u.cached_input_tokens, u.cache_write_tokens, u.output_tokens) == (1200, 1000, 100, 80)
+    assert (u.input_tokens, u.cached_input_tokens, u.cache_write_tokens, u.output_tokens) == (
+        1200,
+        1000,
+        100,
+        80,
+    )
     assert rec.reported_cost_usd == Decimal("0.000123")  # exact, not 0.00012299999...
     assert rec.output == "fraud" and rec.finish_reason == "stop"
     assert rec.input[0].content == "Classify: my card was stolen"
@@ -52,7 +57,9 @@ def test_text_completion_with_string_response():
 
 
 def test_unpriceable_call_reports_no_cost():
-    line = dict(LINES[3], response_cost=0.0, response_cost_failure_debug_info={"error_message": "no price"})
+    line = dict(
+        LINES[3], response_cost=0.0, response_cost_failure_debug_info={"error_message": "no price"}
+    )
     [rec] = parse_record(line)
     assert rec.reported_cost_usd is None
 
@@ -64,8 +71,10 @@ def test_unpriceable_call_reports_no_cost():
         ({"prompt_tokens": -1}, "litellm: prompt_tokens must not be negative"),
         ({"response_cost": "free"}, "litellm: response_cost must be a number of USD"),
         ({"response": 12}, "litellm: response must be an object or a string"),
-        ({"response": {"object": "chat.completion", "choices": []}},
-         "litellm: response.choices must be a non-empty array"),
+        (
+            {"response": {"object": "chat.completion", "choices": []}},
+            "litellm: response.choices must be a non-empty array",
+        ),
         ({"request_tags": 5}, "request_tags must be an array of strings"),
     ],
 )

@@ -27,7 +27,11 @@ def test_full_output_record_maps_every_field():
     assert rec.id == "out-1" and rec.format == "native" and rec.source == "app"
     assert rec.ts == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     assert (rec.model, rec.provider, rec.task, rec.prompt_version, rec.variant) == (
-        "gpt-4o-mini", "openai", "extract_contact", "v2", "A"
+        "gpt-4o-mini",
+        "openai",
+        "extract_contact",
+        "v2",
+        "A",
     )
     assert [(m.role, m.content) for m in rec.input] == [
         ("system", "Extract contact fields as JSON."),
@@ -45,7 +49,7 @@ def test_epoch_ts_token_logprobs_unknown_keys_kept_and_no_usage():
     assert rec.ts == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     assert rec.provider == "anthropic"  # inferred from the claude-* model family
     assert rec.logprobs == [-0.5, -0.1]
-    assert rec.effective_confidence() == pytest.approx(2.718281828 ** -0.3)
+    assert rec.effective_confidence() == pytest.approx(2.718281828**-0.3)
     assert rec.metadata == {"region": "eu"}  # an unknown key is kept, not dropped
     assert rec.usage is None  # nothing reported: the pipeline counts it
 
@@ -92,14 +96,24 @@ def test_cost_usd_is_exact_decimal():
 
 
 def test_message_parts_and_openai_logprobs_object():
-    [rec] = parse_record({
-        "id": "p", "ts": 1,
-        "input": [{"role": "user", "content": [{"type": "text", "text": "Look"},
-                                                {"type": "image_url", "image_url": {"url": "u"}}]}],
-        "output": {"role": "assistant", "content": "ok"},
-        "logprobs": {"content": [{"token": "ok", "logprob": -0.25}]},
-        "tags": "a, b",
-    })
+    [rec] = parse_record(
+        {
+            "id": "p",
+            "ts": 1,
+            "input": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "Look"},
+                        {"type": "image_url", "image_url": {"url": "u"}},
+                    ],
+                }
+            ],
+            "output": {"role": "assistant", "content": "ok"},
+            "logprobs": {"content": [{"token": "ok", "logprob": -0.25}]},
+            "tags": "a, b",
+        }
+    )
     assert rec.input[0].content == "Look\n[image]"
     assert rec.output == "ok" and rec.logprobs == [-0.25] and rec.tags == ["a", "b"]
 
@@ -108,13 +122,26 @@ def test_message_parts_and_openai_logprobs_object():
     "obj, reason",
     [
         ({"id": "x", "ts": "yesterday", "output": ""}, "native: ts: not an RFC 3339 timestamp"),
-        ({"id": "x", "ts": 1, "usage": {"prompt_tokens": 3}}, "native: usage.prompt_tokens: unknown key"),
-        ({"id": "x", "ts": 1, "usage": {"input_tokens": -1}}, "native: usage.input_tokens must not be negative"),
-        ({"id": "x", "ts": 1, "usage": {"input_tokens": "many"}}, "usage.input_tokens must be a whole number"),
-        ({"id": "x", "ts": 1, "usage": {"input_tokens": 5, "cached_input_tokens": 9}},
-         "cache reads 9 + writes 0 exceed input tokens 5"),
-        ({"id": "x", "ts": 1, "usage": {"output_tokens": 1, "reasoning_tokens": 2}},
-         "reasoning tokens 2 exceed output tokens 1"),
+        (
+            {"id": "x", "ts": 1, "usage": {"prompt_tokens": 3}},
+            "native: usage.prompt_tokens: unknown key",
+        ),
+        (
+            {"id": "x", "ts": 1, "usage": {"input_tokens": -1}},
+            "native: usage.input_tokens must not be negative",
+        ),
+        (
+            {"id": "x", "ts": 1, "usage": {"input_tokens": "many"}},
+            "usage.input_tokens must be a whole number",
+        ),
+        (
+            {"id": "x", "ts": 1, "usage": {"input_tokens": 5, "cached_input_tokens": 9}},
+            "cache reads 9 + writes 0 exceed input tokens 5",
+        ),
+        (
+            {"id": "x", "ts": 1, "usage": {"output_tokens": 1, "reasoning_tokens": 2}},
+            "reasoning tokens 2 exceed output tokens 1",
+        ),
         ({"id": "x", "ts": 1, "confidence": 1.5}, "confidence must be between 0 and 1"),
         ({"id": "x", "ts": 1, "logprobs": [0.5]}, "logprobs[0] must be <= 0"),
         ({"id": "x", "ts": 1, "logprobs": ["a"]}, "logprobs[0] must be a number"),
@@ -128,7 +155,10 @@ def test_message_parts_and_openai_logprobs_object():
         ({"id": "x", "ts": 1, "type": "span"}, "type: expected output or feedback"),
         ({"type": "feedback", "name": "thumbs"}, "feedback output_id missing"),
         ({"type": "feedback", "output_id": "o"}, "feedback name missing"),
-        ({"type": "feedback", "output_id": "o", "name": "n", "value": {"a": 1}}, "feedback value must be"),
+        (
+            {"type": "feedback", "output_id": "o", "name": "n", "value": {"a": 1}},
+            "feedback value must be",
+        ),
     ],
 )
 def test_malformed_native_lines_name_the_key(obj, reason):

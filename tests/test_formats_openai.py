@@ -52,14 +52,22 @@ def test_refusal_and_content_filter_are_errors_with_their_finish_reason():
     assert refusal.output == "I can't help with that."
     assert (refusal.error, refusal.finish_reason) == ("refusal", "refusal")
     filtered = one(4)
-    assert (filtered.error, filtered.finish_reason, filtered.output) == ("content_filter", "content_filter", "")
+    assert (filtered.error, filtered.finish_reason, filtered.output) == (
+        "content_filter",
+        "content_filter",
+        "",
+    )
 
 
 def test_responses_api_output_text_reasoning_and_echoed_metadata():
     rec = one(5)
     assert rec.output == "In a peaceful grove beneath a silver moon..."
     assert rec.ts == datetime.fromtimestamp(1741476542, UTC)
-    assert (rec.usage.input_tokens, rec.usage.output_tokens, rec.usage.reasoning_tokens) == (36, 387, 192)
+    assert (rec.usage.input_tokens, rec.usage.output_tokens, rec.usage.reasoning_tokens) == (
+        36,
+        387,
+        192,
+    )
     assert rec.metadata["reasoning_items"] == 1 and rec.task == "story"
     assert rec.finish_reason == "stop" and rec.error is None
 
@@ -76,7 +84,8 @@ def test_responses_api_incomplete_and_failed_are_errors():
 def test_responses_pair_with_instructions_and_function_call():
     rec = one(11)
     assert [(m.role, m.content) for m in rec.input] == [
-        ("system", "Answer briefly."), ("user", "What is 2+2?")
+        ("system", "Answer briefly."),
+        ("user", "What is 2+2?"),
     ]
     assert rec.output == 'tool_call calc({"expr":"2+2"})' and rec.finish_reason == "tool_calls"
     assert rec.task == "math"
@@ -98,8 +107,16 @@ def test_batch_error_line_becomes_an_error_record_without_usage():
 
 
 def test_batch_http_error_body():
-    line = {"id": "batch_req_9", "custom_id": "r9", "error": None, "response": {
-        "status_code": 429, "request_id": "q", "body": {"error": {"message": "Rate limit", "type": "requests"}}}}
+    line = {
+        "id": "batch_req_9",
+        "custom_id": "r9",
+        "error": None,
+        "response": {
+            "status_code": 429,
+            "request_id": "q",
+            "body": {"error": {"message": "Rate limit", "type": "requests"}},
+        },
+    }
     [rec] = parse_record(line)
     assert rec.error == "requests: Rate limit" and rec.metadata["status_code"] == 429
 
@@ -110,29 +127,71 @@ def test_legacy_text_completion():
 
 
 def test_unfinished_response_is_not_an_output_yet():
-    assert parse_record({"id": "resp_q", "object": "response", "status": "in_progress", "output": []}) == []
+    assert (
+        parse_record({"id": "resp_q", "object": "response", "status": "in_progress", "output": []})
+        == []
+    )
 
 
 @pytest.mark.parametrize(
     "obj, reason",
     [
-        ({"id": "c", "object": "chat.completion", "created": 1, "choices": []},
-         "openai: choices must be a non-empty array"),
-        ({"id": "c", "object": "chat.completion", "created": 1, "choices": [{"index": 0}]},
-         "openai: choices[0].message missing"),
-        ({"id": "c", "object": "chat.completion", "created": 1,
-          "choices": [{"message": {"content": "x"}}], "usage": {"prompt_tokens": "lots"}},
-         "usage.prompt_tokens must be a whole number"),
-        ({"id": "c", "object": "chat.completion", "created": 1, "choices": [{"message": {"content": "x"}}],
-          "usage": {"prompt_tokens": 3, "completion_tokens": 1, "prompt_tokens_details": {"cached_tokens": 5}}},
-         "cache reads 5 + writes 0 exceed input tokens 3"),
-        ({"id": "c", "object": "chat.completion.chunk", "choices": []}, "streaming chunks are not supported"),
-        ({"custom_id": "r1", "method": "POST", "url": "/v1/chat/completions", "body": {}},
-         "Batch API input line"),
-        ({"request": {"messages": []}, "response": {"object": "chat.completion", "choices": [
-            {"message": {"content": 5}}]}}, "response.choices[0].message.content must be a string"),
-        ({"id": "c", "object": "chat.completion", "created": "noon", "choices": [{"message": {"content": "x"}}]},
-         "openai: ts: not an RFC 3339 timestamp"),
+        (
+            {"id": "c", "object": "chat.completion", "created": 1, "choices": []},
+            "openai: choices must be a non-empty array",
+        ),
+        (
+            {"id": "c", "object": "chat.completion", "created": 1, "choices": [{"index": 0}]},
+            "openai: choices[0].message missing",
+        ),
+        (
+            {
+                "id": "c",
+                "object": "chat.completion",
+                "created": 1,
+                "choices": [{"message": {"content": "x"}}],
+                "usage": {"prompt_tokens": "lots"},
+            },
+            "usage.prompt_tokens must be a whole number",
+        ),
+        (
+            {
+                "id": "c",
+                "object": "chat.completion",
+                "created": 1,
+                "choices": [{"message": {"content": "x"}}],
+                "usage": {
+                    "prompt_tokens": 3,
+                    "completion_tokens": 1,
+                    "prompt_tokens_details": {"cached_tokens": 5},
+                },
+            },
+            "cache reads 5 + writes 0 exceed input tokens 3",
+        ),
+        (
+            {"id": "c", "object": "chat.completion.chunk", "choices": []},
+            "streaming chunks are not supported",
+        ),
+        (
+            {"custom_id": "r1", "method": "POST", "url": "/v1/chat/completions", "body": {}},
+            "Batch API input line",
+        ),
+        (
+            {
+                "request": {"messages": []},
+                "response": {"object": "chat.completion", "choices": [{"message": {"content": 5}}]},
+            },
+            "response.choices[0].message.content must be a string",
+        ),
+        (
+            {
+                "id": "c",
+                "object": "chat.completion",
+                "created": "noon",
+                "choices": [{"message": {"content": "x"}}],
+            },
+            "openai: ts: not an RFC 3339 timestamp",
+        ),
     ],
 )
 def test_malformed_openai_lines(obj, reason):
@@ -147,11 +206,17 @@ def test_forcing_openai_on_a_foreign_line_fails_clearly():
 
 
 def test_pair_with_an_api_error_response_keeps_the_input():
-    [rec] = parse_record({
-        "request": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
-        "response": {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}},
-        "ts": 1741570283.5, "task": "chat",
-    }, line_hash="k")
+    [rec] = parse_record(
+        {
+            "request": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
+            "response": {
+                "error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}
+            },
+            "ts": 1741570283.5,
+            "task": "chat",
+        },
+        line_hash="k",
+    )
     assert rec.format == "openai" and rec.id == "h:k"
     assert rec.error == "invalid_request_error: Incorrect API key provided"
     assert rec.input[0].content == "hi" and rec.task == "chat" and rec.usage is None

@@ -31,8 +31,15 @@ def test_only_the_inference_span_of_a_line_becomes_an_output():
     assert rec.ts == datetime(2025, 3, 10, 1, 31, 23, tzinfo=UTC)
     assert rec.latency_ms == 1250.0
     # intValue given as a string; input_tokens already includes the cached 1024.
-    assert (rec.usage.input_tokens, rec.usage.cached_input_tokens, rec.usage.output_tokens) == (1500, 1024, 120)
-    assert [(m.role, m.content) for m in rec.input] == [("system", "Be kind."), ("user", "Reset my password")]
+    assert (rec.usage.input_tokens, rec.usage.cached_input_tokens, rec.usage.output_tokens) == (
+        1500,
+        1024,
+        120,
+    )
+    assert [(m.role, m.content) for m in rec.input] == [
+        ("system", "Be kind."),
+        ("user", "Reset my password"),
+    ]
     assert rec.output == 'Click Forgot password.\ntool_call send_email({"to":"u@x.io"})'
     assert rec.finish_reason == "stop" and rec.error is None
     assert (rec.task, rec.prompt_version) == ("password_reset", "v4")
@@ -50,7 +57,10 @@ def test_legacy_names_indexed_prompts_and_error_status():
     [rec] = recs(2)
     assert rec.provider == "anthropic"  # from gen_ai.system
     assert (rec.usage.input_tokens, rec.usage.output_tokens) == (250, 30)
-    assert [(m.role, m.content) for m in rec.input] == [("system", "Summarise."), ("user", "Long text ...")]
+    assert [(m.role, m.content) for m in rec.input] == [
+        ("system", "Summarise."),
+        ("user", "Long text ..."),
+    ]
     assert rec.output == '{"summary": "short"}'  # the model's JSON answer stays verbatim
     assert rec.finish_reason == "end_turn"
     assert rec.error == "overloaded_error: Overloaded"  # status.code 2
@@ -75,8 +85,13 @@ def test_legacy_content_events():
 
 
 def _line(attrs: list, **span) -> dict:
-    base = {"traceId": "ab", "spanId": "cd", "startTimeUnixNano": 1_700_000_000_000_000_000,
-            "endTimeUnixNano": 1_700_000_000_500_000_000, "attributes": attrs}
+    base = {
+        "traceId": "ab",
+        "spanId": "cd",
+        "startTimeUnixNano": 1_700_000_000_000_000_000,
+        "endTimeUnixNano": 1_700_000_000_500_000_000,
+        "attributes": attrs,
+    }
     base.update(span)
     return {"resourceSpans": [{"resource": {}, "scopeSpans": [{"spans": [base]}]}]}
 
@@ -86,25 +101,43 @@ def _s(k, v):
 
 
 def test_system_instructions_and_reasoning_and_cache_write_attributes():
-    [rec] = parse_record(_line([
-        _s("gen_ai.operation.name", "chat"), _s("gen_ai.provider.name", "aws.bedrock"),
-        _s("gen_ai.request.model", "claude-sonnet-4"),
-        _s("gen_ai.system_instructions", '[{"type": "text", "content": "Be terse."}]'),
-        _s("gen_ai.input.messages", "plain prompt text"),
-        {"key": "gen_ai.usage.input_tokens", "value": {"intValue": 900}},
-        {"key": "gen_ai.usage.cache_creation.input_tokens", "value": {"intValue": 800}},
-        {"key": "gen_ai.usage.output_tokens", "value": {"intValue": 50}},
-        {"key": "gen_ai.usage.reasoning.output_tokens", "value": {"intValue": "20"}},
-    ]))
+    [rec] = parse_record(
+        _line(
+            [
+                _s("gen_ai.operation.name", "chat"),
+                _s("gen_ai.provider.name", "aws.bedrock"),
+                _s("gen_ai.request.model", "claude-sonnet-4"),
+                _s("gen_ai.system_instructions", '[{"type": "text", "content": "Be terse."}]'),
+                _s("gen_ai.input.messages", "plain prompt text"),
+                {"key": "gen_ai.usage.input_tokens", "value": {"intValue": 900}},
+                {"key": "gen_ai.usage.cache_creation.input_tokens", "value": {"intValue": 800}},
+                {"key": "gen_ai.usage.output_tokens", "value": {"intValue": 50}},
+                {"key": "gen_ai.usage.reasoning.output_tokens", "value": {"intValue": "20"}},
+            ]
+        )
+    )
     assert rec.provider == "aws" and rec.latency_ms == 500.0
-    assert [(m.role, m.content) for m in rec.input] == [("system", "Be terse."), ("user", "plain prompt text")]
+    assert [(m.role, m.content) for m in rec.input] == [
+        ("system", "Be terse."),
+        ("user", "plain prompt text"),
+    ]
     u = rec.usage
-    assert (u.input_tokens, u.cache_write_tokens, u.output_tokens, u.reasoning_tokens) == (900, 800, 50, 20)
+    assert (u.input_tokens, u.cache_write_tokens, u.output_tokens, u.reasoning_tokens) == (
+        900,
+        800,
+        50,
+        20,
+    )
 
 
 def test_embeddings_span_is_not_an_output():
-    line = _line([_s("gen_ai.operation.name", "embeddings"), _s("gen_ai.request.model", "text-embedding-3-small"),
-                  {"key": "gen_ai.usage.input_tokens", "value": {"intValue": 8}}])
+    line = _line(
+        [
+            _s("gen_ai.operation.name", "embeddings"),
+            _s("gen_ai.request.model", "text-embedding-3-small"),
+            {"key": "gen_ai.usage.input_tokens", "value": {"intValue": 8}},
+        ]
+    )
     assert parse_record(line) == []
 
 
@@ -113,13 +146,24 @@ def test_embeddings_span_is_not_an_output():
     [
         ({"resourceSpans": {}}, "otel: resourceSpans must be an array"),
         (_line([_s("gen_ai.operation.name", "chat")], spanId=""), "spans[0].spanId missing"),
-        (_line([{"key": "gen_ai.usage.input_tokens", "value": {"intValue": "12x"}}]),
-         "intValue must be an integer"),
-        (_line([{"value": {"stringValue": "x"}}]), "attributes[0] must be an object with a string key"),
+        (
+            _line([{"key": "gen_ai.usage.input_tokens", "value": {"intValue": "12x"}}]),
+            "intValue must be an integer",
+        ),
+        (
+            _line([{"value": {"stringValue": "x"}}]),
+            "attributes[0] must be an object with a string key",
+        ),
         (_line([], startTimeUnixNano="soon"), "startTimeUnixNano must be a whole number"),
-        (_line([_s("gen_ai.operation.name", "chat"),
-                {"key": "gen_ai.usage.input_tokens", "value": {"intValue": -4}}]),
-         "gen_ai.usage.input_tokens must not be negative"),
+        (
+            _line(
+                [
+                    _s("gen_ai.operation.name", "chat"),
+                    {"key": "gen_ai.usage.input_tokens", "value": {"intValue": -4}},
+                ]
+            ),
+            "gen_ai.usage.input_tokens must not be negative",
+        ),
     ],
 )
 def test_malformed_otel_lines(line, reason):
@@ -129,15 +173,44 @@ def test_malformed_otel_lines(line, reason):
 
 
 def test_evaluation_log_events_and_metrics_lines():
-    logs = {"resourceLogs": [{"resource": {}, "scopeLogs": [{"scope": {}, "logRecords": [
-        {"timeUnixNano": "1741570290000000000", "eventName": "gen_ai.evaluation.result",
-         "traceId": "5b8e", "spanId": "eee19b7ec3c1b174",
-         "attributes": [_s("gen_ai.evaluation.name", "groundedness"), _s("gen_ai.evaluation.score.label", "pass")]},
-        {"timeUnixNano": "1741570291000000000", "spanId": "eee19b7ec3c1b174",
-         "attributes": [_s("event.name", "gen_ai.client.inference.operation.details")]},
-    ]}]}]}
+    logs = {
+        "resourceLogs": [
+            {
+                "resource": {},
+                "scopeLogs": [
+                    {
+                        "scope": {},
+                        "logRecords": [
+                            {
+                                "timeUnixNano": "1741570290000000000",
+                                "eventName": "gen_ai.evaluation.result",
+                                "traceId": "5b8e",
+                                "spanId": "eee19b7ec3c1b174",
+                                "attributes": [
+                                    _s("gen_ai.evaluation.name", "groundedness"),
+                                    _s("gen_ai.evaluation.score.label", "pass"),
+                                ],
+                            },
+                            {
+                                "timeUnixNano": "1741570291000000000",
+                                "spanId": "eee19b7ec3c1b174",
+                                "attributes": [
+                                    _s("event.name", "gen_ai.client.inference.operation.details")
+                                ],
+                            },
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
     [fb] = parse_record(logs, source="traces")
-    assert (fb.output_id, fb.name, fb.value, fb.source) == ("eee19b7ec3c1b174", "groundedness", "pass", "traces")
+    assert (fb.output_id, fb.name, fb.value, fb.source) == (
+        "eee19b7ec3c1b174",
+        "groundedness",
+        "pass",
+        "traces",
+    )
     assert fb.ts == datetime(2025, 3, 10, 1, 31, 30, tzinfo=UTC)
     assert parse_record({"resourceMetrics": [{"scopeMetrics": []}]}) == []
     with pytest.raises(FormatError, match="otel: resourceSpans missing"):

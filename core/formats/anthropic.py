@@ -131,6 +131,7 @@ def _batch_result(obj: dict, source: str, line_hash: str) -> LoggedOutput:
     elif rtype in ("canceled", "expired"):
         reason = rtype
     else:
-        fail(FMT, f"result.type: expected succeeded, errored, canceled or expired, got {to_str(rtype)[:40]!r}")
+        got = to_str(rtype)[:40]
+        fail(FMT, f"result.type: expected succeeded, errored, canceled or expired, got {got!r}")
     fields = {"error": reason, "provider": "anthropic"}
     return complete(FMT, fields, extra, obj, line_hash, source)

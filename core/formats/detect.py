@@ -14,10 +14,22 @@ from .common import FormatError
 
 FORMATS = ("native", "openai", "anthropic", "otel", "litellm", "langfuse")
 
-_OPENAI_OBJECTS = frozenset({"chat.completion", "chat.completion.chunk", "text_completion", "response"})
+_OPENAI_OBJECTS = frozenset(
+    {"chat.completion", "chat.completion.chunk", "text_completion", "response"}
+)
 _LANGFUSE_TYPES = frozenset(
-    {"GENERATION", "SPAN", "EVENT", "AGENT", "TOOL", "CHAIN", "RETRIEVER", "EVALUATOR",
-     "EMBEDDING", "GUARDRAIL"}
+    {
+        "GENERATION",
+        "SPAN",
+        "EVENT",
+        "AGENT",
+        "TOOL",
+        "CHAIN",
+        "RETRIEVER",
+        "EVALUATOR",
+        "EMBEDDING",
+        "GUARDRAIL",
+    }
 )
 _LITELLM_KEYS = ("call_type", "response_cost", "custom_llm_provider")
 _NATIVE_KEYS = ("output", "input", "usage", "error")

@@ -46,8 +46,11 @@ def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOut
     for i, o in enumerate(observations):
         path = f"observations[{i}]" if trace else "observation"
         if isinstance(o, str):
-            fail(FMT, f"{path} is only an id; export traces with full observations "
-                 "(GET /api/public/traces/{id})")
+            fail(
+                FMT,
+                f"{path} is only an id; export traces with full observations "
+                "(GET /api/public/traces/{id})",
+            )
         if not isinstance(o, dict):
             fail(FMT, f"{path} must be an object")
         if o.get("type") == "GENERATION":
@@ -124,7 +127,11 @@ def output_text(value: Any, key: str) -> str:
             msg = choices[0].get("message")
             if isinstance(msg, dict):
                 return content_text(msg.get("content"), FMT, f"{key}.choices[0].message.content")
-    if isinstance(value, list) and value and all(isinstance(m, dict) and "role" in m for m in value):
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(m, dict) and "role" in m for m in value)
+    ):
         return content_text(value[-1].get("content"), FMT, f"{key}[-1].content")
     return to_str(value)
 
@@ -132,8 +139,13 @@ def output_text(value: Any, key: str) -> str:
 def usage_of(o: dict, path: str) -> dict[str, int] | None:
     details = get_dict(o, "usageDetails", FMT, f"{path}.")
     if details:
-        counts = {"input_tokens": 0, "output_tokens": 0, "cached_input_tokens": 0,
-                  "cache_write_tokens": 0, "reasoning_tokens": 0}
+        counts = {
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "cached_input_tokens": 0,
+            "cache_write_tokens": 0,
+            "reasoning_tokens": 0,
+        }
         seen = False
         for k, v in details.items():
             name = k.lower()
@@ -182,8 +194,11 @@ def _lone_score(s: dict, source: str, line_hash: str) -> Feedback:
     """A score exported on its own (``GET /api/public/scores``)."""
     target = s.get("observationId")
     if not isinstance(target, str) or not target:
-        fail(FMT, "score observationId missing: a trace-level score can only be read "
-             "inside its trace export")
+        fail(
+            FMT,
+            "score observationId missing: a trace-level score can only be read "
+            "inside its trace export",
+        )
     return _score(s, {}, [target], "score", line_id(s, line_hash), source)
 
 

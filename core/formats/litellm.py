@@ -30,8 +30,20 @@ from .pairs import LABELS, tag_list
 
 FMT = "litellm"
 NOT_GENERATIVE = frozenset(
-    {"embedding", "aembedding", "image_generation", "aimage_generation", "moderation",
-     "amoderation", "transcription", "atranscription", "speech", "aspeech", "rerank", "arerank"}
+    {
+        "embedding",
+        "aembedding",
+        "image_generation",
+        "aimage_generation",
+        "moderation",
+        "amoderation",
+        "transcription",
+        "atranscription",
+        "speech",
+        "aspeech",
+        "rerank",
+        "arerank",
+    }
 )
 _KEEP_METADATA = ("user_api_key_alias", "user_api_key_team_alias", "user_api_key_end_user_id")
 
@@ -83,7 +95,7 @@ def _response(resp: Any) -> dict[str, Any]:
     try:
         got = openai.response_fields(resp, "response.") or {}
     except FormatError as exc:
-        raise FormatError(FMT + str(exc)[len(openai.FMT):]) from exc
+        raise FormatError(FMT + str(exc)[len(openai.FMT) :]) from exc
     keep = ("output", "finish_reason", "logprobs", "error")
     out = {k: got[k] for k in keep if got.get(k) is not None}
     out["response_usage"] = resp.get("usage")
@@ -110,7 +122,8 @@ def _usage(obj: dict, details: Any):
             d.get("cache_creation_input_tokens"), FMT, "response.usage.cache_creation_input_tokens"
         ),
         reasoning_tokens=to_int(
-            out_d.get("reasoning_tokens"), FMT,
+            out_d.get("reasoning_tokens"),
+            FMT,
             "response.usage.completion_tokens_details.reasoning_tokens",
         ),
     )

@@ -148,8 +148,10 @@ def any_input(value: Any, fmt: str, key: str) -> str | list[dict[str, str]] | No
         return value
     if isinstance(value, dict) and isinstance(value.get("messages"), list):
         value = value["messages"]
-    if isinstance(value, list) and value and all(
-        isinstance(m, dict) and ("role" in m or "parts" in m) for m in value
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(m, dict) and ("role" in m or "parts" in m) for m in value)
     ):
         return chat_messages(value, fmt, key)
     return to_str(value)

@@ -31,12 +31,27 @@ _STR_FIELDS = ("model", "provider", "task", "prompt_version", "variant", "finish
 _KNOWN = frozenset(
     {
         *_STR_FIELDS,
-        "id", "ts", "type", "input", "output", "usage", "latency_ms", "tags", "metadata",
-        "confidence", "logprobs", "error", "cost_usd",
+        "id",
+        "ts",
+        "type",
+        "input",
+        "output",
+        "usage",
+        "latency_ms",
+        "tags",
+        "metadata",
+        "confidence",
+        "logprobs",
+        "error",
+        "cost_usd",
     }
 )
 _USAGE_KEYS = (
-    "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens"
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
 )
 _USAGE_IGNORED = frozenset({"total_tokens"})
 
@@ -118,7 +133,9 @@ def _error(value: Any) -> str | None:
     if value is True:
         return "error"
     if isinstance(value, dict):
-        return to_str(value.get("message") or value.get("type") or value.get("code")) or to_str(value)
+        return to_str(value.get("message") or value.get("type") or value.get("code")) or to_str(
+            value
+        )
     return to_str(value)
 
 

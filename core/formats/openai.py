@@ -23,8 +23,11 @@ FMT = "openai"
 def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOutput]:
     if "custom_id" in obj and "request" not in obj:
         if "response" not in obj and "error" not in obj:
-            fail(FMT, "a Batch API input line (custom_id, method, url, body) holds no output; "
-                 "read the batch output file instead")
+            fail(
+                FMT,
+                "a Batch API input line (custom_id, method, url, body) holds no output; "
+                "read the batch output file instead",
+            )
         return [_batch_line(obj, source, line_hash)]
     if "request" in obj or "response" in obj:
         request, response, extra = unwrap(obj, FMT)
@@ -46,16 +49,22 @@ def response_fields(resp: dict, path: str) -> dict[str, Any] | None:
     """Record fields of one response object; None for a response still running."""
     kind = resp.get("object")
     if kind == "chat.completion.chunk":
-        fail(FMT, f"{path}object chat.completion.chunk: streaming chunks are not supported; "
-             "log the assembled completion")
+        fail(
+            FMT,
+            f"{path}object chat.completion.chunk: streaming chunks are not supported; "
+            "log the assembled completion",
+        )
     if kind == "response" or (kind is None and isinstance(resp.get("output"), list)):
         return _responses_api(resp, path)
     if kind in ("chat.completion", "text_completion") or "choices" in resp:
         return _completion(resp, path)
     if isinstance(resp.get("error"), dict):
         return {"error": error_text(resp["error"]), "metadata": {}}
-    fail(FMT, f"{path}object: expected chat.completion, text_completion or response, "
-         f"got {to_str(kind) or 'none'}")
+    fail(
+        FMT,
+        f"{path}object: expected chat.completion, text_completion or response, "
+        f"got {to_str(kind) or 'none'}",
+    )
 
 
 def _completion(resp: dict, path: str) -> dict[str, Any]:
@@ -130,7 +139,9 @@ def _responses_api(resp: dict, path: str) -> dict[str, Any] | None:
         kind = item.get("type")
         if kind == "message":
             parts = get_list(item, "content", FMT, f"{path}output[{i}].")
-            refused = refused or any(isinstance(p, dict) and p.get("type") == "refusal" for p in parts)
+            refused = refused or any(
+                isinstance(p, dict) and p.get("type") == "refusal" for p in parts
+            )
             texts.append(content_text(parts, FMT, f"{path}output[{i}].content"))
         elif kind == "reasoning":
             reasoning += 1
@@ -201,9 +212,11 @@ def request_input(request: dict) -> Any:
         return chat_messages(request["messages"], FMT, "request.messages")
     if "input" in request:
         items = request["input"]
-        msgs = [] if not request.get("instructions") else [
-            {"role": "system", "content": to_str(request["instructions"])}
-        ]
+        msgs = (
+            []
+            if not request.get("instructions")
+            else [{"role": "system", "content": to_str(request["instructions"])}]
+        )
         if isinstance(items, str):
             msgs.append({"role": "user", "content": items})
         elif isinstance(items, list):
@@ -220,7 +233,10 @@ def request_input(request: dict) -> Any:
 def _input_item(item: Any, i: int) -> dict[str, str]:
     key = f"request.input[{i}]"
     if isinstance(item, dict) and item.get("type") == "function_call":
-        return {"role": "assistant", "content": render_tool_call(item.get("name"), item.get("arguments"))}
+        return {
+            "role": "assistant",
+            "content": render_tool_call(item.get("name"), item.get("arguments")),
+        }
     if isinstance(item, dict) and item.get("type") == "function_call_output":
         return {"role": "tool", "content": to_str(item.get("output"))}
     if isinstance(item, dict) and "role" not in item and item.get("type") not in (None, "message"):
@@ -244,5 +260,10 @@ def _batch_line(obj: dict, source: str, line_hash: str) -> LoggedOutput:
     reason = error_text(err) if isinstance(err, dict) else f"HTTP {to_str(status) or 'error'}"
     if status not in (None, 200):
         extra["metadata"]["status_code"] = status
-    fields = {"error": reason, "usage": None, "provider": "openai", "model": to_str(body.get("model"))}
+    fields = {
+        "error": reason,
+        "usage": None,
+        "provider": "openai",
+        "model": to_str(body.get("model")),
+    }
     return complete(FMT, fields, extra, obj, line_hash, source)

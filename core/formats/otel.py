@@ -29,16 +29,20 @@ from .otel_attrs import attr_map, conversation
 from .pairs import tag_list
 
 FMT = "otel"
-INFERENCE_OPS = frozenset({"chat", "text_completion", "generate_content", "completion", "responses"})
+INFERENCE_OPS = frozenset(
+    {"chat", "text_completion", "generate_content", "completion", "responses"}
+)
 _ERROR_CODES = (2, "2", "STATUS_CODE_ERROR")
 _USAGE_ATTRS = {
     "input_tokens": ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
     "output_tokens": ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
     "cached_input_tokens": (
-        "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens"
+        "gen_ai.usage.cache_read.input_tokens",
+        "gen_ai.usage.cache_read_input_tokens",
     ),
     "cache_write_tokens": (
-        "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens"
+        "gen_ai.usage.cache_creation.input_tokens",
+        "gen_ai.usage.cache_creation_input_tokens",
     ),
     "reasoning_tokens": ("gen_ai.usage.reasoning.output_tokens",),
 }
@@ -59,21 +63,27 @@ def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOut
             return []  # metrics from the same exporter file: valid, no outputs
         fail(FMT, "resourceSpans missing (an OTLP/JSON file-exporter line was expected)")
     out: list[LoggedOutput | Feedback] = []
-    for i, rs in enumerate(get_list(obj, "resourceSpans", FMT)):
-        if not isinstance(rs, dict):
-            fail(FMT, f"resourceSpans[{i}] must be an object")
-        resource = attr_map(get_dict(rs, "resource", FMT).get("attributes"), "resource.attributes")
-        service = resource.get("service.name")
-        key = "scopeSpans" if "scopeSpans" in rs else "instrumentationLibrarySpans"
-        for j, ss in enumerate(get_list(rs, key, FMT, f"resourceSpans[{i}].")):
-            if not isinstance(ss, dict):
-                fail(FMT, f"resourceSpans[{i}].scopeSpans[{j}] must be an object")
-            for k, span in enumerate(get_list(ss, "spans", FMT)):
-                path = f"resourceSpans[{i}].scopeSpans[{j}].spans[{k}]"
-                if not isinstance(span, dict):
-                    fail(FMT, f"{path} must be an object")
-                out += _span(span, path, service, source)
+    scopes = ("scopeSpans", "instrumentationLibrarySpans")
+    for path, span, resource in _items(obj, "resourceSpans", scopes, "spans"):
+        out += _span(span, path, resource.get("service.name"), source)
     return out
+
+
+def _items(obj: dict, top: str, scope_keys: tuple[str, ...], leaf: str):
+    """(path, item, resource attributes) for every span or log record of a line."""
+    for i, rs in enumerate(get_list(obj, top, FMT)):
+        if not isinstance(rs, dict):
+            fail(FMT, f"{top}[{i}] must be an object")
+        resource = attr_map(get_dict(rs, "resource", FMT).get("attributes"), "resource.attributes")
+        key = next((k for k in scope_keys if k in rs), scope_keys[0])
+        for j, scope in enumerate(get_list(rs, key, FMT, f"{top}[{i}].")):
+            if not isinstance(scope, dict):
+                fail(FMT, f"{top}[{i}].{key}[{j}] must be an object")
+            for k, item in enumerate(get_list(scope, leaf, FMT)):
+                path = f"{top}[{i}].{key}[{j}].{leaf}[{k}]"
+                if not isinstance(item, dict):
+                    fail(FMT, f"{path} must be an object")
+                yield path, item, resource
 
 
 def _span(span: dict, path: str, service: Any, source: str) -> list[LoggedOutput | Feedback]:
@@ -117,7 +127,10 @@ def _output(span, span_id, attrs, events, start, end, service, path, source) -> 
     finish = attrs.get("gen_ai.response.finish_reasons")
     if isinstance(finish, list):
         finish = to_str(finish[0]) if finish else None
-    metadata: dict[str, Any] = {"trace_id": to_str(span.get("traceId")), "span_name": to_str(span.get("name"))}
+    metadata: dict[str, Any] = {
+        "trace_id": to_str(span.get("traceId")),
+        "span_name": to_str(span.get("name")),
+    }
     for attr, name in _METADATA_ATTRS.items():
         if attrs.get(attr) is not None:
             metadata[name] = attrs[attr]
@@ -165,7 +178,9 @@ def usage_of(attrs: dict[str, Any], path: str) -> dict[str, int] | None:
     return usage(FMT, **counts)
 
 
-def _evaluation(attrs: dict[str, Any], fid: str, output_id: str, when_ns: int, source: str) -> Feedback:
+def _evaluation(
+    attrs: dict[str, Any], fid: str, output_id: str, when_ns: int, source: str
+) -> Feedback:
     name = to_str(attrs.get("gen_ai.evaluation.name")) or "evaluation"
     value = attrs.get("gen_ai.evaluation.score.value")
     if value is None:
@@ -174,32 +189,29 @@ def _evaluation(attrs: dict[str, Any], fid: str, output_id: str, when_ns: int, s
         fail(FMT, f"gen_ai.evaluation.score.value of {name!r} must be a number or label")
     return build_feedback(
         FMT,
-        {"id": fid, "output_id": output_id, "name": name,
-         "ts": when_ns / 1e9 if when_ns else ingest_time(),
-         "value": value, "source": source},
+        {
+            "id": fid,
+            "output_id": output_id,
+            "name": name,
+            "ts": when_ns / 1e9 if when_ns else ingest_time(),
+            "value": value,
+            "source": source,
+        },
     )
 
 
 def _log_evaluations(obj: dict, source: str) -> list[Feedback]:
     """``gen_ai.evaluation.result`` log events (logs signal) about their span."""
     out = []
-    for i, rl in enumerate(get_list(obj, "resourceLogs", FMT)):
-        if not isinstance(rl, dict):
-            fail(FMT, f"resourceLogs[{i}] must be an object")
-        for j, sl in enumerate(get_list(rl, "scopeLogs", FMT, f"resourceLogs[{i}].")):
-            if not isinstance(sl, dict):
-                fail(FMT, f"resourceLogs[{i}].scopeLogs[{j}] must be an object")
-            for k, rec in enumerate(get_list(sl, "logRecords", FMT)):
-                path = f"resourceLogs[{i}].scopeLogs[{j}].logRecords[{k}]"
-                if not isinstance(rec, dict):
-                    fail(FMT, f"{path} must be an object")
-                attrs = attr_map(rec.get("attributes"), f"{path}.attributes")
-                name = rec.get("eventName") or attrs.get("event.name")
-                span_id = rec.get("spanId")
-                if name != "gen_ai.evaluation.result" or not isinstance(span_id, str) or not span_id:
-                    continue
-                when = to_int(rec.get("timeUnixNano") or rec.get("observedTimeUnixNano"),
-                              FMT, f"{path}.timeUnixNano")
-                fid = f"{span_id}:eval:{to_str(attrs.get('gen_ai.evaluation.name'))}:{when}"
-                out.append(_evaluation(attrs, fid, span_id, when, source))
+    for path, rec, _ in _items(obj, "resourceLogs", ("scopeLogs",), "logRecords"):
+        attrs = attr_map(rec.get("attributes"), f"{path}.attributes")
+        name = rec.get("eventName") or attrs.get("event.name")
+        span_id = rec.get("spanId")
+        if name != "gen_ai.evaluation.result" or not isinstance(span_id, str) or not span_id:
+            continue
+        when = to_int(
+            rec.get("timeUnixNano") or rec.get("observedTimeUnixNano"), FMT, f"{path}.timeUnixNano"
+        )
+        fid = f"{span_id}:eval:{to_str(attrs.get('gen_ai.evaluation.name'))}:{when}"
+        out.append(_evaluation(attrs, fid, span_id, when, source))
     return out

@@ -125,16 +125,25 @@ def conversation(attrs: dict[str, Any], events: list[tuple[str, dict]]) -> tuple
     if "gen_ai.output.messages" in attrs:
         out = _output(attrs["gen_ai.output.messages"])
     if inp is None or out is None:
-        groups = _indexed(attrs) if any(k.startswith("gen_ai.prompt.") or
-                                        k.startswith("gen_ai.completion.") for k in attrs) else None
+        groups = (
+            _indexed(attrs)
+            if any(
+                k.startswith("gen_ai.prompt.") or k.startswith("gen_ai.completion.") for k in attrs
+            )
+            else None
+        )
         if groups and inp is None and groups["prompt"]:
             inp = [_indexed_message(groups["prompt"][i], "user") for i in sorted(groups["prompt"])]
         if groups and out is None and groups["completion"]:
-            msgs = [_indexed_message(groups["completion"][i], "assistant")
-                    for i in sorted(groups["completion"])]
+            msgs = [
+                _indexed_message(groups["completion"][i], "assistant")
+                for i in sorted(groups["completion"])
+            ]
             first = groups["completion"][min(groups["completion"])]
-            out = ("\n".join(m["content"] for m in msgs if m["content"]),
-                   to_str(first.get("finish_reason")) or None)
+            out = (
+                "\n".join(m["content"] for m in msgs if m["content"]),
+                to_str(first.get("finish_reason")) or None,
+            )
     for name, eattrs in events:
         if inp is None and name == "gen_ai.content.prompt" and "gen_ai.prompt" in eattrs:
             inp = _messages(eattrs["gen_ai.prompt"], "events.gen_ai.prompt")
