@@ -307,3 +307,24 @@ def _anthropic_reply(model: str, content: str, usage: tuple[int, int] | None) ->
         reply["usage"] = {"input_tokens": usage[0], "output_tokens": usage[1],
                           "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}
     return reply
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the server in its own process (benchmarks, manual tries): prints
+    the base URL on the first line of stdout, serves until stdin closes."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description="loopback LLM server on 127.0.0.1")
+    ap.add_argument("--mode", default="good", choices=sorted(MODES))
+    ap.add_argument("--latency", type=float, default=0.0)
+    ap.add_argument("--usage", type=int, nargs=2, default=None, metavar=("IN", "OUT"))
+    args = ap.parse_args(argv)
+    kw = {"usage": tuple(args.usage)} if args.usage else {}
+    with LoopbackLLM(mode=args.mode, latency_s=args.latency, **kw) as llm:
+        print(llm.base_url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()
