@@ -82,9 +82,29 @@ def _rollup_rows(rows: list[tuple]) -> list[tuple]:
     return [k + tuple(v) for k, v in acc.items()]
 
 
+class IngestConflict(Exception):
+    """Another process committed this file's lines first; nothing was stored."""
+
+
+def _check_expected(conn, batch: Batch) -> None:
+    if batch.expect is None:
+        found = store_cp.stored_offset(conn, batch.source, batch.checkpoint.file_key)
+        ok = found is None
+    else:
+        found = store_cp.stored_offset(conn, batch.source, batch.expect[0])
+        ok = found == batch.expect[1]
+    if not ok:
+        raise IngestConflict(f"{batch.path}: checkpoint moved to {found} by another process")
+
+
 def commit(conn, batch: Batch, prep: Prepared, now: float) -> IngestSummary:
-    """Store one prepared batch and its checkpoint in one write transaction."""
+    """Store one prepared batch and its checkpoint in one write transaction.
+
+    Raises :class:`IngestConflict` (and stores nothing) when the file's stored
+    checkpoint is not where this batch starts: two ingest processes on one
+    database never both store, or count, the same lines."""
     with store_db.write(conn):
+        _check_expected(conn, batch)
         have = store_out.existing_ids(conn, "outputs", list(prep.outputs)) if prep.outputs else set()
         new_out = [row for key, row in prep.outputs.items() if key not in have]
         have_fb = store_out.existing_ids(conn, "feedback", list(prep.feedback)) if prep.feedback else set()
@@ -153,7 +173,10 @@ def _run(conn, tailers, book: PriceBook, progress: BackfillProgress,
             batches = tailer.batches(conn, max_lines=MAX_LINES, max_bytes=MAX_BYTES)
             with closing(_prepared(batches, fmt, book)) as ready:
                 for batch, prep, now in ready:
-                    total.add(commit(conn, batch, prep, now))
+                    try:
+                        total.add(commit(conn, batch, prep, now))
+                    except IngestConflict:
+                        break  # another ingester is on this source: re-plan next poll
                     if batch.nbytes:
                         files.add((batch.source, batch.path))
                     progress.update(batch.source, batch.path, batch.start_offset,

@@ -53,3 +53,11 @@ def save(conn: sqlite3.Connection, cp: Checkpoint, *, drop: Iterable[str] = ()) 
             cp.fingerprint, int(cp.finished), cp.updated_at,
         ),
     )
+
+
+def stored_offset(conn: sqlite3.Connection, source: str, file_key: str) -> int | None:
+    """The committed offset of one checkpoint row, None when there is none."""
+    row = conn.execute(
+        "SELECT offset FROM checkpoints WHERE source = ? AND file_key = ?", (source, file_key)
+    ).fetchone()
+    return None if row is None else int(row[0])

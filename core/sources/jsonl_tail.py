@@ -58,6 +58,10 @@ class Batch:
     nbytes: int = 0
     start_offset: int = 0
     size: int | None = None  # file size (None for .gz), for progress
+    # The checkpoint row (key, offset) the store must still hold for this batch
+    # to apply; None: no row yet. A mismatch means another process got there
+    # first, and the batch is not stored (see ingest.commit).
+    expect: tuple[str, int] | None = None
 
 
 @dataclass
@@ -66,6 +70,7 @@ class _Plan:
     cp: Checkpoint  # where reading starts, keyed by the file's current identity
     drop: tuple[str, ...] = ()
     dirty: bool = False  # the checkpoint row must be written even with no lines
+    expect: tuple[str, int] | None = None  # the stored row this plan starts from
 
 
 @dataclass
@@ -142,12 +147,13 @@ class Tailer:
             new = Checkpoint(self.source, key, f.path, 0, 0, f.size or 0, fp, False, now)
             return _Plan(f, new, (), dirty=True)
         start = replace(cp, file_key=key, path=f.path, fingerprint=fp, updated_at=now)
+        expect = (cp.file_key, cp.offset)
         dirty = key != cp.file_key or f.path != cp.path
         if f.size is not None and f.size < cp.offset:  # truncated: start over
             start.offset, start.line_no, start.finished, dirty = 0, 0, False, True
         if f.size is not None:
             start.size = f.size
-        return _Plan(f, start, (cp.file_key,) if key != cp.file_key else (), dirty)
+        return _Plan(f, start, (cp.file_key,) if key != cp.file_key else (), dirty, expect)
 
     def _unreadable(self, f: SeenFile, key: str) -> _Plan:
         cp = Checkpoint(self.source, key, f.path, 0, 0, 0, "error", True, time.time())
@@ -169,14 +175,14 @@ class Tailer:
             return
         if cp.finished:
             if plan.dirty:
-                yield Batch(self.source, f.path, [], [], cp, plan.drop)
+                yield Batch(self.source, f.path, [], [], cp, plan.drop, expect=plan.expect)
             return
         fh = self._open(f, cp.offset)
         if fh is None:
             return
         reader = LineReader(fh, cp.offset, cp.line_no, max_line_bytes=self.max_line_bytes,
                             final=f.gz)
-        drop, dirty, moved = plan.drop, plan.dirty, False
+        drop, dirty, moved, expect = plan.drop, plan.dirty, False, plan.expect
         try:
             while True:
                 start = reader.offset
@@ -197,9 +203,9 @@ class Tailer:
                     new_cp.size = reader.offset
                 if chunk.nbytes or rejects or dirty or finished:
                     yield Batch(self.source, f.path, chunk.lines, rejects, new_cp, drop,
-                                chunk.nbytes, start, f.size)
+                                chunk.nbytes, start, f.size, expect)
                     moved = moved or bool(chunk.nbytes)
-                    drop, dirty = (), False
+                    drop, dirty, expect = (), False, (new_cp.file_key, new_cp.offset)
                 if chunk.eof:
                     break
         finally:
