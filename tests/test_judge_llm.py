@@ -207,3 +207,19 @@ def test_unpriced_judge_model_is_refused_at_start(make_config, conn, db_path, ll
     with pytest.raises(ConfigError, match=r"'my-local-llama-judge' has no price.*pricing\.models"):
         score_pending(cfg, db_path)
     assert llm.count() == 0 and not rows(conn, "SELECT * FROM scores")
+
+
+def test_check_judges_validates_everything_without_opening_anything(make_config, monkeypatch):
+    from evaltop.core.judges.setup import check_judges
+
+    good = make_config({"judges": [
+        {"name": "r", "kind": "rule", "rule": "regex", "pattern": "x"},
+        {"name": "d", "kind": "demo"},
+        llm_judge("http://127.0.0.1:9/v1", api_key_env="SOME_JUDGE_KEY"),
+    ]})
+    with pytest.raises(ConfigError, match=r"judges\[2\] \(quality\)\.api_key_env: .*SOME_JUDGE_KEY"):
+        check_judges(good)
+    monkeypatch.setenv("SOME_JUDGE_KEY", "k")
+    check_judges(good)
+    with pytest.raises(ConfigError, match=r"judges\[0\] \(d\)\.model: 'no-such-model' has no price"):
+        check_judges(make_config({"judges": [{"name": "d", "kind": "demo", "model": "no-such-model"}]}))

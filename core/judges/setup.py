@@ -14,6 +14,7 @@ from evaltop.core.config import Config, ConfigError, JudgeConfig
 from evaltop.core.pricing import Price, PriceBook
 from evaltop.core.tokens import model_family
 
+from .demo import DEFAULT_MODEL as DEFAULT_DEMO_MODEL
 from .demo import DemoJudge
 from .llm import LLMJudge, api_key_for
 from .rules import RuleCheck, compile_rule
@@ -53,6 +54,29 @@ class JudgeSet:
             await p.client.aclose()
 
 
+def _model_and_price(j: JudgeConfig, book: PriceBook, where: str) -> tuple[str, Price]:
+    model = (j.model or DEFAULT_DEMO_MODEL) if j.kind == "demo" else (j.model or "")
+    price = book.lookup(model)
+    if price is None:
+        raise ConfigError(f"{where}.model: {model!r} has no price, so its spend cannot be budgeted; "
+                          f'add [pricing.models."{model}"] with input_per_mtok and output_per_mtok')
+    return model, price
+
+
+def check_judges(cfg: Config) -> None:
+    """Validate every judge (rules compile, paid models priced, API key env
+    vars set) without opening anything: for start-up checks."""
+    book = PriceBook.from_config(cfg)
+    for i, j in enumerate(cfg.judges):
+        where = f"judges[{i}] ({j.name})"
+        if j.kind == "rule":
+            compile_rule(j, cfg, where)
+            continue
+        if j.kind == "llm":
+            api_key_for(j, where)
+        _model_and_price(j, book, where)
+
+
 def build_judge_set(cfg: Config, *, names: set[str] | None = None, backoff_base: float = 0.25,
                     rng: random.Random | None = None) -> JudgeSet:
     """Compile rules and open clients for the judges in ``names`` (all by default).
@@ -67,22 +91,8 @@ def build_judge_set(cfg: Config, *, names: set[str] | None = None, backoff_base:
         if j.kind == "rule":
             out.rules[j.name] = (j, compile_rule(j, cfg, where))
             continue
-        client: LLMJudge | DemoJudge
-        if j.kind == "demo":
-            client = DemoJudge(j)
-        else:
-            key = api_key_for(j, where)
-            price = book.lookup(j.model or "")
-            if price is None:
-                raise ConfigError(_unpriced(where, j.model or ""))
-            client = LLMJudge(j, api_key=key, backoff_base=backoff_base, rng=rng)
-        price = book.lookup(client.model)
-        if price is None:
-            raise ConfigError(_unpriced(where, client.model))
+        key = api_key_for(j, where) if j.kind == "llm" else None
+        _, price = _model_and_price(j, book, where)
+        client = DemoJudge(j) if j.kind == "demo" else LLMJudge(j, api_key=key, backoff_base=backoff_base, rng=rng)
         out.paid[j.name] = PaidJudge(j, client, price)
     return out
-
-
-def _unpriced(where: str, model: str) -> str:
-    return (f"{where}.model: {model!r} has no price, so its spend cannot be budgeted; "
-            f'add [pricing.models."{model}"] with input_per_mtok and output_per_mtok')
