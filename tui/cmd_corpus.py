@@ -1,4 +1,8 @@
-"""`evaltop corpus build|export|add`, `evaltop replay`, `evaltop compare`."""
+"""`evaltop corpus build|export|add`, `evaltop replay`, `evaltop compare`.
+
+Heavy modules (scipy via compare, httpx via replay, yaml via export) are
+imported inside the commands so `evaltop --help` and other commands stay fast.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,7 @@ from pathlib import Path
 
 import click
 
-from evaltop.core import compare as compare_mod
 from evaltop.core import corpus as corpus_mod
-from evaltop.core import corpus_export
-from evaltop.core.candidates import CandidateError
 from evaltop.core.config import Config, ConfigError
 from evaltop.core.money import format_usd
 from evaltop.store import runs as store_runs
@@ -87,6 +88,8 @@ def build_cmd(days: float, out: Path, per_segment: int, seed: str, config: Path 
 def export_cmd(corpus_file: Path, fmt: str, out: Path | None, providers: tuple[str, ...], candidate: str | None,
                concurrency: int | None, config: Path | None, db: Path | None) -> None:
     """Write a corpus as a promptfoo config (or promptfoo test cases as JSONL)."""
+    from evaltop.core import corpus_export
+
     c = get_ctx(config, db)
     cfg = _cfg(c)
     cases = _load_corpus(corpus_file)
@@ -138,6 +141,7 @@ def add_cmd(output_id: str, out: Path | None, config: Path | None, db: Path | No
 def replay(corpus_file: Path, candidate: str, run_id: str, concurrency: int | None, no_judge: bool,
            config: Path | None, db: Path | None) -> None:
     """Run a candidate model over a corpus and judge it, as run RUN (resumable)."""
+    from evaltop.core.candidates import CandidateError
     from evaltop.core.replay import replay as do_replay
 
     c = get_ctx(config, db)
@@ -174,6 +178,8 @@ def replay(corpus_file: Path, candidate: str, run_id: str, concurrency: int | No
 def compare(run_a: str, run_b: str, fmt: str, fail_on: str, corpus_file: Path | None,
             config: Path | None, db: Path | None) -> None:
     """Paired comparison of RUN_B against RUN_A (or `corpus`: production outputs)."""
+    from evaltop.core import compare as compare_mod
+
     conds = {x.strip() for x in fail_on.split(",") if x.strip()}
     if conds - {"regression"}:
         raise UserError(f"--fail-on: unknown condition(s) {', '.join(sorted(conds - {'regression'}))}; "
@@ -202,7 +208,9 @@ def compare(run_a: str, run_b: str, fmt: str, fail_on: str, corpus_file: Path | 
         sys.exit(1)
 
 
-def _run_side(conn, run_id: str) -> compare_mod.Side:
+def _run_side(conn, run_id: str):
+    from evaltop.core import compare as compare_mod
+
     if store_runs.get_run(conn, run_id) is None:
         known = ", ".join(r["run_id"] for r in store_runs.list_runs(conn)) or "none yet"
         raise UserError(f"no run named {run_id!r} (runs: {known})")
