@@ -52,7 +52,7 @@ class Polled(Message):
 
 class EvaltopApp(App):
     TITLE = "evaltop"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     MODES = {
         "overview": OverviewScreen,
         "cases": CasesScreen,

@@ -21,6 +21,8 @@ from .overview import when
 
 COLUMNS = [("time", "time", 11), ("model", "model", 18), ("task", "task", 12), ("judge", "judge", 14),
            ("score", "score", 5), ("output", "output (first line)", None)]
+NARROW = [("time", "time", 11), ("model", "model", 12), ("task", "task", 8), ("judge", "judge", 10),
+          ("score", "sc", 3), ("output", "output", None)]
 
 
 def case_cells(r: dict, rank: int) -> list[Text]:
@@ -72,7 +74,7 @@ class CasesScreen(DataScreen):
         yield Static(id="status", classes="topbar")
         yield Input(placeholder="filter: words  model:NAME task:NAME judge:NAME since:24h sort:newest",
                     id="filter", classes="hidden")
-        yield LiveTable(COLUMNS, id="cases")
+        yield LiveTable(NARROW if self.app.size.width < 120 else COLUMNS, id="cases")
         yield Footer()
 
     # -- data
