@@ -8,7 +8,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from tui_helpers import NOW, insert_outputs, insert_score, output_row, rebuild_rollup, seed, seed_config
+from tui_helpers import (
+    NOW,
+    insert_outputs,
+    insert_score,
+    output_row,
+    rebuild_rollup,
+    seed,
+    seed_config,
+)
 
 from evaltop.store import db as store_db
 from evaltop.tui.app import EvaltopApp
