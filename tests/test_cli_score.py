@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from loopback_server import LoopbackLLM
 
@@ -167,3 +168,49 @@ def test_run_exits_0_on_sigterm_and_leaves_no_reserved_ledger_rows(tmp_path):
         assert c.execute("SELECT COUNT(*) FROM ledger WHERE state = 'reserved'").fetchone()[0] == 0
         assert c.execute("SELECT COUNT(*) FROM judge_calls WHERE judge = 'quality'").fetchone()[0] >= 1
         assert c.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0
+
+
+def _first_lines(proc: subprocess.Popen, n: int) -> list[str]:
+    lines = []
+    for line in proc.stdout:  # blocks until the child prints; the child is bounded by the test's kill
+        lines.append(line.rstrip("\n"))
+        if len(lines) >= n:
+            break
+    return lines
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP])
+def test_run_stops_cleanly_on_sigint_and_sighup(tmp_path, sig):
+    cfg = _setup(tmp_path, n=1, extra="\n[schedule]\nlease_seconds = 30\n")
+    proc = subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli", "run", "--config", str(cfg)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "evaltop run: leader" in _first_lines(proc, 1)[0]
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert out.rstrip().endswith("evaltop run: stopped")
+    with sqlite3.connect(tmp_path / "evaltop.db") as c:
+        assert c.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0  # 30 s lease, released at once
+
+
+def test_score_loops_until_sigterm(tmp_path):
+    cfg = _setup(tmp_path, n=2, extra="\n[schedule]\nscore_seconds = 0.1\n")
+    _ingest(cfg)
+    proc = subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli", "score", "--config", str(cfg)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first, second = _first_lines(proc, 2)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "sampled 2 of 2 new outputs; judged 2" in first
+    assert "sampled 0 of 0 new outputs; judged 0" in second  # nothing new the second time
