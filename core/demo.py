@@ -55,8 +55,8 @@ class DemoOptions:
     history_per_hour: float = 20.0
     live_per_second: float = 4.0
     rollout_after_s: float = 4.0  # the candidate model takes its share this long after start
-    canary_days: float = 2.0  # ... after a small canary over the last days of history
-    candidate_share: float = 0.5
+    canary_days: tuple[float, float] = (2.5, 0.5)  # ... after a canary from/until days ago
+    candidate_share: float = 0.6
     tick_seconds: float = 0.5  # how often the live writer appends
 
 
@@ -68,7 +68,7 @@ def config_dict(home: Path, *, judge_daily_usd: float | None = None,
         "store": {"path": str(home / DB_NAME)},
         "sources": [{"name": "demo-app", "path": str(home / "logs" / LOG_NAME), "format": "native"}],
         "sampling": {
-            "base_rate": 0.3,
+            "base_rate": 0.25,
             "seed": "evaltop-demo",
             "strata": {
                 "user_corrected": {"rate": 1.0},
@@ -104,7 +104,7 @@ def config_dict(home: Path, *, judge_daily_usd: float | None = None,
         },
         "schedule": {"poll_seconds": 1, "score_seconds": 2, "rollup_seconds": 30,
                      "budget_seconds": 2, "lease_seconds": 15, "score_batch": 400},
-        "analysis": {"alpha": 0.05, "min_n": 5, "since": "15m", "baseline": "3d"},
+        "analysis": {"alpha": 0.05, "min_n": 5, "since": "12h", "baseline": "3d"},
         "redaction": {"enabled": True},
         "tui": {"refresh_seconds": 1.0},
     }
@@ -147,7 +147,7 @@ class DemoSession:
         self._traffic = traffic_mod.DemoTraffic(
             o.seed, start=now - o.history_days * 86400, run_id=run_id,
             rollout_at=now + o.rollout_after_s, candidate_share=o.candidate_share,
-            canary_from=now - o.canary_days * 86400)
+            canary_from=now - o.canary_days[0] * 86400, canary_until=now - o.canary_days[1] * 86400)
         fresh = not self._has_outputs()
         if fresh:
             history = self._traffic.advance(now, traffic_mod.diurnal(o.history_per_hour))

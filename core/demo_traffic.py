@@ -5,8 +5,9 @@ byte for byte. :meth:`DemoTraffic.advance` moves the model's clock forward and
 returns native-format log records (outputs, then the feedback events that
 became due), ready to be written as JSON lines.
 
-The planted story: a cheaper candidate model has served a small canary
-(``canary_share``, tagged ``canary``) since ``canary_from`` and did fine there.
+The planted story: a cheaper candidate model served a small canary
+(``canary_share``, tagged ``canary``) from ``canary_from`` to ``canary_until``
+and did fine there.
 From ``rollout_at`` on it takes ``candidate_share`` of all traffic (tagged
 ``rollout``). On full traffic it stays as good as the incumbents on every task
 but one: on ``extract_contact`` it now often adds a ``phone_number`` field the
@@ -57,10 +58,10 @@ FLAWS: dict[str, list[tuple[str, float]]] = {
     "classify_ticket": [("wrong_label", 0.07), ("vague", 0.03)],
     "sql_generation": [("not_sql", 0.05)],
 }
-CANDIDATE_FLAWS = {REGRESSED_TASK: [("hallucinated_field", 0.55), ("prose_json", 0.1)]}
-MODEL_QUALITY = {"gpt-4o-mini": 1.0, "claude-haiku-4-5": 0.8, "gemini-2.5-flash": 1.2, CANDIDATE: 1.0}
+CANDIDATE_FLAWS = {REGRESSED_TASK: [("hallucinated_field", 0.7), ("prose_json", 0.1)]}
+MODEL_QUALITY = {"gpt-4o-mini": 1.0, "claude-haiku-4-5": 0.8, "gemini-2.5-flash": 1.2, CANDIDATE: 0.6}
 MEDIAN_LATENCY_MS = {"gpt-4o-mini": 900, "claude-haiku-4-5": 1300, "gemini-2.5-flash": 750, CANDIDATE: 450}
-NO_USAGE = {"gemini-2.5-flash": 0.5}  # share of records logged without usage (counted by tiktoken)
+NO_USAGE = {"gemini-2.5-flash": 0.3}  # share of records logged without usage (counted by tiktoken)
 ERROR_RATE = 0.01
 SLOW_RATE = 0.02
 TIERS = ("free", "pro", "enterprise")
@@ -90,13 +91,15 @@ class DemoTraffic:
 
     def __init__(self, seed: int = 7, *, start: float, run_id: str = "demo",
                  rollout_at: float | None = None, candidate_share: float = 0.5,
-                 canary_from: float | None = None, canary_share: float = 0.08):
+                 canary_from: float | None = None, canary_until: float | None = None,
+                 canary_share: float = 0.08):
         self.rng = random.Random(f"{seed}:{run_id}")
         self.t = start
         self.run_id = run_id
         self.rollout_at = rollout_at
         self.candidate_share = candidate_share
         self.canary_from = canary_from
+        self.canary_until = canary_until
         self.canary_share = canary_share
         self.count = 0
         self._feedback: list[tuple[float, int, dict]] = []  # heap of (ts, seq, record)
@@ -134,7 +137,8 @@ class DemoTraffic:
         rng = self.rng
         if self.rolled_out(ts):
             share = self.candidate_share
-        elif self.canary_from is not None and ts >= self.canary_from:
+        elif (self.canary_from is not None and ts >= self.canary_from
+              and (self.canary_until is None or ts < self.canary_until)):
             share = self.canary_share
         else:
             share = 0.0
