@@ -10,6 +10,7 @@ Grouping columns come from a fixed whitelist, never from user text.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Sequence
 
@@ -87,29 +88,53 @@ def score_rows(conn: sqlite3.Connection, judge: str, since: float | None, until:
     return conn.execute(sql, (judge, *_bounds(since, until), limit)).fetchall()
 
 
+PROMPT_SCAN_LIMIT = 20_000  # current failures examined at most (newest first)
+
+
 def prompt_regressions(conn: sqlite3.Connection, cur: tuple[float | None, float],
-                       base: tuple[float | None, float], limit: int) -> list[sqlite3.Row]:
+                       base: tuple[float | None, float], limit: int) -> list[dict]:
     """Same input hash, same judge: passed in ``base``, failed in ``cur``.
-    One row per (input_hash, judge): the latest failure (SQLite takes the bare
-    columns from the MAX row) and one passing baseline output. CROSS JOIN
-    fixes the join order (failures -> same hash -> that output's verdict):
-    without ANALYZE statistics SQLite would scan every baseline score."""
-    sql = """
-        SELECT judge, input_hash, MAX(cur_ts) AS cur_ts, cur_id, base_id, base_ts FROM (
-            SELECT sc.judge, oc.input_hash, oc.id AS cur_id, oc.ts AS cur_ts,
-                   ob.id AS base_id, ob.ts AS base_ts
-            FROM scores sc
-            CROSS JOIN outputs oc ON oc.id = sc.output_id
-            CROSS JOIN outputs ob ON ob.input_hash = oc.input_hash
-            CROSS JOIN scores sb ON sb.output_id = ob.id AND sb.judge = sc.judge
-            WHERE sc.passed = 0 AND sc.status = 'ok' AND sc.output_ts >= ? AND sc.output_ts < ?
-              AND sb.passed = 1 AND sb.status = 'ok' AND sb.output_ts >= ? AND sb.output_ts < ?
-              AND oc.input_hash != '')
-        GROUP BY judge, input_hash
-        ORDER BY cur_ts DESC
-        LIMIT ?
+
+    Walks the current window's failures newest first (index on passed,
+    output_ts) and looks up one passing baseline output of the same hash per
+    (judge, hash), stopping at ``limit`` hits or after
+    :data:`PROMPT_SCAN_LIMIT` failures. Returns dicts with judge, input_hash,
+    cur_id, cur_ts, base_id, base_ts.
     """
-    return conn.execute(sql, (*_bounds(*cur), *_bounds(*base), limit)).fetchall()
+    failures = conn.execute(
+        """
+        SELECT sc.judge, oc.input_hash, oc.id AS cur_id, oc.ts AS cur_ts
+        FROM scores sc CROSS JOIN outputs oc ON oc.id = sc.output_id
+        WHERE sc.passed = 0 AND sc.status = 'ok' AND sc.output_ts >= ? AND sc.output_ts < ?
+          AND oc.input_hash != ''
+        ORDER BY sc.output_ts DESC
+        LIMIT ?
+        """,
+        (*_bounds(*cur), PROMPT_SCAN_LIMIT),
+    )
+    base_lo, base_hi = _bounds(*base)
+    seen: set[tuple[str, str]] = set()
+    hits: list[dict] = []
+    for f in failures.fetchall():
+        key = (f["judge"], f["input_hash"])
+        if key in seen:
+            continue
+        seen.add(key)
+        passed = conn.execute(
+            """
+            SELECT ob.id, ob.ts FROM outputs ob CROSS JOIN scores sb ON sb.output_id = ob.id
+            WHERE ob.input_hash = ? AND sb.judge = ? AND sb.passed = 1 AND sb.status = 'ok'
+              AND sb.output_ts >= ? AND sb.output_ts < ?
+            ORDER BY sb.output_ts DESC LIMIT 1
+            """,
+            (f["input_hash"], f["judge"], base_lo, base_hi),
+        ).fetchone()
+        if passed is not None:
+            hits.append({"judge": f["judge"], "input_hash": f["input_hash"], "cur_id": f["cur_id"],
+                         "cur_ts": f["cur_ts"], "base_id": passed["id"], "base_ts": passed["ts"]})
+            if len(hits) >= limit:
+                break
+    return hits
 
 
 def outputs_brief(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, sqlite3.Row]:
@@ -135,13 +160,52 @@ def output_stats(conn: sqlite3.Connection, since: float | None, until: float,
     grp = ("GROUP BY " + ", ".join(dims) + " ORDER BY " + ", ".join(dims)) if dims else ""
     sql = f"""
         SELECT {sel}COUNT(*) AS n,
-               SUM(CASE WHEN (error IS NOT NULL AND error != '') THEN 1 ELSE 0 END) AS call_errors,
+               SUM(error IS NOT NULL) AS call_errors,
                COUNT(latency_ms) AS lat_n, SUM(latency_ms) AS lat_sum, SUM(latency_ms * latency_ms) AS lat_sumsq,
                COUNT(cost_pusd) AS cost_n, SUM(cost_pusd) AS cost_sum,
                SUM(CAST(cost_pusd AS REAL) * cost_pusd) AS cost_sumsq
         FROM outputs WHERE ts >= ? AND ts < ? {grp}
     """
     return conn.execute(sql, _bounds(since, until)).fetchall()
+
+
+HOUR = 3600
+
+
+def output_counts(conn: sqlite3.Connection, since: float | None, until: float,
+                  dims: Sequence[str]) -> list[dict]:
+    """Per group: outputs ``n`` and ``call_errors`` (error set) in the window.
+
+    Whole hours come from ``rollup_hourly`` (kept by ingest in the same
+    transaction as the rows), the partial hours at the edges from
+    ``outputs``: exact for any window, cheap for a 90-day one.
+    """
+    dims = _dims(dims)
+    sel = "".join(f"{d}, " for d in dims)
+    grp = ("GROUP BY " + ", ".join(dims)) if dims else ""
+    acc: dict[tuple, list[int]] = {}
+
+    def add(sql: str, params: tuple) -> None:
+        for r in conn.execute(sql, params):
+            a = acc.setdefault(tuple(r[d] for d in dims), [0, 0])
+            a[0] += int(r["n"] or 0)
+            a[1] += int(r["call_errors"] or 0)
+
+    from_outputs = (f"SELECT {sel}COUNT(*) AS n, SUM(error IS NOT NULL) AS call_errors "
+                    f"FROM outputs WHERE ts >= ? AND ts < ? {grp}")
+    lo = -(2**62) if since is None else math.ceil(since / HOUR)
+    hi = math.floor(until / HOUR)
+    if lo < hi:
+        add(f"SELECT {sel}SUM(outputs) AS n, SUM(errors) AS call_errors FROM rollup_hourly "
+            f"WHERE hour >= ? AND hour < ? {grp}", (lo, hi))
+        if since is not None and since < lo * HOUR:
+            add(from_outputs, (since, lo * HOUR))
+        if hi * HOUR < until:
+            add(from_outputs, (hi * HOUR, until))
+    else:
+        add(from_outputs, _bounds(since, until))
+    return [{**dict(zip(dims, k, strict=True)), "n": v[0], "call_errors": v[1]}
+            for k, v in sorted(acc.items(), key=lambda kv: tuple(str(x) for x in kv[0]))]
 
 
 def window_feedback(conn: sqlite3.Connection, since: float | None, until: float,
@@ -154,8 +218,8 @@ def window_feedback(conn: sqlite3.Connection, since: float | None, until: float,
     sel = "".join(f"o.{d} AS {d}, " for d in dims)
     marks = ",".join("?" * len(names))
     sql = f"""
-        SELECT {sel}f.output_id, f.name, f.value_num, f.value_text,
-               (o.error IS NOT NULL AND o.error != '') AS call_error
+        SELECT {sel}f.output_id, f.name, f.value_num, f.value_text, o.ts AS output_ts,
+               (o.error IS NOT NULL) AS call_error
         FROM feedback f JOIN outputs o ON o.id = f.output_id
         WHERE o.ts >= ? AND o.ts < ? AND f.name IN ({marks})
         ORDER BY f.rowid

@@ -29,6 +29,11 @@ def add_outputs(conn, rows: Iterable[dict]) -> None:
                           for c in cols))
     with db.write(conn):
         conn.executemany(f"INSERT INTO outputs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", data)
+        # ingest keeps the hourly rollup with the rows; rebuild it the same way here
+        conn.execute("DELETE FROM rollup_hourly")
+        conn.execute("INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, errors) "
+                     "SELECT CAST(ts / 3600 AS INTEGER), model, task, prompt_version, variant, COUNT(*), "
+                     "SUM(error IS NOT NULL) FROM outputs GROUP BY 1, 2, 3, 4, 5")
 
 
 def add_feedback(conn, rows: Iterable[dict]) -> None:

@@ -114,3 +114,20 @@ def test_downstream_trend_per_bucket(two_arms, make_config):
     assert hourly[1]["user_correction"]["count"] == 1 and hourly[1]["key"] is None
     with pytest.raises(ValueError, match="larger bucket"):
         downstream_trend(two_arms, cfg, Window(None, NOW), 1)
+
+
+def test_output_counts_from_rollup_and_edges_equal_a_scan(conn):
+    from evaltop.store.analysis_queries import output_counts
+
+    add_outputs(conn, [{"id": f"o{i}", "ts": NOW - 5 * 3600 + i * 97.3, "model": "ab"[i % 2],
+                        "error": "x" if i % 7 == 0 else None} for i in range(180)])
+    for since, until in ((NOW - 4.5 * 3600 + 11, NOW - 1234.5), (NOW - 3000, NOW - 1000), (None, NOW)):
+        got = {r["model"]: (r["n"], r["call_errors"]) for r in output_counts(conn, since, until, ("model",))}
+        want = {r[0]: (r[1], r[2]) for r in conn.execute(
+            "SELECT model, COUNT(*), SUM(error IS NOT NULL) FROM outputs WHERE ts >= ? AND ts < ? GROUP BY model",
+            (-1e18 if since is None else since, until))}
+        assert got == want and sum(n for n, _e in got.values()) > 0
+    # the whole hours really come from the rollup (the cheap path), the edges from outputs
+    conn.execute("DELETE FROM rollup_hourly")
+    edges_only = output_counts(conn, NOW - 4.5 * 3600 + 11, NOW - 1234.5, ("model",))
+    assert 0 < sum(r["n"] for r in edges_only) < sum(n for n, _e in got.values())

@@ -66,24 +66,23 @@ def _ci(x: int, n: int) -> list[float] | None:
     return list(ci) if ci else None
 
 
-def downstream_metrics(conn: sqlite3.Connection, cfg: Config, window: Window,
-                       by: Sequence[str] = ("model",)) -> list[dict[str, Any]]:
-    """One dict per group: the group's keys, ``outputs``, and per metric
-    ``{"rate", "count", "n", "ci95"}`` for task_completion, error,
-    user_correction, thumbs_up."""
-    by = tuple(by)
+def _metrics(conn: sqlite3.Connection, cfg: Config, windows: list[tuple[float, Window]],
+             by: tuple[str, ...], bucket_s: float | None) -> list[dict[str, Any]]:
+    """Shared by the flat and the trended form; ``windows`` are (bucket start,
+    part of the window). Output counts per part; feedback read once for all."""
     kind_of = _kind_of(cfg)
     groups: dict[tuple, dict[str, Any]] = {}
-    for row in q.output_stats(conn, window.since, window.until, by):
-        key = tuple(row[d] for d in by)
-        groups[key] = {"n": row["n"], "call_errors": row["call_errors"] or 0}
+    for b, part in windows:
+        for row in q.output_counts(conn, part.since, part.until, by):
+            if row["n"]:
+                groups[(b, *(row[d] for d in by))] = row
+    whole = Window(windows[0][1].since, windows[-1][1].until)
     latest: dict[tuple[str, str], tuple[tuple, bool, bool]] = {}
-    for fb in q.window_feedback(conn, window.since, window.until, list(kind_of), by):
-        kind = kind_of[fb["name"]]
-        key = tuple(fb[d] for d in by)
-        latest[(fb["output_id"], kind)] = (key, feedback_truthy(fb["value_num"], fb["value_text"]),
-                                           bool(fb["call_error"]))
-    counts: dict[tuple, dict[str, int]] = {k: {} for k in groups}
+    for fb in q.window_feedback(conn, whole.since, whole.until, list(kind_of), by):
+        b = windows[0][0] if bucket_s is None else (fb["output_ts"] // bucket_s) * bucket_s
+        latest[(fb["output_id"], kind_of[fb["name"]])] = (
+            (b, *(fb[d] for d in by)), feedback_truthy(fb["value_num"], fb["value_text"]), bool(fb["call_error"]))
+    counts: dict[tuple, dict[str, int]] = {}
     for (_oid, kind), (key, yes, call_error) in latest.items():
         c = counts.setdefault(key, {})
         c[kind + "_n"] = c.get(kind + "_n", 0) + 1
@@ -97,7 +96,8 @@ def downstream_metrics(conn: sqlite3.Connection, cfg: Config, window: Window,
         n = g["n"]
         errors = g["call_errors"] + c.get("error_yes", 0) - c.get("error_overlap", 0)
         out.append({
-            **dict(zip(by, key, strict=True)),
+            "_bucket": key[0],
+            **dict(zip(by, key[1:], strict=True)),
             "outputs": n,
             "task_completion": _rate(c.get("task_completion_yes", 0), c.get("task_completion_n", 0)),
             "error": _rate(errors, n),
@@ -105,6 +105,17 @@ def downstream_metrics(conn: sqlite3.Connection, cfg: Config, window: Window,
             "thumbs_up": _rate(c.get("thumbs_yes", 0), c.get("thumbs_n", 0)),
         })
     return out
+
+
+def downstream_metrics(conn: sqlite3.Connection, cfg: Config, window: Window,
+                       by: Sequence[str] = ("model",)) -> list[dict[str, Any]]:
+    """One dict per group: the group's keys, ``outputs``, and per metric
+    ``{"rate", "count", "n", "ci95"}`` for task_completion, error,
+    user_correction, thumbs_up."""
+    rows = _metrics(conn, cfg, [(0.0, window)], tuple(by), None)
+    for row in rows:
+        del row["_bucket"]
+    return rows
 
 
 MAX_BUCKETS = 1000
@@ -126,16 +137,13 @@ def downstream_trend(conn: sqlite3.Connection, cfg: Config, window: Window, buck
     if (window.until - start) / bucket_s > MAX_BUCKETS:
         raise ValueError(f"{(window.until - start) / bucket_s:.0f} buckets of {bucket_s}s: "
                          f"choose a larger bucket (at most {MAX_BUCKETS})")
-    dims = (by,) if by else ()
-    out = []
-    b = start
+    parts, b = [], start
     while b < window.until:
-        part = Window(max(b, since), min(b + bucket_s, window.until))
-        for row in downstream_metrics(conn, cfg, part, by=dims):
-            if row["outputs"]:
-                out.append({"ts": float(b), "key": row[by] if by else None, **row})
+        parts.append((float(b), Window(max(b, since), min(b + bucket_s, window.until))))
         b += bucket_s
-    return out
+    dims = (by,) if by else ()
+    rows = _metrics(conn, cfg, parts, dims, float(bucket_s))
+    return [{"ts": row.pop("_bucket"), "key": row[by] if by else None, **row} for row in rows]
 
 
 def overall(conn: sqlite3.Connection, cfg: Config, window: Window) -> dict[str, Any]:
