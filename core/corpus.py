@@ -19,6 +19,7 @@ redaction fails is dropped, never written.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import os
 import re
 import sqlite3
@@ -103,6 +104,15 @@ class NearDupIndex:
         self._n += 1
 
 
+def _cap(per_segment: int, outcome: str) -> int:
+    return per_segment * (FAIL_CAP_FACTOR if outcome in ("fail", "labelled") else 1)
+
+
+def _neg(rank: bytes) -> bytes:
+    """Order-reversing bytes, so heapq's min-heap keeps the smallest ranks."""
+    return bytes(255 - b for b in rank)
+
+
 def _rank(seed: str, output_id: str) -> bytes:
     return hashlib.blake2b(f"{seed}\x00{output_id}".encode(), digest_size=8).digest()
 
@@ -133,20 +143,27 @@ def build(cfg: Config, conn: sqlite3.Connection, out: Path, *, days: float = 30,
     summary.examined = conn.execute(
         "SELECT count(*) FROM outputs WHERE ts >= ? AND ts <= ?", (now - days * 86400, now)
     ).fetchone()[0]
+    # Per segment, only the candidates with the smallest seeded ranks are kept
+    # (a bounded max-heap), so memory does not grow with the traffic.
     segments: dict[tuple[str, str], list[tuple[bytes, str]]] = defaultdict(list)
     for row in conn.execute(_CANDIDATES_SQL, (now - days * 86400, now)):
         summary.distinct_inputs += 1
-        segments[(row["task"], _PRIO_OUTCOME[row["prio"]])].append((_rank(seed, row["id"]), row["id"]))
+        oc = _PRIO_OUTCOME[row["prio"]]
+        heap = segments[(row["task"], oc)]
+        item = (_neg(_rank(seed, row["id"])), row["id"])
+        if len(heap) < _cap(per_segment, oc) * EXAMINE_FACTOR:
+            heapq.heappush(heap, item)
+        elif item > heap[0]:
+            heapq.heapreplace(heap, item)
     kept: dict[str, NearDupIndex] = defaultdict(NearDupIndex)
     cases: list[dict] = []
     for outcome in OUTCOMES:  # failures first: they win a near-duplicate tie
         for (task, oc), members in sorted(segments.items()):
             if oc != outcome:
                 continue
-            cap = per_segment * (FAIL_CAP_FACTOR if oc in ("fail", "labelled") else 1)
-            members.sort()
+            cap = _cap(per_segment, oc)
             taken = 0
-            for _rank_key, output_id in members[: cap * EXAMINE_FACTOR]:
+            for _neg_rank, output_id in sorted(members, reverse=True):  # smallest rank first
                 if taken >= cap:
                     break
                 case = case_from_output(conn, output_id)

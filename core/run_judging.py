@@ -25,10 +25,11 @@ from .judges.subject import Subject, applies
 
 
 def subject_for(case: dict, row, model: str) -> Subject:
-    """The judged subject for a run case (``row`` is its run_cases row)."""
+    """The judged subject for a run case (``row`` is its run_cases row); the
+    model is the run's candidate, or the case's own for a copy of live outputs."""
     return Subject(
         id=case["id"], output_text=row["output_text"] or "", input_text=input_text(case.get("input")),
-        model=model, task=case.get("task", "") or "", tags=tuple(str(t) for t in case.get("tags") or ()),
+        model=model or case.get("model", "") or "", task=case.get("task", "") or "", tags=tuple(str(t) for t in case.get("tags") or ()),
         latency_ms=row["latency_ms"], error=row["error"], ts=row["ts"],
         metadata=case.get("metadata") or {},
     )

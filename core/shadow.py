@@ -46,7 +46,7 @@ def sampled(seed: str, output_id: str, rate: float) -> bool:
 
 
 def _case(row) -> dict[str, Any]:
-    return {"id": row["id"], "task": row["task"], "input": stored_input(row),
+    return {"id": row["id"], "task": row["task"], "model": row["model"], "input": stored_input(row),
             "tags": orjson.loads(row["tags_json"] or "[]"), "metadata": orjson.loads(row["metadata_json"] or "{}")}
 
 

@@ -207,7 +207,7 @@ def outputs_by_ids(conn: sqlite3.Connection, ids: list[str]) -> list[sqlite3.Row
         chunk = ids[i:i + 500]
         marks = ",".join("?" * len(chunk))  # placeholders only; values are bound
         out += conn.execute(
-            "SELECT rowid, id, task, input_text, input_json, tags_json, metadata_json FROM outputs"
+            "SELECT rowid, id, task, model, input_text, input_json, tags_json, metadata_json FROM outputs"
             f" WHERE id IN ({marks})", chunk,
         ).fetchall()
     return out

@@ -179,3 +179,14 @@ def test_load_names_file_and_line(tmp_path):
     p.write_text('{"id": "a", "input": "x"\n')
     with pytest.raises(CorpusError, match=r":1: not JSON"):
         load(p)
+
+
+def test_bounded_candidate_heap_keeps_the_smallest_seeded_ranks(conn, make_config, tmp_path):
+    cfg = make_config()
+    ids = [f"p{i}" for i in range(60)]  # more than per_segment x EXAMINE_FACTOR = 20 candidates
+    for i, oid in enumerate(ids):
+        add_output(conn, oid, input=f"unique prompt {i} mentioning {i * 101} and {i * 7} items", task="qa")
+        add_score(conn, oid, "j", True)
+    build(cfg, conn, tmp_path / "c.jsonl", per_segment=3, seed="s", now=NOW)
+    got = sorted(c["source_output_id"] for c in read(tmp_path / "c.jsonl"))
+    assert got == sorted(sorted(ids, key=lambda o: corpus_mod._rank("s", o))[:3])
