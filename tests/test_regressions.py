@@ -203,3 +203,17 @@ def test_report_without_baseline_window(conn, make_config):
     ctx = ReportContext(cfg=make_config(), conn=conn, window=Window(None, NOW), now=NOW)
     section = report_section(ctx)
     assert section["regressions"] == [] and "no baseline" in section["regression_summary"]["note"]
+
+
+def test_markdown_keeps_untrusted_names_literal():
+    from evaltop.core.analysis.report import _cell
+
+    assert _cell("evil|model\n[x](javascript:alert(1)) <img src=x> `code` *b* a_b\\") == (
+        "evil\\|model \\[x\\](javascript:alert(1)) &lt;img src=x&gt; 'code' \\*b\\* a\\_b\\\\")
+    report = {"scores": {}, "regressions": [], "regression_summary": {"tested": 1, "insufficient": 0},
+              "prompt_regressions": [{"judge": "j|x", "baseline": {"output_id": "a", "model": "m<1>"},
+                                      "current": {"output_id": "b", "model": "m2"}}],
+              "downstream": {"all": {"outputs": 10, "error": {"rate": 0.1, "n": 10}}}}
+    text = "\n".join(markdown(report))
+    assert "1 comparison tested" in text and "j\\|x" in text and "m&lt;1&gt;" in text
+    assert "error rate 10.0% (n=10)" in text

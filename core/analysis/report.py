@@ -61,10 +61,14 @@ def report_section(ctx) -> dict[str, Any]:
 
 
 def _cell(value: Any) -> str:
-    """Logged names are untrusted: keep a markdown table cell one cell."""
+    """Logged names are untrusted: one line, one table cell, no markup (links,
+    HTML, emphasis) when the markdown is posted to a PR or chat."""
     text = "" if value is None else str(value)
-    text = "".join(ch for ch in text if ch in "\t" or ch.isprintable())
-    return text.replace("|", "\\|").replace("\n", " ")[:80]
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    for ch, safe in (("\\", "\\\\"), ("|", "\\|"), ("`", "'"), ("<", "&lt;"), (">", "&gt;"),
+                     ("[", "\\["), ("]", "\\]"), ("*", "\\*"), ("_", "\\_")):
+        text = text.replace(ch, safe)
+    return text[:80]
 
 
 def _pct(x: float | None) -> str:
@@ -97,8 +101,9 @@ def markdown(report: dict[str, Any]) -> list[str]:
     regs = report.get("regressions") or []
     lines += ["## Regressions", ""]
     if not regs:
-        lines.append(f"No significant changes ({summary.get('tested', 0)} comparisons tested, "
-                     f"{summary.get('insufficient', 0)} with too little data).")
+        tested, short = summary.get("tested", 0), summary.get("insufficient", 0)
+        lines.append(f"No significant changes ({tested} comparison{'s' * (tested != 1)} tested, "
+                     f"{short} with too little data).")
     else:
         lines += ["| segment | judge | metric | baseline | current | delta | 95% CI | q | n |",
                   "|---|---|---|---:|---:|---:|---|---:|---|"]
@@ -113,6 +118,15 @@ def markdown(report: dict[str, Any]) -> list[str]:
                          f"{fmt(r['current'])} | {fmt(r['delta'])} | {ci_text} | {r['q']:.3g} | "
                          f"{r['n_baseline']} / {r['n_current']} |")
     lines.append("")
+    flips = report.get("prompt_regressions") or []
+    if flips:
+        lines += [f"Inputs that passed in the baseline and fail now: {len(flips)} (newest first)", ""]
+        for f in flips[:10]:
+            lines.append(f"- {_cell(f['judge'])}: `{_cell(f['baseline']['output_id'])}` "
+                         f"({_cell(f['baseline']['model'])}) -> `{_cell(f['current']['output_id'])}` "
+                         f"({_cell(f['current']['model'])})")
+        lines.append("")
+    lines += _downstream_lines(report.get("downstream") or {})
     agree = report.get("agreement") or {}
     if agree:
         lines += ["## Judge-human agreement", ""]
@@ -121,6 +135,19 @@ def markdown(report: dict[str, Any]) -> list[str]:
             lines.append(f"- {_cell(judge)}: kappa {kappa}, n={a['n']}")
         lines.append("")
     return lines
+
+
+def _downstream_lines(downstream: dict[str, Any]) -> list[str]:
+    total = downstream.get("all") or {}
+    if not total.get("outputs"):
+        return []
+    parts = []
+    for key, label in (("task_completion", "task completion"), ("error", "error rate"),
+                       ("user_correction", "user corrections"), ("thumbs_up", "thumbs up")):
+        m = total.get(key) or {}
+        if m.get("n"):
+            parts.append(f"{label} {_pct(m['rate'])} (n={m['n']})")
+    return ["## Downstream", "", "- " + "; ".join(parts), ""] if parts else []
 
 
 def failures(report: dict[str, Any], conditions: set[str]) -> list[str]:
