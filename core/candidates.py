@@ -146,7 +146,9 @@ def _is_quota(status: int, body: Any) -> bool:
 
 
 class CandidateClient:
-    """One AsyncClient per candidate, a concurrency limit, retries."""
+    """One AsyncClient per candidate, a concurrency limit, retries. Each
+    attempt must deliver its whole reply within ``timeout_s``; the recorded
+    latency is that of the last attempt (the model's, not our retry waits)."""
 
     def __init__(self, name: str, model: CandidateModel, *, concurrency: int | None = None,
                  rng: random.Random | None = None):
@@ -174,10 +176,15 @@ class CandidateClient:
         url, headers, body = build_request(self.model, messages_of(inp), self.key)
         res = CallResult(ok=False)
         async with self.sem:
-            start = time.monotonic()
             for attempt in range(self.model.max_retries + 1):
                 res.attempts = attempt + 1
-                wait = await self._attempt(url, headers, body, res)
+                start = time.monotonic()
+                try:
+                    async with asyncio.timeout(self.model.timeout_s):  # whole reply, even a trickle
+                        wait = await self._attempt(url, headers, body, res)
+                except TimeoutError:
+                    res.error, wait = f"timeout: no complete reply within {self.model.timeout_s:g} s", -1
+                res.latency_ms = (time.monotonic() - start) * 1000  # of the last attempt
                 if wait is None:
                     break
                 if attempt == self.model.max_retries:
@@ -185,7 +192,6 @@ class CandidateClient:
                 res.retries += 1
                 backoff = backoff_delay(attempt + 1, base=BACKOFF_BASE_S, cap=BACKOFF_CAP_S, rng=self.rng)
                 await asyncio.sleep(wait if wait >= 0 else backoff)
-            res.latency_ms = (time.monotonic() - start) * 1000
         return res
 
     async def _attempt(self, url: str, headers: dict, body: dict, res: CallResult) -> float | None:

@@ -212,3 +212,22 @@ def test_unusable_judge_stops_before_any_candidate_call(tmp_path):
                                      "--config", str(cfgfile)])
     assert r.exit_code == 2 and "JUDGE_API_KEY" in r.stderr
     assert script.total() == 0
+
+
+def test_trickling_reply_times_out_and_plain_loopback_reply_parses(tmp_path):
+    with LoopbackLLM(mode="slow_trickle", trickle_s=0.05) as llm:
+        cfgfile, _ = write_config(tmp_path, llm.base_url)
+        cfgfile.write_text(cfgfile.read_text().replace("max_retries = 3\ntimeout_s = 30",
+                                                       "max_retries = 0\ntimeout_s = 0.3"))
+        from evaltop.core.config import load
+
+        cfg = load(cfgfile)
+        corpus = tmp_path / "corpus.jsonl"
+        write_corpus(corpus, 1)
+        s = replay(cfg, cfg.db_path, corpus, "cand", "slow", judge=False, progress=False)
+        assert s.errors == 1 and "timeout" in s.error_samples[0]
+        llm.set_mode("good", score=3, usage=(11, 7))
+        s = replay(cfg, cfg.db_path, corpus, "cand", "slow", judge=False, progress=False)
+    assert s.ok == 1
+    got = rows(cfg.db_path, "SELECT status, output_text, input_tokens, output_tokens, attempts FROM run_cases")
+    assert got == [("ok", '{"score": 3, "reason": "loopback judged 33 chars"}', 11, 7, 2)]
