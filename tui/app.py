@@ -9,6 +9,7 @@ toasts, and a new critical alert rings the bell once.
 from __future__ import annotations
 
 import asyncio
+import select
 import signal
 import sqlite3
 import time
@@ -41,6 +42,17 @@ from .screens.spend import SpendScreen
 from .widgets.safe_text import cell
 
 FORCE_REFRESH_S = 30.0  # windows slide even when nothing is written
+
+
+def terminal_gone(fd: int = 0) -> bool:
+    """True when our terminal hung up (its other side closed: SSH dropped) or
+    stdin is closed; Textual's input loop would otherwise spin on EOF."""
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLHUP | select.POLLERR | select.POLLNVAL)
+        return any(ev & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, ev in poller.poll(0))
+    except (OSError, ValueError):
+        return True
 
 
 class Polled(Message):
@@ -148,6 +160,9 @@ class EvaltopApp(App):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
     def _check(self, first: bool) -> None:
+        if self.handle_signals and terminal_gone():
+            self.call_from_thread(self.exit, return_code=0)
+            return
         if self._version_conn is None:
             self._version_conn = store_db.connect(self.db_path, readonly=True)
         version = store_db.data_version(self._version_conn)
