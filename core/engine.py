@@ -1,16 +1,12 @@
-"""The scheduled jobs and who runs them.
+"""The scheduled jobs and who runs them (docs/engine.md).
 
 :class:`Engine` runs APScheduler 3.x (``BackgroundScheduler``, off the
 caller's thread) with the jobs ``poll`` (tail sources), ``score`` (sample new
 outputs, judge pending samples), ``maintain`` (database upkeep), ``budget``
 (budget thresholds, forecasts, webhook) and, with ``[shadow] enabled``,
-``shadow`` (a live sample sent to the candidate), plus a lease heartbeat.
-Only the process holding the ``jobs`` lease runs them; others watch and take
-over when the lease is released or expires. See docs/engine.md.
-
-Every run is counted in ``job_stats``; a job that raises is logged and
-recorded and the scheduler carries on; a run skipped because the previous one
-is still going (or started too late) counts as an overrun.
+``shadow``, plus a lease heartbeat. Only the holder of the ``jobs`` lease runs
+them; others watch and take over when it is released or expires. Runs,
+errors (the scheduler carries on) and overruns are counted in ``job_stats``.
 """
 
 from __future__ import annotations
@@ -35,7 +31,7 @@ from evaltop.store import jobs as store_jobs
 from evaltop.store.db import ConnectionPool, write
 
 from .alerts import check_alerts, deliver
-from .config import Config
+from .config import Config, ConfigError
 from .lease import JOBS_LEASE, Lease
 
 log = logging.getLogger(__name__)
@@ -129,21 +125,25 @@ class Engine:
         if self._scheduler is not None:
             return self.is_leader()
         self._lease_tick()
-        sched = BackgroundScheduler(
-            timezone=UTC,
-            executors={"default": ThreadPoolExecutor(max_workers=len(self._jobs) + 1)},
-            job_defaults={"coalesce": True, "max_instances": 1},
-        )
-        now = datetime.now(UTC)
-        for spec in self._jobs.values():
-            sched.add_job(self._scheduled, "interval", seconds=spec.interval, id=spec.name,
-                          name=spec.name, args=(spec.name,), next_run_time=now,
-                          misfire_grace_time=max(1, math.ceil(spec.interval)))
-        beat = self.lease.ttl / 3
-        sched.add_job(self._lease_tick, "interval", seconds=beat, id="_lease", name="lease",
-                      misfire_grace_time=max(1, math.ceil(beat)))
-        sched.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
-        sched.start()
+        try:
+            sched = BackgroundScheduler(
+                timezone=UTC,
+                executors={"default": ThreadPoolExecutor(max_workers=len(self._jobs) + 1)},
+                job_defaults={"coalesce": True, "max_instances": 1},
+            )
+            now = datetime.now(UTC)
+            for spec in self._jobs.values():
+                sched.add_job(self._scheduled, "interval", seconds=spec.interval, id=spec.name,
+                              name=spec.name, args=(spec.name,), next_run_time=now,
+                              misfire_grace_time=max(1, math.ceil(spec.interval)))
+            beat = self.lease.ttl / 3
+            sched.add_job(self._lease_tick, "interval", seconds=beat, id="_lease", name="lease",
+                          misfire_grace_time=max(1, math.ceil(beat)))
+            sched.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+            sched.start()
+        except BaseException:
+            self.lease.release()  # never hold the lease without running the jobs
+            raise
         self._scheduler = sched
         return self.is_leader()
 
@@ -160,7 +160,8 @@ class Engine:
 
         Does not need the lease: it is an explicit request (``score --once``,
         tests, the demo); judging is protected by the scores' unique claims.
-        Returns ``{job: summary}``; a failed job's summary is ``{"error": ...}``.
+        Returns ``{job: summary}``; a failed job's summary is ``{"error": text,
+        "config_error": bool}`` (True: a config problem the user must fix).
         """
         names = list(jobs) if jobs is not None else list(self._jobs)
         unknown = [n for n in names if n not in self._jobs]
@@ -254,12 +255,14 @@ class Engine:
         conn = self.connection()
         t0 = time.monotonic()
         error = None
+        config_error = False
         summary: Any = {}
         try:
             store_jobs.started(conn, name, self.clock())
             summary = plain(self._jobs[name].func(self))
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]
+            config_error = isinstance(exc, ConfigError)
             if error != self._last_error.get(name):
                 log.exception("job %s failed", name)
             else:
@@ -273,7 +276,7 @@ class Engine:
         self._last_error[name] = error
         if error is not None:
             self._emit("job_error", {"job": name, "error": error, "repeat": repeat})
-            return {"error": error}
+            return {"error": error, "config_error": config_error}
         self._emit("job", {"job": name, "duration_ms": duration_ms, "result": summary})
         return summary
 

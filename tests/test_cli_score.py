@@ -103,6 +103,15 @@ def test_score_without_pending_work_and_bad_config(tmp_path):
     result = runner.invoke(cli, ["score", "--once", "--config", str(cfg)])
     assert result.exit_code == 0, result.output
     assert "judged 0" in result.output
+    (tmp_path / "nokey").mkdir()
+    nokey = _setup(tmp_path / "nokey", n=1, extra=(
+        '\n[[judges]]\nname = "q"\nkind = "llm"\nprovider = "openai"\nbase_url = "http://127.0.0.1:9/v1"\n'
+        'model = "judge-x"\napi_key_env = "EVALTOP_UNSET_KEY"\n'
+        "\n[pricing.models.judge-x]\ninput_per_mtok = 1.0\noutput_per_mtok = 2.0\n"))
+    _ingest(nokey)
+    result = runner.invoke(cli, ["score", "--once", "--config", str(nokey)])
+    assert result.exit_code == 2, result.output  # a config problem: one line, exit 2
+    assert "EVALTOP_UNSET_KEY" in result.output and "Traceback" not in result.output
     bad = tmp_path / "bad.toml"
     bad.write_text("[schedule]\npoll_seconds = -1\n", encoding="utf-8")
     for cmd in (["score", "--once"], ["run", "--seconds", "1"], ["review"]):

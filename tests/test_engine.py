@@ -107,7 +107,8 @@ def test_run_once_runs_each_job_in_order_and_reports_errors(cfg, db_path):
     try:
         result = engine.run_once()
         assert order == ["a"]
-        assert result == {"a": {"x": 1}, "b": {"error": "ZeroDivisionError: division by zero"}}
+        assert result == {"a": {"x": 1}, "b": {"error": "ZeroDivisionError: division by zero",
+                                                 "config_error": False}}
         assert {r["job"]: (r["runs"], r["errors"]) for r in engine.job_stats()} == {"a": (1, 0), "b": (1, 1)}
         with pytest.raises(ValueError, match="unknown job"):
             engine.run_once(["nope"])

@@ -111,6 +111,8 @@ def score_cmd(once: bool, limit: int | None, config, db) -> None:
             while True:
                 result = engine.run_once(["score"])["score"]
                 failed = "error" in result
+                if failed and result.get("config_error"):
+                    raise UserError(result["error"].removeprefix("ConfigError: "))
                 _say(_score_line(result))
                 if once or stop.wait(cfg.schedule.score_seconds):
                     break
