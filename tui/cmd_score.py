@@ -97,7 +97,8 @@ def score_cmd(once: bool, limit: int | None, config, db) -> None:
     """Sample new outputs and judge pending samples (rule checks, LLM judges).
 
     Without --once, repeats every [schedule] score_seconds until Ctrl-C.
-    Exit 1 when a --once pass fails.
+    Exit 2 on a config problem (unset api_key_env, unpriced judge model);
+    exit 1 when a --once pass fails otherwise.
     """
     c = get_ctx(config, db)
     cfg = _load(c)
