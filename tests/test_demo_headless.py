@@ -29,6 +29,8 @@ def demo_run(tmp_path_factory):
     started = time.time()
     proc = subprocess.run([EVALTOP, "demo", "--headless", "--seconds", "20"], env=env,
                           capture_output=True, text=True, timeout=180)
+    # shown by pytest when a test below fails: what the demo itself said
+    print("demo stdout:\n" + proc.stdout[-4000:] + "\ndemo stderr:\n" + proc.stderr[-4000:])
     return home / "demo", proc, started
 
 
