@@ -193,3 +193,38 @@ def test_edge_match_on_stored_json(make_config, tags_json, metadata_json, hit):
     cfg = make_config({"sampling": {"strata": {"edge": {"rate": 0.5, "tags": ["vip", "café/x"],
                                                         "metadata": {"channel": ["phone", "fax"]}}}}})
     assert sampling._edge_match(cfg, tags_json, metadata_json) is hit
+
+
+WORKER = """
+import os
+import sys
+import time
+from evaltop.core import config
+from evaltop.core.sampling import sample_new
+from evaltop.store import db
+cfg = config.validate({"sampling": {"base_rate": 0.3, "seed": "two-procs", "strata": {"new_version": {"rate": 0.0}}}})
+conn = db.connect(sys.argv[1])
+open(sys.argv[1] + ".ready" + sys.argv[2], "w").close()
+for _ in range(100000):  # start together: bounded wait for the other process
+    if os.path.exists(sys.argv[1] + ".ready" + sys.argv[3]):
+        break
+    time.sleep(0.001)
+print(sample_new(cfg, conn, now=1.0, batch=50).evaluated)
+"""
+
+
+def test_two_processes_sampling_the_same_database_agree(db_path, conn):
+    """Two real processes race over the same outputs in small batches: every
+    output is evaluated exactly once and the sample equals a single run's."""
+    import subprocess
+    import sys
+
+    add_outputs(conn, traffic(3000))
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(db_path), me, other],
+                              stdout=subprocess.PIPE, text=True)
+             for me, other in (("1", "2"), ("2", "1"))]
+    counts = [int(p.communicate(timeout=120)[0].strip()) for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert sum(counts) == 3000  # the batches were shared, none done twice
+    expected = {f"out-{i}" for i in range(3000) if decision_u("two-procs", f"out-{i}") < 0.3}
+    assert set(samples_of(conn)) == expected
