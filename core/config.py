@@ -219,6 +219,17 @@ class AnalysisConfig(_Strict):
     since: str = "24h"
     baseline: str = "7d"
 
+    @field_validator("since", "baseline")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        from .window import parse_duration
+
+        try:
+            parse_duration(v)
+        except ValueError:
+            raise ValueError("expected a duration such as 90m, 24h, 7d, 4w or `all`") from None
+        return v
+
 
 class DownstreamConfig(_Strict):
     """Feedback event names mapped to downstream metric kinds."""

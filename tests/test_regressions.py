@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 from scipy import stats as sps
 
 from evaltop.core.analysis import regressions as reg
@@ -217,3 +218,12 @@ def test_markdown_keeps_untrusted_names_literal():
     text = "\n".join(markdown(report))
     assert "1 comparison tested" in text and "j\\|x" in text and "m&lt;1&gt;" in text
     assert "error rate 10.0% (n=10)" in text
+
+
+def test_bad_analysis_window_in_config_names_the_key(make_config):
+    from evaltop.core.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"analysis\.baseline: expected a duration such as 90m.*'week'"):
+        make_config({"analysis": {"baseline": "week"}})
+    current, baseline = reg.default_windows(make_config({"analysis": {"since": "2h", "baseline": "1d"}}), NOW)
+    assert (current.since, current.until, baseline.since, baseline.until) == (NOW - 7200, NOW, NOW - 7200 - DAY, NOW - 7200)
