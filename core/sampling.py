@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from evaltop.core.analysis.downstream import feedback_truthy
+from evaltop.core.analysis.feedback import feedback_truthy
 from evaltop.core.config import Config
 from evaltop.store import db
 from evaltop.store import samples as store
