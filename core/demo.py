@@ -132,6 +132,7 @@ class DemoSession:
         self.engine = None
         self.started_at: float | None = None
         self.timings: dict[str, float] = {}
+        self.history_records = 0  # lines of history written by prepare() (0 with --keep)
         self._traffic: traffic_mod.DemoTraffic | None = None
         self._writer: BackgroundScheduler | None = None
 
@@ -155,6 +156,7 @@ class DemoSession:
             self._traffic.advance(now, lambda ts: 1e-9)
             history = []
         self._append(history)
+        self.history_records = len(history)
         self.timings["write_history_s"] = time.perf_counter() - t0
         self._pipeline_once(now)
         self.timings["backfill_s"] = time.perf_counter() - t0

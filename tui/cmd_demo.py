@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -44,8 +45,12 @@ def demo(home: Path | None, keep: bool, headless: bool, seconds: float | None, s
         raise UserError(f"{session.home}: cannot prepare the demo folder: {exc.strerror or exc}") from None
     t = session.timings
     b = session.cfg.budgets
-    click.echo(f"  history   backfilled in {t['prepare_s']:.1f}s (ingest {t.get('ingest_s', 0):.1f}s, "
-               f"sampling {t.get('sample_s', 0):.1f}s, judging {t.get('score_s', 0):.1f}s)")
+    if session.history_records:
+        click.echo(f"  history   {session.history_records} log lines backfilled in {t['prepare_s']:.1f}s "
+                   f"(ingest {t.get('ingest_s', 0):.1f}s, sampling {t.get('sample_s', 0):.1f}s, "
+                   f"judging {t.get('score_s', 0):.1f}s)")
+    else:
+        click.echo("  history   kept from the last run (--keep); continuing it")
     click.echo(f"  budgets   judge ${b.judge_daily_usd:g}/day, inference ${b.inference_daily_usd:g}/day "
                "(set so an alert fires within the first minute)")
     click.echo(f"  rollout   {opts.rollout_after_s:g}s from now, gpt-4.1-nano takes "
@@ -66,6 +71,9 @@ def demo(home: Path | None, keep: bool, headless: bool, seconds: float | None, s
 
 
 def _headless(session: DemoSession, seconds: float) -> None:
+    # the engine counts skipped runs itself (job_stats); APScheduler's own
+    # warning per skip would bury the summary
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     done = threading.Event()
     previous = {}
 

@@ -1,0 +1,236 @@
+"""Dashboard at 1M outputs: every pane's query, keyset pages at depth, first
+paint of the TUI and memory, against the issue's targets.
+
+    python -m bench.dashboard                       # 1M outputs, seed 1 (generated once, cached)
+    python -m bench.dashboard --outputs 200000 --reps 10
+
+The database comes from ``bench/gen.py`` and is cached under bench/results/
+keyed by seed and size (regenerated when its newest output is over a day old,
+so "today" windows hold data). Each query runs ``--reps`` times on a warm
+read-only connection, as a dashboard worker would; p50/p95 are reported.
+Results: a table on stdout and JSON in bench/results/dashboard-*.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import gen
+from evaltop.core import config as config_mod
+from evaltop.core import dashboard as dash
+from evaltop.core import dashboard_cases as dc
+from evaltop.store import db as store_db
+from evaltop.store.queries import CaseFilter
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TARGETS = {"query_ms": 10.0, "page_ms": 5.0, "first_paint_s": 1.0, "rss_mb": 250.0}
+
+
+def bench_config(db: Path) -> config_mod.Config:
+    """What a team at this scale might run: a day against the week before, caps set."""
+    return config_mod.validate({
+        "store": {"path": str(db)},
+        "budgets": {"judge_daily_usd": 5.0, "judge_monthly_usd": 100.0,
+                    "inference_daily_usd": 200.0, "inference_monthly_usd": 5000.0},
+        "analysis": {"since": "24h", "baseline": "7d", "min_n": 30},
+    }, origin="<bench config>", base_dir=db.parent)
+
+
+def ensure_db(outputs: int, seed: int, days: float) -> Path:
+    db = RESULTS / f"gen-{seed}-{outputs}.db"
+    if db.exists():
+        conn = store_db.connect(db, readonly=True)
+        newest = conn.execute("SELECT MAX(ts) FROM outputs").fetchone()[0] or 0
+        conn.close()
+        if time.time() - newest < 86400:
+            return db
+        print(f"{db} is stale (newest output {time.time() - newest:.0f}s old); regenerating")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    gen.build(db, gen.Gen(outputs, days, seed, float(int(time.time()) // 3600 * 3600)), force=True)
+    return db
+
+
+def timed(fn: Callable[[], object], reps: int) -> dict:
+    fn()  # warm the page cache and statement cache, as a running dashboard is
+    samples = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    return {"p50_ms": round(statistics.median(samples), 3),
+            "p95_ms": round(samples[min(len(samples) - 1, int(0.95 * len(samples)))], 3),
+            "reps": reps}
+
+
+def pane_queries(conn, cfg, now: float, reps: int) -> dict[str, dict]:
+    panes: dict[str, Callable[[], object]] = {
+        "overview (whole screen)": lambda: dash.overview(conn, cfg, now),
+        "budget bars": lambda: dash.budget_lines(conn, cfg, now),
+        "trend by judge": lambda: dash.trend(conn, cfg, now, "judge"),
+        "trend by model": lambda: dash.trend(conn, cfg, now, "model"),
+        "trend by task": lambda: dash.trend(conn, cfg, now, "task"),
+        "regressions": lambda: dash.regressions(conn, cfg, now),
+        "alerts": lambda: dash.alerts(conn),
+        "spend screen": lambda: dash.spend(conn, cfg, now),
+        "review queue": lambda: dash.review(conn),
+    }
+    out = {}
+    for name, fn in panes.items():
+        out[name] = timed(fn, reps)
+        print(f"  {name:<28} p50 {out[name]['p50_ms']:9.2f} ms  p95 {out[name]['p95_ms']:9.2f} ms", flush=True)
+    return out
+
+
+def key_at(conn, f: CaseFilter, depth: int) -> tuple | None:
+    """The keyset of the row at ``depth``, walked in chunks (set-up only)."""
+    after, seen = None, 0
+    while seen < depth:
+        rows = dc.page(conn, f, after, limit=min(5000, depth - seen))
+        if not rows:
+            return None
+        seen += len(rows)
+        after = rows[-1]["key"]
+    return after
+
+
+def case_pages(conn, now: float, reps: int) -> dict[str, dict]:
+    filters = {
+        "all outputs": CaseFilter(failing=False),
+        "failing verdicts": CaseFilter(failing=True),
+        "all, model filter": CaseFilter(failing=False, model="gpt-4o-mini"),
+        "failing, task + 7d": CaseFilter(failing=True, task="support_answer", since=now - 7 * 86400),
+    }
+    out = {}
+    for name, f in filters.items():
+        for depth in (0, 10_000, 100_000):
+            after = None
+            if depth:
+                after = key_at(conn, f, depth)
+                if after is None:
+                    out[f"{name} @ {depth}"] = {"skipped": f"fewer than {depth} rows"}
+                    continue
+            key = f"{name} @ {depth}"
+            out[key] = timed(lambda f=f, after=after: dc.page(conn, f, after), reps)
+            print(f"  page {key:<32} p50 {out[key]['p50_ms']:8.2f} ms  p95 {out[key]['p95_ms']:8.2f} ms",
+                  flush=True)
+    first = dc.page(conn, CaseFilter(failing=True), None, limit=1)
+    if first:
+        oid = first[0]["id"]
+        out["case detail"] = timed(lambda: dc.detail(conn, oid), reps)
+        out["next case"] = timed(lambda: dc.neighbour(conn, CaseFilter(failing=True), first[0]["key"], 1), reps)
+    return out
+
+
+def first_paint(cfg, db: Path) -> dict:
+    """Seconds from creating the app to the overview showing its data
+    (headless ``run_test``; the overview's first worker result drawn)."""
+    from evaltop.tui.app import EvaltopApp
+    from evaltop.tui.screens.overview import OverviewScreen
+
+    painted = asyncio.Event()
+
+    class TimedOverview(OverviewScreen):
+        def show(self, o):
+            super().show(o)
+            painted.set()
+
+    class BenchApp(EvaltopApp):
+        MODES = {**EvaltopApp.MODES, "overview": TimedOverview}
+
+    async def run() -> dict:
+        t0 = time.perf_counter()
+        app = BenchApp(cfg, db, readonly=True, live=False)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await asyncio.wait_for(painted.wait(), timeout=120)
+            await pilot.pause()
+            paint = time.perf_counter() - t0
+            switches = {}
+            for key, mode in (("2", "cases"), ("3", "regressions"), ("4", "spend"), ("5", "review")):
+                t = time.perf_counter()
+                await pilot.press(key)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                switches[mode] = round(time.perf_counter() - t, 3)
+        return {"first_paint_s": round(paint, 3), "screen_switch_s": switches}
+
+    return asyncio.run(run())
+
+
+def rss_mb() -> float:
+    """Peak resident set size of this process (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def tui_in_subprocess(db: Path) -> dict:
+    """First paint and peak RSS measured in a fresh process that only runs the
+    TUI, so the bench's own work does not count against the dashboard."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "bench.dashboard", "--paint-only", str(db)],
+                          capture_output=True, text=True, timeout=600,
+                          cwd=Path(__file__).resolve().parent.parent)
+    if proc.returncode != 0:
+        raise SystemExit(f"TUI first-paint run failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def verdicts(res: dict) -> dict[str, bool]:
+    worst_q = max((v["p95_ms"] for k, v in res["panes"].items() if "p95_ms" in v), default=0)
+    worst_p = max((v["p95_ms"] for k, v in res["pages"].items() if "@" in k and "p95_ms" in v), default=0)
+    return {"query_ms": worst_q < TARGETS["query_ms"], "page_ms": worst_p < TARGETS["page_ms"],
+            "first_paint_s": res["tui"]["first_paint_s"] < TARGETS["first_paint_s"],
+            "rss_mb": res["rss_mb"] < TARGETS["rss_mb"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.dashboard", description=__doc__.split("\n")[0])
+    ap.add_argument("--outputs", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--days", type=float, default=90)
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--paint-only", type=Path, default=None, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.paint_only is not None:  # the child of tui_in_subprocess
+        res = first_paint(bench_config(a.paint_only), a.paint_only)
+        res["rss_mb"] = round(rss_mb(), 1)
+        print(json.dumps(res))
+        return 0
+    db = ensure_db(a.outputs, a.seed, a.days)
+    cfg = bench_config(db)
+    now = time.time()
+    print(f"dashboard bench on {db} ({db.stat().st_size / 1e6:.0f} MB), {a.reps} reps per query")
+    conn = store_db.connect(db, readonly=True)
+    try:
+        panes = pane_queries(conn, cfg, now, a.reps)
+        pages = case_pages(conn, now, a.reps)
+    finally:
+        conn.close()
+    tui = tui_in_subprocess(db)
+    print(f"  first paint {tui['first_paint_s']:.3f} s; screen switches {tui['screen_switch_s']}")
+    res = {"bench": "dashboard", "outputs": a.outputs, "seed": a.seed, "db_mb": round(db.stat().st_size / 1e6),
+           "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+           "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                       "cpus": __import__("os").cpu_count()},
+           "panes": panes, "pages": pages, "tui": tui, "rss_mb": tui["rss_mb"], "targets": TARGETS}
+    res["meets_target"] = verdicts(res)
+    print(f"  peak RSS of the TUI process {res['rss_mb']:.0f} MB")
+    print("  targets: " + ", ".join(f"{k} {'ok' if v else 'MISSED'}" for k, v in res["meets_target"].items()))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"dashboard-{a.seed}-{a.outputs}-{int(now)}.json"
+    out.write_text(json.dumps(res, indent=2))
+    print(f"  wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
