@@ -13,7 +13,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -21,8 +22,9 @@ from pathlib import Path
 from evaltop.core.config import Config
 from evaltop.core.pricing import PriceBook
 from evaltop.core.sources.jsonl_tail import Batch, Tailer
-from evaltop.core.sources.prepare import Prepared, finish, parse_lines
+from evaltop.core.sources.prepare import Prepared
 from evaltop.core.sources.progress import BackfillProgress
+from evaltop.core.sources.workers import Preparer
 from evaltop.store import checkpoints as store_cp
 from evaltop.store import counters, rollups
 from evaltop.store import db as store_db
@@ -139,31 +141,40 @@ def _tailers(cfg: Config) -> list[tuple[str, Tailer]]:
     ]
 
 
-def _prepared(batches: Iterable[Batch], fmt: str, book: PriceBook) -> Iterator[tuple[Batch, Prepared, float]]:
-    """Prepared batches in order, up to AHEAD in flight: batch k+2 is parsed
-    while k+1 is counted (tiktoken frees the GIL) and k is committed. Only
-    CPU work runs ahead; commits stay in order on the caller's thread, so a
-    stop or crash loses nothing that was committed and skips nothing."""
-    parse_ex = ThreadPoolExecutor(1, thread_name_prefix="evaltop-parse")
-    count_ex = ThreadPoolExecutor(1, thread_name_prefix="evaltop-count")
+def _prepared(batches: Iterable[Batch], fmt: str, prep: Preparer) -> Iterator[tuple[Batch, Prepared, float]]:
+    """Prepared batches in order, several in flight: on threads batch k+2 is
+    parsed while k+1 is counted (tiktoken frees the GIL) and k is committed;
+    a big backfill uses worker processes. Only CPU work runs ahead: commits
+    stay in order on the caller's thread, so a stop or crash loses nothing
+    committed and skips nothing."""
     pending: deque[tuple[Batch, Future, float]] = deque()
+
+    def take() -> tuple[Batch, Prepared, float]:
+        b, fut, t = pending.popleft()
+        try:
+            return b, fut.result(), t
+        except BrokenProcessPool:
+            # a worker died or could not start: redo this and the queued work in-process
+            prep.disable_pool()
+            queued = [(pb, pt) for pb, _, pt in pending]
+            pending.clear()
+            pending.extend((pb, prep.submit(pb, fmt, pt), pt) for pb, pt in queued)
+            return b, prep.submit(b, fmt, t).result(), t
+
     try:
         for batch in batches:
             now = time.time()
-            parsed = parse_ex.submit(parse_lines, batch, fmt, now)
-            pending.append((batch, count_ex.submit(lambda p=parsed: finish(p.result(), book)), now))
-            if len(pending) > AHEAD:
-                b, fut, t = pending.popleft()
-                yield b, fut.result(), t
+            pending.append((batch, prep.submit(batch, fmt, now), now))
+            while len(pending) > prep.ahead:
+                yield take()
         while pending:
-            b, fut, t = pending.popleft()
-            yield b, fut.result(), t
+            yield take()
     finally:
-        parse_ex.shutdown(wait=True, cancel_futures=True)
-        count_ex.shutdown(wait=True, cancel_futures=True)
+        for _, fut, _ in pending:
+            fut.cancel()
 
 
-def _run(conn, tailers, book: PriceBook, progress: BackfillProgress,
+def _run(conn, tailers, preparer: Preparer, progress: BackfillProgress,
          stop: threading.Event | None) -> IngestSummary:
     started = time.monotonic()
     total = IngestSummary(first_reject_rowid=store_out.max_reject_rowid(conn))
@@ -171,7 +182,7 @@ def _run(conn, tailers, book: PriceBook, progress: BackfillProgress,
     try:
         for fmt, tailer in tailers:
             batches = tailer.batches(conn, max_lines=MAX_LINES, max_bytes=MAX_BYTES)
-            with closing(_prepared(batches, fmt, book)) as ready:
+            with closing(_prepared(batches, fmt, preparer)) as ready:
                 for batch, prep, now in ready:
                     try:
                         total.add(commit(conn, batch, prep, now))
@@ -184,6 +195,7 @@ def _run(conn, tailers, book: PriceBook, progress: BackfillProgress,
                     if stop is not None and stop.is_set():
                         return total
     finally:
+        preparer.close()
         progress.finish()
         total.files = len(files)
         total.seconds = time.monotonic() - started
@@ -191,12 +203,14 @@ def _run(conn, tailers, book: PriceBook, progress: BackfillProgress,
 
 
 def ingest_once(cfg: Config, conn, *, progress: bool | None = None,
-                stop: threading.Event | None = None) -> IngestSummary:
+                stop: threading.Event | None = None, workers: int | None = None) -> IngestSummary:
     """Read every configured source to its current end (``stop`` set: finish
-    the current transaction and return)."""
+    the current transaction and return). ``workers``: parsing processes, see
+    :class:`~evaltop.core.sources.workers.Preparer` (None: only for big backfills)."""
     tailers = _tailers(cfg)
+    prep = Preparer(cfg, PriceBook.from_config(cfg), workers=workers)
     try:
-        return _run(conn, tailers, PriceBook.from_config(cfg), BackfillProgress(progress), stop)
+        return _run(conn, tailers, prep, BackfillProgress(progress), stop)
     finally:
         for _, t in tailers:
             t.close()
@@ -207,8 +221,9 @@ class Ingestor:
     file rotated away (or deleted) is read to its end before it is let go."""
 
     def __init__(self, cfg: Config, db_path: str | Path, *, progress: bool | None = False,
-                 stop: threading.Event | None = None):
+                 stop: threading.Event | None = None, workers: int | None = None):
         self.cfg = cfg
+        self.workers = workers
         self.conn = store_db.connect(db_path)
         self.book = PriceBook.from_config(cfg)
         self.stop = stop
@@ -216,7 +231,8 @@ class Ingestor:
         self._tailers = _tailers(cfg)
 
     def poll(self) -> IngestSummary:
-        return _run(self.conn, self._tailers, self.book, BackfillProgress(self._progress), self.stop)
+        prep = Preparer(self.cfg, self.book, workers=self.workers)
+        return _run(self.conn, self._tailers, prep, BackfillProgress(self._progress), self.stop)
 
     def first_reject_rowid(self) -> int:
         return store_out.max_reject_rowid(self.conn)
