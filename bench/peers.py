@@ -13,7 +13,8 @@ the same loopback candidate server and the same concurrency (`make bench-peers`)
 5. prints medians, the ratio and both command lines; JSON to bench/results/.
 
 Both tools pay their start-up in the wall time (node + promptfoo vs python +
-evaltop); ``ideal_s`` = N x L / C is the floor for either.
+evaltop; measured apart as ``--version``); ``ideal_s`` = N x L / C is the
+floor for either.
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ def main(argv: list[str]) -> int:
         pf_cmd = [str(PROMPTFOO), "eval", "-c", str(work / "promptfooconfig.yaml"), "--no-cache",
                   "--max-concurrency", str(conc), "--no-table", "--no-progress-bar", "-o", str(work / "pf.json")]
         times: dict[str, list[float]] = {"promptfoo": [], "evaltop": []}
+        startup: dict[str, list[float]] = {"promptfoo": [], "evaltop": []}
         ev_cmd: list[str] = []
         for r in range(args.repeats):
             before = llm.count("/chat/completions")
@@ -134,6 +136,8 @@ def main(argv: list[str]) -> int:
             before = llm.count("/chat/completions")
             times["evaltop"].append(timed(ev_cmd, env, work, (0,)))
             ev_calls = llm.count("/chat/completions") - before
+            startup["promptfoo"].append(timed([str(PROMPTFOO), "--version"], env, work, (0,)))
+            startup["evaltop"].append(timed([*EVALTOP, "--version"], env, work, (0,)))
             if pf_calls != n or ev_calls != n:
                 raise SystemExit(f"bench-peers: expected {n} calls each, got promptfoo {pf_calls}, evaltop {ev_calls}")
             print(f"run {r + 1}: promptfoo {times['promptfoo'][-1]:.2f} s, evaltop {times['evaltop'][-1]:.2f} s",
@@ -146,6 +150,8 @@ def main(argv: list[str]) -> int:
         "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip(),
         "cases": n, "concurrency": conc, "latency_s": args.latency, "repeats": args.repeats,
         "ideal_s": ideal, "times_s": times, "median_s": med,
+        "startup_median_s": {k: statistics.median(v) for k, v in startup.items()},
+        "load_average": os.getloadavg(),
         "ratio_promptfoo_over_evaltop": med["promptfoo"] / med["evaltop"],
         "commands": {"export": _show(export, work), "promptfoo": _show(pf_cmd, work), "evaltop": _show(ev_cmd, work)},
     }
@@ -157,6 +163,9 @@ def main(argv: list[str]) -> int:
     print(f"  promptfoo {version}: {med['promptfoo']:.2f} s   ({result['commands']['promptfoo']})")
     print(f"  evaltop:          {med['evaltop']:.2f} s   ({result['commands']['evaltop']})")
     print(f"  ratio promptfoo / evaltop = {result['ratio_promptfoo_over_evaltop']:.2f}")
+    st = result["startup_median_s"]
+    print(f"  start-up alone (--version): promptfoo {st['promptfoo']:.2f} s, evaltop {st['evaltop']:.2f} s; "
+          f"load average {result['load_average'][0]:.1f}")
     print(f"results: {out}")
     shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -146,7 +146,6 @@ def replay(corpus_file: Path, candidate: str, run_id: str, concurrency: int | No
 
     c = get_ctx(config, db)
     cfg = _cfg(c)
-    _load_corpus(corpus_file)
     try:
         s = do_replay(cfg, c.db_path, corpus_file, candidate, run_id, concurrency=concurrency, judge=not no_judge)
     except (ConfigError, CandidateError, corpus_mod.CorpusError, StoreError) as exc:
