@@ -26,7 +26,7 @@ _STARTED = time.time()
 # reliability helpers import the area helpers that live one folder up
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from suite_size import LONG  # noqa: E402
+from suite_size import FORM  # noqa: E402
 
 
 def machine() -> dict:
@@ -53,7 +53,7 @@ def figure():
 
     def _record(name: str, **fields) -> None:
         PARTS.mkdir(parents=True, exist_ok=True)
-        rec = {"name": name, "form": "long" if LONG else "short", "fields": fields,
+        rec = {"name": name, "form": FORM, "fields": fields,
                "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         tmp = PARTS / f".{name}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(rec))
