@@ -9,6 +9,7 @@ last committed offset; ids already stored are counted as duplicates.
 
 from __future__ import annotations
 
+import glob
 import threading
 import time
 from collections import deque
@@ -133,6 +134,15 @@ def commit(conn, batch: Batch, prep: Prepared, now: float) -> IngestSummary:
 def reject_reasons(conn, after_rowid: int = 0, limit: int = 5) -> list[tuple]:
     """Top reject reasons since ``after_rowid``: (reason, count, file, line_no of the first)."""
     return store_out.reject_reasons(conn, after_rowid=after_rowid, limit=limit)
+
+
+def unmatched_sources(cfg: Config) -> list[str]:
+    """One line per source whose path/glob matches no file (likely a typo)."""
+    return [
+        f"source {s.name!r}: no file matches {cfg.resolve(s.path)}"
+        for s in cfg.sources
+        if not glob.glob(str(cfg.resolve(s.path)), recursive=True)
+    ]
 
 
 def _tailers(cfg: Config) -> list[tuple[str, Tailer]]:

@@ -38,6 +38,13 @@ def test_ingest_once_summary_with_top_reject_reasons(tmp_path):
     assert "0 lines, 0 outputs" in again.output and "top reject" not in again.output
 
 
+def test_ingest_warns_about_a_source_matching_nothing(tmp_path):
+    res = CliRunner().invoke(cli, ["ingest", "--once", "--config", _cfg(tmp_path)])
+    assert res.exit_code == 0
+    assert f"warning: source 'app': no file matches {tmp_path / 'logs' / '*.jsonl'}" in res.stderr
+    assert "0 outputs" in res.stdout
+
+
 def test_ingest_without_sources_is_a_user_error(tmp_path):
     res = _run("ingest", "--once", "--config", _cfg(tmp_path, sources=False))
     assert res.exit_code == 2

@@ -25,7 +25,13 @@ from rich.table import Table
 from rich.text import Text
 
 from evaltop.core.config import Config, ConfigError
-from evaltop.core.ingest import Ingestor, IngestSummary, ingest_once, reject_reasons
+from evaltop.core.ingest import (
+    Ingestor,
+    IngestSummary,
+    ingest_once,
+    reject_reasons,
+    unmatched_sources,
+)
 from evaltop.core.ingest_report import latest_cases, spend_rows
 from evaltop.core.money import format_usd
 from evaltop.core.sanitize import one_line
@@ -86,6 +92,8 @@ def ingest(once: bool, config: Path | None, db: Path | None) -> None:
     cfg = _config(c)
     if not cfg.sources:
         raise UserError(f"{c.config_path}: no [[sources]] configured (add one with a `path` to your logs)")
+    for warning in unmatched_sources(cfg):
+        click.echo(f"evaltop: warning: {warning}", err=True)
     stop = threading.Event()
     with _stop_on_signals(stop):
         if once:
