@@ -12,6 +12,7 @@ reserves budget around it and records the outcome.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import random
 import time
@@ -80,10 +81,20 @@ def endpoint(judge: JudgeConfig) -> str:
     return f"{base}/chat/completions"
 
 
+@functools.lru_cache(maxsize=64)
+def _count_system(system: str, model: str) -> int:
+    return count_text(system, model)  # the same text for every call of a judge
+
+
+@functools.lru_cache(maxsize=256)
+def _count_prompt(system: str, user: str, model: str) -> int:
+    return _count_system(system, model) + count_text(user, model) + 2 * TOKENS_PER_MESSAGE + TOKENS_REPLY_PRIMING
+
+
 def prompt_tokens(prompt: JudgePrompt, model: str) -> int:
-    """Counted prompt tokens (chat overhead included)."""
-    return (count_text(prompt.system, model) + count_text(prompt.user, model)
-            + 2 * TOKENS_PER_MESSAGE + TOKENS_REPLY_PRIMING)
+    """Counted prompt tokens (chat overhead included); cached, since the
+    budget estimate and a usage estimate count the same prompt."""
+    return _count_prompt(prompt.system, prompt.user, model)
 
 
 def budget_prompt_tokens(prompt: JudgePrompt, model: str) -> int:
