@@ -1,7 +1,7 @@
 """Secret and PII redaction for text that leaves the store (corpus, judges).
 
 Each finding becomes a typed placeholder: ``[EMAIL]``, ``[PHONE]``, ``[CARD]``,
-``[API_KEY]``, ``[TOKEN]`` (bearer tokens, JWTs), ``[CREDENTIAL]`` (the value of
+``[API_KEY]``, ``[TOKEN]`` (bearer tokens, JWTs), ``[PRIVATE_KEY]`` (PEM blocks), ``[CREDENTIAL]`` (the value of
 an ``Authorization:`` header), ``[SECRET]`` (``password=...``-style
 assignments), ``[IP]``. Passes run in a fixed order so a longer, more specific
 shape (a header, a key) is consumed before a looser one (a phone number) can
@@ -40,7 +40,7 @@ _HEADER = re.compile(
 )
 _ASSIGN = re.compile(
     r"(?i)\b(api[_-]?key|x-api-key|client[_-]?secret|access[_-]?token|refresh[_-]?token"
-    r"|auth[_-]?token|secret[_-]?key|password|passwd|pwd)(\"?\s*[:=]\s*\"?)([^\s\"',;]{4,})"
+    r"|auth[_-]?token|(?:aws[_-]?)?secret(?:[_-]?access)?[_-]?key|password|passwd|pwd)(\"?\s*[:=]\s*\"?)([^\s\"',;]{4,})"
 )
 _BEARER = re.compile(r"(?i)\b(bearer)(\s+)([A-Za-z0-9._~+/=-]{8,}+)")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}+\.eyJ[A-Za-z0-9_-]{5,}+\.[A-Za-z0-9_-]*+")
@@ -58,7 +58,8 @@ _KEYS = re.compile(
 )
 _EMAIL = re.compile(
     # The label group may give back its last dot: "a@b.example.com." ends a sentence.
-    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}+\.)+[A-Za-z]{2,24}+"
+    # \w is Unicode: "josé@exämple.de" is an address too.
+    r"(?<![\w.%+-])[\w.%+-]++@[^\W_](?:[\w-]{0,62}+\.)+[^\W\d_]{2,24}+"
 )
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?!\d)")
 _IPV6 = re.compile(
@@ -71,6 +72,25 @@ _PHONE_NANP = re.compile(
     r"(?<![\w+.-])(?:1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-]|\.\d)"
 )
 _PHONE_NATIONAL = re.compile(r"(?<![\w+.-])0\d{1,4}(?:[ -]\d{2,8}){1,4}(?![\w-]|\.\d)")
+
+
+_PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")
+_PEM_END = re.compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----")
+
+
+def _private_keys(text: str) -> str:
+    """PEM private key blocks -> [PRIVATE_KEY]; an unterminated block hides
+    the rest of the text. One forward scan (no regex backtracking over bodies)."""
+    out, pos = [], 0
+    while (m := _PEM_BEGIN.search(text, pos)) is not None:
+        out.append(text[pos:m.start()])
+        out.append("[PRIVATE_KEY]")
+        end = _PEM_END.search(text, m.end())
+        if end is None:
+            return "".join(out)
+        pos = end.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -136,6 +156,8 @@ def redact_text(text: str) -> str:
     """``text`` with secrets and PII replaced by typed placeholders."""
     if not isinstance(text, str):
         raise TypeError(f"redact_text expects str, got {type(text).__name__}")
+    if "PRIVATE KEY-----" in text:
+        text = _private_keys(text)
     for pattern, repl in _PASSES:
         text = pattern.sub(repl, text)
     return text

@@ -41,6 +41,12 @@ PLANTED = [
     ("host 192.168.10.200, ok", "192.168.10.200", "[IP]"),
     ("host 2001:db8:85a3::8a2e:370:7334 ok", "2001:db8:85a3::8a2e:370:7334", "[IP]"),
     ("host fe80::1ff:fe23:4567:890a ok", "fe80::1ff:fe23:4567:890a", "[IP]"),
+    ("from josé.müller@exämple.de, thanks", "josé.müller@exämple.de", "from [EMAIL], thanks"),
+    ("write to ann@example.com.", "ann@example.com", "write to [EMAIL]."),
+    ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI", "key = [SECRET]"),
+    ("k: -----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY----- end", "MIIEow",
+     "k: [PRIVATE_KEY] end"),
+    ("-----BEGIN PRIVATE KEY-----\nMIIEvQ truncated log line", "MIIEvQ", "[PRIVATE_KEY]"),
 ]
 
 
@@ -102,7 +108,7 @@ def test_safe_redact_hides_value_when_redaction_crashes(monkeypatch):
 def test_hostile_sizes_are_linear():
     # Would take minutes with a backtracking-prone pattern.
     for text in ("a" * 200_000, "1" * 200_000, "a." * 100_000, ":" * 100_000, "1 " * 100_000,
-                 "a@" * 100_000, "0 12 " * 40_000):
+                 "a@" * 100_000, "0 12 " * 40_000, "a@b." * 50_000, "-----BEGIN PRIVATE KEY-----" * 20_000):
         out = redact_text(text)
         assert isinstance(out, str)
 
