@@ -110,3 +110,34 @@ def test_sigterm_stops_polling_cleanly(tmp_path):
         p.stdout.close()
     assert p.returncode == 0
     assert "50 outputs" in rest and "0 duplicates" in rest
+
+
+def test_ctrl_c_with_worker_processes_stops_after_a_commit(tmp_path):
+    """Ctrl-C hits the whole process group, workers included: the run still
+    ends cleanly after a committed batch, and a rerun completes exactly."""
+    _big_log(tmp_path)
+    cfg = _write_config(tmp_path)
+    p = subprocess.Popen(_evaltop("ingest", "--once", "--workers", "2", "--config", cfg),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        for line in p.stderr:
+            if "backfill" in line:
+                os.killpg(p.pid, signal.SIGINT)
+                break
+        out, err = p.communicate()
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err
+    assert "Traceback" not in err
+    stopped_at = int(out.split(" outputs")[0].split()[-1].replace(",", ""))
+    assert 0 < stopped_at < N_LINES
+    done = subprocess.run(_evaltop("ingest", "--once", "--config", cfg), capture_output=True, text=True)
+    assert f"{N_LINES - stopped_at:,} outputs, 0 feedback, 0 duplicates" in done.stdout
+    conn = store_db.connect(tmp_path / "evaltop.db")
+    try:
+        assert count(conn, "outputs") == N_LINES and counter(conn, "duplicates") == 0
+        assert rollups.totals_match_outputs(conn)
+    finally:
+        conn.close()

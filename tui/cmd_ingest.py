@@ -85,8 +85,10 @@ def _summary_lines(s: IngestSummary, conn) -> list[str]:
 
 @click.command("ingest")
 @click.option("--once", is_flag=True, help="Read every source to its current end, then exit.")
+@click.option("--workers", type=click.IntRange(0, 64), default=None,
+              help="Parsing processes for backfills (default: one per core for backlogs of 32 MB or more; 0: none).")
 @common_options
-def ingest(once: bool, config: Path | None, db: Path | None) -> None:
+def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None) -> None:
     """Tail the configured log sources into the store, exactly once."""
     c = get_ctx(config, db)
     cfg = _config(c)
@@ -99,13 +101,13 @@ def ingest(once: bool, config: Path | None, db: Path | None) -> None:
         if once:
             conn = _open_db(c.db_path, must_exist=False)
             try:
-                summary = ingest_once(cfg, conn, progress=None, stop=stop)
+                summary = ingest_once(cfg, conn, progress=None, stop=stop, workers=workers)
                 click.echo("\n".join(_summary_lines(summary, conn)))
             finally:
                 conn.close()
             return
         try:
-            ingestor = Ingestor(cfg, c.db_path, progress=None, stop=stop)
+            ingestor = Ingestor(cfg, c.db_path, progress=None, stop=stop, workers=workers)
         except StoreError as exc:
             raise UserError(str(exc)) from None
         total = IngestSummary(first_reject_rowid=ingestor.first_reject_rowid())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 
 from evaltop.core.config import Config
@@ -22,6 +23,9 @@ _BOOK: PriceBook | None = None  # per worker process
 
 def _init_worker(cfg: Config) -> None:
     global _BOOK
+    # Ctrl-C reaches the whole process group: the parent decides when to stop
+    # (after its current transaction); a worker must not die mid-batch.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _BOOK = PriceBook.from_config(cfg)
 
 
