@@ -1,0 +1,63 @@
+"""Budget: 50 judge calls start together against a daily cap, again and again
+with a seeded random cap, latency and reply size; a watcher reads the ledger
+after every commit it can see. Reserved + settled spend never passes the cap,
+and what was settled equals what the loopback server billed."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+from judge_helpers import cost, llm_judge, rows, seed
+from loopback_server import LoopbackLLM
+from suite_size import size
+from test_judge_budget import _watch_ledger
+
+from evaltop.core.judges.runner import score_pending
+from evaltop.core.money import usd_to_pusd
+from evaltop.store import db as store_db
+
+
+def _one_round(tmp_path, make_config, rng: random.Random, k: int) -> tuple[int, int, int]:
+    db_path = tmp_path / f"round{k}.db"
+    usage = (rng.randint(50, 400), rng.randint(5, 60))
+    worst = cost(usage[0], 100)  # max_output_tokens = 100 is the reserved worst case
+    cap_pusd = worst * rng.randint(10, 45) + rng.randint(0, worst)
+    cap_usd = str(cap_pusd / 10**12)
+    conn = store_db.connect(db_path)
+    try:
+        with LoopbackLLM(latency_s=rng.uniform(0.02, 0.15), usage=usage) as llm:
+            judge = llm_judge(llm.openai_base_url, concurrency=50)
+            cfg = make_config({"store": {"path": str(db_path)}, "judges": [judge],
+                               "budgets": {"judge_daily_usd": float(cap_usd)}})
+            seed(conn, 80, input_text="q" * (usage[0] * 4 - 200 if usage[0] > 60 else 10))
+            stop, seen = threading.Event(), []
+            watcher = threading.Thread(target=_watch_ledger, args=(db_path, stop, seen))
+            watcher.start()
+            try:
+                s = score_pending(cfg, db_path)
+            finally:
+                stop.set()
+                watcher.join()
+            sent = llm.count()
+        cap = usd_to_pusd(float(cap_usd))
+        settled = rows(conn, "SELECT COALESCE(SUM(amount_pusd), 0) AS t FROM ledger "
+                             "WHERE state = 'settled'")[0]["t"]
+        assert seen and max(seen) <= cap, f"round {k}: reserved+settled {max(seen)} > cap {cap}"
+        assert settled <= cap and settled == s.cost_pusd == sent * cost(*usage), f"round {k}"
+        assert s.skipped_budget > 0, f"round {k}: the cap was never reached"
+        assert rows(conn, "SELECT COUNT(*) AS n FROM ledger WHERE state = 'reserved'") == [{"n": 0}]
+        return max(seen), cap, sent
+    finally:
+        conn.close()
+
+
+def test_fifty_concurrent_calls_at_the_cap_repeated(tmp_path, make_config, figure):
+    rounds = size(3, 100)
+    rng = random.Random(5050)
+    peak_ratio, calls = 0.0, 0
+    for k in range(rounds):
+        peak, cap, sent = _one_round(tmp_path, make_config, rng, k)
+        peak_ratio, calls = max(peak_ratio, peak / cap), calls + sent
+    figure("budget_cap", rounds=rounds, concurrent=50, calls=calls, over_cap=0,
+           peak_of_cap=f"{peak_ratio:.3f}")
