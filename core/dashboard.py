@@ -235,9 +235,13 @@ def overview(conn: sqlite3.Connection, cfg: Config, now: float) -> Overview:
     by_hour = {r["k"]: r["outputs"] for r in hours}
     first = int(now // 3600) - 23
     spark_outputs = [float(by_hour.get(h, 0)) for h in range(first, first + 24)]
-    pass_hours = {int(b): p for b, p, _ in _trend(conn, first * 3600.0, now + 1, 3600, "judge").get(
-        rates[0].judge if rates else "", [])}
-    spark_pass = [pass_hours.get(h * 3600) for h in range(first, first + 24)]
+    pooled: dict[int, list[int]] = {}
+    for r in q.pass_buckets(conn, first * 3600.0, now + 1, 3600, "judge"):
+        acc = pooled.setdefault(int(r["bucket"]), [0, 0])
+        acc[0] += r["passed"] or 0
+        acc[1] += r["n"]
+    spark_pass = [pooled[h * 3600][0] / pooled[h * 3600][1] if pooled.get(h * 3600, [0, 0])[1] else None
+                  for h in range(first, first + 24)]
     mstart, _ = month_bounds(now)
     spend_models = sorted(q.inference_by(conn, "model", mstart, now), key=lambda r: -(r["cost_pusd"] or 0))
     for r in spend_models:
@@ -309,6 +313,7 @@ class Review:
     queue: list[dict]
     agreement: dict[str, Any]
     note: str = ""
+    total: int | None = None  # unlabelled sampled outputs in all (the queue is one page)
 
 
 def review(conn: sqlite3.Connection, limit: int = 100) -> Review:
@@ -320,10 +325,26 @@ def review(conn: sqlite3.Connection, limit: int = 100) -> Review:
                 for r in fn(conn, limit=limit)]
     else:
         rows = q.review_queue(conn, limit)
+    count_fn = function("evaltop.store.labels", "count_unlabeled")
+    total = count_fn(conn) if count_fn is not None else None
     agree_fn = function("evaltop.core.analysis.agreement", "agreement")
     if agree_fn is None:
-        return Review(rows, {}, "agreement: n/a (analysis not installed)")
+        return Review(rows, {}, "agreement: n/a (analysis not installed)", total)
     try:
-        return Review(rows, dict(agree_fn(conn)))
+        return Review(rows, dict(agree_fn(conn)), total=total)
     except Exception as exc:
-        return Review(rows, {}, f"agreement: error: {exc}")
+        return Review(rows, {}, f"agreement: error: {exc}", total)
+
+
+def acknowledge_alerts(db_path, alert_ids: list[int]) -> int:
+    """Mark alerts acknowledged (alerts store); returns how many changed."""
+    from evaltop.store import db as store_db
+
+    fn = function("evaltop.store.alerts", "acknowledge")
+    if fn is None:
+        return 0
+    conn = store_db.connect(db_path)
+    try:
+        return sum(1 for a in alert_ids if fn(conn, a))
+    finally:
+        conn.close()

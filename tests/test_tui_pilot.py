@@ -239,3 +239,13 @@ async def test_no_color_renders(app, monkeypatch):
         await settle(pilot)
         svg = app.export_screenshot()
         assert "outputs" in svg and app.is_running
+
+
+async def test_acknowledge_alerts_from_the_overview(app):
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert "critical" in str(app.screen.query_one("#alerts").render())
+        await press(pilot, "x")
+        conn = sqlite3.connect(app.db_path)
+        assert conn.execute("SELECT count(*) FROM alerts WHERE acknowledged = 0").fetchone() == (0,)
+        conn.close()

@@ -235,7 +235,7 @@ class EvaltopApp(App):
         if isinstance(self.screen, HelpScreen):
             return
         groups = [("Screens (from anywhere)", self.BINDINGS)]
-        for title, cls in (("Cases", CasesScreen), ("Case detail", CaseDetailScreen),
+        for title, cls in (("Overview", OverviewScreen), ("Cases", CasesScreen), ("Case detail", CaseDetailScreen),
                            ("Regressions", RegressionsScreen), ("Review", ReviewScreen)):
             groups.append((title, cls.BINDINGS))
         groups.append(("Tables", []))

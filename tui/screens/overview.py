@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
-from textual.containers import Grid, Vertical
+from textual.binding import Binding
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.widgets import Footer, Static
 
 from evaltop.core import dashboard
@@ -39,24 +41,42 @@ def metric_value(r: dict, value: float | None, *, delta: bool = False) -> str:
     return f"{value:+.2f}" if delta else f"{value:.2f}"
 
 
-def regression_cells(r: dict, rank: int, width: int = 34) -> list[Text]:
+def regression_cells(r: dict, rank: int, width: int = 24) -> list[Text]:
+    """Overview pane row: segment, judge, baseline → current, delta, n, p."""
     delta = r.get("delta")
     style = "bold red" if r.get("significant") and (delta or 0) < 0 else ("dim" if r.get("insufficient") else "")
     p = r.get("p")
+    seg = segment_text(r.get("segment") or {}, width)
     return [
-        ranked("", rank, 1),
-        segment_text(r.get("segment") or {}, width),
-        cell(r.get("judge", ""), 16),
-        Text(f"{metric_value(r, r.get('baseline'))} → {metric_value(r, r.get('current'))}"),
+        ranked(seg.plain, rank, width, style=style),
+        cell(r.get("judge", ""), 12),
+        Text(f"{metric_value(r, r.get('baseline'))}→{metric_value(r, r.get('current'))}"),
         Text(metric_value(r, delta, delta=True), style=style),
         Text(f"{r.get('n_baseline', 0)}/{r.get('n_current', 0)}"),
         Text("few" if r.get("insufficient") else ("n/a" if p is None else f"{p:.3f}"), style=style),
     ]
 
 
+def alerts_text(alerts: list[dict]) -> Text:
+    """Unacknowledged first; each alert on its own (wrapping) line."""
+    if not alerts:
+        return Text("no alerts", style="dim")
+    lines = []
+    for a in alerts:
+        level = str(a.get("level", ""))
+        style = "bold red" if level == "critical" else "yellow"
+        line = join((f"{level:<8} ", style), (when(a["ts"]) + " ", "dim"),
+                    cell(a.get("message", ""), 300, style="dim" if a.get("acknowledged") else ""))
+        lines.append(line)
+    return Text("\n").join(lines)
+
+
 class OverviewScreen(DataScreen):
     TITLE = "Overview"
+    BINDINGS = [Binding("x", "acknowledge", "Ack alerts")]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+
+    _last: dashboard.Overview | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary", classes="topbar")
@@ -66,18 +86,14 @@ class OverviewScreen(DataScreen):
                 yield TrendChart("pass rate % by judge", id="trend")
             with Vertical(id="regressions-pane", classes="pane"):
                 yield LiveTable(
-                    [("r", "", 1), ("segment", "segment", None), ("judge", "judge", None),
-                     ("bc", "base → now", None), ("delta", "Δ", None), ("n", "n b/c", None),
-                     ("p", "p", None)],
+                    [("segment", "segment", 24), ("judge", "judge", 12), ("bc", "base→now", 13),
+                     ("delta", "Δ", 6), ("n", "n b/c", 6), ("p", "p", 5)],
                     id="regressions", cursor_type="none",
                 )
             with Vertical(id="spend-pane", classes="pane"):
                 yield Static(id="spend")
-            with Vertical(id="alerts-pane", classes="pane"):
-                yield LiveTable(
-                    [("r", "", 1), ("level", "level", 8), ("when", "when", 11), ("message", "message", None)],
-                    id="alerts", cursor_type="none",
-                )
+            with VerticalScroll(id="alerts-pane", classes="pane"):
+                yield Static(id="alerts")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -89,7 +105,12 @@ class OverviewScreen(DataScreen):
     def fetch(self, conn):
         return dashboard.overview(conn, self.app.cfg, self.app.now())
 
+    def on_resize(self) -> None:
+        if self._last is not None:
+            self.query_one("#summary", Static).update(self._summary(self._last))
+
     def show(self, o: dashboard.Overview) -> None:
+        self._last = o
         self.query_one("#summary", Static).update(self._summary(o))
         self.query_one("#budgets", Static).update(
             Text("\n").join(budget_text(b) for b in o.budgets))
@@ -97,14 +118,7 @@ class OverviewScreen(DataScreen):
         self.query_one("#regressions", LiveTable).sync(
             [(f"r{i}", regression_cells(r, i)) for i, r in enumerate(o.regressions)])
         self.query_one("#spend", Static).update(self._spend(o))
-        self.query_one("#alerts", LiveTable).sync([
-            (f"a{a['id']}", [
-                ranked("", i, 1),
-                Text(str(a.get("level", "")), style="bold red" if a.get("level") == "critical" else "yellow"),
-                Text(when(a["ts"])),
-                cell(a.get("message", ""), 200, style="dim" if a.get("acknowledged") else ""),
-            ]) for i, a in enumerate(o.alerts)
-        ])
+        self.query_one("#alerts", Static).update(alerts_text(o.alerts))
         empty = "no regressions" if not o.notes else "; ".join(o.notes)
         self.query_one("#regressions-pane").border_subtitle = "" if o.regressions else empty
 
@@ -112,29 +126,52 @@ class OverviewScreen(DataScreen):
         ratio = o.judge_ratio
         t = join(
             ("evaltop ", "bold"), (f"{when(o.now, '%Y-%m-%d %H:%M')} UTC", "dim"),
-            f"  window {o.window_label}  ",
-            ("outputs ", "dim"), f"{o.outputs:,}", f" ({o.outputs_per_min:.1f}/min) ",
+            ("  window ", "dim"), o.window_label,
+            ("  outputs ", "dim"), f"{o.outputs:,}", f" ({o.outputs_per_min:.1f}/min) ",
             (sparkline(o.spark_outputs), "cyan"),
             ("  judged ", "dim"), f"{o.judged:,}",
             ("  errors ", "dim"), (f"{o.errors:,}", "red" if o.errors else ""),
+            ("  judge:inference ", "dim"), "n/a" if ratio is None else f"{ratio:.2f}:1",
         )
-        t.append("\n")
-        for r in o.rates:
-            t.append_text(cell(r.judge, 18, style="bold"))
-            t.append(" ")
-            t.append_text(rate_text(r.rate))
-            if r.weighted is not None:
-                ci = f" [{r.ci[0] * 100:.0f}–{r.ci[1] * 100:.0f}]" if r.ci else ""
-                t.append(f" rw {r.weighted * 100:.1f}%{ci}", style="italic")
-            t.append(f" n={r.n}  ", style="dim")
-        if o.rates:
-            t.append(sparkline(o.spark_pass, 0.0, 1.0), style="green")
-        t.append("\n")
-        t.append("judge:inference ", style="dim")
-        t.append("n/a" if ratio is None else f"{ratio:.2f}:1")
         if o.unpriced_outputs:
-            t.append(f"  {o.unpriced_outputs:,} outputs unpriced (see 4)", style="yellow")
+            t.append(f"  {o.unpriced_outputs:,} unpriced (4)", style="yellow")
+        t.append("\npass rate 24h ", style="dim")
+        t.append(sparkline(o.spark_pass, 0.0, 1.0), style="green")
+        t.append("   raw / reweighted [95% interval]", style="dim")
+        wide = self.size.width >= 120
+        entries = [self._rate_entry(r, wide) for r in o.rates]
+        per_line = max(1, (self.size.width - 2) // (max((len(e) for e in entries), default=1) + 2))
+        for i, entry in enumerate(entries):
+            t.append("\n" if i % per_line == 0 else "  ")
+            t.append_text(entry)
         return t
+
+    @staticmethod
+    def _rate_entry(r: dashboard.JudgeRate, wide: bool) -> Text:
+        name = cell(r.judge, 16, style="bold")
+        name.pad_right(16 - len(name))
+        t = join(name, " ", rate_text(r.rate))
+        if r.weighted is not None:
+            t.append(f" {r.weighted * 100:5.1f}%", style="italic")
+            if wide and r.ci:
+                t.append(f" [{r.ci[0] * 100:.0f}–{r.ci[1] * 100:.0f}]".ljust(10), style="dim")
+        t.append(f" n={r.n:<5}", style="dim")
+        return t
+
+    def action_acknowledge(self) -> None:
+        ids = [a["id"] for a in (self._last.alerts if self._last else []) if not a.get("acknowledged")]
+        if not ids:
+            self.app.notify("no unacknowledged alerts", timeout=2)
+        elif self.app.readonly:
+            self.app.notify("read-only dashboard: cannot acknowledge", severity="warning")
+        else:
+            self._ack(ids)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="write")
+    def _ack(self, ids: list[int]) -> None:
+        n = dashboard.acknowledge_alerts(self.app.db_path, ids)
+        self.app.call_from_thread(self.app.notify, f"acknowledged {n} alert(s)", timeout=2)
+        self.app.call_from_thread(self.reload)
 
     def _spend(self, o: dashboard.Overview) -> Text:
         t = Text()

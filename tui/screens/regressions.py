@@ -25,13 +25,24 @@ SORTS = {
 }
 
 
+COLUMNS = [("flag", "", 12), ("segment", "segment (task / model / prompt / variant)", None),
+           ("judge", "judge", 18), ("metric", "metric", 10), ("base", "baseline", 8),
+           ("cur", "current", 8), ("delta", "Δ", 7), ("n", "n b/c", 9), ("p", "p", 7), ("q", "q", 7)]
+NARROW = [("flag", "", 3), ("segment", "segment", 20), ("judge", "judge", 10), ("base", "base", 6),
+          ("cur", "now", 6), ("delta", "Δ", 6), ("n", "n b/c", 5), ("q", "q", 5)]
+
+
 def row_cells(r: dict, rank: int) -> list[Text]:
     delta, p, q = r.get("delta"), r.get("p"), r.get("q")
     bad = bool(r.get("significant")) and (delta or 0) < 0
     style = "bold red" if bad else ("green" if r.get("significant") else "")
     base, cur = r.get("baseline"), r.get("current")
-    flag = "insufficient" if r.get("insufficient") else ("REGRESSED" if bad else
-                                                         ("improved" if r.get("significant") else ""))
+    if r.get("insufficient"):
+        flag = "· few data"
+    elif r.get("significant"):
+        flag = "▼ REGRESSED" if bad else "▲ improved"
+    else:
+        flag = ""
     return [
         ranked(flag, rank, 12, style=style or "dim"),
         segment_text(r.get("segment") or {}, 60),
@@ -58,12 +69,8 @@ class RegressionsScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="status", classes="topbar")
-        yield LiveTable(
-            [("flag", "", 12), ("segment", "segment (task / model / prompt / variant)", None),
-             ("judge", "judge", 18), ("metric", "metric", 10), ("base", "baseline", 8),
-             ("cur", "current", 8), ("delta", "Δ", 7), ("n", "n b/c", 9), ("p", "p", 7), ("q", "q", 7)],
-            id="regressions",
-        )
+        self._columns = NARROW if self.app.size.width < 120 else COLUMNS
+        yield LiveTable(self._columns, id="regressions")
         yield Footer()
 
     def fetch(self, conn):
@@ -77,7 +84,9 @@ class RegressionsScreen(DataScreen):
 
     def _redraw(self) -> None:
         rows = sorted(self._rows, key=SORTS[self.sort])
-        self.query_one(LiveTable).sync([(self._key(r), row_cells(r, i)) for i, r in enumerate(rows)])
+        keep = [i for i, c in enumerate(COLUMNS) if c[0] in {k for k, _, _ in self._columns}]
+        self.query_one(LiveTable).sync(
+            [(self._key(r), [row_cells(r, i)[j] for j in keep]) for i, r in enumerate(rows)])
         cfg = self.app.cfg.analysis
         t = join(("Regressions ", "bold"), f"current {cfg.since} vs baseline {cfg.baseline} before it",
                  ("  sort ", "dim"), self.sort, f"  {len(rows)} segments")

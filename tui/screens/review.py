@@ -72,7 +72,8 @@ class ReviewScreen(DataScreen):
             (r["id"], [ranked(when(r["ts"], "%Y-%m-%d %H:%M:%S"), i, 19), cell(r["model"], 18),
                        cell(r["task"], 12), cell(r.get("head", ""), 120)])
             for i, r in enumerate(rows)])
-        status = join(("Review ", "bold"), f"{len(rows)} unlabelled sampled cases, oldest first  ",
+        total = review.total if review.total is not None else len(rows)
+        status = join(("Review ", "bold"), f"{total:,} unlabelled sampled cases, oldest first  ",
                       agreement_text(review))
         self.query_one("#status", Static).update(status)
         self._load_preview(table.current_key)

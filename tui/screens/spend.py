@@ -36,7 +36,7 @@ class SpendScreen(DataScreen):
                 yield LiveTable([("model", "model", None), ("outputs", "outputs", 9), ("cost", "cost", 22)],
                                 id="by-model", cursor_type="none")
             with Vertical(classes="pane", id="by-day-pane"):
-                yield LiveTable([("day", "day (UTC)", 10), ("inference", "inference", 14),
+                yield LiveTable([("day", "day (UTC)", 10), ("inference", "inference", 24),
                                  ("judge", "judge", 12), ("calls", "judge calls", 11)],
                                 id="by-day", cursor_type="none")
             with Vertical(classes="pane", id="by-kind-pane"):
