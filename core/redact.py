@@ -136,19 +136,23 @@ def _phone_digits(lo: int, hi: int) -> Callable[[re.Match], str]:
     return repl
 
 
-_PASSES: tuple[tuple[re.Pattern, str | Callable[[re.Match], str]], ...] = (
-    (_HEADER, r"\1\2[CREDENTIAL]"),
-    (_JWT, "[TOKEN]"),
-    (_KEYS, "[API_KEY]"),
-    (_BEARER, r"\1\2[TOKEN]"),
-    (_ASSIGN, r"\1\2[SECRET]"),
-    (_EMAIL, "[EMAIL]"),
-    (_CARD, _card),
-    (_IPV6, _ipv6),
-    (_IPV4, "[IP]"),
-    (_PHONE_INTL, _phone_digits(8, 15)),
-    (_PHONE_NANP, "[PHONE]"),
-    (_PHONE_NATIONAL, _phone_digits(9, 12)),
+_DIGIT = re.compile(r"\d")
+# (pattern, replacement, trigger): a pass runs only when its trigger occurs in
+# the original text (placeholders never add one), which skips most passes on
+# most texts. None = always run.
+_PASSES: tuple[tuple[re.Pattern, str | Callable[[re.Match], str], re.Pattern | None], ...] = (
+    (_HEADER, r"\1\2[CREDENTIAL]", re.compile(r"(?i)authorization")),
+    (_JWT, "[TOKEN]", re.compile("eyJ")),
+    (_KEYS, "[API_KEY]", None),
+    (_BEARER, r"\1\2[TOKEN]", re.compile(r"(?i)bearer")),
+    (_ASSIGN, r"\1\2[SECRET]", re.compile(r"(?i)key|secret|token|pass|pwd")),
+    (_EMAIL, "[EMAIL]", re.compile("@")),
+    (_CARD, _card, _DIGIT),
+    (_IPV6, _ipv6, re.compile(":")),
+    (_IPV4, "[IP]", _DIGIT),
+    (_PHONE_INTL, _phone_digits(8, 15), _DIGIT),
+    (_PHONE_NANP, "[PHONE]", _DIGIT),
+    (_PHONE_NATIONAL, _phone_digits(9, 12), _DIGIT),
 )
 
 
@@ -158,7 +162,15 @@ def redact_text(text: str) -> str:
         raise TypeError(f"redact_text expects str, got {type(text).__name__}")
     if "PRIVATE KEY-----" in text:
         text = _private_keys(text)
-    for pattern, repl in _PASSES:
+    seen: dict[re.Pattern, bool] = {}
+    original = text
+    for pattern, repl, trigger in _PASSES:
+        if trigger is not None:
+            hit = seen.get(trigger)
+            if hit is None:
+                hit = seen[trigger] = trigger.search(original) is not None
+            if not hit:
+                continue
         text = pattern.sub(repl, text)
     return text
 
