@@ -154,8 +154,9 @@ def _budget_pause(cfg: Config, conn: sqlite3.Connection, now: float) -> tuple[bo
 def sample_new(cfg: Config, conn: sqlite3.Connection, *, now: float | None = None, batch: int = 5000) -> SampleSummary:
     """Decide every output not yet evaluated, then re-check late corrections.
 
-    Each batch (rows, decisions and the high-water mark) is one transaction,
-    so a crash never skips or double-counts an output. When the judge budget
+    Each batch's sample rows and the high-water mark commit in one
+    transaction, so a crash never skips or double-counts an output; a batch
+    another process committed first is dropped and re-read from its mark. When the judge budget
     is exhausted decisions are still recorded (they are free and fixed) but
     the samples stay pending and the summary says paused, with the reason.
     """
@@ -165,23 +166,29 @@ def sample_new(cfg: Config, conn: sqlite3.Connection, *, now: float | None = Non
     seed = cfg.sampling.seed
     first_seen = _FirstSeen(conn)
     while True:
+        # Decide outside the write lock (ingest and judges keep writing), then
+        # commit only if no other process moved the mark meanwhile.
+        mark = store.get_mark(conn, store.OUTPUT_MARK)
+        rows = store.outputs_after(conn, mark, batch)
+        if not rows:
+            break
+        corrected = _corrected_ids(cfg, conn, [r["id"] for r in rows])
+        new, counts = [], {}
+        for row in rows:
+            strata = qualifying_strata(cfg, row, corrected=row["id"] in corrected, first_seen=first_seen)
+            p, names = inclusion(strata)
+            if decision_u(seed, row["id"]) < p:
+                new.append((row["id"], names, p, now, row["ts"]))
+                for name in strata:
+                    counts[name] = counts.get(name, 0) + 1
         with db.write(conn):
-            mark = store.get_mark(conn, store.OUTPUT_MARK)
-            rows = store.outputs_after(conn, mark, batch)
-            if not rows:
-                break
-            corrected = _corrected_ids(cfg, conn, [r["id"] for r in rows])
-            new = []
-            for row in rows:
-                strata = qualifying_strata(cfg, row, corrected=row["id"] in corrected, first_seen=first_seen)
-                p, names = inclusion(strata)
-                if decision_u(seed, row["id"]) < p:
-                    new.append((row["id"], names, p, now, row["ts"]))
-                    for name in strata:
-                        summary.by_stratum[name] = summary.by_stratum.get(name, 0) + 1
+            if store.get_mark(conn, store.OUTPUT_MARK) != mark:
+                continue  # another process took this batch; read on from its mark
             summary.sampled += store.insert_samples(conn, new)
-            summary.evaluated += len(rows)
             store.set_mark(conn, store.OUTPUT_MARK, rows[-1]["rowid"])
+        summary.evaluated += len(rows)
+        for name, k in counts.items():
+            summary.by_stratum[name] = summary.by_stratum.get(name, 0) + k
         if len(rows) < batch:
             break
     _late_feedback(cfg, conn, now, summary, first_seen)

@@ -225,6 +225,6 @@ def test_two_processes_sampling_the_same_database_agree(db_path, conn):
              for me, other in (("1", "2"), ("2", "1"))]
     counts = [int(p.communicate(timeout=120)[0].strip()) for p in procs]
     assert all(p.returncode == 0 for p in procs)
-    assert sum(counts) == 3000  # the batches were shared, none done twice
+    assert sum(counts) == 3000, counts  # the batches were shared, none done twice
     expected = {f"out-{i}" for i in range(3000) if decision_u("two-procs", f"out-{i}") < 0.3}
     assert set(samples_of(conn)) == expected
