@@ -15,7 +15,6 @@ threshold is crossed in the first minute whatever the machine's speed.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,11 +30,16 @@ from .money import pusd_to_usd
 
 DB_NAME = "demo.db"
 LOG_NAME = "app.jsonl"
+MARKER = ".evaltop-demo"
 JUDGE_MODEL = "gemini-2.0-flash-lite"  # what the offline demo judge is priced as
 # Measured averages of the demo traffic, used only to place the budget caps.
 JUDGE_CALL_USD = 0.000045  # one demo-judge call
 JUDGED_SHARE = 0.45  # outputs sampled for judging
 OUTPUT_USD = 0.000075  # one output's inference cost
+
+
+class DemoError(Exception):
+    """A demo set-up problem the user can fix (one line)."""
 
 
 def default_home() -> Path:
@@ -153,7 +157,7 @@ class DemoSession:
         if fresh:
             history = self._traffic.advance(now, traffic_mod.diurnal(o.history_per_hour))
         else:  # --keep with data: continue live, no second history
-            self._traffic.advance(now, lambda ts: 1e-9)
+            self._traffic.skip_to(now)
             history = []
         self._append(history)
         self.history_records = len(history)
@@ -165,14 +169,27 @@ class DemoSession:
         self.timings["prepare_s"] = time.perf_counter() - t0
 
     def _reset_files(self) -> None:
-        self.home.mkdir(parents=True, exist_ok=True)
+        """Empty the demo's own files (never anything else in the folder)."""
+        marker = self.home / MARKER
+        if not marker.exists() and self._foreign_files():
+            raise DemoError(f"{self.home}: folder is not empty and was not made by `evaltop demo` "
+                            f"(no {MARKER} file); pick a new or empty folder with --dir")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("made by `evaltop demo`; its files here are replaced on each run\n")
         if self.opts.keep:
-            self.log_path.parent.mkdir(parents=True, exist_ok=True)
             return
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(str(self.db_path) + suffix).unlink(missing_ok=True)
-        shutil.rmtree(self.log_path.parent, ignore_errors=True)
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path.unlink(missing_ok=True)
+
+    def _foreign_files(self) -> list[Path]:
+        """Files in the folder that are not the demo's own."""
+        own = {self.home / (DB_NAME + x) for x in ("", "-wal", "-shm", "-journal")}
+        own |= {self.log_path.parent, self.log_path, self.home / MARKER}
+        found = [*self.home.iterdir()] if self.home.is_dir() else []
+        if self.log_path.parent.is_dir():
+            found += list(self.log_path.parent.iterdir())
+        return [p for p in found if p not in own]
 
     def _has_outputs(self) -> bool:
         if not self.db_path.exists():

@@ -126,6 +126,10 @@ class DemoTraffic:
             out.append(heapq.heappop(self._feedback)[2])
         return out
 
+    def skip_to(self, ts: float) -> None:
+        """Move the clock to ``ts`` without generating traffic in between."""
+        self.t = max(self.t, ts)
+
     def pending_feedback(self) -> int:
         return len(self._feedback)
 

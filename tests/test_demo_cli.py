@@ -62,3 +62,14 @@ def test_keep_continues_without_a_second_history(tmp_path):
     conn = sqlite3.connect(tmp_path / DB_NAME)
     stored = conn.execute("SELECT COUNT(*), COUNT(DISTINCT id) FROM outputs").fetchone()
     assert stored[0] == stored[1] == sum('"type":"feedback"' not in x for x in lines)
+
+
+def test_a_foreign_non_empty_folder_is_never_emptied(tmp_path):
+    mine = tmp_path / "project"
+    (mine / "logs").mkdir(parents=True)
+    (mine / "logs" / "app.jsonl").write_text("my real logs\n")
+    (mine / "logs" / "app.jsonl.1").write_text("yesterday\n")
+    res = CliRunner().invoke(cli, ["demo", "--headless", "--seconds", "1", "--dir", str(mine)])
+    assert res.exit_code == 2
+    assert "not made by `evaltop demo`" in res.output
+    assert (mine / "logs" / "app.jsonl").read_text() == "my real logs\n"

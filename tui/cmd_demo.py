@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from evaltop.core.demo import DemoOptions, DemoSession, default_home
+from evaltop.core.demo import DemoError, DemoOptions, DemoSession, default_home
 from evaltop.core.demo_summary import demo_report, format_summary, stored_counts
 
 from .cli import UserError
@@ -41,6 +41,8 @@ def demo(home: Path | None, keep: bool, headless: bool, seconds: float | None, s
     click.echo(f"  database  {session.db_path}")
     try:
         session.prepare()
+    except DemoError as exc:
+        raise UserError(str(exc)) from None
     except OSError as exc:
         raise UserError(f"{session.home}: cannot prepare the demo folder: {exc.strerror or exc}") from None
     t = session.timings
