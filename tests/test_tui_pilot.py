@@ -249,3 +249,22 @@ async def test_acknowledge_alerts_from_the_overview(app):
         conn = sqlite3.connect(app.db_path)
         assert conn.execute("SELECT count(*) FROM alerts WHERE acknowledged = 0").fetchone() == (0,)
         conn.close()
+
+
+async def test_c_adds_the_case_to_the_corpus(app, tmp_path):
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await press(pilot, "2", "enter", "c")
+        corpus = tmp_path / "corpus.jsonl"
+        assert corpus.exists() and app.screen.row["id"] in corpus.read_text()
+        assert any("added to corpus" in n.message for n in app._notifications)
+
+
+async def test_keys_remap_from_config(tmp_path, make_config):
+    db = seed(tmp_path / "evaltop.db", n=60)
+    cfg = seed_config(make_config, tui={"bell": False, "keymap": {"cases": "c", "spend": "$"}})
+    app = EvaltopApp(cfg, db, clock=lambda: NOW, live=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await press(pilot, "c")
+        assert isinstance(app.screen, CasesScreen)
+        await press(pilot, "dollar_sign")
+        assert isinstance(app.screen, SpendScreen)

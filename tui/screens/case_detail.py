@@ -183,7 +183,12 @@ class CaseDetailScreen(DataScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="write")
     def _add_corpus(self, output_id: str) -> None:
-        path = dc.add_to_corpus(self.app.cfg, self.app.db_path, output_id)
+        try:
+            path = dc.add_to_corpus(self.app.cfg, self.app.db_path, output_id)
+        except ValueError as exc:  # CorpusError: unknown output, redaction failed
+            self.app.call_from_thread(self.app.notify, f"not added to corpus: {exc}", severity="error",
+                                      markup=False)
+            return
         msg = "corpus not available in this build" if path is None else f"added to corpus: {path}"
         self.app.call_from_thread(self.app.notify, msg, markup=False)
 
