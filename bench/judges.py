@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 
 from evaltop.core import config as config_mod
+from evaltop.core.judges.llm import CONNECTIONS_PER_CLIENT
 from evaltop.core.judges.runner import score_pending
 from evaltop.core.tokens import count_text
 from evaltop.store import db
@@ -102,14 +103,23 @@ def run_evaltop(n: int, latency: float, concurrency: int) -> tuple[float, float]
 
 
 async def _raw(url: str, n: int, concurrency: int, body: dict) -> None:
+    """Bare httpx with the judge's client layout (clients of <= 8 connections)."""
     sem = asyncio.Semaphore(concurrency)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        async def one() -> None:
-            async with sem:
-                r = await client.post(url, json=body)
-                r.json()
-        await asyncio.gather(*(one() for _ in range(n)))
+    shards = -(-concurrency // CONNECTIONS_PER_CLIENT)
+    per = -(-concurrency // shards)
+    limits = httpx.Limits(max_connections=per, max_keepalive_connections=per)
+    clients = [httpx.AsyncClient(limits=limits, timeout=30) for _ in range(shards)]
+
+    async def one(i: int) -> None:
+        async with sem:
+            r = await clients[i % shards].post(url, json=body)
+            r.json()
+
+    try:
+        await asyncio.gather(*(one(i) for i in range(n)))
+    finally:
+        for c in clients:
+            await c.aclose()
 
 
 def run_raw(n: int, concurrency: int) -> tuple[float, float]:

@@ -1,8 +1,10 @@
 """LLM judges over httpx: OpenAI-compatible chat completions and Anthropic Messages.
 
-One :class:`LLMJudge` per configured judge holds one ``httpx.AsyncClient``
-(explicit connect/read/write/pool timeouts, a connection pool sized to the
-judge's ``concurrency``) and a semaphore of the same size. :meth:`call` sends
+One :class:`LLMJudge` per configured judge holds its reused
+``httpx.AsyncClient`` (explicit connect/read/write/pool timeouts; a judge with
+``concurrency`` above 8 gets several clients of at most 8 connections, since
+httpcore scans its whole pool on every request) and a semaphore of
+``concurrency``. :meth:`call` sends
 one judge request with retries (see ``retry.py``) inside an overall deadline
 (``deadline_s``, ``asyncio.timeout_at``) that also stops a server trickling
 bytes. It never touches the database: the paid-call path (``paid.py``)
@@ -37,6 +39,7 @@ from .subject import Subject
 ANTHROPIC_VERSION = "2023-06-01"
 ESTIMATE_MARGIN = 1.25  # prompt tokens counted with a foreign tokenizer: reserve 25% more
 ESTIMATE_SLACK = 16
+CONNECTIONS_PER_CLIENT = 8
 
 
 @dataclass
@@ -150,15 +153,29 @@ class LLMJudge:
                 headers["x-api-key"] = api_key
         elif api_key:
             headers["authorization"] = f"Bearer {api_key}"
-        self._client = httpx.AsyncClient(
+        # httpcore scans every pooled connection on each request, so a wide
+        # judge gets a few reused clients of at most 8 connections each.
+        shards = -(-judge.concurrency // CONNECTIONS_PER_CLIENT)
+        per = -(-judge.concurrency // shards)
+        self._clients = [httpx.AsyncClient(
             timeout=httpx.Timeout(connect=min(t, 10.0), read=t, write=t, pool=t),
-            limits=httpx.Limits(max_connections=judge.concurrency,
-                                max_keepalive_connections=judge.concurrency),
+            limits=httpx.Limits(max_connections=per, max_keepalive_connections=per),
             headers=headers,
-        )
+        ) for _ in range(shards)]
+        self._busy = [0] * shards  # requests in flight per client
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        for client in self._clients:
+            await client.aclose()
+
+    async def _post(self, body: dict[str, Any]) -> httpx.Response:
+        """POST on the least busy client (never waits on a full pool while another has room)."""
+        i = min(range(len(self._clients)), key=self._busy.__getitem__)
+        self._busy[i] += 1
+        try:
+            return await self._clients[i].post(self.url, json=body)
+        finally:
+            self._busy[i] -= 1
 
     def request_body(self, prompt: JudgePrompt) -> dict[str, Any]:
         j = self.judge
@@ -249,7 +266,7 @@ class LLMJudge:
                     delay: float | None = None
                     in_flight = True
                     try:
-                        resp = await self._client.post(self.url, json=body)
+                        resp = await self._post(body)
                     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
                             httpx.RemoteProtocolError) as exc:
                         # not delivered (or dropped before any reply): safe to retry
