@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
 from typing import Any
 
@@ -146,3 +147,58 @@ def write_corpus(path, n: int, *, task: str = "extract", extra: dict[int, str] |
                       "baseline": {"latency_ms": 200.0, "cost_usd": 0.0001, "error": None}})
     path.write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
     return cases
+
+
+# 100 in x $1/M + 20 out x $2/M = $0.00014 = 140,000,000 picodollars per reported call
+CALL_PUSD = 140_000_000
+
+TOML = """
+[store]
+path = "{db}"
+[pricing.models."cand-model"]
+input_per_mtok = 1.0
+output_per_mtok = 2.0
+[pricing.models."judge-model"]
+input_per_mtok = 0.5
+output_per_mtok = 1.5
+[models.cand]
+provider = "openai"
+base_url = "{base}/v1"
+model = "cand-model"
+concurrency = {conc}
+max_retries = 3
+timeout_s = 30
+[[judges]]
+name = "fields"
+kind = "rule"
+rule = "allowed_fields"
+fields = ["name"]
+applies_to = {{ tasks = ["extract"] }}
+[[judges]]
+name = "helpful"
+kind = "llm"
+provider = "anthropic"
+base_url = "{base}"
+model = "judge-model"
+rubric = "Is the extraction right?"
+scale = [1, 5]
+pass_threshold = 3
+[budgets]
+judge_daily_usd = 10.0
+"""
+
+
+def write_config(tmp_path, base: str, conc: int = 4):
+    path = tmp_path / "evaltop.toml"
+    path.write_text(TOML.format(db=tmp_path / "evaltop.db", base=base, conc=conc))
+    from evaltop.core.config import load
+
+    return path, load(path)
+
+
+def rows(db, sql, *args):
+    c = sqlite3.connect(db)
+    try:
+        return c.execute(sql, args).fetchall()
+    finally:
+        c.close()

@@ -9,64 +9,10 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 from loopback_server import LoopbackLLM
-from replay_helpers import ScriptedCandidate, write_corpus
+from replay_helpers import CALL_PUSD, ScriptedCandidate, rows, write_config, write_corpus
 
 from evaltop.core.replay import replay
 from evaltop.tui.cli import cli
-
-# 100 in x $1/M + 20 out x $2/M = $0.00014 = 140,000,000 picodollars per reported call
-CALL_PUSD = 140_000_000
-
-TOML = """
-[store]
-path = "{db}"
-[pricing.models."cand-model"]
-input_per_mtok = 1.0
-output_per_mtok = 2.0
-[pricing.models."judge-model"]
-input_per_mtok = 0.5
-output_per_mtok = 1.5
-[models.cand]
-provider = "openai"
-base_url = "{base}/v1"
-model = "cand-model"
-concurrency = {conc}
-max_retries = 3
-timeout_s = 30
-[[judges]]
-name = "fields"
-kind = "rule"
-rule = "allowed_fields"
-fields = ["name"]
-applies_to = {{ tasks = ["extract"] }}
-[[judges]]
-name = "helpful"
-kind = "llm"
-provider = "anthropic"
-base_url = "{base}"
-model = "judge-model"
-rubric = "Is the extraction right?"
-scale = [1, 5]
-pass_threshold = 3
-[budgets]
-judge_daily_usd = 10.0
-"""
-
-
-def write_config(tmp_path, base: str, conc: int = 4):
-    path = tmp_path / "evaltop.toml"
-    path.write_text(TOML.format(db=tmp_path / "evaltop.db", base=base, conc=conc))
-    from evaltop.core.config import load
-
-    return path, load(path)
-
-
-def rows(db, sql, *args):
-    c = sqlite3.connect(db)
-    try:
-        return c.execute(sql, args).fetchall()
-    finally:
-        c.close()
 
 
 def test_replay_records_calls_cost_and_judges_then_resumes_for_free(tmp_path):

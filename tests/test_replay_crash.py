@@ -13,8 +13,7 @@ import threading
 import time
 
 from loopback_server import LoopbackLLM
-from replay_helpers import ScriptedCandidate, write_corpus
-from test_replay import CALL_PUSD, write_config
+from replay_helpers import CALL_PUSD, ScriptedCandidate, write_config, write_corpus
 
 N, DONE_FIRST, CONC = 40, 10, 4
 

@@ -7,8 +7,7 @@ import json
 import sqlite3
 
 from loopback_server import LoopbackLLM
-from replay_helpers import NOW, ScriptedCandidate, add_output
-from test_replay import write_config
+from replay_helpers import NOW, ScriptedCandidate, add_output, write_config
 
 from evaltop.core.config import load
 from evaltop.core.shadow import run_ids, sampled, shadow_step, shadow_summary
