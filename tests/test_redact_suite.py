@@ -9,7 +9,7 @@ import json
 
 import pytest
 from loopback_server import LoopbackLLM
-from replay_helpers import NOW, ScriptedCandidate, add_output, add_sample
+from replay_helpers import NOW, ScriptedCandidate, add_output, add_sample, write_config
 
 from evaltop.core.config import load
 from evaltop.core.corpus import build
@@ -36,40 +36,10 @@ def leaks(text: str) -> list[str]:
     return [k for k, v in PLANTED.items() if v.removeprefix("Bearer ") in text]
 
 
-CONFIG = """
-[store]
-path = "{db}"
-[redaction]
-enabled = {on}
-[pricing.models."judge-model"]
-input_per_mtok = 0.5
-output_per_mtok = 1.5
-[pricing.models."cand-model"]
-input_per_mtok = 1.0
-output_per_mtok = 2.0
-[models.cand]
-provider = "openai"
-base_url = "{base}/v1"
-model = "cand-model"
-[shadow]
-enabled = true
-candidate = "cand"
-rate = 1.0
-[[judges]]
-name = "helpful"
-kind = "llm"
-provider = "anthropic"
-base_url = "{base}"
-model = "judge-model"
-rubric = "Is it helpful?"
-[budgets]
-judge_daily_usd = 10.0
-"""
-
-
 def config(tmp_path, base, on: bool):
-    path = tmp_path / "evaltop.toml"
-    path.write_text(CONFIG.format(db=tmp_path / "evaltop.db", base=base, on=str(on).lower()))
+    path, _ = write_config(tmp_path, base)
+    path.write_text(path.read_text() + f"[redaction]\nenabled = {str(on).lower()}\n"
+                    '[shadow]\nenabled = true\ncandidate = "cand"\nrate = 1.0\n')
     return load(path)
 
 
