@@ -190,3 +190,27 @@ def test_bounded_candidate_heap_keeps_the_smallest_seeded_ranks(conn, make_confi
     build(cfg, conn, tmp_path / "c.jsonl", per_segment=3, seed="s", now=NOW)
     got = sorted(c["source_output_id"] for c in read(tmp_path / "c.jsonl"))
     assert got == sorted(sorted(ids, key=lambda o: corpus_mod._rank("s", o))[:3])
+
+
+def test_cli_build_and_add(conn, db_path, tmp_path):
+    from click.testing import CliRunner
+
+    from evaltop.tui.cli import cli
+
+    add_output(conn, "a1", input="reach me at a@b.io", ts=__import__("time").time() - 60)
+    add_score(conn, "a1", "j", False)
+    run = CliRunner().invoke
+    out = tmp_path / "c.jsonl"
+    cfg = ["--db", str(db_path), "--config", str(tmp_path / "none.toml")]
+    r = run(cli, ["corpus", "build", "--days", "1", "--out", str(out), *cfg])
+    assert r.exit_code == 0, r.output
+    assert "wrote 1 cases" in r.stdout and "redaction on" in r.stdout and "  t/fail: 1" in r.stdout
+    assert "a@b.io" not in out.read_text()
+    r = run(cli, ["corpus", "add", "a1", "--out", str(tmp_path / "d.jsonl"), *cfg])
+    assert r.exit_code == 0 and len(load(tmp_path / "d.jsonl")) == 1
+    r = run(cli, ["corpus", "add", "zz", *cfg])
+    assert r.exit_code == 2 and "no stored output with id 'zz'" in r.stderr
+    r = run(cli, ["corpus", "build", "--db", str(tmp_path / "missing.db"), "--out", str(out)])
+    assert r.exit_code == 2 and "does not exist" in r.stderr
+    r = run(cli, ["corpus", "build", "--days", "0", *cfg])
+    assert r.exit_code == 2
