@@ -38,6 +38,13 @@ def test_rules_run_on_applicable_outputs_and_samples_finish(make_config, conn, d
     assert (s.sampled, s.judged, s.passed, s.failed, s.done, s.cost_pusd, s.calls) == (3, 7, 4, 3, 3, 0, 0)
 
 
+def test_no_judges_leaves_samples_pending(make_config, conn, db_path):
+    seed(conn, 2)
+    s = score_pending(make_config({}), db_path)
+    assert (s.sampled, s.judged, s.done) == (2, 0, 0)
+    assert rows(conn, "SELECT DISTINCT status FROM samples") == [{"status": "pending"}]
+
+
 def test_demo_judge_is_offline_deterministic_and_metered(make_config, conn, db_path):
     demo = {"name": "demo", "kind": "demo", "scale": [1, 5], "pass_threshold": 3}
     cfg = make_config({"judges": [demo]})

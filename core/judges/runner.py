@@ -170,8 +170,8 @@ async def _score_pending(cfg: Config, db_path: Path, limit: int | None, owner: s
         conn = pool.get()
         subjects = [Subject.from_output_row(r) for r in scores.pending_outputs(conn, limit)]
         summary.sampled = len(subjects)
-        if not subjects:
-            return summary
+        if not subjects or not (js.rules or js.paid):
+            return summary  # no judges configured: keep the samples for when there are
         ids = [s.id for s in subjects]
         done = scores.judged_pairs(conn, ids)
         rule_rows = _rule_rows(js, subjects, done, time.time(), summary)
