@@ -6,7 +6,8 @@ sampled when ``hash(seed, "shadow", output id) < [shadow] rate``, so re-runs and
 several processes agree. A sampled output's input goes to the candidate and
 the reply is stored in run ``shadow:<candidate>``; the live output is copied
 into the companion run ``shadow-live:<candidate>``; both are keyed by the
-output id and judged with the same judges. ``shadow_summary`` is the paired
+output id and judged with the same judges (verdicts live judging already has
+for an output are copied, not paid for again). ``shadow_summary`` is the paired
 comparison of the two (:mod:`evaltop.core.compare`).
 
 Inputs are sent as logged (the candidate is a model provider like the one the
@@ -80,6 +81,7 @@ def shadow_step(cfg: Config, db_path: Path, *, limit: int = 50, now: float | Non
                 break
         for row in picked:
             store_runs.record_live(conn, live_run, row, now)
+        reused = store_runs.copy_live_scores(conn, live_run, [r["id"] for r in picked], now)
         cases = [_case(r) for r in picked]
         summary = ReplaySummary(run_id=cand_run, cases=len(cases))
         owner = new_owner()
@@ -91,7 +93,8 @@ def shadow_step(cfg: Config, db_path: Path, *, limit: int = 50, now: float | Non
                                    summary=summary))
         store_runs.set_mark(conn, mark_name, last)
         out: dict[str, Any] = {"sampled": len(picked), "called": summary.called, "ok": summary.ok,
-                               "errors": summary.errors, "scanned_to_rowid": last}
+                               "errors": summary.errors, "scanned_to_rowid": last,
+                               "live_verdicts_reused": reused}
         if judge and todo:
             from .run_judging import judge_run
 

@@ -211,3 +211,21 @@ def outputs_by_ids(conn: sqlite3.Connection, ids: list[str]) -> list[sqlite3.Row
             f" WHERE id IN ({marks})", chunk,
         ).fetchall()
     return out
+
+
+def copy_live_scores(conn: sqlite3.Connection, run_id: str, output_ids: list[str], now: float) -> int:
+    """Reuse verdicts live judging already paid for: copy ``scores`` rows of
+    these outputs into the run (existing run verdicts are kept)."""
+    n = 0
+    with write(conn):
+        for i in range(0, len(output_ids), 500):
+            chunk = output_ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))  # placeholders only; values are bound
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO run_scores (run_id, case_id, judge, kind, status, score, passed, reason,"
+                " error, ts) SELECT ?, output_id, judge, kind, status, score, passed, reason, error, ?"
+                f" FROM scores WHERE status = 'ok' AND output_id IN ({marks})",
+                [run_id, now, *chunk],
+            )
+            n += cur.rowcount
+    return n

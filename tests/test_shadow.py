@@ -7,7 +7,7 @@ import json
 import sqlite3
 
 from loopback_server import LoopbackLLM
-from replay_helpers import NOW, ScriptedCandidate, add_output, write_config
+from replay_helpers import NOW, ScriptedCandidate, add_output, add_score, write_config
 
 from evaltop.core.config import load
 from evaltop.core.shadow import run_ids, sampled, shadow_step, shadow_summary
@@ -90,4 +90,22 @@ def test_old_and_errored_outputs_are_not_shadowed_and_off_means_off(tmp_path):
         assert case_ids(cfg.db_path, "shadow:cand") == {"new"}
         off = shadow_config(tmp_path, llm.base_url, enabled=False)
         assert "skipped" in shadow_step(off, off.db_path, now=NOW)
+        conn.close()
+
+
+def test_live_verdicts_already_paid_for_are_reused(tmp_path):
+    script = ScriptedCandidate()
+    with LoopbackLLM(responder=script) as llm:
+        cfg = shadow_config(tmp_path, llm.base_url, rate=1.0)
+        conn = connect(cfg.db_path)
+        seed(conn, 1, 3)
+        add_score(conn, "out1", "helpful", True, score=5.0, kind="llm")  # live judging already paid
+        out = shadow_step(cfg, cfg.db_path, now=NOW)
+        assert out["live_verdicts_reused"] == 1
+        assert script.judge_calls == 3 + 2  # candidate side 3, live side only the 2 not yet judged
+        c = sqlite3.connect(cfg.db_path)
+        score = c.execute("SELECT score FROM run_scores WHERE run_id = 'shadow-live:cand' AND case_id = 'out1'"
+                          " AND judge = 'helpful'").fetchone()
+        c.close()
+        assert score == (5.0,)
         conn.close()
