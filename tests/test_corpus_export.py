@@ -168,3 +168,13 @@ def test_cli_export_promptfoo_and_jsonl(make_config, tmp_path):
     bad.write_text("{oops\n")
     r = runner.invoke(cli, ["corpus", "export", str(bad), "--config", str(cfgfile)])
     assert r.exit_code == 2 and "bad.jsonl:1: not JSON" in r.output
+
+
+def test_a_logged_file_url_never_becomes_a_promptfoo_file_var(make_config):
+    cfg = make_config()
+    cases = [{"id": "x", "input": "summarise this"}, {"id": "y", "input": " FILE:///etc/passwd"}]
+    doc = promptfoo_config(cfg, cases, corpus_name="c")
+    check_promptfoo(doc)
+    assert doc["prompts"] == ["{{messages}}"]
+    assert all(not v.lower().lstrip().startswith("file://") for t in doc["tests"] for v in t["vars"].values())
+    assert json.loads(doc["tests"][1]["vars"]["messages"]) == [{"role": "user", "content": " FILE:///etc/passwd"}]
