@@ -8,7 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 
 from evaltop.core.config import Config
 from evaltop.core.pricing import PriceBook
@@ -34,9 +34,16 @@ def _work(batch: Batch, fmt: str, now: float) -> Prepared:
     return finish(parse_lines(batch, fmt, now), _BOOK)
 
 
+def _ready() -> bool:
+    return True
+
+
 class Preparer:
-    """``workers``: None = processes only for backlogs of POOL_MIN_BYTES or
-    more (and more than one core); 0 = never; N = always N processes."""
+    """``workers``: None = worker processes only for backlogs of
+    POOL_MIN_BYTES or more (and more than one core), used once they have
+    started (batches keep going to threads meanwhile, so a slow start never
+    stalls ingest); 0 = never; N = N processes, waited for before the first
+    batch."""
 
     def __init__(self, cfg: Config, book: PriceBook, *, workers: int | None = None):
         self.cfg = cfg
@@ -45,11 +52,12 @@ class Preparer:
         self._parse = ThreadPoolExecutor(1, thread_name_prefix="evaltop-parse")
         self._count = ThreadPoolExecutor(1, thread_name_prefix="evaltop-count")
         self._pool: Executor | None = None
+        self._warm: list[Future] = []
 
     @property
     def ahead(self) -> int:
         """How many batches may be in flight beyond the one being committed."""
-        return 2 if self._pool is None else self._nprocs() + 1
+        return self._nprocs() + 1 if self._pool_ready() else 2
 
     def _nprocs(self) -> int:
         return self.workers if self.workers else max(2, os.cpu_count() or 1)
@@ -59,23 +67,40 @@ class Preparer:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
+        self._warm = []
         self.workers = 0
 
     def _want_pool(self, batch: Batch) -> bool:
-        if self._pool is not None or self.workers is not None:
-            return bool(self.workers) or self._pool is not None
+        if self.workers is not None:
+            return self.workers > 0
+        if self._pool is not None:
+            return True
         if (os.cpu_count() or 1) < 2 or batch.size is None:
             return False
         return batch.size - batch.start_offset >= POOL_MIN_BYTES
 
+    def _start_pool(self) -> None:
+        # spawn, not fork: the parent may run scheduler and worker threads
+        self._pool = ProcessPoolExecutor(
+            self._nprocs(), mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker, initargs=(self.cfg,),
+        )
+        self._warm = [self._pool.submit(_ready) for _ in range(self._nprocs())]
+        if self.workers:  # asked for explicitly: wait until they run (or fail)
+            wait(self._warm)
+
+    def _pool_ready(self) -> bool:
+        if self._pool is None or not all(f.done() for f in self._warm):
+            return False
+        if any(f.exception() is not None for f in self._warm):
+            self.disable_pool()  # workers could not start: stay in-process
+            return False
+        return True
+
     def submit(self, batch: Batch, fmt: str, now: float) -> Future:
-        if self._want_pool(batch):
-            if self._pool is None:
-                # spawn, not fork: the parent may run scheduler and worker threads
-                self._pool = ProcessPoolExecutor(
-                    self._nprocs(), mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_init_worker, initargs=(self.cfg,),
-                )
+        if self._want_pool(batch) and self._pool is None:
+            self._start_pool()
+        if self._pool_ready():
             return self._pool.submit(_work, batch, fmt, now)
         parsed = self._parse.submit(parse_lines, batch, fmt, now)
         return self._count.submit(lambda: finish(parsed.result(), self.book))
