@@ -177,3 +177,21 @@ def test_trickling_reply_times_out_and_plain_loopback_reply_parses(tmp_path):
     assert s.ok == 1
     got = rows(cfg.db_path, "SELECT status, output_text, input_tokens, output_tokens, attempts FROM run_cases")
     assert got == [("ok", '{"score": 3, "reason": "loopback judged 33 chars"}', 11, 7, 2)]
+
+
+def test_judge_budget_refusal_leaves_work_for_a_rerun(tmp_path):
+    script = ScriptedCandidate()
+    with LoopbackLLM(responder=script) as llm:
+        cfgfile, _ = write_config(tmp_path, llm.base_url)
+        cfgfile.write_text(cfgfile.read_text().replace("judge_daily_usd = 10.0", "judge_daily_usd = 0.0"))
+        corpus = tmp_path / "corpus.jsonl"
+        write_corpus(corpus, 3)
+        args = ["replay", str(corpus), "--candidate", "cand", "--run", "b", "--config", str(cfgfile)]
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 0, r.output
+        assert "3 rule verdicts, 0 LLM verdicts" in r.stdout and "skipped budget 3" in r.stderr
+        assert script.judge_calls == 0
+        cfgfile.write_text(cfgfile.read_text().replace("judge_daily_usd = 0.0", "judge_daily_usd = 10.0"))
+        r = CliRunner().invoke(cli, args)
+        assert "0 rule verdicts, 3 LLM verdicts" in r.stdout and "already done 3" in r.stdout
+        assert script.judge_calls == 3 and script.total() == 3

@@ -159,11 +159,24 @@ def replay(corpus_file: Path, candidate: str, run_id: str, concurrency: int | No
     for line in s.error_samples:
         click.echo(f"  error {line}", err=True)
     if s.judging is not None:
-        j = s.judging
-        click.echo(f"judged: {j['rule_verdicts']} rule verdicts, {j['llm_verdicts']} LLM verdicts"
-                   + (f" ({j['llm']})" if isinstance(j.get("llm"), str) else ""))
+        _judging_lines(s.judging)
     if s.errors:
         sys.exit(1)
+
+
+def _judging_lines(j: dict) -> None:
+    click.echo(f"judged: {j['rule_verdicts']} rule verdicts, {j['llm_verdicts']} LLM verdicts"
+               + (f" ({j['llm']})" if isinstance(j.get("llm"), str) else ""))
+    llm = j.get("llm")
+    if not isinstance(llm, dict):
+        return
+    click.echo(f"judge spend: {format_usd(llm.get('cost_pusd', 0))} in {llm.get('calls', 0)} calls"
+               f" ({llm.get('retries', 0)} retries, {llm.get('errors', 0)} judge errors)")
+    left = {k: llm.get(k, 0) for k in ("skipped_budget", "deferred", "claimed_elsewhere") if llm.get(k)}
+    if left:
+        why = f"; budget: {llm['budget_reason']}" if llm.get("budget_reason") else ""
+        click.echo("not judged yet (re-run to finish): "
+                   + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in left.items()) + why, err=True)
 
 
 @click.command()
