@@ -79,9 +79,11 @@ def corpus_side(cfg: Config, corpus: list[dict], name: str = "corpus") -> Side:
     cases: dict[str, CaseSide] = {}
     for case in corpus:
         base = case.get("baseline") or {}
-        cost = base.get("cost_usd")
+        cost = base.get("cost_pusd")  # exact; older files and hand-written ones have cost_usd only
+        if not isinstance(cost, int) and base.get("cost_usd") is not None:
+            cost = usd_to_pusd(base["cost_usd"])
         side = CaseSide(task=case.get("task", "") or "", ok=not base.get("error"),
-                        cost_pusd=None if cost is None else usd_to_pusd(cost),
+                        cost_pusd=cost if isinstance(cost, int) else None,
                         latency_ms=base.get("latency_ms"), output=case.get("baseline_output") or "")
         for judge, v in (case.get("scores") or {}).items():
             side.kind[judge] = v.get("kind", "")

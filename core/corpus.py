@@ -3,7 +3,7 @@
 A corpus file is JSON Lines, one case per line, no header (see docs/corpus.md):
 ``{"id", "source_output_id", "ts", "task", "model", "prompt_version", "variant",
 "input", "baseline_output", "baseline": {latency_ms, input_tokens,
-output_tokens, cost_usd, error}, "scores": {judge: {kind, score, passed,
+output_tokens, cost_usd, cost_pusd, error}, "scores": {judge: {kind, score, passed,
 reason}}, "label", "outcome", "metadata", "tags", "redacted"}``.
 
 Build: outputs of the last N days -> one per normalised input (``input_hash``),
@@ -227,6 +227,7 @@ def case_from_output(conn: sqlite3.Connection, output_id: str) -> dict:
         "variant": o["variant"], "input": inp, "baseline_output": o["output_text"],
         "baseline": {"latency_ms": o["latency_ms"], "input_tokens": o["input_tokens"],
                      "output_tokens": o["output_tokens"], "cost_usd": pusd_to_usd(o["cost_pusd"]),
+                     "cost_pusd": o["cost_pusd"],
                      "error": o["error"]},
         "scores": scores, "label": label, "outcome": outcome,
         "metadata": orjson.loads(o["metadata_json"] or "{}"), "tags": orjson.loads(o["tags_json"] or "[]"),

@@ -97,6 +97,8 @@ def test_corpus_side_uses_stored_scores_and_computes_missing_rules(make_config):
     side = corpus_side(cfg, corpus)
     assert side.cases["a"].passed == {"helpful": True, "json": True}
     assert side.cases["b"].passed == {"json": False} and side.cases["a"].cost_pusd == 2_000_000_000
+    corpus[0]["baseline"]["cost_pusd"] = 2_000_000_001  # the exact value wins over the float
+    assert corpus_side(cfg, corpus).cases["a"].cost_pusd == 2_000_000_001
 
 
 def cli_run(db_path, *args):
