@@ -225,7 +225,10 @@ def alerts(conn: sqlite3.Connection, limit: int = 50) -> list[dict]:
     return q.alerts(conn, limit)
 
 
-def overview(conn: sqlite3.Connection, cfg: Config, now: float) -> Overview:
+TREND_BY = ("judge", "model", "task")
+
+
+def overview(conn: sqlite3.Connection, cfg: Config, now: float, trend_by: str = "judge") -> Overview:
     notes: list[str] = []
     current, _ = windows(cfg, now)
     tot = q.inference_totals(conn, current.since, now)
@@ -258,7 +261,7 @@ def overview(conn: sqlite3.Connection, cfg: Config, now: float) -> Overview:
         unpriced_outputs=tot["unpriced_outputs"],
         spark_outputs=spark_outputs,
         spark_pass=spark_pass,
-        trend=trend(conn, cfg, now),
+        trend=trend(conn, cfg, now, trend_by),
         regressions=regressions(conn, cfg, now, notes)[:8],
         spend_models=spend_models,
         alerts=alerts(conn, 20),

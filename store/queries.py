@@ -101,26 +101,42 @@ def judged_outputs(conn: sqlite3.Connection, since: float | None, until: float) 
 
 
 def judges_in(conn: sqlite3.Connection, since: float, until: float) -> list[str]:
-    """Judges with a verdict on an output in the window (one index probe each)."""
-    judges = [r[0] for r in conn.execute("SELECT DISTINCT judge FROM scores").fetchall()]
+    """Judges with a verdict on an output in the window: a skip-scan over the
+    (judge, output_ts) index, one probe per judge, never a table scan."""
+    judges = [r[0] for r in conn.execute(
+        """WITH RECURSIVE j(name) AS (
+               SELECT min(judge) FROM scores
+               UNION ALL
+               SELECT (SELECT min(judge) FROM scores WHERE judge > j.name) FROM j WHERE j.name IS NOT NULL)
+           SELECT name FROM j WHERE name IS NOT NULL""").fetchall()]
     return [j for j in judges if conn.execute(
         "SELECT 1 FROM scores WHERE judge = ? AND output_ts >= ? AND output_ts < ? LIMIT 1",
         (j, since, until)).fetchone()]
 
 
-_TREND_BY = {"judge": "s.judge", "model": "o.model", "task": "o.task"}
+_TREND_BY = {"model": "o.model", "task": "o.task"}
 
 
 def pass_buckets(
     conn: sqlite3.Connection, since: float, until: float, bucket_s: int, by: str = "judge"
 ) -> list[dict]:
-    """Pass counts per (series, time bucket); ``by`` is judge, model or task."""
+    """Pass counts per (series, time bucket); ``by`` is judge, model or task.
+    Per judge, each judge is one range over the (judge, output_ts) index."""
+    if by == "judge":
+        out: list[dict] = []
+        for judge in judges_in(conn, since, until):
+            out += [dict(r) for r in conn.execute(
+                """SELECT judge AS series, CAST(output_ts / ? AS INTEGER) * ? AS bucket,
+                          count(*) AS n, sum(passed = 1) AS passed
+                   FROM scores WHERE judge = ? AND output_ts >= ? AND output_ts < ? AND status = 'ok'
+                   GROUP BY bucket ORDER BY bucket""",
+                (bucket_s, bucket_s, judge, since, until)).fetchall()]
+        return out
     expr = _TREND_BY[by]
-    join = "" if by == "judge" else "JOIN outputs o ON o.id = s.output_id"
     rows = conn.execute(
         f"""SELECT {expr} AS series, CAST(s.output_ts / ? AS INTEGER) * ? AS bucket,
                    count(*) AS n, sum(s.passed = 1) AS passed
-            FROM scores s {join}
+            FROM scores s JOIN outputs o ON o.id = s.output_id
             WHERE s.output_ts >= ? AND s.output_ts < ? AND s.status = 'ok'
             GROUP BY series, bucket ORDER BY series, bucket""",
         (bucket_s, bucket_s, since, until),

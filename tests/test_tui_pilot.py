@@ -268,3 +268,26 @@ async def test_keys_remap_from_config(tmp_path, make_config):
         assert isinstance(app.screen, CasesScreen)
         await press(pilot, "dollar_sign")
         assert isinstance(app.screen, SpendScreen)
+
+
+async def test_a_failing_load_is_shown_not_swallowed(app):
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await settle(pilot)
+        conn = store_db.connect(app.db_path)
+        conn.execute("ALTER TABLE scores RENAME TO scores_gone")
+        conn.close()
+        await press(pilot, "2")
+        errors = [n for n in app._notifications if n.title == "background error"]
+        assert errors and "scores" in errors[0].message
+        assert app.is_running and isinstance(app.screen, CasesScreen)
+
+
+async def test_trend_by_judge_model_task(app):
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        chart = app.screen.query_one("#trend")
+        assert set(chart._series) == {"helpfulness", "json_valid"}
+        await press(pilot, "t")
+        assert set(chart._series) == {"gpt-4o-mini", "claude-3-5-haiku", "llama-3.1-8b"}
+        await press(pilot, "t")
+        assert set(chart._series) == {"sql", "summarize", "support"}

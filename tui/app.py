@@ -214,13 +214,19 @@ class EvaltopApp(App):
                 rang = True
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Failures of the app's own workers (the poll); screens forward theirs."""
         if event.state == WorkerState.ERROR:
-            err = event.worker.error
-            self.notify(f"{event.worker.group}: {type(err).__name__}: {err}", title="background error",
-                        severity="error", timeout=8, markup=False)
+            self.worker_failed(event.worker)
             if event.worker.group == "poll" and self.live:
                 self._version_conn = None
                 self.set_timer(self.cfg.tui.refresh_seconds * 5, self._poll)
+
+    def worker_failed(self, worker: Worker) -> None:
+        """Show a background failure as a toast (literal text): never silent, never fatal."""
+        err = worker.error
+        where = getattr(worker.node, "TITLE", None) or worker.group
+        self.notify(f"{where}: {type(err).__name__}: {err}", title="background error",
+                    severity="error", timeout=8, markup=False)
 
     def on_unmount(self) -> None:
         if self._version_conn is not None:

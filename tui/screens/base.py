@@ -15,7 +15,7 @@ from typing import Any
 from textual import on, work
 from textual.message import Message
 from textual.screen import Screen
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from evaltop.core import dashboard_cases as dc
 
@@ -66,6 +66,10 @@ class DataScreen(Screen):
             data = self.fetch(conn)
         if not get_current_worker().is_cancelled:
             self.post_message(Loaded(data, token))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.app.worker_failed(event.worker)
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:

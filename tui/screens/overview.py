@@ -73,7 +73,8 @@ def alerts_text(alerts: list[dict]) -> Text:
 
 class OverviewScreen(DataScreen):
     TITLE = "Overview"
-    BINDINGS = [Binding("x", "acknowledge", "Ack alerts")]
+    BINDINGS = [Binding("x", "acknowledge", "Ack alerts"), Binding("t", "cycle_trend", "Trend by")]
+    trend_by = "judge"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     _last: dashboard.Overview | None = None
@@ -83,7 +84,7 @@ class OverviewScreen(DataScreen):
         yield Static(id="budgets")
         with Grid(id="panes"):
             with Vertical(id="trend-pane", classes="pane"):
-                yield TrendChart("pass rate % by judge", id="trend")
+                yield TrendChart(id="trend")
             with Vertical(id="regressions-pane", classes="pane"):
                 yield LiveTable(
                     [("segment", "segment", 24), ("judge", "judge", 12), ("bc", "base→now", 13),
@@ -103,7 +104,7 @@ class OverviewScreen(DataScreen):
         self.query_one("#alerts-pane").border_title = "Alerts"
 
     def fetch(self, conn):
-        return dashboard.overview(conn, self.app.cfg, self.app.now())
+        return dashboard.overview(conn, self.app.cfg, self.app.now(), self.trend_by)
 
     def on_resize(self) -> None:
         if self._last is not None:
@@ -114,7 +115,9 @@ class OverviewScreen(DataScreen):
         self.query_one("#summary", Static).update(self._summary(o))
         self.query_one("#budgets", Static).update(
             Text("\n").join(budget_text(b) for b in o.budgets))
-        self.query_one(TrendChart).set_series(o.trend)
+        chart = self.query_one(TrendChart)
+        chart.title = f"pass rate % by {self.trend_by} (t: judge/model/task)"
+        chart.set_series(o.trend)
         self.query_one("#regressions", LiveTable).sync(
             [(f"r{i}", regression_cells(r, i)) for i, r in enumerate(o.regressions)])
         self.query_one("#spend", Static).update(self._spend(o))
@@ -135,6 +138,8 @@ class OverviewScreen(DataScreen):
         )
         if o.unpriced_outputs:
             t.append(f"  {o.unpriced_outputs:,} unpriced (4)", style="yellow")
+        if self.app.engine is not None:
+            t.append(f"  [{self.app.role}]", style="dim")
         t.append("\npass rate 24h ", style="dim")
         t.append(sparkline(o.spark_pass, 0.0, 1.0), style="green")
         t.append("   raw / reweighted [95% interval]", style="dim")
@@ -157,6 +162,10 @@ class OverviewScreen(DataScreen):
                 t.append(f" [{r.ci[0] * 100:.0f}–{r.ci[1] * 100:.0f}]".ljust(10), style="dim")
         t.append(f" n={r.n:<5}", style="dim")
         return t
+
+    def action_cycle_trend(self) -> None:
+        self.trend_by = dashboard.TREND_BY[(dashboard.TREND_BY.index(self.trend_by) + 1) % 3]
+        self.reload()
 
     def action_acknowledge(self) -> None:
         ids = [a["id"] for a in (self._last.alerts if self._last else []) if not a.get("acknowledged")]

@@ -47,28 +47,31 @@ class TrendChart(PlotextPlot):
 
     DEFAULT_CSS = "TrendChart { height: 1fr; min-height: 8; }"
 
-    def __init__(self, title: str = "pass rate", **kwargs):
+    def __init__(self, title: str = "pass rate %", **kwargs):
         super().__init__(**kwargs)
-        self._title = title
-        self._series: dict[str, list[tuple[float, float, int]]] = {}
+        self.title = title
+        self._series: dict[str, list[tuple[float, float, int]]] | None = None
 
     def on_mount(self) -> None:
         self._draw()
 
     def set_series(self, series: dict[str, list[tuple[float, float, int]]]) -> None:
-        if series == self._series:
+        if series == self._series and self._drawn_title == self.title:
             return
         self._series = series
         self._draw()
+
+    _drawn_title = ""
 
     def _draw(self) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(self._title)
+        self._drawn_title = self.title
+        plt.title(self.title)
         plt.ylim(0, 100)
         if not self._series:
-            plt.title(f"{self._title}: no judged outputs in the window")
+            plt.title(f"{self.title}: no judged outputs in the window")
             return self.refresh()
         xs_all = sorted({b for points in self._series.values() for b, _, _ in points})
         for name, points in list(self._series.items())[:8]:
