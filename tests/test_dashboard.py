@@ -1,0 +1,113 @@
+"""View-model functions the screens call: filter language, keyset paging in
+every sort order, neighbours, budgets and spend arithmetic, case JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tui_helpers import NOW, seed, seed_config
+
+from evaltop.core import dashboard
+from evaltop.core import dashboard_cases as dc
+from evaltop.store import db as store_db
+from evaltop.store import queries as q
+
+
+@pytest.fixture
+def ro(tmp_path):
+    conn = store_db.connect(seed(tmp_path / "evaltop.db"), readonly=True)
+    yield conn
+    conn.close()
+
+
+def test_filter_language():
+    f = dc.parse_filter('model:gpt-4o-mini task:"sql gen" judge:json_valid since:2h refund timeout', NOW)
+    assert (f.model, f.task, f.judge, f.text, f.failing) == ("gpt-4o-mini", "sql gen", "json_valid",
+                                                             "refund timeout", True)
+    assert f.since == NOW - 7200
+    assert dc.parse_filter("prompt:v2 variant:B sort:oldest", NOW, failing=False).prompt_version == "v2"
+    assert dc.parse_filter("error: timeout", NOW).text == "error: timeout"  # unknown keys are text
+    assert dc.describe_filter(f) == "model:gpt-4o-mini task:'sql gen' judge:json_valid refund timeout"
+    for bad, says in (('task:"open', "close the quote"), ("since:yesterday", "since:"),
+                      ("sort:best", "newest, oldest"), ("model:", "needs a value")):
+        with pytest.raises(ValueError, match=says):
+            dc.parse_filter(bad, NOW)
+
+
+@pytest.mark.parametrize("sort", q.SORTS)
+@pytest.mark.parametrize("failing", [True, False])
+def test_keyset_pages_cover_the_list_exactly_once(ro, sort, failing):
+    f = dc.parse_filter(f"sort:{sort}", NOW, failing=failing)
+    everything = q.cases_page(ro, f, limit=10_000)
+    paged, after = [], None
+    while True:
+        rows = dc.page(ro, f, after, limit=37)
+        if not rows:
+            break
+        paged += rows
+        after = rows[-1]["key"]
+    assert [r["row_key"] for r in paged] == [r["row_key"] for r in everything]
+    assert len({r["row_key"] for r in paged}) == len(paged) > 37
+    if failing:
+        assert all(r["passed"] == 0 for r in paged)
+    mid = paged[50]
+    assert dc.neighbour(ro, f, mid["key"], 1)["row_key"] == paged[51]["row_key"]
+    assert dc.neighbour(ro, f, mid["key"], -1)["row_key"] == paged[49]["row_key"]
+    assert dc.neighbour(ro, f, paged[-1]["key"], 1) is None
+    assert dc.neighbour(ro, f, paged[0]["key"], -1) is None
+    before = dc.page_before(ro, f, paged[80]["key"], limit=30)
+    assert [r["row_key"] for r in before] == [r["row_key"] for r in paged[50:80]]
+
+
+def test_text_filter_matches_input_and_output_literally(ro):
+    rows = dc.page(ro, dc.parse_filter("customer c3 place", NOW, failing=False), limit=1000)
+    inputs = [ro.execute("SELECT input_text FROM outputs WHERE id = ?", (r["id"],)).fetchone()[0] for r in rows]
+    assert len(rows) == 900 // 7 + 1 and all("customer c3 place" in t for t in inputs)
+    assert len(dc.page(ro, dc.parse_filter("100%_", NOW, failing=False))) == 0  # LIKE wildcards are literal
+    assert [r["id"] for r in dc.page(ro, dc.parse_filter("out-000042", NOW, failing=False))] == ["out-000042"]
+
+
+def test_budget_lines_and_spend_add_up(ro, make_config):
+    cfg = seed_config(make_config)
+    lines = {b.name: b for b in dashboard.budget_lines(ro, cfg, NOW)}
+    day0 = dashboard.day_start(NOW)
+    today_inf = ro.execute("SELECT coalesce(sum(cost_pusd),0) FROM outputs WHERE ts >= ?", (day0,)).fetchone()[0]
+    today_judge = ro.execute("SELECT sum(cost_pusd) FROM judge_calls WHERE ts >= ?", (day0,)).fetchone()[0]
+    assert lines["inference today"].spent_pusd == today_inf
+    assert lines["judge today"].spent_pusd == today_judge
+    assert lines["judge today"].cap_pusd == 5 * 10**12
+    assert lines["judge today"].fraction == pytest.approx(today_judge / (5 * 10**12))
+    s = dashboard.spend(ro, cfg, NOW)
+    total = ro.execute("SELECT coalesce(sum(cost_pusd),0) FROM outputs").fetchone()[0]
+    assert s.by_kind[0]["cost_pusd"] == total == sum(r["inference_pusd"] for r in s.by_day)
+    assert s.by_kind[0]["unpriced"] == 300 and s.unpriced == [{"model": "llama-3.1-8b", "outputs": 300}]
+    assert s.by_kind[1]["count"] == ro.execute("SELECT count(*) FROM judge_calls").fetchone()[0]
+
+
+def test_overview_numbers(ro, make_config):
+    o = dashboard.overview(ro, seed_config(make_config), NOW)
+    assert o.outputs == 450 and o.judged == 225 and len(o.spark_outputs) == 24
+    rates = {r.judge: r for r in o.rates}
+    js = ro.execute("SELECT sum(passed), count(*) FROM scores WHERE judge = 'json_valid' AND output_ts >= ?",
+                    (NOW - 86400,)).fetchone()
+    assert rates["json_valid"].passed == js[0] and rates["json_valid"].n == js[1]
+    assert o.alerts[0]["level"] == "critical"  # newest unacknowledged first
+    assert all(r.get("insufficient") is not None for r in o.regressions)
+
+
+def test_case_detail_and_json(ro, tmp_path):
+    d = dc.detail(ro, "out-000010")
+    assert [m["role"] for m in d.messages] == ["system", "user"]
+    assert {s["judge"] for s in d.scores} == {"json_valid", "helpfulness"}
+    assert d.feedback == [] and d.sample["status"] == "done"
+    path, text = dc.save_case_json(d, tmp_path / "cases")
+    data = json.loads(path.read_text())
+    assert data["id"] == "out-000010" and data["usage"]["estimated"] is False
+    assert text.strip() == path.read_text().strip()
+    assert dc.detail(ro, "nope") is None
+
+
+def test_segment_filter_from_a_regression():
+    f = dc.segment_filter({"task": "sql", "model": "m", "prompt_version": "*", "variant": ""}, "judge-a")
+    assert (f.task, f.model, f.prompt_version, f.variant, f.judge) == ("sql", "m", None, "", "judge-a")
