@@ -15,8 +15,9 @@ Judges map to assertions (``metric`` = our judge name): json_valid ->
 ``is-json``; json_schema -> ``is-json`` with the schema; regex -> ``regex``;
 contains / not_contains -> ``contains`` / ``not-contains``; allowed_fields,
 max_length -> ``javascript``; max_latency_ms -> ``latency``; refusal ->
-``not-is-refusal``; llm judges -> ``llm-rubric`` with the rubric, the scale
-and a threshold at our pass threshold mapped to promptfoo's 0..1. Demo
+``not-is-refusal``; llm judges -> ``llm-rubric`` with the rubric, the scale,
+a threshold at our pass threshold mapped to promptfoo's 0..1, and the judge's
+own model as the grading ``provider``. Demo
 judges have no promptfoo counterpart and are left out.
 """
 
@@ -34,18 +35,20 @@ from .config import CandidateModel, Config, JudgeConfig
 PLACEHOLDER_PROVIDER = "echo"
 
 
+def _provider(provider: str, model: str, base_url: str, api_key_env: str | None,
+              config: dict[str, Any]) -> dict[str, Any]:
+    prefix = "anthropic:messages" if provider == "anthropic" else "openai:chat"
+    config = {**config, "apiBaseUrl": base_url.rstrip("/")}
+    if api_key_env:
+        config["apiKeyEnvar"] = api_key_env
+    return {"id": f"{prefix}:{model}", "config": config}
+
+
 def provider_entry(name: str, model: CandidateModel) -> dict[str, Any]:
     """A promptfoo provider for one of our ``[models.NAME]`` candidates."""
-    config: dict[str, Any] = {"max_tokens": model.max_output_tokens, **model.params}
-    if model.provider == "anthropic":
-        pid = f"anthropic:messages:{model.model}"
-        config["apiBaseUrl"] = model.base_url.rstrip("/")
-    else:
-        pid = f"openai:chat:{model.model}"
-        config["apiBaseUrl"] = model.base_url.rstrip("/")
-    if model.api_key_env:
-        config["apiKeyEnvar"] = model.api_key_env
-    return {"id": pid, "label": name, "config": config}
+    entry = _provider(model.provider, model.model, model.base_url, model.api_key_env,
+                      {"max_tokens": model.max_output_tokens, **model.params})
+    return {"id": entry["id"], "label": name, "config": entry["config"]}
 
 
 def _applies(judge: JudgeConfig, case: dict) -> bool:
@@ -79,7 +82,10 @@ def judge_assertion(judge: JudgeConfig, base_dir: Path) -> dict[str, Any] | None
         lo, hi = judge.scale
         rubric = (f"{judge.rubric.strip()}\n\n(evaltop judge {judge.name!r}: scale {lo:g}-{hi:g}, "
                   f"passes at {judge.threshold:g})")
-        a = {"type": "llm-rubric", "value": rubric, "threshold": round((judge.threshold - lo) / (hi - lo), 6)}
+        a = {"type": "llm-rubric", "value": rubric, "threshold": round((judge.threshold - lo) / (hi - lo), 6),
+             # the same grader model as our judge (a different family than the candidate, if you chose so)
+             "provider": _provider(judge.provider or "openai", judge.model or "", judge.base_url or "",
+                                   judge.api_key_env, {"max_tokens": judge.max_output_tokens})}
     elif judge.kind != "rule":
         return None
     elif judge.rule == "json_valid":

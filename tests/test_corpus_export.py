@@ -32,12 +32,14 @@ ASSERT_TYPES = {
 ASSERTION = {
     "type": "object", "required": ["type"], "additionalProperties": False,
     "properties": {"type": {"type": "string"}, "value": {}, "threshold": {"type": "number"},
-                   "metric": {"type": "string"}, "weight": {"type": "number"}},
+                   "metric": {"type": "string"}, "weight": {"type": "number"},
+                   "provider": {"$ref": "#/$defs/provider"}},
 }
 PROVIDER = {"anyOf": [{"type": "string"}, {
     "type": "object", "required": ["id"],
     "properties": {"id": {"type": "string"}, "label": {"type": "string"}, "config": {"type": "object"}}}]}
 SCHEMA = {
+    "$defs": {"provider": PROVIDER},
     "type": "object", "required": ["prompts", "providers", "tests"],
     "properties": {
         "description": {"type": "string"},
@@ -111,6 +113,8 @@ def test_promptfoo_config_matches_the_documented_schema(make_config, tmp_path):
     assert types2 == set(types1) - {"json", "fields", "schema"}  # applies_to tasks respected
     rubric = next(a for a in t1["assert"] if a["type"] == "llm-rubric")
     assert rubric["threshold"] == 0.75 and "Does it answer?" in rubric["value"]
+    assert rubric["provider"] == {"id": "anthropic:messages:claude-haiku-4-5",
+                                  "config": {"max_tokens": 300, "apiBaseUrl": "http://x"}}
     assert next(a for a in t1["assert"] if a["metric"] == "schema")["value"] == {"type": "object", "required": ["name"]}
 
 
