@@ -3,18 +3,21 @@ the same loopback candidate server and the same concurrency (`make bench-peers`)
 
 1. installs promptfoo from the npm registry into bench/.peers/ (ignored) unless
    it is already there;
-2. writes a corpus of N cases and an evaltop config whose candidate is the
-   loopback server (OpenAI-compatible, fixed latency L) and whose rule check
-   (json_valid) has a promptfoo counterpart (is-json);
+2. writes a corpus of N cases and an evaltop config whose candidate
+   (OpenAI-compatible) and LLM judge (Anthropic Messages) are the loopback
+   server (fixed latency L), plus a rule check (json_valid); the export maps
+   them to promptfoo's provider, ``llm-rubric`` (graded by the same judge
+   model) and ``is-json``;
 3. exports it with `evaltop corpus export --format promptfoo --candidate cand`
    (provider openai:chat with apiBaseUrl = the loopback server);
 4. times `promptfoo eval` and `evaltop replay` (a fresh run name each time, so
-   nothing is skipped) R times each, interleaved; checks each made N calls;
+   nothing is skipped) R times each, interleaved; checks each made N
+   candidate calls and N judge calls;
 5. prints medians, the ratio and both command lines; JSON to bench/results/.
 
 Both tools pay their start-up in the wall time (node + promptfoo vs python +
-evaltop; measured apart as ``--version``); ``ideal_s`` = N x L / C is the
-floor for either.
+evaltop; measured apart as ``--version``); ``ideal_s`` = 2 x N x L / C (a
+candidate and a judge call per case) is the floor for either.
 """
 
 from __future__ import annotations
@@ -51,15 +54,34 @@ base_url = "{base}/v1"
 model = "bench-candidate"
 concurrency = {conc}
 max_output_tokens = 64
+[pricing.models."bench-judge"]
+input_per_mtok = 0.25
+output_per_mtok = 1.25
 [[judges]]
 name = "json"
 kind = "rule"
 rule = "json_valid"
+[[judges]]
+name = "helpful"
+kind = "llm"
+provider = "anthropic"
+base_url = "{base}"
+model = "bench-judge"
+rubric = "Does the answer name the person?"
+scale = [0, 1]
+pass_threshold = 0.5
+concurrency = {conc}
 """
 
 
 def candidate(req: dict) -> tuple[int, dict, dict]:
-    """A fixed-shape OpenAI chat reply carrying a small JSON answer."""
+    """The candidate (OpenAI chat: a small JSON answer) and the judge
+    (Anthropic Messages: a verdict both tools accept: score in 0..1, pass, reason)."""
+    if req["_path"].endswith("/v1/messages"):
+        verdict = json.dumps({"score": 1, "pass": True, "reason": "names the person"})
+        return 200, {}, {"id": "msg_bench", "type": "message", "role": "assistant", "model": req.get("model"),
+                         "content": [{"type": "text", "text": verdict}], "stop_reason": "end_turn",
+                         "usage": {"input_tokens": 120, "output_tokens": 20}}
     text = " ".join(str(m.get("content", "")) for m in req.get("messages") or [] if isinstance(m, dict))
     answer = json.dumps({"name": "Ada", "chars": len(text)})
     return 200, {}, {"id": "chatcmpl-bench", "object": "chat.completion", "model": req.get("model"),
@@ -116,7 +138,7 @@ def main(argv: list[str]) -> int:
         cfg.write_text(CONFIG.format(db=work / "bench.db", base=llm.base_url, conc=conc))
         corpus = work / "corpus.jsonl"
         write_corpus(corpus, n)
-        env = dict(os.environ, OPENAI_API_KEY="sk-bench-not-a-real-key", PROMPTFOO_DISABLE_TELEMETRY="1",
+        env = dict(os.environ, OPENAI_API_KEY="sk-bench-not-a-real-key", ANTHROPIC_API_KEY="sk-bench-not-real", PROMPTFOO_DISABLE_TELEMETRY="1",
                    PROMPTFOO_DISABLE_UPDATE="1", PROMPTFOO_CONFIG_DIR=str(work / ".promptfoo"),
                    PROMPTFOO_DISABLE_SHARING="1", NO_COLOR="1")
         export = [*EVALTOP, "corpus", "export", str(corpus), "--format", "promptfoo", "--candidate", "cand",
@@ -128,22 +150,23 @@ def main(argv: list[str]) -> int:
         startup: dict[str, list[float]] = {"promptfoo": [], "evaltop": []}
         ev_cmd: list[str] = []
         for r in range(args.repeats):
-            before = llm.count("/chat/completions")
+            before = llm.count("/chat/completions"), llm.count("/v1/messages")
             times["promptfoo"].append(timed(pf_cmd, env, work, (0, 100)))
-            pf_calls = llm.count("/chat/completions") - before
+            pf_calls = llm.count("/chat/completions") - before[0], llm.count("/v1/messages") - before[1]
             ev_cmd = [*EVALTOP, "replay", str(corpus), "--candidate", "cand", "--run", f"bench-{r}",
                       "--concurrency", str(conc), "--config", str(cfg)]
-            before = llm.count("/chat/completions")
+            before = llm.count("/chat/completions"), llm.count("/v1/messages")
             times["evaltop"].append(timed(ev_cmd, env, work, (0,)))
-            ev_calls = llm.count("/chat/completions") - before
+            ev_calls = llm.count("/chat/completions") - before[0], llm.count("/v1/messages") - before[1]
             startup["promptfoo"].append(timed([str(PROMPTFOO), "--version"], env, work, (0,)))
             startup["evaltop"].append(timed([*EVALTOP, "--version"], env, work, (0,)))
-            if pf_calls != n or ev_calls != n:
-                raise SystemExit(f"bench-peers: expected {n} calls each, got promptfoo {pf_calls}, evaltop {ev_calls}")
+            if pf_calls != (n, n) or ev_calls != (n, n):
+                raise SystemExit(f"bench-peers: expected ({n} candidate, {n} judge) calls each, "
+                                 f"got promptfoo {pf_calls}, evaltop {ev_calls}")
             print(f"run {r + 1}: promptfoo {times['promptfoo'][-1]:.2f} s, evaltop {times['evaltop'][-1]:.2f} s",
                   flush=True)
     med = {k: statistics.median(v) for k, v in times.items()}
-    ideal = n * args.latency / conc
+    ideal = 2 * n * args.latency / conc  # a candidate call and a judge call per case
     result = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": platform.platform(),
         "cpus": os.cpu_count(), "python": platform.python_version(), "promptfoo": version,
