@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -127,11 +126,14 @@ class EvaltopApp(App):
             conn.close()
 
     def data_screens(self) -> list[DataScreen]:
+        """Every database-backed screen that exists (modes not yet opened have none)."""
         found = []
         for mode in self.MODES:
-            for screen in self.get_screen_stack(mode) if mode in self._screen_stacks else []:
-                if isinstance(screen, DataScreen):
-                    found.append(screen)
+            try:
+                stack = self.get_screen_stack(mode)
+            except KeyError:
+                continue
+            found += [screen for screen in stack if isinstance(screen, DataScreen)]
         return found
 
     def open_cases(self, f: CaseFilter, text: str | None = None) -> None:
@@ -273,9 +275,6 @@ class EvaltopApp(App):
             if isinstance(b, Binding) and b.description:
                 yield SystemCommand(f"{screen.TITLE or 'Screen'}: {b.description}", f"key {b.key}",
                                     lambda a=b.action, s=screen: self.call_later(s.run_action, a))
-
-    def status_text(self) -> Text:
-        return Text(self.role)
 
 
 def run_dashboard(cfg: Config, db_path: Path, *, start_engine: bool = True, engine=None,
