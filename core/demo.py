@@ -60,6 +60,7 @@ class DemoOptions:
     live_per_second: float = 4.0
     rollout_after_s: float = 4.0  # the candidate model takes its share this long after start
     canary_days: tuple[float, float] = (2.5, 0.5)  # ... after a canary from/until days ago
+    prompt_change_days: float = 1.25  # support-v8 replaced support-v7 this long ago
     candidate_share: float = 0.6
     tick_seconds: float = 0.5  # how often the live writer appends
 
@@ -152,7 +153,8 @@ class DemoSession:
         self._traffic = traffic_mod.DemoTraffic(
             o.seed, start=now - o.history_days * 86400, run_id=run_id,
             rollout_at=now + o.rollout_after_s, candidate_share=o.candidate_share,
-            canary_from=now - o.canary_days[0] * 86400, canary_until=now - o.canary_days[1] * 86400)
+            canary_from=now - o.canary_days[0] * 86400, canary_until=now - o.canary_days[1] * 86400,
+            prompt_change_at=now - o.prompt_change_days * 86400)
         fresh = not self._has_outputs()
         if fresh:
             history = self._traffic.advance(now, traffic_mod.diurnal(o.history_per_hour))

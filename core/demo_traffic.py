@@ -50,6 +50,7 @@ PROMPT_VERSIONS = {
     "classify_ticket": "triage-v5",
     "sql_generation": "sql-v1",
 }
+NEW_PROMPT = ("support_answer", "support-v8")  # shipped at ``prompt_change_at``, no regression
 # What goes wrong, per task: (flaw, probability) for an incumbent model.
 FLAWS: dict[str, list[tuple[str, float]]] = {
     "support_answer": [("refusal", 0.02), ("vague", 0.06)],
@@ -92,7 +93,7 @@ class DemoTraffic:
     def __init__(self, seed: int = 7, *, start: float, run_id: str = "demo",
                  rollout_at: float | None = None, candidate_share: float = 0.5,
                  canary_from: float | None = None, canary_until: float | None = None,
-                 canary_share: float = 0.08):
+                 canary_share: float = 0.08, prompt_change_at: float | None = None):
         self.rng = random.Random(f"{seed}:{run_id}")
         self.t = start
         self.run_id = run_id
@@ -101,6 +102,7 @@ class DemoTraffic:
         self.canary_from = canary_from
         self.canary_until = canary_until
         self.canary_share = canary_share
+        self.prompt_change_at = prompt_change_at
         self.count = 0
         self._feedback: list[tuple[float, int, dict]] = []  # heap of (ts, seq, record)
         self._fb_seq = 0
@@ -134,6 +136,11 @@ class DemoTraffic:
         return len(self._feedback)
 
     # -- one output -------------------------------------------------------
+    def _prompt_version(self, task: str, ts: float) -> str:
+        if task == NEW_PROMPT[0] and self.prompt_change_at is not None and ts >= self.prompt_change_at:
+            return NEW_PROMPT[1]
+        return PROMPT_VERSIONS[task]
+
     def rolled_out(self, ts: float) -> bool:
         return self.rollout_at is not None and ts >= self.rollout_at
 
@@ -179,7 +186,7 @@ class DemoTraffic:
             "model": model,
             "provider": provider,
             "task": task,
-            "prompt_version": PROMPT_VERSIONS[task],
+            "prompt_version": self._prompt_version(task, ts),
             "variant": "",
             "input": [{"role": "system", "content": system}, {"role": "user", "content": user}],
             "tags": tags,

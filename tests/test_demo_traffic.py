@@ -12,7 +12,8 @@ NOW = 1_790_000_000.0
 
 def _generate(seed=7, run_id="t", share=0.5):
     traffic = dt.DemoTraffic(seed, start=NOW - 2 * 86400, run_id=run_id, rollout_at=NOW,
-                             candidate_share=share, canary_from=NOW - 86400)
+                             candidate_share=share, canary_from=NOW - 86400,
+                             prompt_change_at=NOW - 43200)
     history = traffic.advance(NOW, dt.diurnal(40))
     live = traffic.advance(NOW + 1800, dt.constant(2.0))
     return history, live
@@ -154,3 +155,11 @@ def test_every_task_has_text(task):
     user, facts = dt.demo_text.prompt(task, rng)
     assert user.strip()
     assert dt.demo_text.answer(task, facts, rng).strip()
+
+
+def test_support_prompt_version_changes_once():
+    history, live = _generate()
+    support = [r for r in _outputs(history + live) if r["task"] == "support_answer"]
+    old = [r["ts"] for r in support if r["prompt_version"] == "support-v7"]
+    new = [r["ts"] for r in support if r["prompt_version"] == "support-v8"]
+    assert old and new and max(old) < min(new) and min(new) >= dt.iso(NOW - 43200)
