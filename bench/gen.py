@@ -177,7 +177,7 @@ def generate(conn, g: Gen, *, log=print) -> dict[str, int]:
             f"gen{g.seed}-{i:08d}", t, "gen", "native", names[m], MODELS[m][1], tname, f"{tname}-v{pv}",
             variants[v], inputs[tname][pi], None, hashes[tname][pi], text_out,
             "stop" if not err else None, it, ot, ca, 0, re_, int(est), c if pr else None,
-            ("estimate" if est else "usage") if pr else None, lat, None if cf != cf else cf,
+            "builtin" if pr else None, lat, None if cf != cf else cf,
             "rate_limit_exceeded" if err else None, tags[ptag], metas[pm], ing,
         ))
     log(f"  rows: {time.perf_counter() - t0:.1f}s")
