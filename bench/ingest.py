@@ -111,13 +111,13 @@ def tiktoken_ceiling(log: Path) -> float:
     return (len(texts) // 2) / (time.perf_counter() - started)
 
 
-def evaltop_ingest(log: Path, db: Path) -> float:
+def evaltop_ingest(log: Path, db: Path, workers: int | None = None) -> float:
     cfg = config_mod.validate(
         {"store": {"path": str(db)}, "sources": [{"name": "bench", "path": str(log), "format": "native"}]},
         origin="<bench>", base_dir=log.parent,
     )
     conn = store_db.connect(db)
-    summary = ingest_once(cfg, conn, progress=False)
+    summary = ingest_once(cfg, conn, progress=False, workers=workers)
     conn.close()
     assert summary.rejected == 0 and summary.duplicates == 0, summary
     return summary.outputs / summary.seconds
@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=20_000)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--workers", type=int, default=None,
+                    help="ingest's worker processes (default: auto, as `evaltop ingest`; 0: threads only)")
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="evaltop-bench-ingest-"))
     try:
@@ -137,9 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         runs: dict[str, list[float]] = {"raw": [], "ing": [], "tik": [], "est": []}
         for _ in range(args.runs):  # interleaved, so each ratio compares like with like
             runs["raw"].append(raw_ceiling(with_usage, _fresh_db(tmp, "raw")))
-            runs["ing"].append(evaltop_ingest(with_usage, _fresh_db(tmp, "ing")))
+            runs["ing"].append(evaltop_ingest(with_usage, _fresh_db(tmp, "ing"), args.workers))
             runs["tik"].append(tiktoken_ceiling(without))
-            runs["est"].append(evaltop_ingest(without, _fresh_db(tmp, "est")))
+            runs["est"].append(evaltop_ingest(without, _fresh_db(tmp, "est"), args.workers))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     med = {k: statistics.median(v) for k, v in runs.items()}
@@ -147,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     r_count = statistics.median(e / t for e, t in zip(runs["est"], runs["tik"], strict=True))
     raw, ing, tik, est = med["raw"], med["ing"], med["tik"], med["est"]
     result = {
-        "bench": "ingest", "records": args.records, "runs": args.runs,
+        "bench": "ingest", "records": args.records, "runs": args.runs, "workers": args.workers,
         "record_bytes": round(size / args.records), "cores": os.cpu_count(),
         "load_average": os.getloadavg()[0],
         "with_usage": {"evaltop_rps": ing, "raw_ceiling_rps": raw, "ratio": r_usage, "target": 0.70,

@@ -61,7 +61,7 @@ def test_pool_starts_only_for_big_backlogs(make_config):
     big = Batch("app", "p", [], [], cp, size=workers_mod.POOL_MIN_BYTES + 10, start_offset=5)
     gz = Batch("app", "p", [], [], cp, size=None)
     assert not prep._want_pool(small) and not prep._want_pool(gz)
-    assert prep._want_pool(big) == ((os.cpu_count() or 1) > 1)
+    assert prep._want_pool(big) == ((os.cpu_count() or 1) >= workers_mod.POOL_MIN_CORES)
     prep.close()
 
 

@@ -86,7 +86,8 @@ def _summary_lines(s: IngestSummary, conn) -> list[str]:
 @click.command("ingest")
 @click.option("--once", is_flag=True, help="Read every source to its current end, then exit.")
 @click.option("--workers", type=click.IntRange(0, 64), default=None,
-              help="Parsing processes for backfills (default: one per core for backlogs of 32 MB or more; 0: none).")
+              help="Parsing processes for backfills (default: on 4+ cores, one per core but one for "
+                   "backlogs of 32 MB or more; 0: none).")
 @common_options
 def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None) -> None:
     """Tail the configured log sources into the store, exactly once."""

@@ -17,6 +17,7 @@ from .jsonl_tail import Batch
 from .prepare import Prepared, finish, parse_lines
 
 POOL_MIN_BYTES = 32 << 20  # a backlog this big is worth starting processes for
+POOL_MIN_CORES = 4  # below this, threads (parse | count | SQLite overlap) measured faster
 
 _BOOK: PriceBook | None = None  # per worker process
 
@@ -39,11 +40,15 @@ def _ready() -> bool:
 
 
 class Preparer:
-    """``workers``: None = worker processes only for backlogs of
-    POOL_MIN_BYTES or more (and more than one core), used once they have
-    started (batches keep going to threads meanwhile, so a slow start never
-    stalls ingest); 0 = never; N = N processes, waited for before the first
-    batch."""
+    """``workers``: None = worker processes (one per core but one) only for
+    backlogs of POOL_MIN_BYTES or more on machines with POOL_MIN_CORES or
+    more, used once they have started (batches keep going to threads
+    meanwhile, so a slow start never stalls ingest); 0 = never; N = N
+    processes, waited for before the first batch.
+
+    On a 2-core machine the main process needs a core for its commits, and
+    the threads already overlap parsing with SQLite and tiktoken (both free
+    the GIL): there, worker processes measured slower (docs/benchmarks.md)."""
 
     def __init__(self, cfg: Config, book: PriceBook, *, workers: int | None = None):
         self.cfg = cfg
@@ -60,7 +65,7 @@ class Preparer:
         return self._nprocs() + 1 if self._pool_ready() else 2
 
     def _nprocs(self) -> int:
-        return self.workers if self.workers else max(2, os.cpu_count() or 1)
+        return self.workers if self.workers else max(2, (os.cpu_count() or 1) - 1)
 
     def disable_pool(self) -> None:
         """Stop using worker processes (one broke); later batches run in-process."""
@@ -75,7 +80,7 @@ class Preparer:
             return self.workers > 0
         if self._pool is not None:
             return True
-        if (os.cpu_count() or 1) < 2 or batch.size is None:
+        if (os.cpu_count() or 1) < POOL_MIN_CORES or batch.size is None:
             return False
         return batch.size - batch.start_offset >= POOL_MIN_BYTES
 
