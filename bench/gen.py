@@ -193,6 +193,7 @@ def generate(conn, g: Gen, *, log=print) -> dict[str, int]:
     counts = {"outputs": n}
     counts.update(_judged(conn, g, rng, ts, task, good, error, latency, in_tok, out_tok, estimated))
     counts["feedback"] = _feedback(conn, g, rng, ts, good)
+    counts["alerts"] = _alerts(conn, g)
     _rollup_and_counters(conn, counts)
     log(f"  judged, feedback, rollups: {time.perf_counter() - t0:.1f}s")
     return counts
@@ -276,6 +277,22 @@ def _feedback(conn, g, rng, ts, good) -> int:
         conn.executemany(
             "INSERT INTO feedback (id, output_id, ts, name, value_num, value_text, source, ingested_at)"
             " VALUES (?,?,?,?,?,?,?,?)", rows)
+    return len(rows)
+
+
+def _alerts(conn, g: Gen) -> int:
+    """A few budget alerts over the period, as a team with caps would have."""
+    rows = []
+    for k in range(int(g.days // 7) + 1):
+        ts = g.end - k * 7 * 86400 - 5400
+        day = time.strftime("%Y-%m-%d", time.gmtime(ts))
+        for frac, level in ((0.5, "warning"), (0.8, "warning"), (1.0, "critical")):
+            msg = f"judge daily spend is at {frac:.0%} of the $5.00 budget (UTC {day})"
+            rows.append(("budget", level, msg, f"budget:judge_daily:{frac}:{day}", ts + frac * 600,
+                         int(k > 0), 1))
+    with store_db.write(conn):
+        conn.executemany("INSERT INTO alerts (kind, level, message, dedupe_key, ts, acknowledged, notified)"
+                         " VALUES (?,?,?,?,?,?,?)", rows)
     return len(rows)
 
 
