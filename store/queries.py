@@ -271,13 +271,16 @@ class CaseFilter:
 SORTS = ("newest", "oldest", "model", "task")
 
 
-def _order(f: CaseFilter) -> list[tuple[str, str]]:
+def _order(f: CaseFilter) -> tuple[list[str], str]:
+    """Sort columns and their one direction. One direction for all columns lets
+    the keyset be a row-value comparison that SQLite turns into an index range
+    (mixed directions or an OR-expanded keyset make it sort the whole table)."""
     ts, rid = ("s.output_ts", "s.rowid") if f.failing else ("o.ts", "o.rowid")
     return {
-        "newest": [(ts, "DESC"), (rid, "DESC")],
-        "oldest": [(ts, "ASC"), (rid, "ASC")],
-        "model": [("o.model", "ASC"), (ts, "DESC"), (rid, "DESC")],
-        "task": [("o.task", "ASC"), (ts, "DESC"), (rid, "DESC")],
+        "newest": ([ts, rid], "DESC"),
+        "oldest": ([ts, rid], "ASC"),
+        "model": (["o.model", ts, rid], "DESC"),  # grouped by model, newest first in each
+        "task": (["o.task", ts, rid], "DESC"),
     }[f.sort]
 
 
@@ -300,13 +303,12 @@ def cases_page(
     """
     if f.sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, got {f.sort!r}")
-    order = _order(f)
+    cols, direction = _order(f)
     if reverse:
-        order = [(c, "ASC" if d == "DESC" else "DESC") for c, d in order]
+        direction = "ASC" if direction == "DESC" else "DESC"
     where: list[str] = []
     args: list[Any] = []
     if f.failing:
-        source = "scores s JOIN outputs o ON o.id = s.output_id"
         where.append("s.passed = 0")
         if f.judge:
             where.append("s.judge = ?")
@@ -314,20 +316,13 @@ def cases_page(
         if f.since is not None:
             where.append("s.output_ts >= ?")
             args.append(f.since)
-        row_key = "'s' || s.rowid"
     else:
         if f.judge:
-            source = "outputs o JOIN scores s ON s.output_id = o.id AND s.judge = ?"
+            where.append("EXISTS (SELECT 1 FROM scores x WHERE x.output_id = o.id AND x.judge = ?)")
             args.append(f.judge)
-        else:
-            source = (
-                "outputs o LEFT JOIN scores s ON s.rowid = (SELECT x.rowid FROM scores x"
-                " WHERE x.output_id = o.id ORDER BY x.passed IS NOT 0, x.score LIMIT 1)"
-            )
         if f.since is not None:
             where.append("o.ts >= ?")
             args.append(f.since)
-        row_key = "'o' || o.rowid"
     for col, value in (
         ("o.model", f.model),
         ("o.task", f.task),
@@ -341,27 +336,40 @@ def cases_page(
         where.append("(o.id = ? OR o.output_text LIKE ? ESCAPE '\\' OR o.input_text LIKE ? ESCAPE '\\')")
         args += [f.text, _like(f.text), _like(f.text)]
     if after is not None:
-        ors = []
-        for i, (col, direction) in enumerate(order):
-            eqs = [f"{c} = ?" for c, _ in order[:i]]
-            args += list(after[:i])
-            op = "<" if direction == "DESC" else ">"
-            ors.append("(" + " AND ".join([*eqs, f"{col} {op} ?"]) + ")")
-            args.append(after[i])
-        where.append("(" + " OR ".join(ors) + ")")
-    cols = ", ".join(f"{c} AS k{i}" for i, (c, _) in enumerate(order))
-    sql = f"""SELECT {cols}, {row_key} AS row_key, o.rowid AS rowid, o.id AS id, o.ts AS ts,
-                     o.model AS model, o.task AS task, o.prompt_version AS prompt_version,
-                     o.variant AS variant, substr(o.output_text, 1, 400) AS head,
-                     o.error AS error, s.judge AS judge, s.score AS score, s.passed AS passed,
-                     s.status AS status
-              FROM {source}
-              {"WHERE " + " AND ".join(where) if where else ""}
-              ORDER BY {", ".join(f"{c} {d}" for c, d in order)} LIMIT ?"""
+        if len(after) != len(cols):
+            raise ValueError(f"keyset {after!r} does not match sort {f.sort!r}")
+        op = "<" if direction == "DESC" else ">"
+        where.append(f"({', '.join(cols)}) {op} ({', '.join('?' * len(cols))})")
+        args += list(after)
+    keys = ", ".join(f"{c} AS k{i}" for i, c in enumerate(cols))
+    order = ", ".join(f"{c} {direction}" for c in cols)
+    cond = "WHERE " + " AND ".join(where) if where else ""
+    fields = """o.rowid AS rowid, o.id AS id, o.ts AS ts, o.model AS model, o.task AS task,
+                o.prompt_version AS prompt_version, o.variant AS variant,
+                substr(o.output_text, 1, 400) AS head, o.error AS error, s.judge AS judge,
+                s.score AS score, s.passed AS passed, s.status AS status"""
+    if f.failing:  # one row per failed verdict, walked on the (passed, output_ts) index
+        sql = f"""SELECT {keys}, 's' || s.rowid AS row_key, {fields}
+                  FROM scores s JOIN outputs o ON o.id = s.output_id {cond}
+                  ORDER BY {order} LIMIT ?"""
+    else:  # page the outputs alone on their index, then attach each one's worst verdict
+        judge_only = "AND x.judge = ?" if f.judge else ""
+        inner_keys = ", ".join(f"{c} AS k{i}" for i, c in enumerate(cols))
+        outer_order = ", ".join(f"p.k{i} {direction}" for i in range(len(cols)))
+        sql = f"""SELECT {", ".join(f"p.k{i} AS k{i}" for i in range(len(cols)))},
+                         'o' || o.rowid AS row_key, {fields}
+                  FROM (SELECT o.rowid AS r, {inner_keys} FROM outputs o {cond}
+                        ORDER BY {order} LIMIT ?) p
+                  JOIN outputs o ON o.rowid = p.r
+                  LEFT JOIN scores s ON s.rowid = (SELECT x.rowid FROM scores x WHERE x.output_id = o.id
+                                                   {judge_only} ORDER BY x.passed IS NOT 0, x.score LIMIT 1)
+                  ORDER BY {outer_order}"""
     args.append(limit)
+    if not f.failing and f.judge:
+        args.append(f.judge)
     out = []
     for r in conn.execute(sql, args).fetchall():
         d = dict(r)
-        d["key"] = tuple(d.pop(f"k{i}") for i in range(len(order)))
+        d["key"] = tuple(d.pop(f"k{i}") for i in range(len(cols)))
         out.append(d)
     return out

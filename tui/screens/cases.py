@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
 from evaltop.core import dashboard_cases as dc
+from evaltop.core import sanitize
 from evaltop.store.queries import SORTS, CaseFilter
 
 from ..widgets.live_table import LiveTable
@@ -113,7 +114,7 @@ class CasesScreen(DataScreen):
     def apply_filter(self, f: CaseFilter, text: str | None = None) -> None:
         self.filter = f
         self.filter_text = dc.describe_filter(f) if text is None else text
-        self.query_one("#filter", Input).value = self.filter_text
+        self.query_one("#filter", Input).value = sanitize.clean(self.filter_text).replace("\n", " ")
         self._new_list()
 
     def row(self, key: str) -> dict | None:
