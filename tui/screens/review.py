@@ -55,7 +55,7 @@ class ReviewScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="status", classes="topbar")
-        yield LiveTable([("time", "sampled output time", 19), ("model", "model", 18),
+        yield LiveTable([("time", "output time", 11), ("model", "model", 16),
                          ("task", "task", 12), ("output", "output", None)], id="queue")
         with VerticalScroll(id="preview"):
             yield Static(id="preview-body")
@@ -69,7 +69,7 @@ class ReviewScreen(DataScreen):
         self._rows = {r["id"]: r for r in rows}
         table = self.query_one(LiveTable)
         table.sync([
-            (r["id"], [ranked(when(r["ts"], "%Y-%m-%d %H:%M:%S"), i, 19), cell(r["model"], 18),
+            (r["id"], [ranked(when(r["ts"]), i, 11), cell(r["model"], 16),
                        cell(r["task"], 12), cell(r.get("head", ""), 120)])
             for i, r in enumerate(rows)])
         total = review.total if review.total is not None else len(rows)
