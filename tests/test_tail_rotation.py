@@ -51,16 +51,26 @@ def test_rotated_while_stopped_found_by_identity(tmp_path, make_config, conn):
     assert paths == {str(log), str(tmp_path / "app.jsonl.1")}
 
 
-def test_copytruncate_continues_copy_then_restarts(tmp_path, make_config, conn):
+def _copy_with_unread_tail(tmp_path, cfg, conn):
+    """Four lines read, a fifth written, then logrotate's copy is made."""
     log = tmp_path / "app.jsonl"
-    cfg = source_config(make_config, "app.jsonl*")
     write_lines(log, [native(i) for i in range(4)])
     assert ingest_once(cfg, conn).outputs == 4
     write_lines(log, [native(4)])  # not read yet when logrotate copies
     shutil.copyfile(log, tmp_path / "app.jsonl.1")
+    return log
+
+
+def _truncate_and_write(log, objs):
     with open(log, "r+b") as fh:
         fh.truncate(0)
-    write_lines(log, [native(5), native(6)])
+    write_lines(log, objs)
+
+
+def test_copytruncate_continues_copy_then_restarts(tmp_path, make_config, conn):
+    cfg = source_config(make_config, "app.jsonl*")
+    log = _copy_with_unread_tail(tmp_path, cfg, conn)
+    _truncate_and_write(log, [native(5), native(6)])
     s = ingest_once(cfg, conn)
     assert (s.outputs, s.duplicates) == (3, 0)
     assert ids(conn) == _ids(*range(7))
@@ -186,17 +196,11 @@ def test_corrupt_gz_is_one_reject_not_a_crash(tmp_path, make_config, conn):
 
 def test_copy_seen_before_truncation_is_not_read_twice(tmp_path, make_config, conn):
     """copytruncate polled between its copy and its truncate."""
-    log = tmp_path / "app.jsonl"
     cfg = source_config(make_config, "app.jsonl*")
-    write_lines(log, [native(i) for i in range(4)])
-    ingest_once(cfg, conn)
-    write_lines(log, [native(4)])
-    shutil.copyfile(log, tmp_path / "app.jsonl.1")
+    log = _copy_with_unread_tail(tmp_path, cfg, conn)
     s = ingest_once(cfg, conn)
     assert (s.outputs, s.duplicates) == (1, 0)
-    with open(log, "r+b") as fh:
-        fh.truncate(0)
-    write_lines(log, [native(5), native(6)])
+    _truncate_and_write(log, [native(5), native(6)])
     s = ingest_once(cfg, conn)
     assert (s.outputs, s.duplicates) == (2, 0)
     assert ids(conn) == _ids(*range(7))
