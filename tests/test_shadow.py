@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from click.testing import CliRunner
 from loopback_server import LoopbackLLM
 from replay_helpers import NOW, ScriptedCandidate, add_output, add_score, write_config
 
 from evaltop.core.config import load
 from evaltop.core.shadow import run_ids, sampled, shadow_step, shadow_summary
 from evaltop.store.db import connect
+from evaltop.tui.cli import cli
 
 
 def shadow_config(tmp_path, base, rate=0.5, enabled=True):
@@ -61,6 +63,11 @@ def test_shadow_samples_deterministically_and_judges_both_sides(tmp_path):
         assert summary["judges"]["helpful"]["pass_to_fail"] == len(broken)
         assert script.judge_calls == 2 * len(expect)  # live and candidate outputs both judged
         conn.close()
+    r = CliRunner().invoke(cli, ["compare", "shadow-live:cand", "shadow:cand", "--format", "json",
+                                 "--fail-on", "regression", "--db", str(cfg.db_path), "--config",
+                                 str(tmp_path / "evaltop.toml")])
+    assert r.exit_code == (1 if summary["regression"] else 0), r.output
+    assert json.loads(r.stdout)["judges"] == summary["judges"]
 
 
 def test_limit_and_mark_continue_where_the_last_step_stopped(tmp_path):
