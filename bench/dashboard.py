@@ -46,7 +46,7 @@ def bench_config(db: Path) -> config_mod.Config:
 
 
 def ensure_db(outputs: int, seed: int, days: float) -> Path:
-    db = RESULTS / f"gen-{seed}-{outputs}.db"
+    db = RESULTS / gen.default_name(seed, outputs)
     if db.exists():
         conn = store_db.connect(db, readonly=True)
         newest = conn.execute("SELECT MAX(ts) FROM outputs").fetchone()[0] or 0
@@ -192,6 +192,23 @@ def verdicts(res: dict) -> dict[str, bool]:
             "rss_mb": res["rss_mb"] < TARGETS["rss_mb"]}
 
 
+def markdown(res: dict) -> str:
+    """The result tables as docs/benchmarks.md shows them."""
+    lines = ["| pane query | p50 ms | p95 ms |", "| --- | ---: | ---: |"]
+    lines += [f"| {k} | {v['p50_ms']:.1f} | {v['p95_ms']:.1f} |" for k, v in res["panes"].items()]
+    lines += ["", "| cases page (200 rows, keyset) | p50 ms | p95 ms |", "| --- | ---: | ---: |"]
+    for k, v in res["pages"].items():
+        lines.append(f"| {k} | {v['p50_ms']:.1f} | {v['p95_ms']:.1f} |" if "p50_ms" in v
+                     else f"| {k} | {v['skipped']} | |")
+    tui = res["tui"]
+    switches = ", ".join(f"{k} {v:.1f} s" for k, v in tui["screen_switch_s"].items())
+    lines += ["", "| | measured | target |", "| --- | ---: | ---: |",
+              f"| first paint (overview with data) | {tui['first_paint_s']:.2f} s | < 1 s |",
+              f"| peak RSS of the TUI process | {res['rss_mb']:.0f} MB | < 250 MB |",
+              f"| screen switch until its data is drawn | {switches} | |"]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.dashboard", description=__doc__.split("\n")[0])
     ap.add_argument("--outputs", type=int, default=1_000_000)
@@ -228,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"dashboard-{a.seed}-{a.outputs}-{int(now)}.json"
     out.write_text(json.dumps(res, indent=2))
-    print(f"  wrote {out}")
+    print(f"  wrote {out}\n")
+    print(markdown(res))
     return 0
 
 

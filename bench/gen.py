@@ -54,6 +54,7 @@ TASKS = [
 JSON_TASKS = {"extract_contact", "extract_invoice", "intent_detect", "address_normalize", "agent_plan"}
 AB_TASKS = {"support_answer", "email_draft", "rewrite_tone"}
 REGRESSED = ("extract_invoice", "gpt-4.1-nano")
+GEN_VERSION = 2  # bump when the generated data changes shape: cached databases are keyed by it
 JUDGE_MODEL = "claude-haiku-4-5"
 FEEDBACK_NAMES = ("task_completed", "thumbs", "user_corrected", "error")
 WORDS = (
@@ -352,6 +353,10 @@ def write_logs(out_dir: Path, *, megabytes: float, seed: int, end: float, record
     return records, total
 
 
+def default_name(seed: int, outputs: int) -> str:
+    return f"gen-v{GEN_VERSION}-{seed}-{outputs}.db"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.gen", description=__doc__.split("\n")[0])
     ap.add_argument("--outputs", type=int, default=1_000_000)
@@ -359,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--end", type=float, default=None,
                     help="epoch seconds of the newest output (default: the current hour, floored)")
-    ap.add_argument("--db", type=Path, default=None, help="database to create (default bench/results/gen-SEED-N.db)")
+    ap.add_argument("--db", type=Path, default=None,
+                    help="database to create (default bench/results/gen-vVERSION-SEED-N.db)")
     ap.add_argument("--force", action="store_true", help="replace an existing database")
     ap.add_argument("--logs", type=Path, default=None, help="also write JSONL logs into this folder")
     ap.add_argument("--log-mb", type=float, default=200, help="total size of --logs (MB)")
@@ -372,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         recs, size = write_logs(a.logs, megabytes=a.log_mb, seed=a.seed, end=end, record_bytes=a.record_bytes)
         print(f"logs: {recs} records, {size / 1e6:.0f} MB in {a.logs} ({time.perf_counter() - t0:.1f}s)")
-    db = a.db or Path("bench/results") / f"gen-{a.seed}-{a.outputs}.db"
+    db = a.db or Path("bench/results") / default_name(a.seed, a.outputs)
     build(db, Gen(a.outputs, a.days, a.seed, end), force=a.force)
     return 0
 
