@@ -77,20 +77,18 @@ class Gen:
     feedback: float = 0.02
 
 
-def _prices() -> dict[str, tuple[int, int, int] | None]:
-    """pusd per token (input, cached input, output) for each model, from the built-in table."""
+def _prices(names) -> dict[str, tuple[int, int, int] | None]:
+    """pusd per token (input, cached input, output) per model from the built-in
+    price table; None for a model it does not list (unpriced)."""
     from importlib.resources import files
 
     table = orjson.loads(files("evaltop.core.data").joinpath("prices.json").read_bytes())["models"]
     out: dict[str, tuple[int, int, int] | None] = {}
-    for name, *_ in MODELS:
+    for name in names:
         p = table.get(name)
-        if p is None:
-            out[name] = None
-            continue
-        cached = p.get("cached_input_per_mtok", p["input_per_mtok"])
-        out[name] = tuple(int(per_mtok_to_pusd_per_token(str(x)))
-                          for x in (p["input_per_mtok"], cached, p["output_per_mtok"]))
+        rates = None if p is None else (p["input_per_mtok"], p.get("cached_input_per_mtok", p["input_per_mtok"]),
+                                        p["output_per_mtok"])
+        out[name] = None if rates is None else tuple(int(per_mtok_to_pusd_per_token(str(x))) for x in rates)
     return out
 
 
@@ -140,7 +138,7 @@ def generate(conn, g: Gen, *, log=print) -> dict[str, int]:
     regressed = (task == TASKS.index(REGRESSED[0])) & (model == [m[0] for m in MODELS].index(REGRESSED[1]))
     quality = np.where(regressed & (age_days < 1), quality - 0.35, quality)
     good = rng.random(n) < quality
-    prices = _prices()
+    prices = _prices(m[0] for m in MODELS)
     price_arr = np.array([prices[m[0]] or (0, 0, 0) for m in MODELS], dtype=np.int64)[model]
     priced = np.array([prices[m[0]] is not None for m in MODELS])[model]
     cost = ((in_tok - cached) * price_arr[:, 0] + cached * price_arr[:, 1] + out_tok * price_arr[:, 2])
@@ -204,7 +202,7 @@ def _judged(conn, g, rng, ts, task, good, error, latency, in_tok, out_tok, estim
     n = len(ts)
     p = np.where(error | estimated, 0.3, g.judged * 0.8)
     sampled = np.flatnonzero(rng.random(n) < p)
-    judge_price = _judge_price()
+    judge_in_price, _, judge_out_price = _prices([JUDGE_MODEL])[JUDGE_MODEL]
     samples, scores, calls, ledger, labels = [], [], [], [], []
     s_ok = rng.random(len(sampled)) > 0.01
     s_score = np.clip(np.round(rng.normal(4.2, 0.6, len(sampled)), 0), 1, 5)
@@ -228,7 +226,7 @@ def _judged(conn, g, rng, ts, task, good, error, latency, in_tok, out_tok, estim
         if tname in JSON_TASKS:
             scores.append((oid, "json_valid", "rule", "ok", float(ok), int(ok),
                            None if ok else "not valid JSON", None, t, call_ts))
-        cost = judge_in[k] * judge_price[0] + judge_out[k] * judge_price[1]
+        cost = judge_in[k] * judge_in_price + judge_out[k] * judge_out_price
         calls.append(("quality", JUDGE_MODEL, oid, "ok" if s_ok[k] else "error", 1, call_lat[k],
                       judge_in[k], judge_out[k], 0, cost, 1, cost, None, None, call_ts))
         day = time.strftime("%Y-%m-%d", time.gmtime(call_ts))
@@ -252,14 +250,6 @@ def _judged(conn, g, rng, ts, task, good, error, latency, in_tok, out_tok, estim
         conn.executemany("INSERT INTO labels (output_id, label, score, reviewer, note, ts)"
                          " VALUES (?,?,?,?,?,?)", labels)
     return {"samples": len(samples), "scores": len(scores), "judge_calls": len(calls), "labels": len(labels)}
-
-
-def _judge_price() -> tuple[int, int]:
-    from importlib.resources import files
-
-    p = orjson.loads(files("evaltop.core.data").joinpath("prices.json").read_bytes())["models"][JUDGE_MODEL]
-    return (int(per_mtok_to_pusd_per_token(str(p["input_per_mtok"]))),
-            int(per_mtok_to_pusd_per_token(str(p["output_per_mtok"]))))
 
 
 def _feedback(conn, g, rng, ts, good) -> int:
