@@ -291,3 +291,15 @@ async def test_trend_by_judge_model_task(app):
         assert set(chart._series) == {"gpt-4o-mini", "claude-3-5-haiku", "llama-3.1-8b"}
         await press(pilot, "t")
         assert set(chart._series) == {"sql", "summarize", "support"}
+
+
+async def test_background_reloads_never_pile_up(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await press(pilot, "2")
+        screen = app.screen
+        before = screen._token
+        for _ in range(5):  # five changes arrive while the first reload is still running
+            screen.db_changed()
+        await settle(pilot)
+        assert screen._token - before == 2  # one load now, one after it for everything that came meanwhile
+        assert screen._inflight == 0 and not screen._pending

@@ -10,6 +10,7 @@ screen only remembers that it is stale and reloads when shown again.
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
 from textual import on, work
@@ -32,12 +33,15 @@ class Loaded(Message):
 class DataScreen(Screen):
     """A screen whose content comes from the database."""
 
-    group = "screen"
+    refresh_every = 0.0  # at least this many seconds between background reloads (heavy screens)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._stale = True
         self._token = 0
+        self._inflight = 0  # loads running; background reloads never overlap one
+        self._pending = False
+        self._started = -1e9
 
     def fetch(self, conn: sqlite3.Connection) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -50,14 +54,32 @@ class DataScreen(Screen):
             self.reload()
 
     def db_changed(self) -> None:
-        """The database changed: reload now if visible, else on resume."""
+        """The database changed: reload if visible (after the load in flight, and
+        no sooner than ``refresh_every``), else on resume."""
         self._stale = True
-        if self.is_current:
-            self.reload()
+        if not self.is_current:
+            return
+        wait = self._started + self.refresh_every - time.monotonic()
+        if self._inflight or wait > 0:
+            if not self._pending:
+                self._pending = True
+                if wait > 0 and not self._inflight:
+                    self.set_timer(wait, self._catch_up)
+            return
+        self.reload()
+
+    def _catch_up(self) -> None:
+        if self._pending and not self._inflight:
+            self._pending = False
+            if self.is_current:
+                self.reload()
 
     def reload(self) -> None:
+        """Load now (user actions and resume: the newest request's result wins)."""
         self._stale = False
         self._token += 1
+        self._inflight += 1
+        self._started = time.monotonic()
         self._fetch(self._token)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
@@ -70,6 +92,15 @@ class DataScreen(Screen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             self.app.worker_failed(event.worker)
+        if event.worker.group == "load" and event.state in (
+                WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self._inflight = max(0, self._inflight - 1)
+            if self._pending and not self._inflight:
+                wait = self._started + self.refresh_every - time.monotonic()
+                if wait > 0:
+                    self.set_timer(wait, self._catch_up)
+                else:
+                    self._catch_up()
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:

@@ -59,6 +59,7 @@ def row_cells(r: dict, rank: int) -> list[Text]:
 
 class RegressionsScreen(DataScreen):
     TITLE = "Regressions"
+    refresh_every = 5.0  # regressions are recomputed on each load: not every second
     BINDINGS = [Binding("s", "cycle_sort", "Sort")]
 
     def __init__(self) -> None:
