@@ -4,6 +4,7 @@ SIGTERM of the polling daemon stops it cleanly."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -141,3 +142,49 @@ def test_ctrl_c_with_worker_processes_stops_after_a_commit(tmp_path):
         assert rollups.totals_match_outputs(conn)
     finally:
         conn.close()
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(entry))
+    return kids
+
+
+def test_worker_processes_exit_when_ingest_is_killed(tmp_path):
+    import select
+
+    kids: list[int] = []
+    _big_log(tmp_path)
+    cfg = _write_config(tmp_path)
+    p = subprocess.Popen(_evaltop("ingest", "--once", "--workers", "2", "--config", cfg),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in p.stderr:
+            if "backfill" in line:  # workers are up: the first batch was committed
+                break
+        kids = _children(p.pid)
+        fds = [os.pidfd_open(k) for k in kids]
+        assert len(kids) >= 2
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        pending = set(fds)
+        while pending:  # each pidfd turns readable when its process exits
+            ready, _, _ = select.select(list(pending), [], [], 60)
+            assert ready, f"worker processes outlived their parent: {kids}"
+            pending -= set(ready)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+        p.stderr.close()
+        for k in kids:  # never leave strays behind, even when the test fails
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(k, signal.SIGKILL)

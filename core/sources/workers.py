@@ -6,8 +6,10 @@ the caller commits them in submission order."""
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 
 from evaltop.core.config import Config
@@ -22,11 +24,21 @@ POOL_MIN_CORES = 4  # below this, threads (parse | count | SQLite overlap) measu
 _BOOK: PriceBook | None = None  # per worker process
 
 
+def _exit_with_parent(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
+
+
 def _init_worker(cfg: Config) -> None:
     global _BOOK
     # Ctrl-C reaches the whole process group: the parent decides when to stop
     # (after its current transaction); a worker must not die mid-batch.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # If the parent is killed (kill -9), nothing else would tell an idle
+    # worker: every worker holds the task queue's write end too.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent.sentinel,), daemon=True).start()
     _BOOK = PriceBook.from_config(cfg)
 
 
