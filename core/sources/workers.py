@@ -29,7 +29,7 @@ def _exit_with_parent(sentinel: int) -> None:
     os._exit(1)
 
 
-def _init_worker(cfg: Config) -> None:
+def _init_worker(cfg: Config, started) -> None:
     global _BOOK
     # Ctrl-C reaches the whole process group: the parent decides when to stop
     # (after its current transaction); a worker must not die mid-batch.
@@ -40,6 +40,9 @@ def _init_worker(cfg: Config) -> None:
     if parent is not None:
         threading.Thread(target=_exit_with_parent, args=(parent.sentinel,), daemon=True).start()
     _BOOK = PriceBook.from_config(cfg)
+    # Report ready only once every worker is: a warm-up task can then not be
+    # served twice by a fast worker while another is still starting up.
+    started.wait(timeout=300)
 
 
 def _work(batch: Batch, fmt: str, now: float) -> Prepared:
@@ -98,9 +101,10 @@ class Preparer:
 
     def _start_pool(self) -> None:
         # spawn, not fork: the parent may run scheduler and worker threads
+        ctx = multiprocessing.get_context("spawn")
         self._pool = ProcessPoolExecutor(
-            self._nprocs(), mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker, initargs=(self.cfg,),
+            self._nprocs(), mp_context=ctx,
+            initializer=_init_worker, initargs=(self.cfg, ctx.Barrier(self._nprocs())),
         )
         self._warm = [self._pool.submit(_ready) for _ in range(self._nprocs())]
         if self.workers:  # asked for explicitly: wait until they run (or fail)
