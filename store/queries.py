@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 HOUR = 3600
+DAY = 86400
+SUMS = ("outputs", "errors", "input_tokens", "output_tokens", "estimated_outputs",
+        "unpriced_outputs", "cost_pusd", "latency_ms_sum")
+_SELECT_SUMS = ", ".join(f"coalesce(sum({c}), 0) AS {c}" for c in SUMS)
 
 
 def _hours(since: float | None, until: float) -> tuple[int, int]:
@@ -19,47 +23,57 @@ def _hours(since: float | None, until: float) -> tuple[int, int]:
     return lo, int(until // HOUR)
 
 
+def _has_daily(conn: sqlite3.Connection) -> bool:
+    """rollup_daily exists (schema v7); a read-only watcher may open an older file."""
+    return conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_daily'").fetchone() is not None
+
+
 # ---------------------------------------------------------------- inference
+
+_HOURLY_BY = {"model": "model", "task": "task", "day": "date(hour * 3600, 'unixepoch')", "hour": "hour",
+              "all": "''"}
+_DAILY_BY = {"model": "model", "day": "date(day * 86400, 'unixepoch')", "all": "''"}
+
+
+def _inference(conn: sqlite3.Connection, by: str, since: float | None, until: float) -> list[dict]:
+    """Sums grouped by ``by`` over whole hours touching the window. A window that
+    starts at a UTC midnight reads whole days from rollup_daily (~one row per
+    model per day) and only today's hours from rollup_hourly."""
+    hourly_expr = _HOURLY_BY[by]
+    lo, hi = _hours(since, until)
+    parts = []
+    if by in _DAILY_BY and since is not None and since % DAY == 0 and _has_daily(conn):
+        today = int(until // DAY)
+        parts.append(conn.execute(
+            f"SELECT {_DAILY_BY[by]} AS k, {_SELECT_SUMS} FROM rollup_daily "
+            "WHERE day >= ? AND day < ? GROUP BY k", (int(since // DAY), today)).fetchall())
+        lo = max(lo, today * 24)
+    parts.append(conn.execute(
+        f"SELECT {hourly_expr} AS k, {_SELECT_SUMS} FROM rollup_hourly "
+        "WHERE hour BETWEEN ? AND ? GROUP BY k", (lo, hi)).fetchall())
+    merged: dict[Any, dict] = {}
+    for rows in parts:
+        for r in rows:
+            acc = merged.setdefault(r["k"], {"k": r["k"], **{c: 0 for c in SUMS}})
+            for c in SUMS:
+                acc[c] += r[c]
+    return [merged[k] for k in sorted(merged)]
 
 
 def inference_totals(conn: sqlite3.Connection, since: float | None, until: float) -> dict[str, Any]:
     """Outputs, errors, tokens and priced cost over whole hours touching the window."""
-    lo, hi = _hours(since, until)
-    row = conn.execute(
-        """SELECT coalesce(sum(outputs),0) AS outputs, coalesce(sum(errors),0) AS errors,
-                  coalesce(sum(input_tokens),0) AS input_tokens,
-                  coalesce(sum(output_tokens),0) AS output_tokens,
-                  coalesce(sum(estimated_outputs),0) AS estimated_outputs,
-                  coalesce(sum(unpriced_outputs),0) AS unpriced_outputs,
-                  coalesce(sum(cost_pusd),0) AS cost_pusd
-           FROM rollup_hourly WHERE hour BETWEEN ? AND ?""",
-        (lo, hi),
-    ).fetchone()
-    return dict(row)
-
-
-_INFERENCE_BY = {
-    "model": "model",
-    "task": "task",
-    "day": "date(hour * 3600, 'unixepoch')",
-    "hour": "hour",
-}
+    rows = _inference(conn, "all", since, until)
+    out = rows[0] if rows else {c: 0 for c in SUMS}
+    out.pop("k", None)
+    return out
 
 
 def inference_by(conn: sqlite3.Connection, by: str, since: float | None, until: float) -> list[dict]:
     """Inference outputs/tokens/cost grouped by model, task, day or hour."""
-    expr = _INFERENCE_BY[by]
-    lo, hi = _hours(since, until)
-    rows = conn.execute(
-        f"""SELECT {expr} AS k, sum(outputs) AS outputs, sum(errors) AS errors,
-                   sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-                   sum(estimated_outputs) AS estimated_outputs,
-                   sum(unpriced_outputs) AS unpriced_outputs, sum(cost_pusd) AS cost_pusd,
-                   sum(latency_ms_sum) AS latency_ms_sum
-            FROM rollup_hourly WHERE hour BETWEEN ? AND ? GROUP BY k ORDER BY k""",
-        (lo, hi),
-    ).fetchall()
-    return [dict(r) for r in rows]
+    if by not in _HOURLY_BY or by == "all":
+        raise ValueError(f"inference_by: by must be model, task, day or hour, got {by!r}")
+    return _inference(conn, by, since, until)
 
 
 def count_outputs_since(conn: sqlite3.Connection, since: float) -> int:
@@ -67,14 +81,9 @@ def count_outputs_since(conn: sqlite3.Connection, since: float) -> int:
 
 
 def unpriced_models(conn: sqlite3.Connection, since: float | None, until: float) -> list[dict]:
-    lo, hi = _hours(since, until)
-    rows = conn.execute(
-        """SELECT model, sum(unpriced_outputs) AS outputs FROM rollup_hourly
-           WHERE hour BETWEEN ? AND ? AND unpriced_outputs > 0
-           GROUP BY model ORDER BY outputs DESC""",
-        (lo, hi),
-    ).fetchall()
-    return [dict(r) for r in rows]
+    rows = [{"model": r["k"], "outputs": r["unpriced_outputs"]}
+            for r in _inference(conn, "model", since, until) if r["unpriced_outputs"] > 0]
+    return sorted(rows, key=lambda r: -r["outputs"])
 
 
 # ---------------------------------------------------------------- judging

@@ -320,9 +320,44 @@ def _v6_scores_window_index(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS scores_output_ts ON scores(output_ts, judge)")
 
 
+_DAILY = ("outputs", "errors", "input_tokens", "output_tokens", "estimated_outputs",
+          "unpriced_outputs", "cost_pusd", "latency_ms_sum")
+_DAILY_ADD = (  # add the NEW hourly row into its day
+    f"INSERT INTO rollup_daily (day, model, {', '.join(_DAILY)}) "
+    f"VALUES (NEW.hour / 24, NEW.model, {', '.join('NEW.' + c for c in _DAILY)}) "
+    f"ON CONFLICT(day, model) DO UPDATE SET {', '.join(f'{c} = {c} + excluded.{c}' for c in _DAILY)};"
+)
+_DAILY_SUB = (  # take the OLD hourly row out of its day
+    f"UPDATE rollup_daily SET {', '.join(f'{c} = {c} - OLD.{c}' for c in _DAILY)} "
+    "WHERE day = OLD.hour / 24 AND model = OLD.model;"
+)
+
+
+def _v7_rollup_daily(conn: sqlite3.Connection) -> None:
+    """Per-day, per-model totals kept by triggers on rollup_hourly, so month and
+    30-day spend read ~30 rows per model instead of every hourly segment."""
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS rollup_daily (
+            day INTEGER NOT NULL, model TEXT NOT NULL,
+            outputs INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0,
+            input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
+            estimated_outputs INTEGER NOT NULL DEFAULT 0, unpriced_outputs INTEGER NOT NULL DEFAULT 0,
+            cost_pusd INTEGER NOT NULL DEFAULT 0, latency_ms_sum REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, model)) WITHOUT ROWID"""
+    )
+    conn.execute(
+        f"INSERT INTO rollup_daily (day, model, {', '.join(_DAILY)}) SELECT hour / 24, model, "
+        f"{', '.join(f'sum({c})' for c in _DAILY)} FROM rollup_hourly GROUP BY hour / 24, model"
+    )
+    for name, event, body in (("ins", "INSERT", _DAILY_ADD), ("upd", "UPDATE", _DAILY_ADD + _DAILY_SUB),
+                              ("del", "DELETE", _DAILY_SUB)):
+        conn.execute(f"CREATE TRIGGER IF NOT EXISTS rollup_daily_{name} AFTER {event} ON rollup_hourly "
+                     f"BEGIN {body} END")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1, _v2_alert_delivery, _v3_sampling_indexes, _v4_run_claims, _v5_ledger_sent,
-    _v6_scores_window_index,
+    _v6_scores_window_index, _v7_rollup_daily,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -111,3 +111,41 @@ def test_case_detail_and_json(ro, tmp_path):
 def test_segment_filter_from_a_regression():
     f = dc.segment_filter({"task": "sql", "model": "m", "prompt_version": "*", "variant": ""}, "judge-a")
     assert (f.task, f.model, f.prompt_version, f.variant, f.judge) == ("sql", "m", None, "", "judge-a")
+
+
+def _daily_vs_hourly(conn):
+    daily = conn.execute("SELECT day, model, outputs, unpriced_outputs, cost_pusd FROM rollup_daily "
+                         "WHERE outputs != 0 OR cost_pusd != 0 ORDER BY day, model").fetchall()
+    hourly = conn.execute("SELECT hour / 24, model, sum(outputs), sum(unpriced_outputs), sum(cost_pusd) "
+                          "FROM rollup_hourly GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+    return [tuple(r) for r in daily], [tuple(r) for r in hourly]
+
+
+def test_rollup_daily_follows_every_hourly_change(conn):
+    from evaltop.store import rollups
+
+    def row(hour, model, outputs, cost, unpriced=0):
+        return (hour, model, "t", "v1", "", outputs, 0, 10, 5, 0, 0, 0, 0, unpriced, cost, 100.0)
+
+    with store_db.write(conn):
+        rollups.add(conn, [row(24 * 100 + 1, "a", 2, 50), row(24 * 100 + 23, "a", 1, 7),
+                           row(24 * 101, "a", 4, 1), row(24 * 100 + 5, "b", 3, 0, unpriced=3)])
+        rollups.add(conn, [row(24 * 100 + 1, "a", 5, 100)])  # upsert: an UPDATE of the same hour
+    daily, hourly = _daily_vs_hourly(conn)
+    assert daily == hourly == [(100, "a", 8, 0, 157), (100, "b", 3, 3, 0), (101, "a", 4, 0, 1)]
+    with store_db.write(conn):
+        conn.execute("UPDATE rollup_hourly SET model = 'c' WHERE model = 'b'")
+        conn.execute("DELETE FROM rollup_hourly WHERE hour = ?", (24 * 101,))
+    daily, hourly = _daily_vs_hourly(conn)
+    assert daily == hourly == [(100, "a", 8, 0, 157), (100, "c", 3, 3, 0)]
+
+
+def test_day_aligned_windows_read_days_and_todays_hours(ro):
+    """The daily path and the hourly path give the same sums (month, 30 days)."""
+    since = dashboard.day_start(NOW) - 5 * 86400
+    fast = q.inference_by(ro, "model", since, NOW)
+    slow = ro.execute("SELECT model, sum(outputs), sum(cost_pusd), sum(unpriced_outputs) FROM rollup_hourly "
+                      "WHERE hour BETWEEN ? AND ? GROUP BY model ORDER BY model",
+                      (int(since // 3600), int(NOW // 3600))).fetchall()
+    assert [(r["k"], r["outputs"], r["cost_pusd"], r["unpriced_outputs"]) for r in fast] == [tuple(r) for r in slow]
+    assert q.inference_totals(ro, since, NOW)["outputs"] == sum(r[1] for r in slow)
