@@ -36,9 +36,6 @@ from .lease import JOBS_LEASE, Lease
 
 log = logging.getLogger(__name__)
 
-EventCallback = Callable[[str, dict], None]
-
-
 @dataclass(frozen=True)
 class JobSpec:
     """A scheduled job: ``func(engine)`` every ``interval`` seconds."""
@@ -91,7 +88,7 @@ class Engine:
     """
 
     def __init__(self, cfg: Config, db_path: str | Path, *, owner: str | None = None,
-                 on_event: EventCallback | None = None, jobs: Iterable[JobSpec] | None = None,
+                 on_event: Callable[[str, dict], None] | None = None, jobs: Iterable[JobSpec] | None = None,
                  lease_name: str = JOBS_LEASE, clock: Callable[[], float] = time.time):
         self.cfg = cfg
         self.db_path = Path(db_path)
@@ -192,9 +189,11 @@ class Engine:
             log.warning("jobs still running after %.0f s; leaving the lease to expire", timeout)
             self._emit("stopped", {"clean": False})
             return
-        ingestor = self.state.pop("ingestor", None)
-        if ingestor is not None:
-            ingestor.close()
+        try:
+            if (ingestor := self.state.pop("ingestor", None)) is not None:
+                ingestor.close()
+        except Exception:
+            log.exception("closing the sources failed")
         try:
             reconcile_owner(self, self.owner)
         except Exception:
