@@ -160,6 +160,9 @@ def run_cmd(seconds: float | None, verbose: bool, config, db) -> None:
         finally:
             _say("evaltop run: stopping")
             engine.stop()
+    for row in engine.job_stats():
+        _say(f"  {row['job']}: {row['runs']} runs, {row['errors']} errors, {row['overruns']} overruns"
+             + (f"; last error: {clean(row['last_error'])[:200]}" if row["failing"] else ""))
     _say("evaltop run: stopped")
 
 
