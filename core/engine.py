@@ -276,6 +276,7 @@ class Engine:
         if error is not None:
             self._emit("job_error", {"job": name, "error": error, "repeat": repeat})
             return {"error": error, "config_error": config_error}
+        log.info("job %s done in %.0f ms: %s", name, duration_ms, summary)
         self._emit("job", {"job": name, "duration_ms": duration_ms, "result": summary})
         return summary
 
