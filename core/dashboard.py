@@ -228,7 +228,10 @@ def alerts(conn: sqlite3.Connection, limit: int = 50) -> list[dict]:
 TREND_BY = ("judge", "model", "task")
 
 
-def overview(conn: sqlite3.Connection, cfg: Config, now: float, trend_by: str = "judge") -> Overview:
+def overview(conn: sqlite3.Connection, cfg: Config, now: float, trend_by: str = "judge",
+             with_regressions: bool = True) -> Overview:
+    """Everything the overview shows. ``with_regressions=False`` leaves the
+    (slowest) regression analysis out, for a screen that loads it separately."""
     notes: list[str] = []
     current, _ = windows(cfg, now)
     tot = q.inference_totals(conn, current.since, now)
@@ -262,7 +265,7 @@ def overview(conn: sqlite3.Connection, cfg: Config, now: float, trend_by: str = 
         spark_outputs=spark_outputs,
         spark_pass=spark_pass,
         trend=trend(conn, cfg, now, trend_by),
-        regressions=regressions(conn, cfg, now, notes)[:8],
+        regressions=regressions(conn, cfg, now, notes)[:8] if with_regressions else [],
         spend_models=spend_models,
         alerts=alerts(conn, 20),
         notes=notes,

@@ -105,7 +105,7 @@ class OverviewScreen(DataScreen):
         self.query_one("#alerts-pane").border_title = "Alerts"
 
     def fetch(self, conn):
-        return dashboard.overview(conn, self.app.cfg, self.app.now(), self.trend_by)
+        return dashboard.overview(conn, self.app.cfg, self.app.now(), self.trend_by, with_regressions=False)
 
     def on_resize(self) -> None:
         if self._last is not None:
@@ -119,12 +119,23 @@ class OverviewScreen(DataScreen):
         chart = self.query_one(TrendChart)
         chart.title = f"pass rate % by {self.trend_by} (t: judge/model/task)"
         chart.set_series(o.trend)
-        self.query_one("#regressions", LiveTable).sync(
-            [(f"r{i}", regression_cells(r, i)) for i, r in enumerate(o.regressions)])
         self.query_one("#spend", Static).update(self._spend(o))
         self.query_one("#alerts", Static).update(alerts_text(o.alerts))
-        empty = "no regressions" if not o.notes else "; ".join(o.notes)
-        self.query_one("#regressions-pane").border_subtitle = "" if o.regressions else empty
+        self._load_regressions()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="regressions")
+    def _load_regressions(self) -> None:
+        """Regressions are the slowest pane: drawn when ready, after the rest."""
+        notes: list[str] = []
+        with self.app.reader() as conn:
+            rows = dashboard.regressions(conn, self.app.cfg, self.app.now(), notes)[:8]
+        self.app.call_from_thread(self._show_regressions, rows, notes)
+
+    def _show_regressions(self, rows: list[dict], notes: list[str]) -> None:
+        self.query_one("#regressions", LiveTable).sync(
+            [(f"r{i}", regression_cells(r, i)) for i, r in enumerate(rows)])
+        self.query_one("#regressions-pane").border_subtitle = (
+            "" if rows else ("; ".join(notes) if notes else "no segments compared yet"))
 
     def _summary(self, o: dashboard.Overview) -> Text:
         ratio = o.judge_ratio
