@@ -213,12 +213,13 @@ def _run(conn, tailers, preparer: Preparer, progress: BackfillProgress,
 
 
 def ingest_once(cfg: Config, conn, *, progress: bool | None = None,
-                stop: threading.Event | None = None, workers: int | None = None) -> IngestSummary:
+                stop: threading.Event | None = None, workers: int | None = None,
+                book: PriceBook | None = None) -> IngestSummary:
     """Read every configured source to its current end (``stop`` set: finish
     the current transaction and return). ``workers``: parsing processes, see
     :class:`~evaltop.core.sources.workers.Preparer` (None: only for big backfills)."""
     tailers = _tailers(cfg)
-    prep = Preparer(cfg, PriceBook.from_config(cfg), workers=workers)
+    prep = Preparer(cfg, book or PriceBook.from_config(cfg), workers=workers)
     try:
         return _run(conn, tailers, prep, BackfillProgress(progress), stop)
     finally:
@@ -231,11 +232,12 @@ class Ingestor:
     file rotated away (or deleted) is read to its end before it is let go."""
 
     def __init__(self, cfg: Config, db_path: str | Path, *, progress: bool | None = False,
-                 stop: threading.Event | None = None, workers: int | None = None):
+                 stop: threading.Event | None = None, workers: int | None = None,
+                 book: PriceBook | None = None):
         self.cfg = cfg
         self.workers = workers
+        self.book = book or PriceBook.from_config(cfg)  # a bad price file fails before the db opens
         self.conn = store_db.connect(db_path)
-        self.book = PriceBook.from_config(cfg)
         self.stop = stop
         self._progress = progress
         self._tailers = _tailers(cfg)

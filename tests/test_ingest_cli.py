@@ -104,3 +104,15 @@ def test_cases_latest_first_sanitised_and_failing(tmp_path):
 def test_cases_without_database_exit_2(tmp_path):
     res = _run("cases", "--config", _cfg(tmp_path))
     assert res.exit_code == 2 and "no database" in res.output
+
+
+def test_bad_price_file_is_a_user_error_before_the_database_exists(tmp_path):
+    cfg = _cfg(tmp_path)
+    (tmp_path / "prices.json").write_text('{"gpt-4o-mini": {"input_cost_per_token": "cheap", "output_cost_per_token": 1e-6}}')
+    with open(cfg, "a") as fh:
+        fh.write('[pricing]\nfile = "prices.json"\n')
+    write_lines(tmp_path / "logs" / "a.jsonl", [native(1)])
+    res = _run("ingest", "--once", "--config", cfg)
+    assert res.exit_code == 2
+    assert "gpt-4o-mini.input_cost_per_token" in res.output and len(res.output.strip().splitlines()) == 1
+    assert not (tmp_path / "evaltop.db").exists()

@@ -205,3 +205,26 @@ def test_copy_seen_before_truncation_is_not_read_twice(tmp_path, make_config, co
     assert (s.outputs, s.duplicates) == (2, 0)
     assert ids(conn) == _ids(*range(7))
     assert counter(conn, "duplicates") == 0
+
+
+def test_copytruncate_under_running_ingestor_original_planned_first(tmp_path, make_config):
+    """The truncated original is planned before its copy (older mtime): it
+    must not drop the old checkpoint the copy is about to continue from."""
+    cfg = source_config(make_config, "app.jsonl*")
+    ing = Ingestor(cfg, cfg.db_path)
+    try:
+        log = tmp_path / "app.jsonl"
+        write_lines(log, [native(i) for i in range(4)])
+        assert ing.poll().outputs == 4
+        write_lines(log, [native(4)])
+        shutil.copyfile(log, tmp_path / "app.jsonl.1")
+        _truncate_and_write(log, [native(5), native(6)])
+        copy_mtime = (tmp_path / "app.jsonl.1").stat().st_mtime
+        os.utime(log, (copy_mtime - 60, copy_mtime - 60))
+        s = ing.poll()
+        assert (s.outputs, s.duplicates) == (3, 0)
+        s = ing.poll()
+        assert (s.outputs, s.duplicates, s.lines) == (0, 0, 0)
+        assert counter(ing.conn, "duplicates") == 0
+    finally:
+        ing.close()

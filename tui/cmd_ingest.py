@@ -34,6 +34,7 @@ from evaltop.core.ingest import (
 )
 from evaltop.core.ingest_report import latest_cases, spend_rows
 from evaltop.core.money import format_usd
+from evaltop.core.pricing import PriceBook
 from evaltop.core.sanitize import one_line
 from evaltop.core.window import parse_duration
 from evaltop.store.db import StoreError, connect
@@ -95,6 +96,10 @@ def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None
     cfg = _config(c)
     if not cfg.sources:
         raise UserError(f"{c.config_path}: no [[sources]] configured (add one with a `path` to your logs)")
+    try:
+        book = PriceBook.from_config(cfg)  # before anything is written
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
     for warning in unmatched_sources(cfg):
         click.echo(f"evaltop: warning: {warning}", err=True)
     stop = threading.Event()
@@ -102,13 +107,13 @@ def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None
         if once:
             conn = _open_db(c.db_path, must_exist=False)
             try:
-                summary = ingest_once(cfg, conn, progress=None, stop=stop, workers=workers)
+                summary = ingest_once(cfg, conn, progress=None, stop=stop, workers=workers, book=book)
                 click.echo("\n".join(_summary_lines(summary, conn)))
             finally:
                 conn.close()
             return
         try:
-            ingestor = Ingestor(cfg, c.db_path, progress=None, stop=stop, workers=workers)
+            ingestor = Ingestor(cfg, c.db_path, progress=None, stop=stop, workers=workers, book=book)
         except StoreError as exc:
             raise UserError(str(exc)) from None
         total = IngestSummary(first_reject_rowid=ingestor.first_reject_rowid())

@@ -9,8 +9,8 @@ committed offset. The rules (docs/reliability.md "Ingest"):
 
 1. Same inode and same fingerprint: the same file; continue at its offset,
    or from 0 if it shrank below the offset (copytruncate, truncation).
-2. Otherwise, a checkpoint not claimed by step 1 whose fingerprint matches
-   the file's first bytes: the same content under a new inode (copied by
+2. Otherwise, a checkpoint not claimed by step 1 whose fingerprint (all 256
+   bytes, or whole lines already read) matches the file's first bytes: the same content under a new inode (copied by
    copytruncate, or compressed to ``.gz``); continue at that offset.
    A file whose first bytes match only a file still being read (a copy or
    ``.gz`` made before the original was truncated or removed) is skipped
@@ -31,6 +31,7 @@ from evaltop.store import checkpoints as store_cp
 from evaltop.store.checkpoints import Checkpoint
 
 from .fileid import (
+    FP_BYTES,
     GZIP_ERRORS,
     SeenFile,
     discover,
@@ -112,6 +113,24 @@ class Tailer:
                 best = max(same, key=lambda c: (fp_len(c.fingerprint), c.updated_at))
                 claimed.add(best.file_key)
                 chosen[i] = best
+        skipped: set[int] = set()
+        for i, f in enumerate(files):  # rule 2: same content, other inode
+            if i in chosen or f.error:
+                continue
+            # Content identifies a file across inodes only through a full
+            # fingerprint, or one covering whole lines already read: the first
+            # bytes of a half-written line (`{"id": "`) are the same in every log.
+            content = [
+                c for c in cps
+                if (fp_len(c.fingerprint) == FP_BYTES or 0 < fp_len(c.fingerprint) <= c.offset)
+                and fp_matches(c.fingerprint, f.head) and (f.size is None or f.size >= c.offset)
+            ]
+            free = [c for c in content if c.file_key not in claimed]
+            if free:
+                chosen[i] = max(free, key=lambda c: (fp_len(c.fingerprint), c.updated_at))
+                claimed.add(chosen[i].file_key)
+            elif content:
+                skipped.add(i)  # a copy of a file still being read: wait for the original to go
         plans: list[_Plan] = []
         for i, f in enumerate(files):
             if f.error:
@@ -119,21 +138,11 @@ class Tailer:
                 if not any(c.file_key == key for c in cps):
                     plans.append(self._unreadable(f, key))
                 continue
+            if i in skipped:
+                continue
             cp = chosen.get(i)
-            if cp is None:  # rule 2: same content, other inode
-                content = [
-                    c for c in cps
-                    if fp_len(c.fingerprint) > 0 and fp_matches(c.fingerprint, f.head)
-                    and (f.size is None or f.size >= c.offset)
-                ]
-                free = [c for c in content if c.file_key not in claimed]
-                if free:
-                    cp = max(free, key=lambda c: (fp_len(c.fingerprint), c.updated_at))
-                    claimed.add(cp.file_key)
-                elif content:
-                    continue  # a copy of a file still being read: wait for the original to go
             plan = self._start(f, cp)
-            if cp is None:  # rule 3: this inode's older content is gone
+            if cp is None:  # rule 3, decided after every rule-2 claim: this inode's old content is gone
                 stale = [c.file_key for c in by_inode.get((f.dev, f.ino), []) if c.file_key not in claimed]
                 plan.drop = tuple(stale)
             plans.append(plan)
