@@ -154,25 +154,29 @@ class OverviewScreen(DataScreen):
             t.append(f"  [{self.app.role}]", style="dim")
         t.append("\npass rate 24h ", style="dim")
         t.append(sparkline(o.spark_pass, 0.0, 1.0), style="green")
-        t.append("   raw / reweighted [95% interval]", style="dim")
         wide = self.size.width >= 120
+        t.append("   raw / reweighted" + (" [95% interval]" if wide else ""), style="dim")
         entries = [self._rate_entry(r, wide) for r in o.rates]
-        per_line = max(1, (self.size.width - 2) // (max((len(e) for e in entries), default=1) + 2))
+        width = max((len(e) for e in entries), default=1)
+        per_line = max(1, (self.size.width - 2) // (width + 2))
         for i, entry in enumerate(entries):
             t.append("\n" if i % per_line == 0 else "  ")
+            entry.pad_right(width - len(entry))
             t.append_text(entry)
         return t
 
     @staticmethod
     def _rate_entry(r: dashboard.JudgeRate, wide: bool) -> Text:
-        name = cell(r.judge, 16, style="bold")
-        name.pad_right(16 - len(name))
+        """``judge  raw%  reweighted% [interval]  n=N`` (no interval when narrow)."""
+        name_w = 16 if wide else 14
+        name = cell(r.judge, name_w, style="bold")
+        name.pad_right(name_w - len(name))
         t = join(name, " ", rate_text(r.rate))
         if r.weighted is not None:
             t.append(f" {r.weighted * 100:5.1f}%", style="italic")
             if wide and r.ci:
                 t.append(f" [{r.ci[0] * 100:.0f}–{r.ci[1] * 100:.0f}]".ljust(10), style="dim")
-        t.append(f" n={r.n:<5}", style="dim")
+        t.append(f" n={r.n}", style="dim")
         return t
 
     def action_cycle_trend(self) -> None:
