@@ -115,5 +115,7 @@ def test_cli_exit_codes(seeded, db_path):
     assert r.exit_code == 0 and "no significant regression" in r.stdout
     r = cli_run(db_path, "base", "nope")
     assert r.exit_code == 2 and "no run named 'nope'" in r.stderr
+    r = cli_run(db_path, "nope-a", "nope-b")
+    assert r.exit_code == 2 and "no run named 'nope-a'" in r.stderr
     r = cli_run(db_path, "base", "worse", "--fail-on", "budget")
     assert r.exit_code == 2 and "--fail-on" in r.stderr

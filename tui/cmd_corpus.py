@@ -200,14 +200,13 @@ def compare(run_a: str, run_b: str, fmt: str, fail_on: str, corpus_file: Path | 
     cfg = _cfg(c)
     conn = _conn(c)
     try:
+        side_a = None if run_a == "corpus" else _run_side(conn, run_a)
         side_b = _run_side(conn, run_b)
-        if run_a == "corpus":
+        if side_a is None:
             path = corpus_file or Path(store_runs.get_run(conn, run_b)["corpus"])
             if not path.exists():
                 raise UserError(f"{path}: corpus of run {run_b!r} not found; pass --corpus PATH")
             side_a = compare_mod.corpus_side(cfg, _load_corpus(path), name=f"corpus {path.name}")
-        else:
-            side_a = _run_side(conn, run_a)
     finally:
         conn.close()
     result = compare_mod.compare(side_a, side_b, alpha=cfg.analysis.alpha)
