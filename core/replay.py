@@ -30,7 +30,7 @@ from pathlib import Path
 from evaltop.store import db as store_db
 from evaltop.store import runs as store_runs
 
-from .candidates import CallResult, CandidateClient, messages_of
+from .candidates import CallResult, CandidateClient, api_key, messages_of
 from .config import Config, ConfigError
 from .pricing import PriceBook
 from .records import LoggedOutput, Usage
@@ -195,6 +195,9 @@ def replay(cfg: Config, db_path: Path, corpus_path: Path, candidate: str, run_id
 
     model = candidate_model(cfg, candidate)
     cases = load(corpus_path)
+    # Everything that can be wrong in the config fails here, before the store is touched.
+    PriceBook.from_config(cfg)
+    api_key(model, candidate)
     if judge:
         check_judges(cfg)
     conn = store_db.connect(db_path)
