@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 
+from configs import config_text
 from ingest_helpers import count, native, write_lines
 from suite_size import size
 
@@ -23,12 +24,7 @@ from evaltop.core import config as config_mod
 from evaltop.core import dashboard, dashboard_cases
 from evaltop.store import db as store_db
 
-CONFIG = """[store]
-path = "{db}"
-[[sources]]
-name = "app"
-path = "{logs}/*.jsonl"
-format = "native"
+CONFIG = """
 [sampling]
 base_rate = 0.5
 [[judges]]
@@ -84,7 +80,7 @@ def test_run_writes_while_readers_read_and_one_holds_a_snapshot(tmp_path, figure
     logs, db = tmp_path / "logs", tmp_path / "evaltop.db"
     logs.mkdir()
     cfg_path = tmp_path / "evaltop.toml"
-    cfg_path.write_text(CONFIG.format(db=db, logs=logs))
+    cfg_path.write_text(config_text(db, logs / "*.jsonl", CONFIG))
     cfg = config_mod.load(cfg_path)
     write_lines(logs / "app.jsonl", [native(i, ts=time.time() - 3600 + i) for i in range(500)])
     exe = [sys.executable, "-m", "evaltop.tui.cli", "--config", str(cfg_path)]

@@ -11,7 +11,7 @@ must be stored, except lines whose only copy was truncated or deleted (a
 reader that had not reached them cannot read them afterwards; LogFarm counts
 them as ``destroyed`` and the figure reports how many were really lost that
 way). Nothing that was never completely written may be stored, and no id may
-be stored twice.
+be stored twice, nor read twice (the ``duplicates`` counter stays 0).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 
+from configs import config_text
 from ingest_helpers import counter
 from log_farm import GLOB, ROTATIONS, LogFarm
 from suite_size import size
@@ -33,8 +34,7 @@ from evaltop.store import rollups
 
 def _config(tmp_path, logs) -> str:
     cfg = tmp_path / "evaltop.toml"
-    cfg.write_text(f'[store]\npath = "{tmp_path / "evaltop.db"}"\n\n[[sources]]\nname = "app"\n'
-                   f'path = "{logs / GLOB}"\nformat = "native"\n\n[schedule]\npoll_seconds = 0.05\n')
+    cfg.write_text(config_text(tmp_path / "evaltop.db", logs / GLOB, "\n[schedule]\npoll_seconds = 0.05\n"))
     return str(cfg)
 
 
@@ -118,7 +118,8 @@ def test_sigkill_loop_with_rotations_loses_and_duplicates_nothing(tmp_path, figu
     stored, reread = _check(db, farm, "final")
     missing = farm.required() - stored
     assert not missing, f"lost {len(missing)} lines: {sorted(missing)[:5]}"
+    assert reread == 0, f"{reread} lines were read twice (skipped as duplicates)"
     assert stats["killed_with_work_pending"] >= 1, "no kill landed while ingest had work left"
     figure("ingest_crash_loop", **stats, lines=len(farm.written), stored=len(stored), lost=len(missing),
-           stored_twice=0, lost_by_design=len(farm.destroyed - stored), reread=reread,
+           stored_twice=0, lost_by_design=len(farm.destroyed - stored), read_twice=0,
            integrity="ok")
