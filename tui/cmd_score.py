@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -49,15 +50,36 @@ def _engine(cfg: Config, c: Ctx, **kw) -> Engine:
 
 @contextlib.contextmanager
 def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Turn SIGTERM/SIGINT/SIGHUP into ``stop.set()`` while inside."""
+    """Turn SIGTERM/SIGINT/SIGHUP into ``stop.set()`` while inside.
+
+    The handler sets the event from a new thread: a handler runs on the main
+    thread between bytecodes, possibly while that thread holds the event's
+    own (non-reentrant) lock inside ``stop.wait()``, and would deadlock there.
+    """
+    def handler(signum, frame) -> None:
+        threading.Thread(target=stop.set, name="evaltop-signal", daemon=True).start()
+
     previous = {}
     for sig in STOP_SIGNALS:
-        previous[sig] = signal.signal(sig, lambda signum, frame: stop.set())
+        previous[sig] = signal.signal(sig, handler)
     try:
         yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _wait(stop: threading.Event, seconds: float | None) -> bool:
+    """``stop.wait(seconds)`` that wakes every 0.2 s: a signal may land on a
+    worker thread, and its Python handler only runs once the main thread
+    wakes up (it would sleep through it inside one long lock wait)."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while not stop.is_set():
+        left = 0.2 if deadline is None else min(0.2, deadline - time.monotonic())
+        if left <= 0:
+            break
+        stop.wait(left)
+    return stop.is_set()
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -115,7 +137,7 @@ def score_cmd(once: bool, limit: int | None, config, db) -> None:
                 if failed and result.get("config_error"):
                     raise UserError(result["error"].removeprefix("ConfigError: "))
                 _say(_score_line(result))
-                if once or stop.wait(cfg.schedule.score_seconds):
+                if once or _wait(stop, cfg.schedule.score_seconds):
                     break
     finally:
         engine.stop()
@@ -156,7 +178,7 @@ def run_cmd(seconds: float | None, verbose: bool, config, db) -> None:
     with _stop_on_signals(stop):
         try:
             engine.start()
-            stop.wait(seconds)
+            _wait(stop, seconds)
         finally:
             _say("evaltop run: stopping")
             engine.stop()
