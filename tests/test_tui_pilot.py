@@ -303,3 +303,15 @@ async def test_background_reloads_never_pile_up(app):
         await settle(pilot)
         assert screen._token - before == 2  # one load now, one after it for everything that came meanwhile
         assert screen._inflight == 0 and not screen._pending
+
+
+async def test_readonly_dashboard_refuses_labels(tmp_path, make_config):
+    db = seed(tmp_path / "evaltop.db", n=60)
+    app = EvaltopApp(seed_config(make_config), db, clock=lambda: NOW, live=False, readonly=True)
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await press(pilot, "2", "enter", "a")
+        assert any("read-only" in n.message for n in app._notifications)
+        conn = sqlite3.connect(db)
+        newest = conn.execute("SELECT max(ts) FROM labels").fetchone()[0]
+        conn.close()
+        assert newest == NOW - 100  # only the seed's labels: nothing written now
