@@ -112,6 +112,15 @@ def test_score_without_pending_work_and_bad_config(tmp_path):
     result = runner.invoke(cli, ["score", "--once", "--config", str(nokey)])
     assert result.exit_code == 2, result.output  # a config problem: one line, exit 2
     assert "EVALTOP_UNSET_KEY" in result.output and "Traceback" not in result.output
+    (tmp_path / "prices").mkdir()
+    (tmp_path / "prices" / "p.json").write_text('{"m": {"input_cost_per_token": "cheap", "output_cost_per_token": 1e-6}}',
+                                                  encoding="utf-8")
+    priced = tmp_path / "prices" / "evaltop.toml"
+    priced.write_text(f'[store]\npath = "{tmp_path / "prices" / "x.db"}"\n[pricing]\nfile = "p.json"\n')
+    for cmd in (["score", "--once"], ["run", "--seconds", "1"]):
+        result = runner.invoke(cli, [*cmd, "--config", str(priced)])
+        assert result.exit_code == 2 and "input_cost_per_token" in result.output, (cmd, result.output)
+        assert not (tmp_path / "prices" / "x.db").exists()  # stopped before creating the store
     bad = tmp_path / "bad.toml"
     bad.write_text("[schedule]\npoll_seconds = -1\n", encoding="utf-8")
     for cmd in (["score", "--once"], ["run", "--seconds", "1"], ["review"]):

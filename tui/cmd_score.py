@@ -26,6 +26,7 @@ import click
 from evaltop.core.config import Config, ConfigError
 from evaltop.core.engine import Engine, JobSpec, score_job
 from evaltop.core.money import format_usd
+from evaltop.core.pricing import PriceBook
 from evaltop.core.sanitize import clean, clip
 from evaltop.store.db import StoreError, connect
 
@@ -34,9 +35,14 @@ from .cli import Ctx, UserError, common_options, get_ctx
 STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n))
 
 
-def _load(c: Ctx) -> Config:
+def _load(c: Ctx, *, prices: bool = False) -> Config:
+    """The config; with ``prices``, also the price table (a bad [pricing] file
+    stops here, before the database is created)."""
     try:
-        return c.config
+        cfg = c.config
+        if prices:
+            PriceBook.from_config(cfg)
+        return cfg
     except ConfigError as exc:
         raise UserError(str(exc)) from None
 
@@ -123,7 +129,7 @@ def score_cmd(once: bool, limit: int | None, config, db) -> None:
     exit 1 when a --once pass fails otherwise.
     """
     c = get_ctx(config, db)
-    cfg = _load(c)
+    cfg = _load(c, prices=True)
     if limit is not None:
         cfg = cfg.model_copy(update={"schedule": cfg.schedule.model_copy(update={"score_batch": limit})})
     engine = _engine(cfg, c, jobs=[JobSpec("score", cfg.schedule.score_seconds, score_job)])
@@ -157,7 +163,7 @@ def run_cmd(seconds: float | None, verbose: bool, config, db) -> None:
     or a dashboard watches and takes over when the first stops or dies.
     """
     c = get_ctx(config, db)
-    cfg = _load(c)
+    cfg = _load(c, prices=True)
     _setup_logging(verbose)
     stop = threading.Event()
 
