@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 NOT_BENCHES = {"gen", "peers"}  # data generator and the peer comparison (make bench-peers)
+OPT_IN = {"soak"}  # ten minutes: run by name (python -m bench soak)
 
 
 def available() -> list[str]:
@@ -19,7 +20,7 @@ def available() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    names = argv or available()
+    names = argv or [n for n in available() if n not in OPT_IN]
     unknown = [n for n in names if n not in available()]
     if unknown:
         print(f"bench: no benchmark {unknown[0]!r} (have: {', '.join(available())})", file=sys.stderr)
