@@ -117,16 +117,34 @@ def _evaluate(r: BudgetReading, alert_at: list[float]) -> list[tuple[str, str, s
     return found
 
 
+def _judge_pause(cfg: Config, conn: sqlite3.Connection, now: float) -> list[tuple[str, str, str, str]]:
+    """A critical alert when the judge cap refuses calls. Reservations stop
+    spend just short of the cap, so the 100% threshold alone may never fire
+    although judging has stopped; this says so, once per UTC day."""
+    try:
+        from evaltop.core.budget import judge_budget_state
+    except ModuleNotFoundError as exc:
+        if exc.name != "evaltop.core.budget":
+            raise
+        return []
+    state = judge_budget_state(conn, cfg, now)
+    if not state.get("paused"):
+        return []
+    why = state.get("reason") or "judge budget used up"
+    msg = f"judging paused: {why}; sampled outputs stay pending until the next budget period"
+    return [("budget", "critical", msg, f"budget:judge_paused:{Periods.at(now).day}")]
+
+
 def check_alerts(cfg: Config, conn: sqlite3.Connection, now: float | None = None) -> list[dict]:
     """Raise the alerts the current spend calls for; return the new ones."""
     now = time.time() if now is None else now
     new = []
-    for reading in readings(cfg, conn, now):
-        for kind, level, message, key in _evaluate(reading, cfg.budgets.alert_at):
-            alert_id = store_alerts.insert(conn, kind, level, message, key, now)
-            if alert_id is not None:
-                log.warning("alert (%s): %s", level, message)
-                new.append(store_alerts.get(conn, alert_id))
+    raised = [a for reading in readings(cfg, conn, now) for a in _evaluate(reading, cfg.budgets.alert_at)]
+    for kind, level, message, key in raised + _judge_pause(cfg, conn, now):
+        alert_id = store_alerts.insert(conn, kind, level, message, key, now)
+        if alert_id is not None:
+            log.warning("alert (%s): %s", level, message)
+            new.append(store_alerts.get(conn, alert_id))
     return new
 
 

@@ -223,3 +223,21 @@ def test_periods_are_utc_days_and_months():
     p = inference_budget.Periods.at(datetime(2027, 2, 1, tzinfo=UTC).timestamp())
     assert (p.day, p.month, p.day_start) == ("2027-02-01", "2027-02", p.month_start)
     assert p.month_end - p.month_start == 28 * 86400
+
+
+def test_judge_cap_refusal_raises_one_critical_pause_alert(make_config, conn):
+    """Reservations keep judge spend below the cap, so 100% may never be
+    crossed; a refused call must still say loudly that judging stopped."""
+    from evaltop.core import budget
+
+    cfg = budget_cfg(make_config, judge_daily_usd=2.0)
+    r = budget.reserve(conn, "judge", usd_to_pusd("1.70"), ref="a", owner="t", cfg=cfg, now=NOW)
+    budget.settle(conn, r, usd_to_pusd("1.70"), now=NOW)
+    assert "budget:judge_paused:2026-11-27" not in keys(alerts.check_alerts(cfg, conn, NOW))
+    refused = budget.reserve(conn, "judge", usd_to_pusd("0.50"), ref="b", owner="t", cfg=cfg, now=NOW)
+    assert refused is None
+    new = alerts.check_alerts(cfg, conn, NOW + 60)
+    assert keys(new) == ["budget:judge_paused:2026-11-27"]
+    assert new[0]["level"] == "critical"
+    assert new[0]["message"].startswith("judging paused: judge daily budget $2.00 reached")
+    assert alerts.check_alerts(cfg, conn, NOW + 120) == []
