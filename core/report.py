@@ -83,7 +83,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
 
 def markdown(report: dict[str, Any]) -> str:
     w = report["window"]
-    lines = [f"# evaltop report", "", f"Window: {w['since'] or 'beginning'} to {w['until']}", ""]
+    lines = ["# evaltop report", "", f"Window: {w['since'] or 'beginning'} to {w['until']}", ""]
     for mod in _modules():
         fn = getattr(mod, "markdown", None)
         if fn is not None:
