@@ -2,9 +2,9 @@
 
 ``EVALTOP_RELIABILITY=long`` (``make reliability``) selects the long form; CI
 (``make test``) runs the short one. Every suite calls ``figure(name, **fields)``
-once; the figure is written to ``bench/results/reliability/<name>.json`` at once
+once; the figure is written to ``bench/results/reliability/<name>.<form>.json`` at once
 (so xdist workers lose nothing) and all figures of the run are printed at the
-end of the session and gathered into ``bench/results/reliability.json``.
+end of the session and gathered into ``bench/results/reliability-<form>.json``.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def figure():
                "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         tmp = PARTS / f".{name}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(rec))
-        tmp.replace(PARTS / f"{name}.json")
+        tmp.replace(PARTS / f"{name}.{FORM}.json")  # a short CI run never overwrites a long figure
         print(format_figure(rec))
 
     return _record
@@ -67,7 +67,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not PARTS.exists():
         return
     recs = []
-    for path in sorted(PARTS.glob("*.json")):
+    for path in sorted(PARTS.glob(f"*.{FORM}.json")):
         if path.stat().st_mtime >= _STARTED - 1:
             recs.append(json.loads(path.read_text()))
     if not recs:
@@ -75,6 +75,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.section("reliability figures")
     for rec in recs:
         terminalreporter.write_line(format_figure(rec))
-    out = ROOT / "bench" / "results" / "reliability.json"
+    out = ROOT / "bench" / "results" / f"reliability-{FORM}.json"
     out.write_text(json.dumps({"machine": machine(), "figures": recs}, indent=2))
     terminalreporter.write_line(f"written to {out.relative_to(ROOT)}")

@@ -49,6 +49,7 @@ class LogFarm:
         self.pending: tuple[str, str, bytes] | None = None  # (file, id, unwritten rest)
         self.next_id = 0
         self.k = 0
+        self.trail: list[str] = []  # what was done, for failure messages
         self._create_live()
 
     # -- model -----------------------------------------------------------
@@ -103,7 +104,12 @@ class LogFarm:
 
     # -- rotations -------------------------------------------------------
     def rotate(self, how: str) -> None:
+        self.trail.append(f"{how}@L{self.next_id:07d}")
         getattr(self, how)()
+
+    def where(self, ids: set[str]) -> dict[str, list[str]]:
+        """The files that hold ``ids`` (for failure messages)."""
+        return {name: sorted(set(held) & ids)[:3] for name, held in self.files.items() if set(held) & ids}
 
     def rename_create(self) -> None:
         self.finish_partial()
