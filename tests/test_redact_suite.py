@@ -77,7 +77,8 @@ def test_planted_secrets_never_reach_corpus_or_judges(tmp_path, on):
         shadow_step(cfg, cfg.db_path, now=NOW)
         prompts = judge_prompts(llm)
         conn.close()
-    assert len([r for r in llm.requests if r["path"] == "/v1/messages"]) == 4
+    # live, replay, shadow candidate; the shadow live copy reuses the live verdict
+    assert len([r for r in llm.requests if r["path"] == "/v1/messages"]) == 3
     if on:
         assert leaks(corpus_text) == [] and leaks(prompts) == []
         assert "[EMAIL]" in prompts and "[CARD]" in corpus_text
