@@ -117,11 +117,29 @@ _register()
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the CLI. Every error a user can fix is one line on stderr naming the
+    key or argument, exit 2, no traceback; click's own usage errors included."""
     try:
-        cli.main(args=argv, prog_name="evaltop", standalone_mode=True)
+        rv = cli.main(args=argv, prog_name="evaltop", standalone_mode=False)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "evaltop"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"evaltop: {message} (see '{where} --help')", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("evaltop: aborted", err=True)
+        sys.exit(1)
     except ConfigError as exc:
         click.echo(f"evaltop: {exc}", err=True)
         sys.exit(2)
+    except BrokenPipeError:
+        # `evaltop cases | head`: the reader left; say nothing more.
+        sys.stderr.close()
+        sys.exit(1)
+    sys.exit(rv if isinstance(rv, int) else 0)
 
 
 if __name__ == "__main__":
