@@ -30,6 +30,7 @@ SECTION_MODULES = (
     "evaltop.core.judges.report",
     "evaltop.core.analysis.report",
     "evaltop.core.alerts",
+    "evaltop.core.shadow",
 )
 
 

@@ -27,7 +27,7 @@ import orjson
 from evaltop.store import db as store_db
 from evaltop.store import runs as store_runs
 
-from .compare import compare, run_side
+from .compare import compare, run_side, to_markdown
 from .config import Config
 from .corpus import stored_input
 from .replay import ReplaySummary, call_cases, candidate_model, new_owner
@@ -119,3 +119,25 @@ def shadow_summary(conn, cfg: Config) -> dict[str, Any]:
     result = compare(run_side(conn, live_run), run_side(conn, cand_run), alpha=cfg.analysis.alpha)
     result.update({"enabled": sh.enabled, "candidate": sh.candidate, "rate": sh.rate})
     return result
+
+
+# Report contract (core/report.py): the live paired comparison under "shadow".
+def report_section(ctx) -> dict[str, Any]:
+    if not ctx.cfg.shadow.candidate:
+        return {}
+    return {"shadow": shadow_summary(ctx.conn, ctx.cfg)}
+
+
+def markdown(report: dict[str, Any]) -> list[str]:
+    sh = report.get("shadow")
+    if not sh or "overall" not in sh:
+        return []
+    return ["## Shadow mode", "", to_markdown(sh).rstrip()]
+
+
+def failures(report: dict[str, Any], conditions: set[str]) -> list[str]:
+    sh = report.get("shadow")
+    if "regression" in conditions and sh and sh.get("regression"):
+        return [f"shadow candidate {sh['candidate']} regresses against live outputs "
+                f"(paired, alpha {sh['alpha']:g})"]
+    return []

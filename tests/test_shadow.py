@@ -116,3 +116,24 @@ def test_live_verdicts_already_paid_for_are_reused(tmp_path):
         c.close()
         assert score == (5.0,)
         conn.close()
+
+
+def test_report_carries_the_live_shadow_comparison(tmp_path):
+    from evaltop.core import report
+    from evaltop.core.window import Window
+
+    script = ScriptedCandidate()
+    with LoopbackLLM(responder=script) as llm:
+        cfg = shadow_config(tmp_path, llm.base_url, rate=1.0)
+        conn = connect(cfg.db_path)
+        seed(conn, 0, 24)
+        shadow_step(cfg, cfg.db_path, limit=100, now=NOW)
+        ctx = report.ReportContext(cfg=cfg, conn=conn, window=Window(None, NOW + 1), now=NOW)
+        built = report.build(ctx)
+        conn.close()
+    sh = built["shadow"]
+    assert sh["candidate"] == "cand" and sh["cases"]["paired"] == 24
+    assert sh["judges"]["fields"]["pass_to_fail"] == 6  # CASE-0, 4, 8, ... break
+    assert "## Shadow mode" in report.markdown(built)
+    reasons = report.failures(built, {"regression"})
+    assert any("shadow candidate cand" in r for r in reasons) == bool(sh["regression"])
