@@ -107,9 +107,17 @@ class LogFarm:
         self.trail.append(f"{how}@L{self.next_id:07d}")
         getattr(self, how)()
 
-    def where(self, ids: set[str]) -> dict[str, list[str]]:
-        """The files that hold ``ids`` (for failure messages)."""
-        return {name: sorted(set(held) & ids)[:3] for name, held in self.files.items() if set(held) & ids}
+    def where(self, ids: set[str]) -> dict[str, tuple]:
+        """The files that hold ``ids``: (inode, size, byte offset of the first one, first ids)."""
+        out = {}
+        for name, held in self.files.items():
+            lost = [i for i in held if i in ids]
+            if lost:
+                first = held.index(lost[0])
+                offset = sum(len(record(int(i[1:]))) for i in held[:first])
+                st = os.stat(self.dir / name)
+                out[name] = (st.st_ino, st.st_size, offset, lost[:3])
+        return out
 
     def rename_create(self) -> None:
         self.finish_partial()

@@ -79,8 +79,8 @@ def _check(db, farm: LogFarm, where: str) -> tuple[set[str], int]:
 def _checkpoints(db) -> list[tuple]:
     conn = store_db.connect(db, migrate=False)
     try:
-        return [(r["path"].rsplit("/", 1)[-1], r["file_key"], r["offset"])
-                for r in conn.execute("SELECT path, file_key, offset FROM checkpoints")]
+        return [(r["path"].rsplit("/", 1)[-1], r["file_key"], r["offset"], r["finished"])
+                for r in conn.execute("SELECT path, file_key, offset, finished FROM checkpoints")]
     finally:
         conn.close()
 
@@ -127,7 +127,7 @@ def test_sigkill_loop_with_rotations_loses_and_duplicates_nothing(tmp_path, figu
     stored, reread = _check(db, farm, "final")
     missing = farm.required() - stored
     assert not missing, (f"lost {len(missing)} lines: {sorted(missing)[:5]} in {farm.where(missing)}; "
-                         f"links {farm.links}; checkpoints {_checkpoints(db)}; trail {farm.trail[-12:]}")
+                         f"links {farm.links}; trail {farm.trail[-12:]}; checkpoints {_checkpoints(db)}")
     assert reread == 0, f"{reread} lines were read twice (skipped as duplicates)"
     assert stats["killed_with_work_pending"] >= 1, "no kill landed while ingest had work left"
     figure("ingest_crash_loop", **stats, lines=len(farm.written), stored=len(stored), lost=len(missing),
