@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+
+from . import score_rollups as sr
 
 DIMENSIONS = ("task", "model", "prompt_version", "variant")
 NO_START = -1e18  # "since the beginning"
+HOUR = 3600
 
 _W = "1.0 / COALESCE(NULLIF(sm.probability, 0), 1.0)"
 
@@ -48,17 +51,67 @@ def _bounds(since: float | None, until: float) -> tuple[float, float]:
     return (NO_START if since is None else since, until)
 
 
+def _split(conn: sqlite3.Connection, since: float | None, until: float,
+           scan: Callable[[float | None, float], Iterable], rollup: Callable[[int, int], Iterable]) -> list:
+    """Row sets covering ``[since, until)``: whole hours from the rollup (when
+    installed), the partial hours at either edge from ``scan``."""
+    lo = -(2**62) if since is None else math.ceil(since / HOUR)
+    hi = math.floor(until / HOUR)
+    if lo >= hi or not sr.installed(conn):
+        return [scan(since, until)]
+    parts = [rollup(lo, hi)]
+    if since is not None and since < lo * HOUR:
+        parts.append(scan(since, lo * HOUR))
+    if hi * HOUR < until:
+        parts.append(scan(hi * HOUR, until))
+    return parts
+
+
+def _none_first(value: object) -> tuple:
+    return (value is not None, value)
+
+
+def _merge(parts: list[Iterable], keys: list[str]) -> list[dict]:
+    """Add up rows of the same group (``rows``, counts and sums; ``kind`` the
+    least), drop groups without a score, in SQL's order (NULL first)."""
+    acc: dict[tuple, dict] = {}
+    for rows in parts:
+        for r in rows:
+            k = tuple(r[c] for c in keys)
+            cur = acc.get(k)
+            if cur is None:
+                acc[k] = dict(r)
+                continue
+            for c, v in dict(r).items():
+                if c in keys or v is None:
+                    continue
+                if c == "kind":
+                    cur[c] = v if cur[c] is None else min(cur[c], v)
+                else:
+                    cur[c] = v if cur[c] is None else cur[c] + v
+    return [acc[k] for k in sorted(acc, key=lambda k: tuple(_none_first(v) for v in k)) if acc[k]["rows"]]
+
+
 def score_aggregates(conn: sqlite3.Connection, since: float | None, until: float,
-                     dims: Sequence[str] = ()) -> list[sqlite3.Row]:
+                     dims: Sequence[str] = ()) -> list[dict]:
     """Per judge (and ``dims``): judged/errors counts and weighted sums for
     pass/fail (``p_*``) and score (``s_*``), over scores whose output ts is in
-    ``[since, until)``."""
+    ``[since, until)``. Whole hours come from the score rollup, the partial
+    hours at the edges from ``scores`` (the same sums as a scan of the window)."""
     dims = _dims(dims)
+    keys = ["judge", *dims]
+    parts = _split(conn, since, until, lambda a, b: _scan_aggregates(conn, a, b, dims),
+                   lambda lo, hi: sr.hourly(conn, lo, hi, keys, with_dims=bool(dims)))
+    return _merge(parts, keys)
+
+
+def _scan_aggregates(conn: sqlite3.Connection, since: float | None, until: float,
+                     dims: Sequence[str]) -> list[sqlite3.Row]:
     dim_sel = "".join(f", o.{d} AS {d}" for d in dims)
     dim_grp = "".join(f", {d}" for d in dims)
     join = "JOIN outputs o ON o.id = s.output_id" if dims else ""
     sql = f"""
-        SELECT judge, MIN(kind) AS kind{dim_grp},
+        SELECT judge, MIN(kind) AS kind{dim_grp}, COUNT(*) AS rows,
                SUM(status = 'ok') AS judged, SUM(status = 'error') AS errors,
                {_PASS}, {_SCORE}
         FROM (SELECT s.judge, s.kind, s.status, s.passed, s.score, {_W} AS w{dim_sel}
@@ -169,8 +222,6 @@ def output_stats(conn: sqlite3.Connection, since: float | None, until: float,
     return conn.execute(sql, _bounds(since, until)).fetchall()
 
 
-HOUR = 3600
-
 
 def output_counts(conn: sqlite3.Connection, since: float | None, until: float,
                   dims: Sequence[str]) -> list[dict]:
@@ -243,10 +294,23 @@ def agreement_tables(conn: sqlite3.Connection) -> list[sqlite3.Row]:
 
 
 def trend_buckets(conn: sqlite3.Connection, judge: str | None, since: float | None, until: float,
-                  bucket_s: int, by: str | None) -> list[sqlite3.Row]:
-    """Scores bucketed by ``floor(output_ts / bucket_s)`` (and ``by``), with weighted sums."""
+                  bucket_s: int, by: str | None) -> list[dict]:
+    """Scores bucketed by ``floor(output_ts / bucket_s)`` (and ``by``), with
+    weighted sums; whole-hour buckets come from the score rollup."""
     if by is not None:
         _dims([by])
+    bucket_s = int(bucket_s)
+    if bucket_s % HOUR:  # buckets that split hours: scan
+        return [dict(r) for r in _scan_trend(conn, judge, since, until, bucket_s, by)]
+    group = [f"hour / {bucket_s // HOUR} AS bucket", f"{by or 'NULL'} AS key"]
+    parts = _split(conn, since, until, lambda a, b: _scan_trend(conn, judge, a, b, bucket_s, by),
+                   lambda lo, hi: sr.hourly(conn, lo, hi, group, with_dims=by is not None, judge=judge,
+                                             counts=False))
+    return _merge(parts, ["bucket", "key"])
+
+
+def _scan_trend(conn: sqlite3.Connection, judge: str | None, since: float | None, until: float,
+                bucket_s: int, by: str | None) -> list[sqlite3.Row]:
     key_sel = f", o.{by} AS key" if by else ", NULL AS key"
     join = "JOIN outputs o ON o.id = s.output_id" if by else ""
     judge_cond = "AND s.judge = ?" if judge is not None else ""
@@ -254,7 +318,7 @@ def trend_buckets(conn: sqlite3.Connection, judge: str | None, since: float | No
     if judge is not None:
         params.append(judge)
     sql = f"""
-        SELECT bucket, key, {_PASS}, {_SCORE}
+        SELECT bucket, key, COUNT(*) AS rows, {_PASS}, {_SCORE}
         FROM (SELECT CAST(s.output_ts / ? AS INTEGER) AS bucket, s.status, s.passed, s.score,
                      {_W} AS w{key_sel}
               FROM scores s {join} LEFT JOIN samples sm ON sm.output_id = s.output_id

@@ -7,6 +7,7 @@ rows. Column and sort names come from fixed maps below, never from input.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +75,28 @@ def inference_by(conn: sqlite3.Connection, by: str, since: float | None, until: 
     if by not in _HOURLY_BY or by == "all":
         raise ValueError(f"inference_by: by must be model, task, day or hour, got {by!r}")
     return _inference(conn, by, since, until)
+
+
+def spend_in(conn: sqlite3.Connection, since: float, until: float) -> tuple[int, int]:
+    """(priced cost in picodollars, unpriced outputs) for outputs with
+    ``since <= ts < until``, exact: whole UTC days from rollup_daily, the hours
+    and seconds at either edge through :func:`rollups.window_totals`."""
+    from .rollups import window_totals
+
+    def edge(a: float, b: float) -> tuple[int, int]:
+        rows = window_totals(conn, a, b) if b > a else []
+        return (rows[0].cost_pusd, rows[0].unpriced_outputs) if rows else (0, 0)
+
+    lo, hi = math.ceil(since / DAY), math.floor(until / DAY)
+    if lo >= hi or not _has_daily(conn):
+        return edge(since, until)
+    cost, unpriced = conn.execute(
+        "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) FROM rollup_daily "
+        "WHERE day >= ? AND day < ?", (lo, hi)).fetchone()
+    for a, b in ((since, lo * DAY), (hi * DAY, until)):
+        c, u = edge(a, b)
+        cost, unpriced = cost + c, unpriced + u
+    return cost, unpriced
 
 
 def count_outputs_since(conn: sqlite3.Connection, since: float) -> int:
@@ -158,26 +181,60 @@ _JUDGE_SPEND_BY = {
     "model": "model",
     "day": "date(ts, 'unixepoch')",
 }
+_JUDGE_DAILY_BY = {"judge": "judge", "model": "model", "day": "date(day * 86400, 'unixepoch')", "all": "''"}
+_JUDGE_SUMS = ("calls", "cost_pusd", "unknown", "failed", "input_tokens", "output_tokens")
 
 
-def judge_spend_by(conn: sqlite3.Connection, by: str, since: float | None, until: float) -> list[dict]:
-    """Judge calls and their cost; ``unknown`` counts calls whose cost is not known."""
-    expr = _JUDGE_SPEND_BY[by]
-    rows = conn.execute(
+def _judge_calls_scan(conn: sqlite3.Connection, expr: str, since: float | None, until: float) -> list:
+    return conn.execute(
         f"""SELECT {expr} AS k, count(*) AS calls, sum(cost_pusd) AS cost_pusd,
                    sum(cost_known = 0) AS unknown, sum(status != 'ok') AS failed,
                    sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
             FROM judge_calls WHERE ts >= ? AND ts < ? GROUP BY k ORDER BY k""",
         (-1e18 if since is None else since, until),
     ).fetchall()
-    return [dict(r) for r in rows]
+
+
+def _judge_spend(conn: sqlite3.Connection, by: str, since: float | None, until: float) -> list[dict]:
+    """Judge call sums grouped ``by``: whole UTC days from judge_spend_daily
+    (schema v9), the partial days at either edge from ``judge_calls``."""
+    from . import judge_call_rollups as jr
+
+    scan_expr = _JUDGE_SPEND_BY.get(by, "''")
+    lo = -(2**40) if since is None else math.ceil(since / DAY)
+    hi = math.floor(until / DAY)
+    if lo >= hi or not jr.installed(conn):
+        parts = [_judge_calls_scan(conn, scan_expr, since, until)]
+    else:
+        parts = [conn.execute(
+            f"SELECT {_JUDGE_DAILY_BY[by]} AS k, {', '.join(f'sum({c}) AS {c}' for c in _JUDGE_SUMS)} "
+            f"FROM {jr.TABLE} WHERE day >= ? AND day < ? GROUP BY k", (lo, hi)).fetchall()]
+        if since is not None and since < lo * DAY:
+            parts.append(_judge_calls_scan(conn, scan_expr, since, lo * DAY))
+        if hi * DAY < until:
+            parts.append(_judge_calls_scan(conn, scan_expr, hi * DAY, until))
+    merged: dict[Any, dict] = {}
+    for rows in parts:
+        for r in rows:
+            acc = merged.get(r["k"])
+            if acc is None:
+                merged[r["k"]] = dict(r)
+            else:
+                for c in _JUDGE_SUMS:
+                    acc[c] += r[c]
+    return [merged[k] for k in sorted(merged) if merged[k]["calls"]]
+
+
+def judge_spend_by(conn: sqlite3.Connection, by: str, since: float | None, until: float) -> list[dict]:
+    """Judge calls and their cost; ``unknown`` counts calls whose cost is not known."""
+    if by not in _JUDGE_SPEND_BY:
+        raise KeyError(by)
+    return _judge_spend(conn, by, since, until)
 
 
 def judge_spend_total(conn: sqlite3.Connection, since: float | None, until: float) -> int:
-    return conn.execute(
-        "SELECT coalesce(sum(cost_pusd),0) FROM judge_calls WHERE ts >= ? AND ts < ?",
-        (-1e18 if since is None else since, until),
-    ).fetchone()[0]
+    rows = _judge_spend(conn, "all", since, until)
+    return rows[0]["cost_pusd"] if rows else 0
 
 
 # ---------------------------------------------------------------- alerts / review

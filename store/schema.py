@@ -355,9 +355,23 @@ def _v7_rollup_daily(conn: sqlite3.Connection) -> None:
                      f"BEGIN {body} END")
 
 
+def _v8_score_rollup(conn: sqlite3.Connection) -> None:
+    """Hourly score sums per judge and segment, kept by triggers (store/score_rollups.py)."""
+    from .score_rollups import create
+
+    create(conn)
+
+
+def _v9_judge_spend_daily(conn: sqlite3.Connection) -> None:
+    """Judge calls' cost per day, judge and model, kept by triggers (store/judge_call_rollups.py)."""
+    from .judge_call_rollups import create
+
+    create(conn)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1, _v2_alert_delivery, _v3_sampling_indexes, _v4_run_claims, _v5_ledger_sent,
-    _v6_scores_window_index, _v7_rollup_daily,
+    _v6_scores_window_index, _v7_rollup_daily, _v8_score_rollup, _v9_judge_spend_daily,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
