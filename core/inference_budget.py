@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from evaltop.store.rollups import Totals, window_totals
+from evaltop.store.queries import spend_in
+from evaltop.store.rollups import Totals
 
 from .config import Config
 from .money import pusd_to_usd, usd_to_pusd
@@ -96,9 +97,12 @@ def _at_or_over(spent: int, cap: int | None) -> bool:
 
 
 def _spend(conn: sqlite3.Connection, since: float, until: float) -> Totals:
-    """Inference totals for ``since <= ts < until`` (rollup + edge hours, exact)."""
-    rows = window_totals(conn, since, until) if until > since else []
-    return rows[0] if rows else Totals()
+    """Priced cost and unpriced outputs for ``since <= ts < until`` (whole days
+    from the daily rollup, edges from hours and outputs; exact)."""
+    if until <= since:
+        return Totals()
+    cost, unpriced = spend_in(conn, since, until)
+    return Totals(cost_pusd=cost, unpriced_outputs=unpriced)
 
 
 def _first_output_ts(conn: sqlite3.Connection) -> float | None:
