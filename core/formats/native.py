@@ -6,11 +6,14 @@ Unknown top-level keys are kept in ``metadata`` (nothing is dropped); unknown
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from evaltop.core.records import Feedback, LoggedOutput
+from evaltop.core.records import Feedback, LoggedOutput, Message, Usage, parse_ts
 
 from .common import (
+    FAST,
+    assemble,
     build_feedback,
     complete,
     fail,
@@ -25,6 +28,7 @@ from .common import (
 )
 from .messages import chat_messages, content_text
 from .pairs import tag_list
+from .providers import provider_name
 
 FMT = "native"
 _STR_FIELDS = ("model", "provider", "task", "prompt_version", "variant", "finish_reason")
@@ -57,6 +61,139 @@ _USAGE_IGNORED = frozenset({"total_tokens"})
 
 
 def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOutput | Feedback]:
+    rec = fast_output(obj, source)
+    if rec is not None:
+        return [rec]
+    return parse_full(obj, source=source, line_hash=line_hash)
+
+
+def fast_output(obj: dict, source: str = "") -> LoggedOutput | None:
+    """The common output line, checked here field by field exactly as
+    :func:`parse_full` plus ``model_validate`` would accept it, and built
+    without validating twice; None for anything else (feedback, chat parts,
+    numbers as strings, a bad value...), which :func:`parse_full` then
+    handles or rejects with its precise reason. Proved equal to
+    :func:`parse_full` in tests/test_ingest_fastpath.py."""
+    get = obj.get
+    rid, ts = get("id"), get("ts")
+    if type(rid) is not str or not rid or not rid.isascii() or ts is None or not FAST:
+        return None  # no id: line hash; non-ASCII: pydantic's own unicode check
+    if get("type") not in (None, "output") or "cost_usd" in obj or "logprobs" in obj:
+        return None
+    try:
+        when = parse_ts(ts)
+    except (ValueError, OverflowError, OSError):
+        return None
+    v: dict[str, Any] = {"id": rid, "ts": when}
+    for key in _STR_FIELDS:
+        s = get(key)
+        if s is not None:
+            if type(s) is not str:
+                return None
+            v[key] = s
+    inp = get("input")
+    if inp is not None and type(inp) is not str:
+        inp = _fast_messages(inp)
+        if inp is None:
+            return None
+    v["input"] = inp
+    out = get("output")
+    if out is None:
+        out = ""
+    elif type(out) is not str:
+        return None
+    v["output"] = out
+    u = get("usage")
+    if u is not None:
+        u = _fast_usage(u)
+        if u is None:
+            return None
+        v["usage"] = u
+    for key in ("latency_ms", "confidence"):
+        x = get(key)
+        if x is not None:
+            if type(x) is int and -_EXACT < x < _EXACT:
+                x = float(x)
+            elif type(x) is not float or not math.isfinite(x):
+                return None
+            v[key] = x
+    c = v.get("confidence")
+    if c is not None and not 0.0 <= c <= 1.0:
+        return None
+    tags = get("tags")
+    if tags is not None:
+        if type(tags) is not list or not all(type(t) is str for t in tags):
+            return None
+        v["tags"] = list(tags)
+    meta = get("metadata")
+    if meta is None:
+        meta = {}
+    elif type(meta) is not dict or not all(type(k) is str for k in meta):
+        return None
+    else:
+        meta = dict(meta)
+    if not obj.keys() <= _KNOWN:
+        for key, value in obj.items():
+            if key not in _KNOWN:
+                if type(key) is not str:
+                    return None
+                meta.setdefault(key, value)
+    v["metadata"] = meta
+    err = get("error")
+    if err is not None and err != "":
+        if type(err) is not str:
+            return None
+        v["error"] = err
+    else:
+        v["error"] = None
+    v["provider"] = provider_name(v.get("provider"), v.get("model", ""))
+    v["source"] = source
+    v["format"] = FMT
+    return assemble(LoggedOutput, v)
+
+
+_EXACT = 2**53  # ints below this convert to float exactly, as to_float does
+_USAGE_ALL = frozenset(_USAGE_KEYS) | _USAGE_IGNORED
+_MESSAGE_KEYS = frozenset({"role", "content"})
+
+
+def _fast_messages(value: Any) -> list | None:
+    """``[{"role": str, "content": str}, ...]`` as Message objects, else None."""
+    if type(value) is not list:
+        return None
+    msgs = []
+    for m in value:
+        if type(m) is not dict or m.keys() != _MESSAGE_KEYS:
+            return None
+        role, content = m["role"], m["content"]
+        if type(role) is not str or not role or type(content) is not str:
+            return None
+        msgs.append(assemble(Message, {"role": role, "content": content}))
+    return msgs
+
+
+def _fast_usage(u: Any) -> Usage | None:
+    """Whole, non-negative int counts whose subsets fit their totals, else None."""
+    if type(u) is not dict or not u.keys() <= _USAGE_ALL:
+        return None
+    counts = {}
+    for key in _USAGE_KEYS:
+        n = u.get(key)
+        if n is None:
+            n = 0
+        elif type(n) is not int or n < 0:
+            return None
+        counts[key] = n
+    if counts["cached_input_tokens"] + counts["cache_write_tokens"] > counts["input_tokens"]:
+        return None
+    if counts["reasoning_tokens"] > counts["output_tokens"]:
+        return None
+    return assemble(Usage, counts)
+
+
+def parse_full(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOutput | Feedback]:
+    """Every native line, each value converted and checked, the record
+    validated by pydantic: the reference the fast path must equal."""
     kind = obj.get("type")
     if kind == "feedback":
         return [parse_feedback(obj, source, line_hash)]
