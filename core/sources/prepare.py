@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 import orjson
 
 from evaltop.core.formats import FormatError, parse_record
+from evaltop.core.formats.native import fast_output
 from evaltop.core.pricing import PriceBook, price_record
-from evaltop.core.records import Feedback, LoggedOutput
+from evaltop.core.records import Feedback, LoggedOutput, Usage
 from evaltop.core.tokens import fill_missing_usage
 
 from .jsonl_tail import Batch
@@ -48,25 +49,44 @@ def input_hash(text: str) -> str:
     no-op on ASCII; ``split``/``join`` collapses whitespace exactly as the
     ``\\s+`` regex does (both use ``str.isspace``); and printable ASCII (no
     tab, newline or other control character) with single inner blanks needs
-    no collapsing at all."""
+    no collapsing at all (checked on the bytes: ``bytes.translate`` deleting
+    control characters is several times faster than ``str.isprintable``)."""
     if text.isascii():
-        if "  " in text or not text.isprintable() or text[:1] == " " or text[-1:] == " ":
-            text = " ".join(text.split())
-        norm = text.lower()  # casefold() == lower() on ASCII
+        raw = text.encode()
+        if (b"  " in raw or raw[:1] == b" " or raw[-1:] == b" "
+                or len(raw.translate(None, _ASCII_CONTROL)) != len(raw)):
+            raw = " ".join(text.split()).encode()
+        norm = raw.lower()  # casefold() == lower() on ASCII
     else:
-        norm = " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
-    return hashlib.blake2b(norm.encode(), digest_size=12).hexdigest()
+        norm = " ".join(unicodedata.normalize("NFKC", text).split()).casefold().encode()
+    return hashlib.blake2b(norm, digest_size=12).hexdigest()
 
 
-def _output_row(rec: LoggedOutput, book: PriceBook, source: str, now: float) -> tuple:
+_ASCII_CONTROL = bytes([*range(32), 127])
+UNBILLED = "unbilled-error"
+
+
+def unbilled_error(rec: LoggedOutput) -> bool:
+    """A failed call providers do not bill: an error, no output and no usage
+    in the log (API errors, errored or expired batch lines). docs/pricing.md
+    "Failed calls"."""
+    return rec.usage is None and bool(rec.error) and not rec.output
+
+
+def _output_row(rec: LoggedOutput, book: PriceBook, source: str, now: float, unbilled: bool) -> tuple:
     u = rec.usage
     assert u is not None  # fill_missing_usage ran
-    cost, cost_source = price_record(rec, u, book)
+    if unbilled and rec.reported_cost_usd is None:
+        cost, cost_source = 0, UNBILLED
+    else:
+        cost, cost_source = price_record(rec, u, book)
     inp = rec.input
-    text = rec.input_text
-    input_json = (
-        orjson.dumps([m.model_dump() for m in inp]).decode() if isinstance(inp, list) else None
-    )
+    if isinstance(inp, list):
+        text = "\n".join([f"{m.role}: {m.content}" for m in inp])  # == rec.input_text
+        input_json = orjson.dumps([{"role": m.role, "content": m.content} for m in inp]).decode()
+    else:
+        text, input_json = inp or "", None
+    meta = rec.metadata
     return (
         rec.id, rec.ts.timestamp(), rec.source or source, rec.format, rec.model, rec.provider,
         rec.task, rec.prompt_version, rec.variant, text, input_json, input_hash(text),
@@ -74,7 +94,7 @@ def _output_row(rec: LoggedOutput, book: PriceBook, source: str, now: float) -> 
         u.cache_write_tokens, u.reasoning_tokens, int(u.estimated), cost, cost_source,
         rec.latency_ms, rec.effective_confidence(), rec.error,
         orjson.dumps(rec.tags).decode() if rec.tags else "[]",
-        orjson.dumps(rec.metadata, default=str, option=_JSON_OPTS).decode() if rec.metadata else "{}",
+        orjson.dumps(meta, default=str, option=_JSON_OPTS).decode() if meta else "{}",
         now,
     )
 
@@ -101,6 +121,7 @@ def parse_lines(batch: Batch, fmt: str, now: float) -> Parsed:
     rejects = [(src, path, n, off, reason, head, now) for n, off, reason, head in batch.rejects]
     recs_out: list[LoggedOutput] = []
     recs_fb: list[Feedback] = []
+    fast = fmt == "native"
     for line_no, offset, line in batch.lines:
         if line.startswith(_BOM):
             line = line[3:]
@@ -115,6 +136,11 @@ def parse_lines(batch: Batch, fmt: str, now: float) -> Parsed:
             reason = f"expected a JSON object per line, got {type(obj).__name__}"
             rejects.append((src, path, line_no, offset, reason, line[:HEAD_BYTES], now))
             continue
+        if fast:
+            rec = fast_output(obj, src)
+            if rec is not None:  # the common case: no line hash needed
+                recs_out.append(rec)
+                continue
         try:
             recs = parse_record(obj, fmt, source=src, line_hash=hashlib.blake2b(line, digest_size=16).hexdigest())
         except FormatError as exc:
@@ -133,14 +159,18 @@ def finish(parsed: Parsed, book: PriceBook) -> Prepared:
     """Count missing usage, price, and lay out rows (ids de-duplicated)."""
     batch, now, src = parsed.batch, parsed.now, parsed.batch.source
     recs_out, recs_fb = parsed.outputs, parsed.feedback
+    unbilled = [unbilled_error(r) for r in recs_out]
+    for rec, zero in zip(recs_out, unbilled, strict=True):
+        if zero:  # counted, not estimated: the provider billed nothing
+            rec.usage = Usage()
     fill_missing_usage(recs_out)
     dup = 0
     outs: dict[str, tuple] = {}
-    for rec in recs_out:
+    for rec, zero in zip(recs_out, unbilled, strict=True):
         if rec.id in outs:
             dup += 1
         else:
-            outs[rec.id] = _output_row(rec, book, src, now)
+            outs[rec.id] = _output_row(rec, book, src, now, zero)
     fbs: dict[str, tuple] = {}
     for fb in recs_fb:
         if fb.id in fbs:
