@@ -369,9 +369,17 @@ def _v9_judge_spend_daily(conn: sqlite3.Connection) -> None:
     create(conn)
 
 
+def _v10_score_rollup_judges(conn: sqlite3.Connection) -> None:
+    """Hourly score sums per judge alone (overview pass rates, trends), kept by triggers."""
+    from .score_rollups import create_judges
+
+    create_judges(conn)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1, _v2_alert_delivery, _v3_sampling_indexes, _v4_run_claims, _v5_ledger_sent,
     _v6_scores_window_index, _v7_rollup_daily, _v8_score_rollup, _v9_judge_spend_daily,
+    _v10_score_rollup_judges,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -17,6 +17,7 @@ per judge, and drops out of per-dimension groups, as the scan's join does).
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from .trigger_rollups import floor_div, on_conflict_add, row_triggers, table_exists
 
@@ -24,8 +25,24 @@ HOUR = 3600
 DIMS = ("task", "model", "prompt_version", "variant")
 AGG = ("n", "sum_y", "sum_yy", "sum_w", "sum_wy", "sum_wyy", "sum_ww", "sum_wwy", "sum_wwyy")
 SUMS = ("rows", "judged", "errors", *(f"p_{a}" for a in AGG), *(f"s_{a}" for a in AGG))
-KEY = ("hour", "judge", "kind", *DIMS)
-TABLE = "score_rollup_hourly"
+
+
+@dataclass(frozen=True)
+class Grain:
+    """One rollup table: per hour and judge, and per output ``dims`` (if any)."""
+
+    table: str
+    prefix: str  # of its trigger names
+    dims: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return ("hour", "judge", "kind", *self.dims)
+
+
+SEGMENTS = Grain("score_rollup_hourly", "score_rollup", DIMS)  # schema v8
+JUDGES = Grain("score_rollup_judge_hourly", "score_rollup_judge", ())  # schema v10: ~1 row per judge-hour
+TABLE = SEGMENTS.table
 
 
 def _agg_terms(y: str, cond: str) -> list[str]:
@@ -51,70 +68,76 @@ def _weight(prob: str) -> str:
     return f"1.0 / COALESCE(NULLIF({prob}, 0), 1.0)"
 
 
-def _upsert(source: str, sign: str) -> str:
+def _upsert(g: Grain, source: str, sign: str) -> str:
     """Add ``sign`` x each source row's contribution into the rollup."""
-    cols = ", ".join(KEY + SUMS)
-    return (f"INSERT INTO {TABLE} ({cols}) SELECT {', '.join(KEY)}, {', '.join(_contribution(sign))} "
-            f"FROM ({source}) WHERE true" + on_conflict_add(KEY, SUMS))
+    cols = ", ".join(g.key + SUMS)
+    return (f"INSERT INTO {g.table} ({cols}) SELECT {', '.join(g.key)}, {', '.join(_contribution(sign))} "
+            f"FROM ({source}) WHERE true" + on_conflict_add(g.key, SUMS))
 
 
-def _one_score(r: str) -> str:
+def _source(g: Grain, s: str, w: str, rest: str) -> str:
+    """Score rows (alias or NEW/OLD ``s``) with hour, key, verdict and weight ``w``."""
+    dims = "".join(f", o.{d} AS {d}" for d in g.dims)
+    join = f" LEFT JOIN outputs o ON o.id = {s}.output_id" if g.dims else ""
+    return (f"SELECT {_hour(f'{s}.output_ts')} AS hour, {s}.judge AS judge, {s}.kind AS kind{dims}, "
+            f"{s}.status AS status, {s}.passed AS passed, {s}.score AS score, {w} AS w FROM {rest}{join}")
+
+
+def _one_score(g: Grain, r: str) -> str:
     """The NEW or OLD score row as a source, with its output's dimensions and weight."""
-    w = (f"COALESCE((SELECT {_weight('probability')} FROM samples WHERE output_id = {r}.output_id), 1.0)")
-    return (f"SELECT {_hour(f'{r}.output_ts')} AS hour, {r}.judge AS judge, {r}.kind AS kind, "
-            + ", ".join(f"o.{d} AS {d}" for d in DIMS)
-            + f", {r}.status AS status, {r}.passed AS passed, {r}.score AS score, {w} AS w "
-            f"FROM (SELECT 1) LEFT JOIN outputs o ON o.id = {r}.output_id")
+    w = f"COALESCE((SELECT {_weight('probability')} FROM samples WHERE output_id = {r}.output_id), 1.0)"
+    return _source(g, r, w, "(SELECT 1)")
 
 
-def _output_scores(output_id: str, w: str) -> str:
+def _output_scores(g: Grain, output_id: str, w: str) -> str:
     """Every score of one output as a source, weighted ``w``."""
-    return (f"SELECT {_hour('s.output_ts')} AS hour, s.judge AS judge, s.kind AS kind, "
-            + ", ".join(f"o.{d} AS {d}" for d in DIMS)
-            + f", s.status AS status, s.passed AS passed, s.score AS score, {w} AS w "
-            f"FROM scores s LEFT JOIN outputs o ON o.id = s.output_id WHERE s.output_id = {output_id}")
+    return _source(g, "s", w, "scores s") + f" WHERE s.output_id = {output_id}"
 
 
-TRIGGERS = {
-    **row_triggers("score_rollup", "scores", "status, passed, score, judge, kind, output_id, output_ts",
-                   lambda row, sign: _upsert(_one_score(row), sign)),
-    "score_rollup_sample_ins": (
-        "AFTER INSERT ON samples BEGIN "
-        f"{_upsert(_output_scores('NEW.output_id', '1.0'), '-')} "
-        f"{_upsert(_output_scores('NEW.output_id', _weight('NEW.probability')), '+')} END"),
-    "score_rollup_sample_upd": (
-        "AFTER UPDATE OF probability ON samples WHEN OLD.probability IS NOT NEW.probability BEGIN "
-        f"{_upsert(_output_scores('NEW.output_id', _weight('OLD.probability')), '-')} "
-        f"{_upsert(_output_scores('NEW.output_id', _weight('NEW.probability')), '+')} END"),
-    "score_rollup_sample_del": (
-        "AFTER DELETE ON samples BEGIN "
-        f"{_upsert(_output_scores('OLD.output_id', _weight('OLD.probability')), '-')} "
-        f"{_upsert(_output_scores('OLD.output_id', '1.0'), '+')} END"),
-}
+def triggers(g: Grain) -> dict[str, str]:
+    """Trigger name -> body keeping ``g`` equal to a scan of scores x samples."""
+    def resample(out: str, old_w: str, new_w: str) -> str:
+        return f"{_upsert(g, _output_scores(g, out, old_w), '-')} {_upsert(g, _output_scores(g, out, new_w), '+')}"
+
+    return {
+        **row_triggers(g.prefix, "scores", "status, passed, score, judge, kind, output_id, output_ts",
+                       lambda row, sign: _upsert(g, _one_score(g, row), sign)),
+        f"{g.prefix}_sample_ins": (
+            f"AFTER INSERT ON samples BEGIN {resample('NEW.output_id', '1.0', _weight('NEW.probability'))} END"),
+        f"{g.prefix}_sample_upd": (
+            "AFTER UPDATE OF probability ON samples WHEN OLD.probability IS NOT NEW.probability BEGIN "
+            f"{resample('NEW.output_id', _weight('OLD.probability'), _weight('NEW.probability'))} END"),
+        f"{g.prefix}_sample_del": (
+            f"AFTER DELETE ON samples BEGIN {resample('OLD.output_id', _weight('OLD.probability'), '1.0')} END"),
+    }
 
 
-def create(conn: sqlite3.Connection) -> None:
+def create(conn: sqlite3.Connection, g: Grain = SEGMENTS) -> None:
     """The table, its triggers, and the rollup of every score already stored."""
     sums = ", ".join(f"{c} {'INTEGER' if c in ('rows', 'judged', 'errors', 'p_n', 's_n') else 'REAL'} "
                      "NOT NULL DEFAULT 0" for c in SUMS)
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (hour INTEGER NOT NULL, judge TEXT NOT NULL, "
-                 f"kind TEXT NOT NULL, {', '.join(f'{d} TEXT' for d in DIMS)}, {sums}, "
-                 f"UNIQUE ({', '.join(KEY)}))")
-    conn.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_judge ON {TABLE}(judge, hour)")
-    backfill = (f"SELECT {_hour('s.output_ts')} AS hour, s.judge AS judge, s.kind AS kind, "
-                + ", ".join(f"o.{d} AS {d}" for d in DIMS)
-                + f", s.status AS status, s.passed AS passed, s.score AS score, "
-                f"COALESCE({_weight('sm.probability')}, 1.0) AS w FROM scores s "
-                "LEFT JOIN outputs o ON o.id = s.output_id LEFT JOIN samples sm ON sm.output_id = s.output_id")
+    if g.dims:  # NULL dimensions (output row missing) cannot be in a primary key
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {g.table} (hour INTEGER NOT NULL, judge TEXT NOT NULL, "
+                     f"kind TEXT NOT NULL, {', '.join(f'{d} TEXT' for d in g.dims)}, {sums}, "
+                     f"UNIQUE ({', '.join(g.key)}))")
+    else:
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {g.table} (hour INTEGER NOT NULL, judge TEXT NOT NULL, "
+                     f"kind TEXT NOT NULL, {sums}, PRIMARY KEY ({', '.join(g.key)})) WITHOUT ROWID")
+    backfill = _source(g, "s", f"COALESCE({_weight('sm.probability')}, 1.0)",
+                       "scores s LEFT JOIN samples sm ON sm.output_id = s.output_id")
     grouped = ", ".join(f"sum({c})" for c in _contribution("+"))
-    conn.execute(f"INSERT INTO {TABLE} ({', '.join(KEY + SUMS)}) SELECT {', '.join(KEY)}, {grouped} "
-                 f"FROM ({backfill}) GROUP BY {', '.join(KEY)}")
-    for name, body in TRIGGERS.items():
+    conn.execute(f"INSERT INTO {g.table} ({', '.join(g.key + SUMS)}) SELECT {', '.join(g.key)}, {grouped} "
+                 f"FROM ({backfill}) GROUP BY {', '.join(g.key)}")
+    for name, body in triggers(g).items():
         conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
 
 
-def installed(conn: sqlite3.Connection) -> bool:
-    return table_exists(conn, TABLE)
+def create_judges(conn: sqlite3.Connection) -> None:
+    create(conn, JUDGES)
+
+
+def installed(conn: sqlite3.Connection, g: Grain = SEGMENTS) -> bool:
+    return table_exists(conn, g.table)
 
 
 def hourly(conn: sqlite3.Connection, lo_hour: int, hi_hour: int, group: list[str], *,
@@ -123,7 +146,9 @@ def hourly(conn: sqlite3.Connection, lo_hour: int, hi_hour: int, group: list[str
     (fixed column expressions, ``expr AS name`` or plain names, never user
     text), with ``kind`` the least of the groups that still hold a score.
     ``with_dims`` leaves out scores whose output row is missing; ``counts=False``
-    leaves out kind, judged and errors (the trend reads only the sums)."""
+    leaves out kind, judged and errors (the trend reads only the sums). Per
+    judge alone it reads the judge-level table (a row per judge-hour)."""
+    table = JUDGES.table if not with_dims and installed(conn, JUDGES) else SEGMENTS.table
     names = [g.split(" AS ")[-1].strip() for g in group]
     where = ["hour >= ?", "hour < ?"]
     args: list = [lo_hour, hi_hour]
@@ -136,5 +161,5 @@ def hourly(conn: sqlite3.Connection, lo_hour: int, hi_hour: int, group: list[str
     sums = ", ".join(f"SUM({c}) AS {c}" for c in cols)
     kind = "MIN(CASE WHEN rows > 0 THEN kind END) AS kind, " if counts else ""
     sql = (f"SELECT {', '.join(group)}, {kind}{sums} "
-           f"FROM {TABLE} WHERE {' AND '.join(where)} GROUP BY {', '.join(names)} HAVING SUM(rows) > 0")
+           f"FROM {table} WHERE {' AND '.join(where)} GROUP BY {', '.join(names)} HAVING SUM(rows) > 0")
     return conn.execute(sql, args).fetchall()
