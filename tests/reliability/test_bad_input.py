@@ -37,17 +37,7 @@ BAD_CONFIGS = {
 }
 # a bad price file ([pricing].file) is only read by the commands that price
 BAD_PRICES = '{"gpt-4o-mini": {"input_cost_per_token": "cheap", "output_cost_per_token": 1e-6}}'
-_LAZY = ("the price file is read after the database is created (PriceBook.from_config inside "
-         "{where}), so the error comes after evaltop.db was created")
-PRICING_COMMANDS = [
-    "ingest",
-    pytest.param("score", marks=pytest.mark.xfail(strict=True, reason=_LAZY.format(
-        where="judges.setup.build_judge_set"))),
-    pytest.param("run", marks=pytest.mark.xfail(strict=True, reason=(
-        "`evaltop run` starts with a bad price file: its poll and score jobs fail every tick with a "
-        "logged traceback, it exits 0 and creates evaltop.db"))),
-    "replay",
-]
+PRICING_COMMANDS = ["ingest", "score", "run", "replay"]
 
 # commands that read the config (corpus export reads it only for --candidate)
 CONFIG_COMMANDS = {
