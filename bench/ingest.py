@@ -7,7 +7,8 @@ For 2 KB native records:
   parse + ``executemany`` into the same ``outputs`` table, one transaction
   per 2,000 lines). Target >= 70%.
 - without usage: evaltop ingest records/s vs the tiktoken ceiling (encoding
-  the same texts with ``encode_ordinary_batch`` on every core). Target >= 80%.
+  the same texts on every core, the faster of ``encode_ordinary_batch`` and
+  chunks of texts per thread, which is how ingest counts). Target >= 80%.
 Runs are interleaved (ceiling, ingest, ceiling, ingest...) so a busy machine
 skews both sides alike; the ratio is the median of per-run ratios. JSON is
 written to bench/results/ingest-<time>.json.
@@ -23,6 +24,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import orjson
@@ -98,17 +100,30 @@ def raw_ceiling(log: Path, db: Path) -> float:
     return n / elapsed
 
 
-def tiktoken_ceiling(log: Path) -> float:
-    """Records/s encoding each record's input and output on every core."""
+def tiktoken_ceiling(log: Path) -> dict[str, float]:
+    """Records/s encoding each record's input and output on every core, two
+    ways: tiktoken's ``encode_ordinary_batch`` (one future per text) and
+    chunks of texts each encoded one after another, one chunk per task on a
+    pool of every core (how ingest counts). The ceiling is the faster."""
     enc = get_encoding("o200k_base")
     texts = []
     with open(log, "rb") as fh:
         for line in fh:
             o = orjson.loads(line)
             texts += [o["input"], o["output"]]
+    cores = os.cpu_count() or 1
     started = time.perf_counter()
-    enc.encode_ordinary_batch(texts, num_threads=os.cpu_count() or 1)
-    return (len(texts) // 2) / (time.perf_counter() - started)
+    enc.encode_ordinary_batch(texts, num_threads=cores)
+    batch = (len(texts) // 2) / (time.perf_counter() - started)
+
+    def encode(chunk: list[str]) -> int:
+        return sum(len(enc.encode_ordinary(t)) for t in chunk)
+
+    with ThreadPoolExecutor(cores) as pool:
+        started = time.perf_counter()
+        sum(pool.map(encode, [texts[i : i + 60] for i in range(0, len(texts), 60)]))
+        chunked = (len(texts) // 2) / (time.perf_counter() - started)
+    return {"batch": batch, "chunked": chunked, "best": max(batch, chunked)}
 
 
 def evaltop_ingest(log: Path, db: Path, workers: int | None = None) -> float:
@@ -136,11 +151,15 @@ def main(argv: list[str] | None = None) -> int:
         size = make_log(with_usage, args.records, usage=True)
         make_log(without, args.records, usage=False)
         get_encoding("o200k_base")  # load ranks outside the timings
-        runs: dict[str, list[float]] = {"raw": [], "ing": [], "tik": [], "est": []}
+        runs: dict[str, list[float]] = {"raw": [], "ing": [], "tik": [], "est": [], "tik_batch": [],
+                                        "tik_chunked": []}
         for _ in range(args.runs):  # interleaved, so each ratio compares like with like
             runs["raw"].append(raw_ceiling(with_usage, _fresh_db(tmp, "raw")))
             runs["ing"].append(evaltop_ingest(with_usage, _fresh_db(tmp, "ing"), args.workers))
-            runs["tik"].append(tiktoken_ceiling(without))
+            tik = tiktoken_ceiling(without)
+            runs["tik"].append(tik["best"])
+            runs["tik_batch"].append(tik["batch"])
+            runs["tik_chunked"].append(tik["chunked"])
             runs["est"].append(evaltop_ingest(without, _fresh_db(tmp, "est"), args.workers))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -155,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         "with_usage": {"evaltop_rps": ing, "raw_ceiling_rps": raw, "ratio": r_usage, "target": 0.70,
                        "evaltop_runs": runs["ing"], "raw_runs": runs["raw"]},
         "without_usage": {"evaltop_rps": est, "tiktoken_ceiling_rps": tik, "ratio": r_count,
-                          "target": 0.80, "evaltop_runs": runs["est"], "tiktoken_runs": runs["tik"]},
+                          "target": 0.80, "evaltop_runs": runs["est"], "tiktoken_runs": runs["tik"],
+                          "tiktoken_batch_rps": med["tik_batch"], "tiktoken_chunked_rps": med["tik_chunked"]},
     }
     print(f"ingest, {args.records:,} records of ~{result['record_bytes']:,} B, median of {args.runs} "
           f"interleaved runs (ratio = median of per-run ratios; load average {os.getloadavg()[0]:.1f}):")
@@ -163,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
           f"ratio {r_usage:.0%} (target >= 70%)")
     print(f"  without usage: {est:>9,.0f} rec/s   tiktoken ceiling ({os.cpu_count()} cores) {tik:>9,.0f} rec/s   "
           f"ratio {r_count:.0%} (target >= 80%)")
+    print(f"                 (tiktoken ceiling = the faster of encode_ordinary_batch {med['tik_batch']:,.0f} rec/s "
+          f"and chunks per core {med['tik_chunked']:,.0f} rec/s)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"ingest-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
     out.write_text(json.dumps(result, indent=2))

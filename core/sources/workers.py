@@ -71,6 +71,7 @@ class Preparer:
         self.workers = workers
         self._parse = ThreadPoolExecutor(1, thread_name_prefix="evaltop-parse")
         self._count = ThreadPoolExecutor(1, thread_name_prefix="evaltop-count")
+        self._tokens = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="evaltop-tokens")
         self._pool: Executor | None = None
         self._warm: list[Future] = []
 
@@ -124,10 +125,10 @@ class Preparer:
         if self._pool_ready():
             return self._pool.submit(_work, batch, fmt, now)
         parsed = self._parse.submit(parse_lines, batch, fmt, now)
-        return self._count.submit(lambda: finish(parsed.result(), self.book))
+        return self._count.submit(lambda: finish(parsed.result(), self.book, self._tokens))
 
     def close(self) -> None:
-        for ex in (self._parse, self._count, self._pool):
+        for ex in (self._parse, self._count, self._tokens, self._pool):
             if ex is not None:
                 ex.shutdown(wait=True, cancel_futures=True)
         self._pool = None
