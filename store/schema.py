@@ -376,10 +376,15 @@ def _v10_score_rollup_judges(conn: sqlite3.Connection) -> None:
     create_judges(conn)
 
 
+def _v11_ledger_period_index(conn: sqlite3.Connection) -> None:
+    """Budget state sums a month of ledger rows: read them from the index alone."""
+    conn.execute("CREATE INDEX IF NOT EXISTS ledger_period_cover ON ledger(kind, month, state, day, amount_pusd)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1, _v2_alert_delivery, _v3_sampling_indexes, _v4_run_claims, _v5_ledger_sent,
     _v6_scores_window_index, _v7_rollup_daily, _v8_score_rollup, _v9_judge_spend_daily,
-    _v10_score_rollup_judges,
+    _v10_score_rollup_judges, _v11_ledger_period_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
