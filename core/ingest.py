@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -100,12 +100,14 @@ def _check_expected(conn, batch: Batch) -> None:
         raise IngestConflict(f"{batch.path}: checkpoint moved to {found} by another process")
 
 
-def commit(conn, batch: Batch, prep: Prepared, now: float) -> IngestSummary:
+def commit(conn, batch: Batch, prep: Prepared, now: float,
+           gate: threading.Lock | None = None) -> IngestSummary:
     """Store one prepared batch and its checkpoint in one write transaction.
 
     Raises :class:`IngestConflict` (and stores nothing) when the file's stored
     checkpoint is not where this batch starts: two ingest processes on one
-    database never both store, or count, the same lines."""
+    database never both store, or count, the same lines. ``gate`` is held
+    while rows are inserted (see ``Preparer.gate``)."""
     with store_db.write(conn):
         _check_expected(conn, batch)
         have = store_out.existing_ids(conn, "outputs", list(prep.outputs)) if prep.outputs else set()
@@ -114,7 +116,8 @@ def commit(conn, batch: Batch, prep: Prepared, now: float) -> IngestSummary:
         new_fb = [row for key, row in prep.feedback.items() if key not in have_fb]
         dups = prep.dup_in_batch + len(have) + len(have_fb)
         if new_out:
-            store_out.insert_outputs(conn, new_out)
+            with gate or nullcontext():
+                store_out.insert_outputs(conn, new_out)
             rollups.add(conn, _rollup_rows(new_out))
         if new_fb:
             store_out.insert_feedback(conn, new_fb)
@@ -195,7 +198,7 @@ def _run(conn, tailers, preparer: Preparer, progress: BackfillProgress,
             with closing(_prepared(batches, fmt, preparer)) as ready:
                 for batch, prep, now in ready:
                     try:
-                        total.add(commit(conn, batch, prep, now))
+                        total.add(commit(conn, batch, prep, now, preparer.gate))
                     except IngestConflict:
                         break  # another ingester is on this source: re-plan next poll
                     if batch.nbytes:

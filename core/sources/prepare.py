@@ -9,6 +9,7 @@ tuples in ``store.outputs`` column order).
 from __future__ import annotations
 
 import hashlib
+import threading
 import unicodedata
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -116,14 +117,26 @@ class Parsed:
     feedback: list[Feedback] = field(default_factory=list)
 
 
-def parse_lines(batch: Batch, fmt: str, now: float) -> Parsed:
-    """Decode and normalise a batch's lines; bad lines become reject rows."""
+GATE_EVERY = 64  # lines or rows between looks at the gate
+
+
+def _pause(gate: threading.Lock | None, i: int) -> None:
+    """Wait while the committing thread holds ``gate`` (see Preparer.gate)."""
+    if gate is not None and i % GATE_EVERY == 0:
+        with gate:
+            pass
+
+
+def parse_lines(batch: Batch, fmt: str, now: float, gate: threading.Lock | None = None) -> Parsed:
+    """Decode and normalise a batch's lines; bad lines become reject rows.
+    ``gate``: pause while another thread holds it."""
     src, path = batch.source, batch.path
     rejects = [(src, path, n, off, reason, head, now) for n, off, reason, head in batch.rejects]
     recs_out: list[LoggedOutput] = []
     recs_fb: list[Feedback] = []
     fast = fmt == "native"
-    for line_no, offset, line in batch.lines:
+    for i, (line_no, offset, line) in enumerate(batch.lines):
+        _pause(gate, i)
         if line.startswith(_BOM):
             line = line[3:]
         if not line.strip():
@@ -179,9 +192,10 @@ def count_missing_usage(records: list[LoggedOutput], pool: Executor | None = Non
         assert done is None
 
 
-def finish(parsed: Parsed, book: PriceBook, pool: Executor | None = None) -> Prepared:
+def finish(parsed: Parsed, book: PriceBook, pool: Executor | None = None,
+           gate: threading.Lock | None = None) -> Prepared:
     """Count missing usage (on ``pool``'s threads when given), price, and lay
-    out rows (ids de-duplicated)."""
+    out rows (ids de-duplicated); ``gate`` as for :func:`parse_lines`."""
     batch, now, src = parsed.batch, parsed.now, parsed.batch.source
     recs_out, recs_fb = parsed.outputs, parsed.feedback
     unbilled = [unbilled_error(r) for r in recs_out]
@@ -191,7 +205,8 @@ def finish(parsed: Parsed, book: PriceBook, pool: Executor | None = None) -> Pre
     count_missing_usage(recs_out, pool)
     dup = 0
     outs: dict[str, tuple] = {}
-    for rec, zero in zip(recs_out, unbilled, strict=True):
+    for i, (rec, zero) in enumerate(zip(recs_out, unbilled, strict=True)):
+        _pause(gate, i)
         if rec.id in outs:
             dup += 1
         else:
