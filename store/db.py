@@ -17,6 +17,11 @@ from pathlib import Path
 import sqlite_utils
 
 BUSY_TIMEOUT_MS = 30_000
+JOURNAL_SIZE_LIMIT = 64 * 2**20
+# Page cache per connection. The dashboard reads rollups and index ranges, so
+# a modest cache does; a long-running process keeps several connections and
+# each would otherwise grow to this size as the database grows.
+CACHE_KIB = 16_384
 
 
 class StoreError(Exception):
@@ -52,12 +57,15 @@ def connect(path: str | Path, *, readonly: bool = False, migrate: bool = True) -
             conn.close()
             raise StoreError(f"{path}: not an SQLite database ({exc})") from exc
         conn.execute("PRAGMA synchronous = NORMAL")
+        # After a checkpoint resets the WAL, truncate the file to this size, so
+        # a long-held reader snapshot cannot leave hundreds of MB behind.
+        conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
         if migrate:
             from .schema import migrate as _migrate
 
             _migrate(conn)
     conn.execute("PRAGMA temp_store = MEMORY")
-    conn.execute("PRAGMA cache_size = -65536")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     return conn
 
 

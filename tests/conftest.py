@@ -4,12 +4,25 @@
 from __future__ import annotations
 
 import os
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from evaltop.core import config as config_mod
 from evaltop.store import db as store_db
+
+_SESSION_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Reliability figures (tests/reliability) at the end of every run, xdist included."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "reliability"))
+    from figures import summary
+
+    form = os.environ.get("EVALTOP_RELIABILITY", "short")
+    summary(terminalreporter, form if form in ("long", "medium") else "short", _SESSION_STARTED)
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -20,31 +18,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PARTS = ROOT / "bench" / "results" / "reliability"
-_STARTED = time.time()
 
 # reliability helpers import the area helpers that live one folder up
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from figures import PARTS, format_figure  # noqa: E402
 from suite_size import FORM  # noqa: E402
-
-
-def machine() -> dict:
-    mem_kb = 0
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "ram_gb": round(mem_kb / 1024 / 1024, 1),
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform()}
-
-
-def format_figure(rec: dict) -> str:
-    fields = " ".join(f"{k}={v}" for k, v in rec["fields"].items())
-    return f"RELIABILITY {rec['name']}: {fields} ({rec['form']})"
 
 
 @pytest.fixture
@@ -61,20 +40,3 @@ def figure():
         print(format_figure(rec))
 
     return _record
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if not PARTS.exists():
-        return
-    recs = []
-    for path in sorted(PARTS.glob(f"*.{FORM}.json")):
-        if path.stat().st_mtime >= _STARTED - 1:
-            recs.append(json.loads(path.read_text()))
-    if not recs:
-        return
-    terminalreporter.section("reliability figures")
-    for rec in recs:
-        terminalreporter.write_line(format_figure(rec))
-    out = ROOT / "bench" / "results" / f"reliability-{FORM}.json"
-    out.write_text(json.dumps({"machine": machine(), "figures": recs}, indent=2))
-    terminalreporter.write_line(f"written to {out.relative_to(ROOT)}")
