@@ -195,3 +195,14 @@ def test_judge_spend_and_inference_spend_equal_a_scan(tmp_path):
         conn.execute("DELETE FROM judge_calls WHERE rowid % 13 = 0")
     _check_spend(conn)
     conn.close()
+
+
+def test_interval_quantile_is_scipy_norm_ppf_bit_for_bit():
+    """stats.z_for uses scipy.special.ndtri (cheap to import) instead of
+    scipy.stats: every interval must come out exactly as before."""
+    from scipy import stats as sps
+
+    from evaltop.core.analysis.stats import z_for
+
+    for conf in [i / 1000 for i in range(1, 1000)] + [0.95, 0.99, 0.999, 0.9999]:
+        assert z_for(conf) == float(sps.norm.ppf(0.5 + conf / 2))

@@ -20,13 +20,21 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats as sps
+from scipy.special import ndtri  # light; scipy.stats (~0.5 s to import) loads on first test
+
+
+def _sps():
+    """scipy.stats, imported when a test first needs it (the dashboard's first
+    paint needs only intervals, and importing it took half of that paint)."""
+    from scipy import stats
+
+    return stats
 
 
 @lru_cache(maxsize=16)
 def z_for(conf: float) -> float:
     """Two-sided normal quantile for a confidence level (0.95 -> 1.96)."""
-    return float(sps.norm.ppf(0.5 + conf / 2))
+    return float(ndtri(0.5 + conf / 2))  # what scipy.stats.norm.ppf computes, bit for bit
 
 
 SMALL_EXPECTED = 5.0  # any expected 2x2 cell below this: Fisher exact instead of z
@@ -163,9 +171,9 @@ def two_proportion_test(base: WeightedAgg, cur: WeightedAgg) -> tuple[float, str
     if expected < SMALL_EXPECTED or var <= 0:
         a, c = round(x0), round(x1)
         b, d = max(round(n0) - a, 0), max(round(n1) - c, 0)
-        return float(sps.fisher_exact([[a, b], [c, d]]).pvalue), "fisher"
+        return float(_sps().fisher_exact([[a, b], [c, d]]).pvalue), "fisher"
     z = (cur.mean - base.mean) / math.sqrt(var)
-    return float(2 * sps.norm.sf(abs(z))), "z"
+    return float(2 * _sps().norm.sf(abs(z))), "z"
 
 
 def delta_interval(base: WeightedAgg, cur: WeightedAgg, conf: float = 0.95) -> tuple[float, float] | None:
@@ -185,7 +193,7 @@ def weighted_mean_test(base: WeightedAgg, cur: WeightedAgg) -> float:
     se = math.sqrt((base.variance or 0.0) + (cur.variance or 0.0))
     if se == 0:
         return 1.0 if cur.mean == base.mean else 0.0
-    return float(2 * sps.norm.sf(abs(cur.mean - base.mean) / se))
+    return float(2 * _sps().norm.sf(abs(cur.mean - base.mean) / se))
 
 
 def mann_whitney(a: Sequence[float], b: Sequence[float]) -> float:
@@ -194,7 +202,7 @@ def mann_whitney(a: Sequence[float], b: Sequence[float]) -> float:
         return 1.0
     if len(set(a) | set(b)) == 1:
         return 1.0
-    return float(sps.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+    return float(_sps().mannwhitneyu(a, b, alternative="two-sided").pvalue)
 
 
 def welch_from_stats(m0: float, s0: float, n0: int, m1: float, s1: float, n1: int) -> float:
@@ -203,7 +211,7 @@ def welch_from_stats(m0: float, s0: float, n0: int, m1: float, s1: float, n1: in
         return 1.0
     if s0 == 0 and s1 == 0:
         return 1.0 if m0 == m1 else 0.0
-    return float(sps.ttest_ind_from_stats(m0, s0, n0, m1, s1, n1, equal_var=False).pvalue)
+    return float(_sps().ttest_ind_from_stats(m0, s0, n0, m1, s1, n1, equal_var=False).pvalue)
 
 
 def bootstrap_delta_ci(
@@ -236,7 +244,7 @@ def bh_qvalues(pvalues: Sequence[float]) -> list[float]:
     """Benjamini-Hochberg adjusted p-values (q-values), in input order."""
     if len(pvalues) == 0:
         return []
-    return [float(q) for q in sps.false_discovery_control(np.asarray(pvalues, dtype=float), method="bh")]
+    return [float(q) for q in _sps().false_discovery_control(np.asarray(pvalues, dtype=float), method="bh")]
 
 
 def cohen_kappa(both_pass: int, judge_pass_human_fail: int, judge_fail_human_pass: int, both_fail: int) -> float | None:
@@ -260,14 +268,14 @@ def mcnemar(b: int, c: int) -> float:
     """Exact McNemar p-value for paired pass/fail: ``b`` pass->fail, ``c`` fail->pass."""
     if b + c == 0:
         return 1.0
-    return float(sps.binomtest(b, b + c, 0.5).pvalue)
+    return float(_sps().binomtest(b, b + c, 0.5).pvalue)
 
 
 def sign_test(wins: int, losses: int) -> float:
     """Two-sided sign test (ties dropped before calling)."""
     if wins + losses == 0:
         return 1.0
-    return float(sps.binomtest(wins, wins + losses, 0.5).pvalue)
+    return float(_sps().binomtest(wins, wins + losses, 0.5).pvalue)
 
 
 def wilcoxon_paired(a: Sequence[float], b: Sequence[float]) -> float:
@@ -277,4 +285,4 @@ def wilcoxon_paired(a: Sequence[float], b: Sequence[float]) -> float:
     diffs = [y - x for x, y in zip(a, b, strict=True) if y != x]
     if not diffs:
         return 1.0
-    return float(sps.wilcoxon(diffs, zero_method="wilcox").pvalue)
+    return float(_sps().wilcoxon(diffs, zero_method="wilcox").pvalue)

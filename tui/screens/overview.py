@@ -121,7 +121,8 @@ class OverviewScreen(DataScreen):
         chart.set_series(o.trend)
         self.query_one("#spend", Static).update(self._spend(o))
         self.query_one("#alerts", Static).update(alerts_text(o.alerts))
-        self._load_regressions()
+        # after this frame is drawn: the analysis holds the GIL for a while
+        self.call_after_refresh(self._load_regressions)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="regressions")
     def _load_regressions(self) -> None:
