@@ -37,6 +37,7 @@ from .screens.help import HelpScreen
 from .screens.overview import OverviewScreen
 from .screens.regressions import RegressionsScreen
 from .screens.review import ReviewScreen
+from .screens.shadow import ShadowScreen
 from .screens.spend import SpendScreen
 from .widgets.safe_text import cell
 
@@ -70,6 +71,7 @@ class EvaltopApp(App):
         "regressions": RegressionsScreen,
         "spend": SpendScreen,
         "review": ReviewScreen,
+        "shadow": ShadowScreen,
     }
     DEFAULT_MODE = "overview"
     BINDINGS = [
@@ -78,6 +80,7 @@ class EvaltopApp(App):
         Binding("3", "mode('regressions')", "Regressions", id="regressions"),
         Binding("4", "mode('spend')", "Spend", id="spend"),
         Binding("5", "mode('review')", "Review", id="review"),
+        Binding("6", "mode('shadow')", "Shadow", id="shadow", show=False),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="refresh"),
         Binding("q", "quit_or_back", "Quit", id="quit"),
@@ -262,7 +265,7 @@ class EvaltopApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for mode, label in (("overview", "Overview"), ("cases", "Cases"), ("regressions", "Regressions"),
-                            ("spend", "Spend"), ("review", "Review queue")):
+                            ("spend", "Spend"), ("review", "Review queue"), ("shadow", "Shadow")):
             yield SystemCommand(f"Go to {label}", f"Show the {label} screen",
                                 lambda m=mode: self.action_mode(m))
         yield SystemCommand("Help: keys", "Every key binding, grouped", self.action_help)
