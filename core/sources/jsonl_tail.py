@@ -7,20 +7,29 @@ stores each batch's rows and ``batch.checkpoint`` in ONE transaction before
 asking for the next batch, so a crash at any point resumes at the last
 committed offset. The rules (docs/reliability.md "Ingest"):
 
-1. Same inode and same fingerprint: the same file; continue at its offset,
-   or from 0 if it shrank below the offset (copytruncate, truncation).
+0. A checkpoint's fingerprint covers every byte it has read (up to 256):
+   it is re-taken when reading passes it (a file found empty, or half a
+   line long, and written before it was read). A stored row whose
+   fingerprint is shorter than that (written before this rule) is not
+   trusted: its file is read again from 0 (duplicates are skipped by id).
+1. Same inode and same fingerprint, with an offset past 0: the same file;
+   continue at its offset, or from 0 if it shrank below the offset
+   (copytruncate, truncation). A same-inode row at offset 0 knows nothing of
+   position; its empty or partial fingerprint may belong to a deleted file
+   whose inode was handed out again, so content (rule 2) decides first.
 2. Otherwise, a checkpoint not claimed by step 1 whose fingerprint (all 256
-   bytes, or whole lines already read) matches the file's first bytes: the same content under a new inode (copied by
-   copytruncate, or compressed to ``.gz``); continue at that offset.
-   A file whose first bytes match only a file still being read (a copy or
-   ``.gz`` made before the original was truncated or removed) is skipped
-   until the original goes.
+   bytes, or exactly the whole lines already read) matches the file's first
+   bytes: the same content under a new inode (copied by copytruncate, or
+   compressed to ``.gz``); continue at that offset. A file whose first bytes
+   match only a file still being read (a copy or ``.gz`` made before the
+   original was truncated or removed) is skipped until the original goes.
 3. Otherwise a new file: read from 0 (rows of other content at the same
    inode are dropped: that content is gone).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -107,10 +116,15 @@ class Tailer:
         files = sorted(self._files(), key=lambda f: (f.fh is None, f.mtime, f.path))
         claimed: set[str] = set()
         chosen: dict[int, Checkpoint | None] = {}
+        weak: dict[int, Checkpoint] = {}
         for i, f in enumerate(files):  # rule 1: same inode, same first bytes
-            same = [c for c in by_inode.get((f.dev, f.ino), []) if fp_matches(c.fingerprint, f.head)]
+            same = [c for c in by_inode.get((f.dev, f.ino), [])
+                    if _trusted(c) and fp_matches(c.fingerprint, f.head)]
             if same:
                 best = max(same, key=lambda c: (fp_len(c.fingerprint), c.updated_at))
+                if best.offset == 0:
+                    weak[i] = best  # no position to keep: content (rule 2) decides first
+                    continue
                 claimed.add(best.file_key)
                 chosen[i] = best
         skipped: set[int] = set()
@@ -118,11 +132,11 @@ class Tailer:
             if i in chosen or f.error:
                 continue
             # Content identifies a file across inodes only through a full
-            # fingerprint, or one covering whole lines already read: the first
-            # bytes of a half-written line (`{"id": "`) are the same in every log.
+            # fingerprint, or one over exactly the whole lines already read:
+            # the first bytes of a line (`{"id": "`) are the same in every log.
             content = [
                 c for c in cps
-                if (fp_len(c.fingerprint) == FP_BYTES or 0 < fp_len(c.fingerprint) <= c.offset)
+                if (fp_len(c.fingerprint) == FP_BYTES or 0 < fp_len(c.fingerprint) == c.offset)
                 and fp_matches(c.fingerprint, f.head) and (f.size is None or f.size >= c.offset)
             ]
             free = [c for c in content if c.file_key not in claimed]
@@ -131,6 +145,9 @@ class Tailer:
                 claimed.add(chosen[i].file_key)
             elif content:
                 skipped.add(i)  # a copy of a file still being read: wait for the original to go
+            elif i in weak and weak[i].file_key not in claimed:
+                chosen[i] = weak[i]  # rule 1 after all: the file grew from empty or half a line
+                claimed.add(weak[i].file_key)
         plans: list[_Plan] = []
         for i, f in enumerate(files):
             if f.error:
@@ -140,11 +157,11 @@ class Tailer:
                 continue
             if i in skipped:
                 continue
-            cp = chosen.get(i)
-            plan = self._start(f, cp)
-            if cp is None:  # rule 3, decided after every rule-2 claim: this inode's old content is gone
-                stale = [c.file_key for c in by_inode.get((f.dev, f.ino), []) if c.file_key not in claimed]
-                plan.drop = tuple(stale)
+            plan = self._start(f, chosen.get(i))
+            # decided after every rule-2 claim: rows of this inode nobody claimed
+            # name content it no longer holds (or a weak row content beat)
+            stale = [c.file_key for c in by_inode.get((f.dev, f.ino), []) if c.file_key not in claimed]
+            plan.drop = tuple(dict.fromkeys((*plan.drop, *stale)))
             plans.append(plan)
         return plans
 
@@ -208,6 +225,14 @@ class Tailer:
                         finished = True
                 new_cp = replace(cp, offset=reader.offset, line_no=reader.line_no,
                                  finished=finished, updated_at=time.time())
+                if fp_len(cp.fingerprint) < min(FP_BYTES, reader.offset):
+                    # read past the fingerprint taken at discovery (the file grew
+                    # since): re-take it over the bytes read, or the row would
+                    # name a position in content it does not identify (rule 0)
+                    cp = replace(cp, **self._fingerprint_read(f, fh, reader.offset))
+                    new_cp = replace(new_cp, file_key=cp.file_key, fingerprint=cp.fingerprint)
+                    if expect is not None and expect[0] != cp.file_key:
+                        drop = (*drop, expect[0])
                 if f.gz:
                     new_cp.size = reader.offset
                 if chunk.nbytes or rejects or dirty or finished:
@@ -222,6 +247,21 @@ class Tailer:
                 fh.close()
             elif f.fh is not None and not moved:
                 self._drop((f.dev, f.ino))  # rotated away and stopped growing: let go
+
+    def _fingerprint_read(self, f: SeenFile, fh, offset: int) -> dict[str, str]:
+        """Fingerprint and key over the first ``min(FP_BYTES, offset)`` bytes,
+        read through the handle being read (the path may name another file by now)."""
+        n = min(FP_BYTES, offset)
+        try:
+            if f.gz:
+                with open_gz(f.path) as gz:
+                    head = gz.read(n)
+            else:
+                head = os.pread(fh.fileno(), n, 0)
+        except (OSError, *GZIP_ERRORS):
+            head = b""  # gone or unreadable: a short fingerprint, not trusted again (rule 0)
+        fp = fingerprint(head)
+        return {"fingerprint": fp, "file_key": file_key(f.dev, f.ino, fp)}
 
     def _open(self, f: SeenFile, offset: int) -> BinaryIO | None:
         try:
@@ -249,6 +289,11 @@ class Tailer:
     def close(self) -> None:
         for ident in list(self._held):
             self._drop(ident)
+
+
+def _trusted(cp: Checkpoint) -> bool:
+    """Rule 0: the row's fingerprint covers every byte it read (up to FP_BYTES)."""
+    return fp_len(cp.fingerprint) >= min(FP_BYTES, cp.offset)
 
 
 class _SafeGzip:

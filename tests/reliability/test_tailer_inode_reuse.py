@@ -16,10 +16,6 @@ from ingest_helpers import counter, native, write_lines
 from evaltop.core.ingest import Ingestor
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known tailer bug (core/sources/jsonl_tail.py Tailer.plan rule 1): a deleted empty file's "
-    "checkpoint (fingerprint '0:...') claims any later file on the same inode at offset 0, "
-    "so a copytruncate copy that reuses the inode is re-read (duplicates counter > 0)"))
 def test_copy_on_a_reused_inode_of_a_deleted_empty_file_is_not_read_again(tmp_path, make_config):
     for attempt in range(5):
         folder = tmp_path / f"try{attempt}"
