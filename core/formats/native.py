@@ -152,7 +152,7 @@ def fast_output(obj: dict, source: str = "") -> LoggedOutput | None:
     return assemble(LoggedOutput, v)
 
 
-_EXACT = 2**53  # ints below this convert to float exactly, as to_float does
+_EXACT = 2**53  # ints this small are floats exactly (larger: the full path decides)
 _USAGE_ALL = frozenset(_USAGE_KEYS) | _USAGE_IGNORED
 _MESSAGE_KEYS = frozenset({"role", "content"})
 

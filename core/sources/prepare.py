@@ -188,8 +188,7 @@ def count_missing_usage(records: list[LoggedOutput], pool: Executor | None = Non
         fill_missing_usage(todo)
         return
     chunks = [todo[i : i + COUNT_CHUNK] for i in range(0, len(todo), COUNT_CHUNK)]
-    for done in pool.map(fill_missing_usage, chunks):
-        assert done is None
+    list(pool.map(fill_missing_usage, chunks))  # re-raises a chunk's error here
 
 
 def finish(parsed: Parsed, book: PriceBook, pool: Executor | None = None,
