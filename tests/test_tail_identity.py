@@ -131,3 +131,49 @@ def test_copytruncate_copy_on_an_empty_files_inode_continues_at_the_originals_of
         assert counter(ing.conn, "duplicates") == 0
     finally:
         ing.close()
+
+
+def test_path_rotated_between_planning_and_reading_is_not_read_at_the_old_files_offset(
+        tmp_path, make_config, conn):
+    """rename+create after the poll looked at the path: the path now names a
+    new file, which must not be read from the renamed file's offset."""
+    cfg = source_config(make_config, "app.jsonl*")
+    first, later = tmp_path / "app.jsonl", tmp_path / "app.jsonl.b"
+    write_lines(first, [native(i) for i in range(3)])
+    write_lines(later, [native(i) for i in range(10, 20)])
+    assert ingest_once(cfg, conn).outputs == 13
+    write_lines(first, [native(3)])
+    write_lines(later, [native(i) for i in range(20, 25)])  # not read yet when rotated
+    os.utime(first, (1_000_000, 1_000_000))
+
+    def rotate_later():
+        os.rename(later, tmp_path / "app.jsonl.b1")
+        write_lines(later, [native(i, pad=5) for i in range(100, 130)])
+
+    _read_with_writes_between(cfg, conn, tmp_path, rotate_later)
+    s = ingest_once(cfg, conn)
+    assert (s.rejected, s.duplicates) == (0, 0)
+    assert ids(conn) == _ids([*range(4), *range(10, 25), *range(100, 130)])
+    assert count(conn, "rejects") == 0
+
+
+def test_symlink_repointed_between_planning_and_reading(tmp_path, make_config, conn):
+    cfg = source_config(make_config, "app.jsonl*")
+    old, new, link = tmp_path / "app.jsonl.s1", tmp_path / "app.jsonl.s2", tmp_path / "app.jsonl"
+    write_lines(tmp_path / "app.jsonl.0", [native(0)])
+    write_lines(old, [native(i) for i in range(10, 20)])
+    os.symlink(old.name, link)
+    assert ingest_once(cfg, conn).outputs == 11
+    write_lines(tmp_path / "app.jsonl.0", [native(1)])
+    os.utime(tmp_path / "app.jsonl.0", (1_000_000, 1_000_000))
+
+    def repoint():
+        write_lines(new, [native(i, pad=5) for i in range(100, 130)])
+        os.symlink(new.name, tmp_path / ".tmp")
+        os.replace(tmp_path / ".tmp", link)
+
+    write_lines(old, [native(20)])
+    _read_with_writes_between(cfg, conn, tmp_path, repoint)
+    s = ingest_once(cfg, conn)
+    assert (s.rejected, s.duplicates) == (0, 0)
+    assert ids(conn) == _ids([0, 1, *range(10, 21), *range(100, 130)])

@@ -73,14 +73,40 @@ def is_gz(path: str) -> bool:
     return path.endswith(".gz")
 
 
-def open_gz(path: str) -> BinaryIO:
-    return gzip.open(path, "rb")  # type: ignore[return-value]
-
-
-def _gz_head(path: str) -> tuple[bytes, str | None]:
+def open_as(path: str, dev: int, ino: int) -> BinaryIO | None:
+    """Open ``path`` if it still names the file ``dev:ino``, else None: a
+    rotation (rename+create, a symlink repointed) between a poll's look at a
+    path and its read must not make one file's offset apply to another."""
     try:
-        with open_gz(path) as fh:
-            return fh.read(FP_BYTES), None
+        fh = open(path, "rb")
+    except OSError:
+        return None
+    st = os.fstat(fh.fileno())
+    if (st.st_dev, st.st_ino) != (dev, ino):
+        fh.close()
+        return None
+    return fh
+
+
+def open_gz_as(path: str, dev: int, ino: int) -> BinaryIO | None:
+    """:func:`open_as` for a ``.gz``: the decompressed stream (closing it closes the file)."""
+    raw = open_as(path, dev, ino)
+    if raw is None:
+        return None
+    gz = gzip.GzipFile(fileobj=raw, mode="rb")
+    close = gz.close
+
+    def close_both() -> None:
+        close()
+        raw.close()
+
+    gz.close = close_both  # type: ignore[method-assign]
+    return gz  # type: ignore[return-value]
+
+
+def _gz_head(fh: BinaryIO) -> tuple[bytes, str | None]:
+    try:
+        return fh.read(FP_BYTES), None
     except EOFError:
         return b"", None  # still being written: try again next poll
     except GZIP_ERRORS as exc:
@@ -89,26 +115,29 @@ def _gz_head(path: str) -> tuple[bytes, str | None]:
 
 def discover(pattern: Path) -> list[SeenFile]:
     """Regular files matching ``pattern`` (a path or glob; ``**`` recurses),
-    one per identity: a symlink and its target count once."""
+    one per identity: a symlink and its target count once. Identity, size and
+    first bytes come from one open handle, so they describe one file even if
+    the path is rotated meanwhile."""
     found: list[SeenFile] = []
     seen: set[tuple[int, int]] = set()
     for path in sorted(glob.glob(str(pattern), recursive=True)):
         try:
-            st = os.stat(path)  # follows symlinks
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                continue  # never open a fifo or device
+            with open(path, "rb") as fh:  # follows symlinks
+                st = os.fstat(fh.fileno())
+                if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) in seen:
+                    continue
+                seen.add((st.st_dev, st.st_ino))
+                if is_gz(path):
+                    with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
+                        head, error = _gz_head(gz)
+                    found.append(SeenFile(path, st.st_dev, st.st_ino, None, head, st.st_mtime, True,
+                                          None, error))
+                    continue
+                head = os.pread(fh.fileno(), FP_BYTES, 0)
         except OSError:
-            continue  # vanished between glob and stat
-        if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) in seen:
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        if is_gz(path):
-            head, error = _gz_head(path)
-            found.append(SeenFile(path, st.st_dev, st.st_ino, None, head, st.st_mtime, True, None, error))
-            continue
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(FP_BYTES)
-        except OSError:
-            continue
+            continue  # vanished between glob and open, or unreadable
         found.append(SeenFile(path, st.st_dev, st.st_ino, st.st_size, head, st.st_mtime))
     return found
 

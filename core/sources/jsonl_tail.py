@@ -50,7 +50,8 @@ from .fileid import (
     fp_matches,
     from_handle,
     inode_of,
-    open_gz,
+    open_as,
+    open_gz_as,
 )
 from .lines import LineReader
 
@@ -254,7 +255,10 @@ class Tailer:
         n = min(FP_BYTES, offset)
         try:
             if f.gz:
-                with open_gz(f.path) as gz:
+                gz = open_gz_as(f.path, f.dev, f.ino)
+                if gz is None:
+                    raise FileNotFoundError(f.path)
+                with gz:
                     head = gz.read(n)
             else:
                 head = os.pread(fh.fileno(), n, 0)
@@ -264,14 +268,21 @@ class Tailer:
         return {"fingerprint": fp, "file_key": file_key(f.dev, f.ino, fp)}
 
     def _open(self, f: SeenFile, offset: int) -> BinaryIO | None:
+        """A handle on the file this poll found (None when its path names
+        another file by now: the next poll finds each where it went)."""
         try:
             if f.gz:
-                fh = _SafeGzip(open_gz(f.path))
+                gz = open_gz_as(f.path, f.dev, f.ino)
+                if gz is None:
+                    return None
+                fh = _SafeGzip(gz)
                 if offset:
                     fh.seek(offset)
                 return fh  # type: ignore[return-value]
             held = self._held.get((f.dev, f.ino))
-            fh = held[1] if held else (f.fh or open(f.path, "rb"))
+            fh = held[1] if held else (f.fh or open_as(f.path, f.dev, f.ino))
+            if fh is None:
+                return None
             self._held[(f.dev, f.ino)] = (f.path, fh)
             fh.seek(offset)
             return fh
