@@ -101,7 +101,7 @@ def score_aggregates(conn: sqlite3.Connection, since: float | None, until: float
     dims = _dims(dims)
     keys = ["judge", *dims]
     parts = _split(conn, since, until, lambda a, b: _scan_aggregates(conn, a, b, dims),
-                   lambda lo, hi: sr.hourly(conn, lo, hi, keys, with_dims=bool(dims)))
+                   lambda lo, hi: sr.hourly(conn, lo, hi, keys, dims=dims))
     return _merge(parts, keys)
 
 
@@ -304,7 +304,7 @@ def trend_buckets(conn: sqlite3.Connection, judge: str | None, since: float | No
         return [dict(r) for r in _scan_trend(conn, judge, since, until, bucket_s, by)]
     group = [f"hour / {bucket_s // HOUR} AS bucket", f"{by or 'NULL'} AS key"]
     parts = _split(conn, since, until, lambda a, b: _scan_trend(conn, judge, a, b, bucket_s, by),
-                   lambda lo, hi: sr.hourly(conn, lo, hi, group, with_dims=by is not None, judge=judge,
+                   lambda lo, hi: sr.hourly(conn, lo, hi, group, dims=(by,) if by else (), judge=judge,
                                              counts=False))
     return _merge(parts, ["bucket", "key"])
 

@@ -381,10 +381,17 @@ def _v11_ledger_period_index(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS ledger_period_cover ON ledger(kind, month, state, day, amount_pusd)")
 
 
+def _v12_score_rollup_model_task(conn: sqlite3.Connection) -> None:
+    """Hourly score sums per judge and model, and per judge and task (trends by model/task)."""
+    from .score_rollups import create_model_task
+
+    create_model_task(conn)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1, _v2_alert_delivery, _v3_sampling_indexes, _v4_run_claims, _v5_ledger_sent,
     _v6_scores_window_index, _v7_rollup_daily, _v8_score_rollup, _v9_judge_spend_daily,
-    _v10_score_rollup_judges, _v11_ledger_period_index,
+    _v10_score_rollup_judges, _v11_ledger_period_index, _v12_score_rollup_model_task,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

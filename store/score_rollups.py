@@ -42,6 +42,9 @@ class Grain:
 
 SEGMENTS = Grain("score_rollup_hourly", "score_rollup", DIMS)  # schema v8
 JUDGES = Grain("score_rollup_judge_hourly", "score_rollup_judge", ())  # schema v10: ~1 row per judge-hour
+BY_MODEL = Grain("score_rollup_model_hourly", "score_rollup_model", ("model",))  # schema v12 (trends)
+BY_TASK = Grain("score_rollup_task_hourly", "score_rollup_task", ("task",))  # schema v12 (trends)
+GRAINS = (JUDGES, BY_MODEL, BY_TASK, SEGMENTS)  # smallest first
 TABLE = SEGMENTS.table
 
 
@@ -136,24 +139,29 @@ def create_judges(conn: sqlite3.Connection) -> None:
     create(conn, JUDGES)
 
 
+def create_model_task(conn: sqlite3.Connection) -> None:
+    create(conn, BY_MODEL)
+    create(conn, BY_TASK)
+
+
 def installed(conn: sqlite3.Connection, g: Grain = SEGMENTS) -> bool:
     return table_exists(conn, g.table)
 
 
 def hourly(conn: sqlite3.Connection, lo_hour: int, hi_hour: int, group: list[str], *,
-           with_dims: bool, judge: str | None = None, counts: bool = True) -> list[sqlite3.Row]:
+           dims: tuple[str, ...] | list[str], judge: str | None = None, counts: bool = True) -> list[sqlite3.Row]:
     """Summed rollup rows for hours ``[lo_hour, hi_hour)`` grouped by ``group``
     (fixed column expressions, ``expr AS name`` or plain names, never user
     text), with ``kind`` the least of the groups that still hold a score.
-    ``with_dims`` leaves out scores whose output row is missing; ``counts=False``
-    leaves out kind, judged and errors (the trend reads only the sums). Per
-    judge alone it reads the judge-level table (a row per judge-hour)."""
-    table = JUDGES.table if not with_dims and installed(conn, JUDGES) else SEGMENTS.table
+    ``dims`` (the output columns ``group`` uses) picks the smallest table that
+    has them, and leaves out scores whose output row is missing; ``counts=False``
+    leaves out kind, judged and errors (the trend reads only the sums)."""
+    table = next(g.table for g in GRAINS if set(dims) <= set(g.dims) and installed(conn, g))
     names = [g.split(" AS ")[-1].strip() for g in group]
     where = ["hour >= ?", "hour < ?"]
     args: list = [lo_hour, hi_hour]
-    if with_dims:
-        where.append("model IS NOT NULL")
+    if dims:
+        where.append(f"{dims[0]} IS NOT NULL")
     if judge is not None:
         where.append("judge = ?")
         args.append(judge)

@@ -74,7 +74,7 @@ WINDOWS = [
 
 def _check_scores(conn) -> None:
     for since, until in WINDOWS:
-        for dims in ((), aq.DIMENSIONS, ("model",), ("variant",)):
+        for dims in ((), aq.DIMENSIONS, ("model",), ("task",), ("variant",), ("task", "model")):
             _same(aq.score_aggregates(conn, since, until, dims), aq._scan_aggregates(conn, since, until, list(dims)))
         for bucket in (HOUR, 6 * HOUR, DAY, 900):
             for by in (None, "model", "task"):
@@ -92,7 +92,8 @@ def store(tmp_path):
 
 
 def test_score_aggregates_and_trends_equal_a_scan(store):
-    for table in ("score_rollup_hourly", "score_rollup_judge_hourly"):
+    for table in ("score_rollup_hourly", "score_rollup_judge_hourly", "score_rollup_model_hourly",
+                  "score_rollup_task_hourly"):
         assert store.execute(f"SELECT sum(rows) FROM {table}").fetchone()[0] == \
             store.execute("SELECT count(*) FROM scores").fetchone()[0]
     _check_scores(store)
@@ -145,8 +146,8 @@ def test_analysis_results_identical_with_and_without_the_rollup(store, tmp_path)
     with_rollup = (find_regressions(store, cfg, cur, base), judge_summaries(store, cur))
     assert with_rollup[0] and with_rollup[1]
     with db.write(store):  # an older file a read-only watcher might open: no rollup tables
-        store.execute("DROP TABLE score_rollup_hourly")
-        store.execute("DROP TABLE score_rollup_judge_hourly")
+        for grain in ("", "_judge", "_model", "_task"):
+            store.execute(f"DROP TABLE score_rollup{grain}_hourly")
     assert (find_regressions(store, cfg, cur, base), judge_summaries(store, cur)) == with_rollup
 
 
