@@ -133,18 +133,25 @@ def test_copytruncate_copy_on_an_empty_files_inode_continues_at_the_originals_of
         ing.close()
 
 
-def test_path_rotated_between_planning_and_reading_is_not_read_at_the_old_files_offset(
-        tmp_path, make_config, conn):
-    """rename+create after the poll looked at the path: the path now names a
-    new file, which must not be read from the renamed file's offset."""
+def _read_once_then_more(tmp_path, make_config, conn) -> tuple:
+    """``app.jsonl`` (o0-o2, then o3 unread; planned first) and ``app.jsonl.b``
+    (o10-o19), both read once."""
     cfg = source_config(make_config, "app.jsonl*")
     first, later = tmp_path / "app.jsonl", tmp_path / "app.jsonl.b"
     write_lines(first, [native(i) for i in range(3)])
     write_lines(later, [native(i) for i in range(10, 20)])
     assert ingest_once(cfg, conn).outputs == 13
     write_lines(first, [native(3)])
-    write_lines(later, [native(i) for i in range(20, 25)])  # not read yet when rotated
     os.utime(first, (1_000_000, 1_000_000))
+    return cfg, later
+
+
+def test_path_rotated_between_planning_and_reading_is_not_read_at_the_old_files_offset(
+        tmp_path, make_config, conn):
+    """rename+create after the poll looked at the path: the path now names a
+    new file, which must not be read from the renamed file's offset."""
+    cfg, later = _read_once_then_more(tmp_path, make_config, conn)
+    write_lines(later, [native(i) for i in range(20, 25)])  # not read yet when rotated
 
     def rotate_later():
         os.rename(later, tmp_path / "app.jsonl.b1")
@@ -177,3 +184,17 @@ def test_symlink_repointed_between_planning_and_reading(tmp_path, make_config, c
     s = ingest_once(cfg, conn)
     assert (s.rejected, s.duplicates) == (0, 0)
     assert ids(conn) == _ids([0, 1, *range(10, 21), *range(100, 130)])
+
+
+def test_truncated_and_rewritten_between_planning_and_reading_reads_the_new_content_from_0(
+        tmp_path, make_config, conn):
+    cfg, later = _read_once_then_more(tmp_path, make_config, conn)
+
+    def truncate_and_write():
+        write_lines(later, [native(i, pad=5) for i in range(100, 130)], mode="wb")
+
+    _read_with_writes_between(cfg, conn, tmp_path, truncate_and_write)
+    s = ingest_once(cfg, conn)
+    assert (s.rejected, s.duplicates) == (0, 0)
+    assert ids(conn) == _ids([*range(4), *range(10, 20), *range(100, 130)])
+    assert count(conn, "rejects") == 0

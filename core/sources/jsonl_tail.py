@@ -214,6 +214,8 @@ class Tailer:
             while True:
                 start = reader.offset
                 chunk = reader.read(max_lines=max_lines, max_bytes=max_bytes)
+                if not f.gz and not _same_content(fh, cp.fingerprint):
+                    break  # truncated and rewritten since planned: those bytes are not this file's
                 rejects = [(n, off, f"line longer than {self.max_line_bytes} bytes", head)
                            for n, off, head in chunk.too_long]
                 finished = False
@@ -300,6 +302,14 @@ class Tailer:
     def close(self) -> None:
         for ident in list(self._held):
             self._drop(ident)
+
+
+def _same_content(fh: BinaryIO, fp: str) -> bool:
+    """Does the file still start with the bytes ``fp`` was taken over?"""
+    try:
+        return fp_matches(fp, os.pread(fh.fileno(), FP_BYTES, 0))
+    except (OSError, ValueError):
+        return False
 
 
 def _trusted(cp: Checkpoint) -> bool:
