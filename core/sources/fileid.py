@@ -5,7 +5,9 @@ A tailed file is known by ``dev:ino:fingerprint`` where the fingerprint is
 file is shorter, re-taken as it grows). For ``.gz`` files the fingerprint is
 over the *decompressed* first bytes, so a rotated-then-compressed log has the
 same fingerprint as the plain file it came from. Paths are followed through
-symlinks: identity is the target's.
+symlinks: identity is the target's. A path is only ever opened as the inode
+it was found to be (:func:`open_as`), so a rotation between looking and
+reading cannot swap the file under an offset.
 """
 
 from __future__ import annotations
