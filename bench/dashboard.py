@@ -76,6 +76,7 @@ def timed(fn: Callable[[], object], reps: int) -> dict:
 def pane_queries(conn, cfg, now: float, reps: int) -> dict[str, dict]:
     panes: dict[str, Callable[[], object]] = {
         "overview (whole screen)": lambda: dash.overview(conn, cfg, now),
+        "overview first fetch (no regressions)": lambda: dash.overview(conn, cfg, now, with_regressions=False),
         "budget bars": lambda: dash.budget_lines(conn, cfg, now),
         "trend by judge": lambda: dash.trend(conn, cfg, now, "judge"),
         "trend by model": lambda: dash.trend(conn, cfg, now, "model"),
