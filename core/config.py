@@ -191,6 +191,7 @@ class ScheduleConfig(_Strict):
     score_seconds: float = Field(30, gt=0)
     rollup_seconds: float = Field(60, gt=0)
     budget_seconds: float = Field(60, gt=0)
+    analysis_seconds: float = Field(60, gt=0)
     lease_seconds: float = Field(30, gt=0)
     score_batch: int = Field(200, gt=0)
 

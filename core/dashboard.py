@@ -15,6 +15,7 @@ from typing import Any
 
 from evaltop.store import queries as q
 
+from .analysis import cache
 from .config import Config
 from .dashboard_links import function
 from .money import usd_to_pusd
@@ -139,6 +140,7 @@ class Overview:
     spend_models: list[dict]
     alerts: list[dict]
     notes: list[str] = field(default_factory=list)
+    regressions_as_of: float | None = None  # the ``now`` the regressions were computed for
 
     @property
     def judge_ratio(self) -> float | None:
@@ -218,6 +220,16 @@ def regressions(conn: sqlite3.Connection, cfg: Config, now: float, notes: list[s
     return rows
 
 
+def regressions_cached(conn: sqlite3.Connection, cfg: Config, now: float, notes: list[str],
+                       db_path=None) -> tuple[list[dict], float]:
+    """:func:`regressions` as of the engine's last ``analyse`` run when that is
+    recent (core/analysis/cache.py), else computed for ``now`` and, with
+    ``db_path`` (a dashboard that may write), stored. Returns (rows, as of)."""
+    got = cache.regressions(conn, cfg, now, db_path)
+    notes.extend(got.value["notes"])
+    return got.value["rows"], got.as_of
+
+
 def alerts(conn: sqlite3.Connection, limit: int = 50) -> list[dict]:
     fn = function("evaltop.store.alerts", "list_alerts")
     if fn is not None:
@@ -231,8 +243,10 @@ TREND_BY = ("judge", "model", "task")
 def overview(conn: sqlite3.Connection, cfg: Config, now: float, trend_by: str = "judge",
              with_regressions: bool = True) -> Overview:
     """Everything the overview shows. ``with_regressions=False`` leaves the
-    (slowest) regression analysis out, for a screen that loads it separately."""
+    (slowest) regression analysis out, for a screen that loads it separately;
+    otherwise they are read as of the last stored analysis when recent."""
     notes: list[str] = []
+    regs, regs_as_of = regressions_cached(conn, cfg, now, notes) if with_regressions else ([], None)
     current, _ = windows(cfg, now)
     tot = q.inference_totals(conn, current.since, now)
     recent = q.count_outputs_since(conn, now - 300)
@@ -265,10 +279,11 @@ def overview(conn: sqlite3.Connection, cfg: Config, now: float, trend_by: str = 
         spark_outputs=spark_outputs,
         spark_pass=spark_pass,
         trend=trend(conn, cfg, now, trend_by),
-        regressions=regressions(conn, cfg, now, notes)[:8] if with_regressions else [],
+        regressions=regs[:8],
         spend_models=spend_models,
         alerts=alerts(conn, 20),
         notes=notes,
+        regressions_as_of=regs_as_of,
     )
 
 
@@ -320,10 +335,14 @@ class Review:
     agreement: dict[str, Any]
     note: str = ""
     total: int | None = None  # unlabelled sampled outputs in all (the queue is one page)
+    agreement_as_of: float | None = None  # when read from the analysis cache: its ``now``
 
 
-def review(conn: sqlite3.Connection, limit: int = 100) -> Review:
-    """Oldest sampled outputs without a human label, and judge-human agreement."""
+def review(conn: sqlite3.Connection, limit: int = 100, *, cfg: Config | None = None,
+           now: float | None = None, db_path=None) -> Review:
+    """Oldest sampled outputs without a human label, and judge-human agreement
+    (with ``cfg`` and ``now``: as of the last stored analysis when recent, else
+    computed and, with ``db_path``, stored)."""
     fn = function("evaltop.store.labels", "review_queue")
     if fn is not None:
         rows = [{"id": r["output_id"], "ts": r["output_ts"], "model": r["model"], "task": r["task"],
@@ -333,6 +352,9 @@ def review(conn: sqlite3.Connection, limit: int = 100) -> Review:
         rows = q.review_queue(conn, limit)
     count_fn = function("evaltop.store.labels", "count_unlabeled")
     total = count_fn(conn) if count_fn is not None else None
+    if cfg is not None and now is not None:
+        got = cache.agreement(conn, cfg, now, db_path)
+        return Review(rows, got.value["agreement"], got.value["note"], total, got.as_of)
     agree_fn = function("evaltop.core.analysis.agreement", "agreement")
     if agree_fn is None:
         return Review(rows, {}, "agreement: n/a (analysis not installed)", total)

@@ -3,8 +3,8 @@
 :class:`Engine` runs APScheduler 3.x (``BackgroundScheduler``, off the
 caller's thread) with the jobs ``poll`` (tail sources), ``score`` (sample new
 outputs, judge pending samples), ``maintain`` (database upkeep), ``budget``
-(budget thresholds, forecasts, webhook) and, with ``[shadow] enabled``,
-``shadow``, plus a lease heartbeat. Only the holder of the ``jobs`` lease runs
+(budget thresholds, forecasts, webhook), ``analyse`` (dashboard results) and,
+with ``[shadow] enabled``, ``shadow``, plus a lease heartbeat. Only the holder of the ``jobs`` lease runs
 them; others watch and take over when it is released or expires. Runs,
 errors (the scheduler carries on) and overruns are counted in ``job_stats``.
 """
@@ -31,6 +31,7 @@ from evaltop.store import jobs as store_jobs
 from evaltop.store.db import ConnectionPool, write
 
 from .alerts import check_alerts, deliver
+from .analysis.cache import analyse_job
 from .config import Config, ConfigError
 from .lease import JOBS_LEASE, Lease
 
@@ -52,6 +53,7 @@ def default_jobs(cfg: Config) -> list[JobSpec]:
         JobSpec("score", s.score_seconds, score_job),
         JobSpec("maintain", s.rollup_seconds, maintain_job),
         JobSpec("budget", s.budget_seconds, budget_job),
+        JobSpec("analyse", s.analysis_seconds, analyse_job),
     ]
     if cfg.shadow.enabled:
         specs.append(JobSpec("shadow", s.score_seconds, shadow_job))
@@ -358,9 +360,8 @@ def score_job(engine: Engine) -> dict:
 
 
 def maintain_job(engine: Engine) -> dict:
-    """Database upkeep every ``rollup_seconds``: a passive WAL checkpoint (keeps
-    the -wal file from growing while readers come and go) and ``PRAGMA optimize``.
-    Rollups themselves are kept in the ingest transaction."""
+    """Database upkeep every ``rollup_seconds``: a passive WAL checkpoint (keeps the
+    -wal file from growing) and ``PRAGMA optimize``; rollups are kept by ingest."""
     conn = engine.connection()
     busy, wal_frames, checkpointed = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     with write(conn):  # optimize may ANALYZE: take the write lock up front
@@ -387,9 +388,8 @@ def shadow_job(engine: Engine) -> dict:
 def reconcile_owner(engine: Engine, owner: str) -> None:
     """Settle or release every budget reservation ``owner`` still holds.
 
-    Called when none of its calls can still be running: our own at a clean
-    stop, a previous leader's once its lease has expired (that expiry is the
-    evidence it is gone)."""
+    Called when none of its calls can still be running: our own at a clean stop,
+    a previous leader's once its lease has expired (the evidence it is gone)."""
     try:
         from evaltop.core.budget import reconcile
     except ModuleNotFoundError as exc:

@@ -120,8 +120,16 @@ def _v12_score_rollup_model_task(conn: sqlite3.Connection) -> None:
     create_model_task(conn)
 
 
+def _v13_analysis_cache(conn: sqlite3.Connection) -> None:
+    """Materialised analysis results for the dashboard (store/analysis_cache.py)."""
+    from .analysis_cache import create
+
+    create(conn)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1, _v2_alert_delivery, _v3_sampling_indexes, _v4_run_claims, _v5_ledger_sent,
     _v6_scores_window_index, _v7_rollup_daily, _v8_score_rollup, _v9_judge_spend_daily,
     _v10_score_rollup_judges, _v11_ledger_period_index, _v12_score_rollup_model_task,
+    _v13_analysis_cache,
 ]

@@ -138,7 +138,7 @@ def test_run_for_seconds_ingests_scores_and_exits_0(tmp_path):
     db = sqlite3.connect(tmp_path / "evaltop.db")
     assert db.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == 3
     stats = {r[0]: r[1:] for r in db.execute("SELECT job, runs, errors FROM job_stats")}
-    assert set(stats) == {"poll", "score", "maintain", "budget"}
+    assert set(stats) == {"poll", "score", "maintain", "budget", "analyse"}
     assert all(runs >= 1 and errors == 0 for runs, errors in stats.values()), stats
     assert db.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0
     db.close()

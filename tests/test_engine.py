@@ -193,7 +193,7 @@ def test_default_jobs_follow_the_config(make_config):
 
     cfg = make_config({"schedule": {"poll_seconds": 2, "budget_seconds": 7}})
     assert [(j.name, j.interval) for j in default_jobs(cfg)] == [
-        ("poll", 2), ("score", 30), ("maintain", 60), ("budget", 7)]
+        ("poll", 2), ("score", 30), ("maintain", 60), ("budget", 7), ("analyse", 60)]
     shadow = make_config({
         "models": {"cand": {"provider": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m"}},
         "shadow": {"enabled": True, "candidate": "cand"},

@@ -1,0 +1,141 @@
+"""Analysis results materialised for the dashboard (store/analysis_cache.py).
+
+The regressions comparison (thousands of tests at 1M outputs) and judge-human
+agreement cost far more than a pane may take. The engine's ``analyse`` job
+computes them every ``[schedule] analysis_seconds`` for its ``now`` and stores
+each as one row; a dashboard reads that row and shows "as of" its time. A
+result older than :func:`stale_after` (or computed with other settings, or
+for a later ``now``) is a miss: the caller computes fresh and, when it may
+write, stores what it computed. A stored result is exactly what a fresh
+computation with the same ``now`` returns (tests/test_analysis_cache.py);
+``evaltop report`` never reads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evaltop.store import analysis_cache as store
+from evaltop.store import db as store_db
+
+from ..config import Config
+
+FORMAT = 1  # bump when a cached payload's shape changes: old rows then miss
+
+
+def stale_after(cfg: Config) -> float:
+    """Seconds a stored result stays good: three job intervals (a missed run
+    or two still reads the cache; a stopped engine does not for long)."""
+    return 3 * cfg.schedule.analysis_seconds
+
+
+def regressions_key(cfg: Config) -> str:
+    """What a regressions result depends on besides the data and ``now``."""
+    a = cfg.analysis
+    spec = f"{FORMAT}|{a.since}|{a.baseline}|{a.min_n}|{a.alpha!r}"
+    return "regressions:" + hashlib.sha256(spec.encode()).hexdigest()[:16]
+
+
+def agreement_key() -> str:
+    return f"agreement:{FORMAT}"
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """A result and the ``now`` it was computed for (``cached``: read from the store)."""
+
+    value: Any
+    as_of: float
+    cached: bool
+
+
+def fresh_regressions(conn: sqlite3.Connection, cfg: Config, now: float) -> dict[str, Any]:
+    """{"rows": sorted regressions, "notes": [...]}, computed now."""
+    from evaltop.core import dashboard
+
+    notes: list[str] = []
+    rows = dashboard.regressions(conn, cfg, now, notes)
+    return {"rows": rows, "notes": notes}
+
+
+def fresh_agreement(conn: sqlite3.Connection) -> dict[str, Any]:
+    """{"agreement": per judge, "note": ""}, computed now (the note says why it is empty)."""
+    from evaltop.core.dashboard_links import function
+
+    fn = function("evaltop.core.analysis.agreement", "agreement")
+    if fn is None:
+        return {"agreement": {}, "note": "agreement: n/a (analysis not installed)"}
+    try:
+        return {"agreement": dict(fn(conn)), "note": ""}
+    except Exception as exc:  # another area's code: show the problem, keep the screen
+        return {"agreement": {}, "note": f"agreement: error: {exc}"}
+
+
+def _read(conn: sqlite3.Connection, cfg: Config, key: str, now: float) -> store.Cached | None:
+    hit = store.get(conn, key)
+    if hit is None or not 0 <= now - hit.now <= stale_after(cfg):
+        return None
+    return hit
+
+
+def _store(db_path: str | Path | None, key: str, now: float, watermark: int, payload: Any) -> None:
+    """Keep a result computed on a miss, when this caller may write."""
+    if db_path is None:
+        return
+    conn = store_db.connect(db_path)
+    try:
+        with store_db.write(conn):
+            store.put(conn, key, now, time.time(), watermark, payload)
+    finally:
+        conn.close()
+
+
+def regressions(conn: sqlite3.Connection, cfg: Config, now: float,
+                db_path: str | Path | None = None) -> AsOf:
+    """Regressions as of a stored recent computation, else computed for ``now``
+    (and stored when ``db_path`` is given). ``value`` is {"rows", "notes"}."""
+    key = regressions_key(cfg)
+    hit = _read(conn, cfg, key, now)
+    if hit is not None:
+        return AsOf(hit.payload, hit.now, True)
+    watermark = store.score_watermark(conn)
+    payload = fresh_regressions(conn, cfg, now)
+    _store(db_path, key, now, watermark, payload)
+    return AsOf(payload, now, False)
+
+
+def agreement(conn: sqlite3.Connection, cfg: Config, now: float,
+              db_path: str | Path | None = None) -> AsOf:
+    """Judge-human agreement as of a stored recent computation, else computed
+    (and stored when ``db_path`` is given). ``value`` is {"agreement", "note"}."""
+    hit = _read(conn, cfg, agreement_key(), now)
+    if hit is not None:
+        return AsOf(hit.payload, hit.now, True)
+    watermark = store.score_watermark(conn)
+    payload = fresh_agreement(conn)
+    _store(db_path, agreement_key(), now, watermark, payload)
+    return AsOf(payload, now, False)
+
+
+def refresh(conn: sqlite3.Connection, cfg: Config, now: float) -> dict[str, Any]:
+    """Compute every cached result for ``now`` and store them (one write
+    transaction, after the reads). Returns a summary for job_stats."""
+    t = time.perf_counter()
+    watermark = store.score_watermark(conn)
+    regs = fresh_regressions(conn, cfg, now)
+    agree = fresh_agreement(conn)
+    with store_db.write(conn):
+        store.put(conn, regressions_key(cfg), now, time.time(), watermark, regs)
+        store.put(conn, agreement_key(), now, time.time(), watermark, agree)
+    return {"regressions": len(regs["rows"]), "agreement_judges": len(agree["agreement"]),
+            "watermark": watermark, "ms": round((time.perf_counter() - t) * 1000, 1)}
+
+
+def analyse_job(engine) -> dict[str, Any]:
+    """The engine's ``analyse`` job: :func:`refresh` for the engine's clock."""
+    return refresh(engine.connection(), engine.cfg, engine.clock())
