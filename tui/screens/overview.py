@@ -26,6 +26,12 @@ def when(ts: float, fmt: str = "%m-%d %H:%M") -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime(fmt)
 
 
+def as_of_text(as_of: float | None, now: float) -> str:
+    """"as of HH:MM:SS" for a result read from the analysis cache (older than
+    ``now``); "" for one computed for ``now``."""
+    return "" if as_of is None or as_of >= now else f"as of {when(as_of, '%H:%M:%S')} UTC"
+
+
 def segment_text(seg: dict, width: int = 40) -> Text:
     parts = [str(seg.get(k)) for k in ("task", "model", "prompt_version", "variant")
              if seg.get(k) not in (None, "", "*")]
@@ -128,15 +134,17 @@ class OverviewScreen(DataScreen):
     def _load_regressions(self) -> None:
         """Regressions are the slowest pane: drawn when ready, after the rest."""
         notes: list[str] = []
-        with self.app.reader() as conn:
-            rows = dashboard.regressions(conn, self.app.cfg, self.app.now(), notes)[:8]
-        self.app.call_from_thread(self._show_regressions, rows, notes)
+        now = self.app.now()
+        with self.app.reader() as conn:  # as of the engine's last analysis, else computed (and kept)
+            rows, as_of = dashboard.regressions_cached(
+                conn, self.app.cfg, now, notes, db_path=None if self.app.readonly else self.app.db_path)
+        self.app.call_from_thread(self._show_regressions, rows[:8], notes, as_of_text(as_of, now))
 
-    def _show_regressions(self, rows: list[dict], notes: list[str]) -> None:
+    def _show_regressions(self, rows: list[dict], notes: list[str], as_of: str = "") -> None:
         self.query_one("#regressions", LiveTable).sync(
             [(f"r{i}", regression_cells(r, i)) for i, r in enumerate(rows)])
         self.query_one("#regressions-pane").border_subtitle = (
-            "" if rows else ("; ".join(notes) if notes else "no segments compared yet"))
+            as_of if rows else ("; ".join(notes) if notes else "no segments compared yet"))
 
     def _summary(self, o: dashboard.Overview) -> Text:
         ratio = o.judge_ratio

@@ -15,7 +15,7 @@ from evaltop.core import dashboard_cases as dc
 from ..widgets.live_table import LiveTable
 from ..widgets.safe_text import cell, join, ranked
 from .base import DataScreen
-from .overview import metric_value, segment_text
+from .overview import as_of_text, metric_value, segment_text
 
 SORTS = {
     "significance": lambda r: (not r.get("significant"), r.get("p") if r.get("p") is not None else 1.0),
@@ -67,6 +67,7 @@ class RegressionsScreen(DataScreen):
         self.sort = "significance"
         self._rows: list[dict] = []
         self._notes: list[str] = []
+        self._as_of = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="status", classes="topbar")
@@ -76,11 +77,13 @@ class RegressionsScreen(DataScreen):
 
     def fetch(self, conn):
         notes: list[str] = []
-        rows = dashboard.regressions(conn, self.app.cfg, self.app.now(), notes)
-        return rows, notes
+        now = self.app.now()  # as of the engine's last analysis when recent, else computed (and kept)
+        rows, as_of = dashboard.regressions_cached(
+            conn, self.app.cfg, now, notes, db_path=None if self.app.readonly else self.app.db_path)
+        return rows, notes, as_of_text(as_of, now)
 
     def show(self, data) -> None:
-        self._rows, self._notes = data
+        self._rows, self._notes, self._as_of = data
         self._redraw()
 
     def _redraw(self) -> None:
@@ -91,6 +94,8 @@ class RegressionsScreen(DataScreen):
         cfg = self.app.cfg.analysis
         t = join(("Regressions ", "bold"), f"current {cfg.since} vs baseline {cfg.baseline} before it",
                  ("  sort ", "dim"), self.sort, f"  {len(rows)} segments")
+        if self._as_of:
+            t.append("  " + self._as_of, style="dim")
         sig = sum(1 for r in rows if r.get("significant") and (r.get("delta") or 0) < 0)
         if sig:
             t.append(f"  {sig} significant regressions", style="bold red")

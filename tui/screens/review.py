@@ -18,7 +18,7 @@ from ..widgets.live_table import LiveTable
 from ..widgets.safe_text import cell, join, ranked
 from .base import DataScreen
 from .case_detail import render_detail
-from .overview import when
+from .overview import as_of_text, when
 
 
 def agreement_text(r: dashboard.Review) -> Text:
@@ -62,7 +62,9 @@ class ReviewScreen(DataScreen):
         yield Footer()
 
     def fetch(self, conn):
-        return dashboard.review(conn)
+        # agreement as of the engine's last analysis when recent, else computed (and kept)
+        return dashboard.review(conn, cfg=self.app.cfg, now=self.app.now(),
+                                db_path=None if self.app.readonly else self.app.db_path)
 
     def show(self, review: dashboard.Review) -> None:
         rows = [r for r in review.queue if r["id"] not in self._skipped]
@@ -75,6 +77,9 @@ class ReviewScreen(DataScreen):
         total = review.total if review.total is not None else len(rows)
         status = join(("Review ", "bold"), f"{total:,} unlabelled sampled cases, oldest first  ",
                       agreement_text(review))
+        as_of = as_of_text(review.agreement_as_of, self.app.now())
+        if as_of:
+            status.append("  agreement " + as_of, style="dim")
         self.query_one("#status", Static).update(status)
         self._load_preview(table.current_key)
 
