@@ -75,14 +75,11 @@ class WeightedAgg:
     @classmethod
     def from_mapping(cls, row, prefix: str = "") -> WeightedAgg:
         """From a row with columns ``{prefix}n``, ``{prefix}sum_y``, ... (NULL sums are 0)."""
-        vals = {}
-        for f in fields(cls):
-            v = row[prefix + f.name]
-            vals[f.name] = (int(v or 0) if f.name == "n" else float(v or 0.0))
-        return cls(**vals)
+        n, *sums = [row[k] for k in _agg_keys(prefix)]
+        return cls(int(n or 0), *[float(v or 0.0) for v in sums])
 
     def __add__(self, other: WeightedAgg) -> WeightedAgg:
-        return WeightedAgg(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return WeightedAgg(*(getattr(self, name) + getattr(other, name) for name in _AGG_FIELDS))
 
     @property
     def raw_mean(self) -> float | None:
@@ -120,6 +117,15 @@ class WeightedAgg:
             return None
         var = (self.sum_yy - self.sum_y ** 2 / self.n) / (self.n - 1)
         return math.sqrt(max(var, 0.0))
+
+
+_AGG_FIELDS = tuple(f.name for f in fields(WeightedAgg))  # n first, then the sums, in order
+
+
+@lru_cache(maxsize=16)
+def _agg_keys(prefix: str) -> tuple[str, ...]:
+    """Column names of a prefixed row of WeightedAgg fields (from_mapping)."""
+    return tuple(prefix + name for name in _AGG_FIELDS)
 
 
 def wilson_interval(successes: float, n: float, conf: float = 0.95) -> tuple[float, float] | None:
