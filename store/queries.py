@@ -40,26 +40,40 @@ _DAILY_BY = {"model": "model", "day": "date(day * 86400, 'unixepoch')", "all": "
 def _inference(conn: sqlite3.Connection, by: str, since: float | None, until: float) -> list[dict]:
     """Sums grouped by ``by`` over whole hours touching the window. A window that
     starts at a UTC midnight reads whole days from rollup_daily (~one row per
-    model per day) and only today's hours from rollup_hourly."""
+    model per day) and only today's hours from rollup_hourly, or (past midday,
+    or nothing stored after ``until``) today's row less the hours after it."""
     hourly_expr = _HOURLY_BY[by]
     lo, hi = _hours(since, until)
-    parts = []
+    parts: list[tuple[int, list]] = []  # (sign, rows); sign 0: today's whole row
     if by in _DAILY_BY and since is not None and since % DAY == 0 and _has_daily(conn):
         today = int(until // DAY)
-        parts.append(conn.execute(
-            f"SELECT {_DAILY_BY[by]} AS k, {_SELECT_SUMS} FROM rollup_daily "
-            "WHERE day >= ? AND day < ? GROUP BY k", (int(since // DAY), today)).fetchall())
+        daily = f"SELECT {_DAILY_BY[by]} AS k, {_SELECT_SUMS} FROM rollup_daily WHERE day >= ? AND day < ? GROUP BY k"
+        parts.append((1, conn.execute(daily, (int(since // DAY), today)).fetchall()))
         lo = max(lo, today * 24)
-    parts.append(conn.execute(
+        later = conn.execute("SELECT 1 FROM rollup_hourly WHERE hour > ? LIMIT 1", (hi,)).fetchone()
+        if (hi - lo >= 12 or later is None) and int(since // DAY) <= today:
+            parts.append((0, conn.execute(daily, (today, today + 1)).fetchall()))
+            lo, hi, sign = hi + 1, today * 24 + 23, -1
+        else:
+            sign = 1
+    else:
+        sign = 1
+    parts.append((sign, conn.execute(
         f"SELECT {hourly_expr} AS k, {_SELECT_SUMS} FROM rollup_hourly "
-        "WHERE hour BETWEEN ? AND ? GROUP BY k", (lo, hi)).fetchall())
+        "WHERE hour BETWEEN ? AND ? GROUP BY k", (lo, hi)).fetchall()))
     merged: dict[Any, dict] = {}
-    for rows in parts:
+    counted: set = set()  # keys with rows inside the window itself
+    for sign, rows in parts:
         for r in rows:
             acc = merged.setdefault(r["k"], {"k": r["k"], **{c: 0 for c in SUMS}})
             for c in SUMS:
-                acc[c] += r[c]
-    return [merged[k] for k in sorted(merged)]
+                acc[c] += (sign or 1) * r[c]
+            if sign > 0:
+                counted.add(r["k"])
+    # today's row minus its later hours can leave a key at zero that a read of
+    # the hours themselves would not return
+    return [merged[k] for k in sorted(merged)
+            if k in counted or any(merged[k][c] for c in SUMS)]
 
 
 def inference_totals(conn: sqlite3.Connection, since: float | None, until: float) -> dict[str, Any]:
@@ -87,14 +101,29 @@ def spend_in(conn: sqlite3.Connection, since: float, until: float) -> tuple[int,
         rows = window_totals(conn, a, b) if b > a else []
         return (rows[0].cost_pusd, rows[0].unpriced_outputs) if rows else (0, 0)
 
+    def days(first: int, end: int) -> tuple[int, int]:
+        return conn.execute(
+            "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) FROM rollup_daily "
+            "WHERE day >= ? AND day < ?", (first, end)).fetchone()
+
+    def part_of_day(a: float, b: float) -> tuple[int, int]:
+        """[a, b) within one UTC day: read directly, or when it is most of the
+        day or nothing is stored after it, the day's row less the rest."""
+        if b <= a:
+            return 0, 0
+        later = conn.execute("SELECT 1 FROM outputs WHERE ts >= ? LIMIT 1", (b,)).fetchone()
+        if b - a <= DAY / 2 and later is not None:
+            return edge(a, b)
+        day = math.floor(a / DAY)
+        (c, u), (c1, u1), (c2, u2) = days(day, day + 1), edge(day * DAY, a), edge(b, (day + 1) * DAY)
+        return c - c1 - c2, u - u1 - u2
+
     lo, hi = math.ceil(since / DAY), math.floor(until / DAY)
-    if lo >= hi or not _has_daily(conn):
+    if lo > hi or not _has_daily(conn):  # inside one day, touching neither midnight
         return edge(since, until)
-    cost, unpriced = conn.execute(
-        "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) FROM rollup_daily "
-        "WHERE day >= ? AND day < ?", (lo, hi)).fetchone()
+    cost, unpriced = days(lo, hi)
     for a, b in ((since, lo * DAY), (hi * DAY, until)):
-        c, u = edge(a, b)
+        c, u = part_of_day(a, b)
         cost, unpriced = cost + c, unpriced + u
     return cost, unpriced
 
