@@ -137,9 +137,9 @@ def _median(pairs: list[tuple[float, float]], i: int) -> float:
     return statistics.median(p[i] for p in pairs)
 
 
-def measure(c: int, lat: float, runs: int) -> dict:
+def measure(c: int, lat: float, runs: int, seconds: float = 10.0) -> dict:
     ideal = c / lat
-    n = max(100, int(ideal * 4))  # about four seconds of ideal work
+    n = max(100, int(ideal * seconds))  # `seconds` of ideal work: start-up weighs little
     slow = [run_evaltop(n, lat, c) for _ in range(runs)]
     fast = [run_evaltop(n, 0.0, c) for _ in range(runs)]
     raw = [run_raw(n, c) for _ in range(runs)]
@@ -164,12 +164,14 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--configs", default="8x0.2,32x0.5,32x0.2",
                     help="comma-separated CxL pairs: judge concurrency x loopback latency (s)")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=10.0,
+                    help="ideal seconds of judging per run (start-up is amortised over it)")
     args = ap.parse_args(argv)
     count_text("warm up", "claude-haiku-4-5")  # load the tokenizer once, as a running engine has
     results = []
     for spec in args.configs.split(","):
         c, lat = spec.split("x")
-        r = measure(int(c), float(lat), args.runs)
+        r = measure(int(c), float(lat), args.runs, args.seconds)
         results.append(r)
         print(f"C={r['concurrency']:>3} L={r['latency_s']:g}s: {r['throughput_per_s']:.1f}/s of ideal "
               f"{r['ideal_per_s']:.0f}/s = {r['ratio']:.1%} (target >= 90%; bare httpx on this machine "

@@ -220,6 +220,10 @@ class LoopbackLLM:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle on, the body
+            # waits for the client's delayed ACK (~40 ms on Linux loopback),
+            # which made every reply ~40 ms slower than the latency asked for.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:  # keep test output quiet
                 pass
