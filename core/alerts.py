@@ -51,14 +51,21 @@ class BudgetReading:
     forecast_pusd: int | None = None  # None: no forecast for this budget
 
 
-def _judge_readings(cfg: Config, conn: sqlite3.Connection, now: float, p: Periods) -> list[BudgetReading]:
+def _judge_state(cfg: Config, conn: sqlite3.Connection, now: float) -> dict | None:
+    """The judge budget's state, or None in a build without the judges area."""
     try:
         from evaltop.core.budget import judge_budget_state
     except ModuleNotFoundError as exc:
         if exc.name != "evaltop.core.budget":
             raise
+        return None
+    return judge_budget_state(conn, cfg, now)
+
+
+def _judge_readings(cfg: Config, conn: sqlite3.Connection, now: float, p: Periods) -> list[BudgetReading]:
+    state = _judge_state(cfg, conn, now)
+    if state is None:
         return []
-    state = judge_budget_state(conn, cfg, now)
     out = []
     for key, cap_key, spent_key, period in (
         ("judge_daily", "daily_usd", "spent_today_usd", p.day),
@@ -121,14 +128,8 @@ def _judge_pause(cfg: Config, conn: sqlite3.Connection, now: float) -> list[tupl
     """A critical alert when the judge cap refuses calls. Reservations stop
     spend just short of the cap, so the 100% threshold alone may never fire
     although judging has stopped; this says so, once per UTC day."""
-    try:
-        from evaltop.core.budget import judge_budget_state
-    except ModuleNotFoundError as exc:
-        if exc.name != "evaltop.core.budget":
-            raise
-        return []
-    state = judge_budget_state(conn, cfg, now)
-    if not state.get("paused"):
+    state = _judge_state(cfg, conn, now)
+    if not state or not state.get("paused"):
         return []
     why = state.get("reason") or "judge budget used up"
     msg = f"judging paused: {why}; sampled outputs stay pending until the next budget period"
