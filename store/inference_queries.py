@@ -105,17 +105,32 @@ def spend_in(conn: sqlite3.Connection, since: float, until: float) -> tuple[int,
             "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) FROM rollup_daily "
             "WHERE day >= ? AND day < ?", (first, end)).fetchone()
 
+    def hours(first: int, end: int) -> tuple[int, int]:
+        return conn.execute(
+            "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) FROM rollup_hourly "
+            "WHERE hour >= ? AND hour < ?", (first, end)).fetchone()
+
+    def scan(a: float, b: float) -> tuple[int, int]:
+        return conn.execute(
+            "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(cost_pusd IS NULL), 0) FROM outputs "
+            "WHERE ts >= ? AND ts < ?", (a, b)).fetchone()
+
     def part_of_day(a: float, b: float) -> tuple[int, int]:
         """[a, b) within one UTC day: read directly, or when it is most of the
-        day or nothing is stored after it, the day's row less the rest."""
+        day or nothing is stored after it, the day's row less the whole hours
+        outside it; partial hours always come from ``outputs``, as in
+        :func:`rollups.window_totals`."""
         if b <= a:
             return 0, 0
+        ha, hb = math.ceil(a / HOUR), math.floor(b / HOUR)
         later = conn.execute("SELECT 1 FROM outputs WHERE ts >= ? LIMIT 1", (b,)).fetchone()
-        if b - a <= DAY / 2 and later is not None:
+        if ha >= hb or (b - a <= DAY / 2 and later is not None):
             return edge(a, b)
         day = math.floor(a / DAY)
-        (c, u), (c1, u1), (c2, u2) = days(day, day + 1), edge(day * DAY, a), edge(b, (day + 1) * DAY)
-        return c - c1 - c2, u - u1 - u2
+        parts = (days(day, day + 1), hours(day * 24, ha), hours(hb, day * 24 + 24),
+                 scan(a, ha * HOUR), scan(hb * HOUR, b))
+        return (sum(sign * p[0] for sign, p in zip((1, -1, -1, 1, 1), parts, strict=True)),
+                sum(sign * p[1] for sign, p in zip((1, -1, -1, 1, 1), parts, strict=True)))
 
     lo, hi = math.ceil(since / DAY), math.floor(until / DAY)
     if lo > hi or not _has_daily(conn):  # inside one day, touching neither midnight

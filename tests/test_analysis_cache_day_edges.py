@@ -94,3 +94,13 @@ def test_a_window_with_nothing_stored_after_it_reads_the_day_row(conn):
     assert set(got) == set(want) == {"kept"}
     assert {c: got["kept"][c] for c in q.SUMS} == pytest.approx(want["kept"])
     assert q.spend_in(conn, since, until) == _scan(conn, since, until) == (1_500_000_000, 1)
+
+
+def test_the_partial_hour_at_either_end_is_read_from_the_outputs(conn):
+    """As window_totals does: a row the hourly rollup does not hold yet still counts."""
+    insert_outputs(conn, [output_row(1, D0 + 1 * HOUR, model="m"), output_row(2, D0 + 14.2 * HOUR, model="m")])
+    rebuild_rollup(conn)
+    insert_outputs(conn, [output_row(3, D0 + 14.6 * HOUR, model="m", cost_pusd=7)])  # not rolled up
+    until = D0 + 14.7 * HOUR
+    assert q.spend_in(conn, D0, until) == _scan(conn, D0, until) == (3_000_000_007, 0)
+    assert q.spend_in(conn, D0 + 0.5 * HOUR, until) == _scan(conn, D0 + 0.5 * HOUR, until)
