@@ -186,3 +186,11 @@ def test_an_older_database_reads_as_a_miss_and_migrates(db_path, conn, cfg):
         assert store.get(again, cache.regressions_key(cfg)).now == NOW
     finally:
         again.close()
+
+
+def test_a_miss_that_cannot_be_stored_is_still_shown(planted, cfg, tmp_path, caplog):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    got = cache.regressions(planted, cfg, NOW, db_path=blocker / "evaltop.db")
+    assert not got.cached and got.value == _fresh(planted, cfg, NOW)
+    assert "could not store" in caplog.text

@@ -14,6 +14,7 @@ computation with the same ``now`` returns (tests/test_analysis_cache.py);
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from evaltop.store import analysis_cache as store
 from evaltop.store import db as store_db
 
 from ..config import Config
+
+log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when a cached payload's shape changes: old rows then miss
 
@@ -84,15 +87,19 @@ def _read(conn: sqlite3.Connection, cfg: Config, key: str, now: float) -> store.
 
 
 def _store(db_path: str | Path | None, key: str, now: float, watermark: int, payload: Any) -> None:
-    """Keep a result computed on a miss, when this caller may write."""
+    """Keep a result computed on a miss, when this caller may write. Best
+    effort: the result is shown either way, and the next miss tries again."""
     if db_path is None:
         return
-    conn = store_db.connect(db_path)
     try:
-        with store_db.write(conn):
-            store.put(conn, key, now, time.time(), watermark, payload)
-    finally:
-        conn.close()
+        conn = store_db.connect(db_path)
+        try:
+            with store_db.write(conn):
+                store.put(conn, key, now, time.time(), watermark, payload)
+        finally:
+            conn.close()
+    except (sqlite3.Error, store_db.StoreError) as exc:  # locked past the busy timeout, read-only file
+        log.warning("analysis cache: could not store %s: %s", key, exc)
 
 
 def regressions(conn: sqlite3.Connection, cfg: Config, now: float,
