@@ -31,6 +31,10 @@ def keys_then_settle(*keys: str):
             for _ in range(2):
                 await pilot.pause()
                 await pilot.app.workers.wait_for_complete()
+        # DataTable sizes auto-width columns when idle; on a loaded machine the
+        # screenshot could otherwise be taken before that (seen under load).
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.2)
         await pilot.pause()
 
     return run_before
