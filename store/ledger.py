@@ -36,14 +36,25 @@ def _row(r: sqlite3.Row) -> LedgerRow:
 
 
 def period_totals(conn: sqlite3.Connection, kind: str, day: str, month: str) -> dict[str, int]:
-    """Settled and reserved picodollars for the UTC day and month."""
+    """Settled and reserved picodollars for the UTC day and month, from the
+    trigger-kept ``ledger_daily`` (schema v14): at most 31 rows per state."""
+    return _totals(conn, "ledger_daily", kind, day, month)
+
+
+def period_totals_scan(conn: sqlite3.Connection, kind: str, day: str, month: str) -> dict[str, int]:
+    """The same totals summed from every ledger row (tests prove they agree)."""
+    return _totals(conn, "ledger", kind, day, month)
+
+
+def _totals(conn: sqlite3.Connection, table: str, kind: str, day: str, month: str) -> dict[str, int]:
+    assert table in ("ledger", "ledger_daily")  # a fixed name, never user input
     row = conn.execute(
-        """SELECT
+        f"""SELECT
              COALESCE(SUM(CASE WHEN day = ? AND state = 'settled' THEN amount_pusd END), 0),
              COALESCE(SUM(CASE WHEN day = ? AND state = 'reserved' THEN amount_pusd END), 0),
              COALESCE(SUM(CASE WHEN state = 'settled' THEN amount_pusd END), 0),
              COALESCE(SUM(CASE WHEN state = 'reserved' THEN amount_pusd END), 0)
-           FROM ledger WHERE kind = ? AND month = ? AND state IN ('reserved', 'settled')""",
+           FROM {table} WHERE kind = ? AND month = ? AND state IN ('reserved', 'settled')""",
         (day, day, kind, month),
     ).fetchone()
     return {"day_settled": row[0], "day_reserved": row[1],

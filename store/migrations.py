@@ -127,9 +127,42 @@ def _v13_analysis_cache(conn: sqlite3.Connection) -> None:
     create(conn)
 
 
+_LEDGER_ADD = (  # count the NEW ledger row in its day and state
+    "INSERT INTO ledger_daily (kind, day, month, state, amount_pusd, n) "
+    "VALUES (NEW.kind, NEW.day, NEW.month, NEW.state, NEW.amount_pusd, 1) "
+    "ON CONFLICT(kind, day, state) DO UPDATE SET amount_pusd = amount_pusd + excluded.amount_pusd, n = n + 1;"
+)
+_LEDGER_SUB = (  # take the OLD ledger row out again
+    "UPDATE ledger_daily SET amount_pusd = amount_pusd - OLD.amount_pusd, n = n - 1 "
+    "WHERE kind = OLD.kind AND day = OLD.day AND state = OLD.state;"
+)
+
+
+def _v14_ledger_daily(conn: sqlite3.Connection) -> None:
+    """Ledger sums per kind, UTC day and state, kept by triggers in the same
+    transaction as the ledger row. The budget check (inside every reservation's
+    BEGIN IMMEDIATE) and the budget bars then add up at most 31 rows instead of
+    a month of calls. Writers must not use INSERT OR REPLACE on ledger."""
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS ledger_daily (
+            kind TEXT NOT NULL, day TEXT NOT NULL, month TEXT NOT NULL, state TEXT NOT NULL,
+            amount_pusd INTEGER NOT NULL DEFAULT 0, n INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (kind, day, state)) WITHOUT ROWID"""
+    )
+    conn.execute("CREATE INDEX IF NOT EXISTS ledger_daily_month ON ledger_daily(kind, month, state)")
+    conn.execute(
+        "INSERT INTO ledger_daily (kind, day, month, state, amount_pusd, n) "
+        "SELECT kind, day, month, state, SUM(amount_pusd), COUNT(*) FROM ledger GROUP BY kind, day, state"
+    )
+    for name, event, body in (("ins", "INSERT", _LEDGER_ADD), ("upd", "UPDATE", _LEDGER_SUB + _LEDGER_ADD),
+                              ("del", "DELETE", _LEDGER_SUB)):
+        conn.execute(f"CREATE TRIGGER IF NOT EXISTS ledger_daily_{name} AFTER {event} ON ledger "
+                     f"BEGIN {body} END")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1, _v2_alert_delivery, _v3_sampling_indexes, _v4_run_claims, _v5_ledger_sent,
     _v6_scores_window_index, _v7_rollup_daily, _v8_score_rollup, _v9_judge_spend_daily,
     _v10_score_rollup_judges, _v11_ledger_period_index, _v12_score_rollup_model_task,
-    _v13_analysis_cache,
+    _v13_analysis_cache, _v14_ledger_daily,
 ]
