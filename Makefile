@@ -32,7 +32,7 @@ bench-peers: $(STAMP)
 	$(BIN)/python -m bench.peers
 
 reliability: $(STAMP)
-	EVALTOP_RELIABILITY=long $(BIN)/python -m pytest tests/reliability -p no:xdist
+	EVALTOP_RELIABILITY=long $(BIN)/python -m pytest tests/reliability -p no:xdist --timeout=0
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
