@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from typing import Any
 
@@ -50,3 +51,31 @@ def llm_judge(base_url: str, **kw: Any) -> dict:
 
 def rows(conn: sqlite3.Connection, sql: str, *args: Any) -> list[dict]:
     return [dict(r) for r in conn.execute(sql, args)]
+
+
+def _watch_ledger(db_path, stop: threading.Event, seen: list[int]) -> None:
+    """Record settled + reserved after every commit we can observe."""
+    c = db.connect(db_path, migrate=False)
+    try:
+        while not stop.is_set():
+            seen.append(c.execute(
+                "SELECT COALESCE(SUM(amount_pusd), 0) FROM ledger WHERE state IN ('reserved', 'settled')"
+            ).fetchone()[0])
+    finally:
+        c.close()
+
+
+def score_watching_ledger(cfg, db_path):
+    """score_pending while another connection samples settled + reserved spend
+    as fast as it can; returns (summary, every sum it saw)."""
+    from evaltop.core.judges.runner import score_pending
+
+    stop, seen = threading.Event(), []
+    watcher = threading.Thread(target=_watch_ledger, args=(db_path, stop, seen))
+    watcher.start()
+    try:
+        summary = score_pending(cfg, db_path)
+    finally:
+        stop.set()
+        watcher.join()
+    return summary, seen

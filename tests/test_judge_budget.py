@@ -6,28 +6,14 @@ import json
 import signal
 import subprocess
 import sys
-import threading
 import time
 
-from judge_helpers import cost, llm_judge, rows, seed
+from judge_helpers import cost, llm_judge, rows, score_watching_ledger, seed
 from loopback_server import LoopbackLLM
 
 from evaltop.core import budget
 from evaltop.core.judges.runner import score_pending
 from evaltop.core.money import usd_to_pusd
-from evaltop.store import db
-
-
-def _watch_ledger(db_path, stop: threading.Event, seen: list[int]) -> None:
-    """Record settled + reserved after every commit we can observe."""
-    c = db.connect(db_path, migrate=False)
-    try:
-        while not stop.is_set():
-            seen.append(c.execute(
-                "SELECT COALESCE(SUM(amount_pusd), 0) FROM ledger WHERE state IN ('reserved', 'settled')"
-            ).fetchone()[0])
-    finally:
-        c.close()
 
 
 def test_fifty_concurrent_calls_near_the_cap_never_overshoot(make_config, conn, db_path):
@@ -36,14 +22,7 @@ def test_fifty_concurrent_calls_near_the_cap_never_overshoot(make_config, conn, 
         judge = llm_judge(llm.openai_base_url, concurrency=50)
         cfg = make_config({"judges": [judge], "budgets": {"judge_daily_usd": cap_usd}})
         seed(conn, 120)
-        stop, seen = threading.Event(), []
-        watcher = threading.Thread(target=_watch_ledger, args=(db_path, stop, seen))
-        watcher.start()
-        try:
-            s = score_pending(cfg, db_path)
-        finally:
-            stop.set()
-            watcher.join()
+        s, seen = score_watching_ledger(cfg, db_path)
         sent = llm.count()
     cap = usd_to_pusd(cap_usd)
     assert seen and max(seen) <= cap

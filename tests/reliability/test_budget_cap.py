@@ -6,14 +6,11 @@ and what was settled equals what the loopback server billed."""
 from __future__ import annotations
 
 import random
-import threading
 
-from judge_helpers import cost, llm_judge, rows, seed
+from judge_helpers import cost, llm_judge, rows, score_watching_ledger, seed
 from loopback_server import LoopbackLLM
 from suite_size import size
-from test_judge_budget import _watch_ledger
 
-from evaltop.core.judges.runner import score_pending
 from evaltop.core.money import usd_to_pusd
 from evaltop.store import db as store_db
 
@@ -31,14 +28,7 @@ def _one_round(tmp_path, make_config, rng: random.Random, k: int) -> tuple[int, 
             cfg = make_config({"store": {"path": str(db_path)}, "judges": [judge],
                                "budgets": {"judge_daily_usd": float(cap_usd)}})
             seed(conn, 80, input_text="q" * (usage[0] * 4 - 200 if usage[0] > 60 else 10))
-            stop, seen = threading.Event(), []
-            watcher = threading.Thread(target=_watch_ledger, args=(db_path, stop, seen))
-            watcher.start()
-            try:
-                s = score_pending(cfg, db_path)
-            finally:
-                stop.set()
-                watcher.join()
+            s, seen = score_watching_ledger(cfg, db_path)
             sent = llm.count()
         cap = usd_to_pusd(float(cap_usd))
         settled = rows(conn, "SELECT COALESCE(SUM(amount_pusd), 0) AS t FROM ledger "
