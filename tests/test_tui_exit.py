@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import signal
 import sqlite3
 import struct
 import subprocess
@@ -74,7 +75,7 @@ def start_dashboard(tmp_path, controlling: bool):
     wait_for(lambda: lease_owner(db) is not None or proc.poll() is not None, "the job lease")
     assert proc.poll() is None, bytes(screen[-2000:]).decode(errors="replace")
     wait_for(lambda: b"Overview" in screen, "the first paint")
-    return proc, master, db
+    return proc, master, db, screen
 
 
 @pytest.mark.parametrize("controlling", [True, False], ids=["ssh-drop-sighup", "stdin-hangup"])
@@ -82,7 +83,7 @@ def test_terminal_going_away_releases_the_lease(tmp_path, controlling):
     """Closing the terminal's master side is what sshd does when the connection
     drops: with the pty as controlling terminal the kernel sends SIGHUP; without
     it, stdin hangs up and the poll notices."""
-    proc, master, db = start_dashboard(tmp_path, controlling)
+    proc, master, db, _ = start_dashboard(tmp_path, controlling)
     try:
         assert lease_owner(db)
         os.close(master)
@@ -91,4 +92,20 @@ def test_terminal_going_away_releases_the_lease(tmp_path, controlling):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0
+    assert lease_owner(db) is None
+
+
+def test_sighup_with_the_terminal_still_there_restores_it(tmp_path):
+    """`kill -HUP` while the terminal is alive is a plain polite exit: the lease
+    is released and the terminal gets its normal screen back (alt screen off)."""
+    proc, master, db, screen = start_dashboard(tmp_path, controlling=False)
+    try:
+        painted = len(screen)
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(timeout=60) == 0
+        wait_for(lambda: b"\x1b[?1049l" in screen[painted:], "the normal screen back")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
     assert lease_owner(db) is None

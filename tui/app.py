@@ -9,9 +9,11 @@ toasts, and a new critical alert rings the bell once.
 from __future__ import annotations
 
 import asyncio
+import os
 import select
 import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -42,6 +44,7 @@ from .screens.spend import SpendScreen
 from .widgets.safe_text import cell
 
 FORCE_REFRESH_S = 30.0  # windows slide even when nothing is written
+LOST_TERMINAL_GRACE_S = 15.0  # then a dashboard whose terminal is gone ends regardless
 
 
 def terminal_gone(fd: int = 0) -> bool:
@@ -102,6 +105,7 @@ class EvaltopApp(App):
         self._version_conn: sqlite3.Connection | None = None
         self._last_refresh = 0.0
         self._seen_alerts: set | None = None
+        self._lost_terminal = False
         self.bells = 0  # how many times the bell rang (tests, status)
         if cfg.tui.keymap:
             self.set_keymap(cfg.tui.keymap)
@@ -155,10 +159,65 @@ class EvaltopApp(App):
     def on_mount(self) -> None:
         if self.handle_signals:
             loop = asyncio.get_running_loop()
-            for sig in (signal.SIGHUP, signal.SIGTERM):
-                loop.add_signal_handler(sig, self.exit)
+            loop.add_signal_handler(signal.SIGHUP, self._hung_up)
+            loop.add_signal_handler(signal.SIGTERM, self.exit)
+            self._guard_resume(loop)
         if self.live:
             self.set_timer(self.cfg.tui.refresh_seconds, self._poll)
+
+    def _guard_resume(self, loop: asyncio.AbstractEventLoop) -> None:
+        """When the terminal hangs up the kernel sends SIGCONT along with
+        SIGHUP, and Textual's SIGCONT handler (there for ctrl+z) would redraw
+        the whole screen into a dead terminal: its writer thread dies on EIO
+        and shutdown then blocks on the writer's full queue. Resume only while
+        the terminal is still there; otherwise treat it as the hangup it is."""
+        previous = signal.getsignal(signal.SIGCONT)
+
+        def on_cont(signum, frame) -> None:
+            if terminal_gone():
+                loop.call_soon_threadsafe(self._terminal_lost)
+            elif callable(previous):
+                previous(signum, frame)
+
+        signal.signal(signal.SIGCONT, on_cont)
+
+    def _hung_up(self) -> None:
+        """SIGHUP: the terminal went away (SSH dropped), or someone sent it
+        with ``kill``; only the first needs the dead-terminal path."""
+        if terminal_gone():
+            self._terminal_lost()
+        else:
+            self.exit(return_code=0)
+
+    def _terminal_lost(self) -> None:
+        """End the app when nobody can see it any more.
+
+        Textual's goodbye (restore the screen, show the cursor) is written to
+        /dev/null instead of a terminal that answers EIO, so shutdown cannot
+        stall on it; and if shutdown still has not finished after
+        ``LOST_TERMINAL_GRACE_S`` a watchdog releases the lease and ends the
+        process, because a dashboard nobody sees must never hold the lease.
+        """
+        if self._lost_terminal:
+            return
+        self._lost_terminal = True
+        try:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            os.close(devnull)
+        except OSError:
+            pass
+        engine = self.engine
+
+        def watchdog() -> None:
+            time.sleep(LOST_TERMINAL_GRACE_S)
+            if engine is not None:
+                engine.stop()
+            os._exit(0)
+
+        threading.Thread(target=watchdog, name="evaltop-lost-terminal", daemon=True).start()
+        self.exit(return_code=0)
 
     def _poll(self) -> None:
         self._check(self._seen_alerts is None)
@@ -166,7 +225,7 @@ class EvaltopApp(App):
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll")
     def _check(self, first: bool) -> None:
         if self.handle_signals and terminal_gone():
-            self.call_from_thread(self.exit, return_code=0)
+            self.call_from_thread(self._terminal_lost)
             return
         if self._version_conn is None:
             self._version_conn = store_db.connect(self.db_path, readonly=True)
