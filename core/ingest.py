@@ -5,6 +5,11 @@ Per batch of complete lines (one file): parse with orjson, normalise with
 IMMEDIATE`` transaction stores outputs, feedback, rejects, rollup increments,
 counters and the file's new offset. A kill at any point resumes from the
 last committed offset; ids already stored are counted as duplicates.
+
+The ``COMMIT`` (WAL writes, and the checkpoint's copying and fsyncs when the
+WAL is full) runs on a thread of its own while this thread prepares the next
+batch; the next transaction begins only after it has finished, so batches
+still commit one at a time, in order.
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import closing, nullcontext
+from contextlib import closing
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -100,15 +105,16 @@ def _check_expected(conn, batch: Batch) -> None:
         raise IngestConflict(f"{batch.path}: checkpoint moved to {found} by another process")
 
 
-def commit(conn, batch: Batch, prep: Prepared, now: float,
-           gate: threading.Lock | None = None) -> IngestSummary:
-    """Store one prepared batch and its checkpoint in one write transaction.
+def write_batch(conn, batch: Batch, prep: Prepared, now: float) -> IngestSummary:
+    """Begin a write transaction and store one prepared batch and its
+    checkpoint in it, leaving it open for the caller to ``COMMIT`` (see
+    :func:`finish_commit`); on any error it is rolled back here.
 
     Raises :class:`IngestConflict` (and stores nothing) when the file's stored
     checkpoint is not where this batch starts: two ingest processes on one
-    database never both store, or count, the same lines. ``gate`` is held
-    while rows are inserted (see ``Preparer.gate``)."""
-    with store_db.write(conn):
+    database never both store, or count, the same lines."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
         _check_expected(conn, batch)
         have = store_out.existing_ids(conn, "outputs", list(prep.outputs)) if prep.outputs else set()
         new_out = [row for key, row in prep.outputs.items() if key not in have]
@@ -116,8 +122,7 @@ def commit(conn, batch: Batch, prep: Prepared, now: float,
         new_fb = [row for key, row in prep.feedback.items() if key not in have_fb]
         dups = prep.dup_in_batch + len(have) + len(have_fb)
         if new_out:
-            with gate or nullcontext():
-                store_out.insert_outputs(conn, new_out)
+            store_out.insert_outputs(conn, new_out)
             rollups.add(conn, _rollup_rows(new_out))
         if new_fb:
             store_out.insert_feedback(conn, new_fb)
@@ -128,10 +133,31 @@ def commit(conn, batch: Batch, prep: Prepared, now: float,
             "duplicates": dups, f"duplicates@{rollups.hour_of(now)}": dups,
         })
         store_cp.save(conn, batch.checkpoint, drop=batch.drop)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return IngestSummary(
         files=0, lines=prep.lines, outputs=len(new_out), feedback=len(new_fb), duplicates=dups,
         rejected=len(prep.rejects), bytes=batch.nbytes,
     )
+
+
+def finish_commit(conn) -> None:
+    """``COMMIT`` the transaction :func:`write_batch` left open; if it fails,
+    roll back (nothing of the batch is stored) and raise."""
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def commit(conn, batch: Batch, prep: Prepared, now: float) -> IngestSummary:
+    """Store one prepared batch and its checkpoint in one write transaction."""
+    summary = write_batch(conn, batch, prep, now)
+    finish_commit(conn)
+    return summary
 
 
 def reject_reasons(conn, after_rowid: int = 0, limit: int = 5) -> list[tuple]:
@@ -155,11 +181,11 @@ def _tailers(cfg: Config) -> list[tuple[str, Tailer]]:
 
 
 def _prepared(batches: Iterable[Batch], fmt: str, prep: Preparer) -> Iterator[tuple[Batch, Prepared, float]]:
-    """Prepared batches in order, several in flight: on threads batch k+2 is
-    parsed while k+1 is counted (tiktoken frees the GIL) and k is committed;
-    a big backfill uses worker processes. Only CPU work runs ahead: commits
-    stay in order on the caller's thread, so a stop or crash loses nothing
-    committed and skips nothing."""
+    """Prepared batches in order, ``prep.ahead`` in flight: on this thread,
+    batch k+1 is parsed and its token counting started before batch k is
+    priced and handed over; worker processes prepare several at once. Only
+    CPU work runs ahead: commits stay in order, so a stop or crash loses
+    nothing committed and skips nothing."""
     pending: deque[tuple[Batch, Future, float]] = deque()
 
     def take() -> tuple[Batch, Prepared, float]:
@@ -187,27 +213,66 @@ def _prepared(batches: Iterable[Batch], fmt: str, prep: Preparer) -> Iterator[tu
             fut.cancel()
 
 
+class _Committer:
+    """Runs each batch's ``COMMIT`` on its own thread (SQLite does that
+    work without the GIL) while the ingesting thread prepares the next
+    batch. At most one is in flight: :meth:`settle` waits for it, and the
+    connection is not touched meanwhile."""
+
+    def __init__(self, conn, total: IngestSummary, progress: BackfillProgress, files: set) -> None:
+        self.conn, self.total, self.progress, self.files = conn, total, progress, files
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="evaltop-commit")
+        self._inflight: tuple[Future, Batch, IngestSummary] | None = None
+
+    def start(self, batch: Batch, summary: IngestSummary) -> None:
+        assert self._inflight is None
+        self._inflight = (self._thread.submit(finish_commit, self.conn), batch, summary)
+
+    def settle(self) -> bool:
+        """Wait for the COMMIT in flight, if any, and count its batch;
+        re-raises its error (the batch was rolled back). True if one was."""
+        if self._inflight is None:
+            return False
+        fut, batch, summary = self._inflight
+        self._inflight = None
+        fut.result()
+        self.total.add(summary)
+        if batch.nbytes:
+            self.files.add((batch.source, batch.path))
+        self.progress.update(batch.source, batch.path, batch.start_offset, batch.checkpoint.offset, batch.size)
+        return True
+
+    def close(self) -> None:
+        try:
+            if self._inflight is not None:
+                wait([self._inflight[0]])  # never leave a COMMIT running on a connection we give back
+        finally:
+            self._thread.shutdown(wait=True)
+
+
 def _run(conn, tailers, preparer: Preparer, progress: BackfillProgress,
          stop: threading.Event | None) -> IngestSummary:
     started = time.monotonic()
     total = IngestSummary(first_reject_rowid=store_out.max_reject_rowid(conn))
     files: set[tuple[str, str]] = set()
+    committer = _Committer(conn, total, progress, files)
     try:
         for fmt, tailer in tailers:
             batches = tailer.batches(conn, max_lines=MAX_LINES, max_bytes=MAX_BYTES)
             with closing(_prepared(batches, fmt, preparer)) as ready:
                 for batch, prep, now in ready:
+                    if committer.settle() and stop is not None and stop.is_set():
+                        return total
                     try:
-                        total.add(commit(conn, batch, prep, now, preparer.gate))
+                        summary = write_batch(conn, batch, prep, now)
                     except IngestConflict:
                         break  # another ingester is on this source: re-plan next poll
-                    if batch.nbytes:
-                        files.add((batch.source, batch.path))
-                    progress.update(batch.source, batch.path, batch.start_offset,
-                                    batch.checkpoint.offset, batch.size)
-                    if stop is not None and stop.is_set():
-                        return total
+                    committer.start(batch, summary)
+            # the next source plans on this connection: the COMMIT must be done
+            if committer.settle() and stop is not None and stop.is_set():
+                return total
     finally:
+        committer.close()
         preparer.close()
         progress.finish()
         total.files = len(files)

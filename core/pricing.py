@@ -35,15 +35,41 @@ class Price:
     reasoning: Decimal | None = None
     source: str = "builtin"
 
-    def cost_pusd(self, usage: Usage) -> int:
-        reasoning = min(usage.reasoning_tokens, usage.output_tokens)
-        total = (
-            usage.uncached_input_tokens * self.input
-            + usage.cached_input_tokens * (self.cached_input if self.cached_input is not None else self.input)
-            + usage.cache_write_tokens * (self.cache_write if self.cache_write is not None else self.input)
-            + (usage.output_tokens - reasoning) * self.output
-            + reasoning * (self.reasoning if self.reasoning is not None else self.output)
+    def __post_init__(self) -> None:
+        rates = self.rates()
+        # Whole picodollars per token (every built-in price): integer sums are
+        # the same exact result as Decimal ones, several times faster.
+        whole = tuple(int(r) for r in rates) if all(r == r.to_integral_value() for r in rates) else None
+        object.__setattr__(self, "_whole", whole)
+
+    def rates(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
+        """(uncached input, cache read, cache write, output, reasoning), fallbacks applied."""
+        return (
+            self.input,
+            self.cached_input if self.cached_input is not None else self.input,
+            self.cache_write if self.cache_write is not None else self.input,
+            self.output,
+            self.reasoning if self.reasoning is not None else self.output,
         )
+
+    def cost_pusd(self, usage: Usage) -> int:
+        return self.cost_of(usage.input_tokens, usage.output_tokens, usage.cached_input_tokens,
+                            usage.cache_write_tokens, usage.reasoning_tokens)
+
+    def cost_of(self, input_tokens: int, output_tokens: int, cached_input_tokens: int = 0,
+                cache_write_tokens: int = 0, reasoning_tokens: int = 0) -> int:
+        """Exact cost of these counts (as in :class:`Usage`: cache reads and
+        writes are part of the input, reasoning part of the output), summed
+        exactly and rounded once, half-even."""
+        reasoning = reasoning_tokens if reasoning_tokens < output_tokens else output_tokens
+        uncached = input_tokens - cached_input_tokens - cache_write_tokens
+        if uncached < 0:
+            uncached = 0
+        i, c, w, o, r = self._whole or self.rates()
+        total = (uncached * i + cached_input_tokens * c + cache_write_tokens * w
+                 + (output_tokens - reasoning) * o + reasoning * r)
+        if type(total) is int:
+            return total
         return int(total.to_integral_value(rounding="ROUND_HALF_EVEN"))
 
 

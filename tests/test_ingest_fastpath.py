@@ -1,5 +1,7 @@
 """The native fast path (``formats.native.fast_output``) against the full
-path (``native.parse_full``: every value converted, then ``model_validate``).
+path (``native.parse_full``: every value converted, then ``model_validate``),
+and the row ingest builds straight from such a line
+(``prepare.native_row``) against the row of the full path's record.
 
 Whenever the fast path returns a record, the full path must return the same
 record: equal, same field types, same ``model_fields_set`` (the record's and
@@ -18,7 +20,11 @@ import orjson
 import pytest
 
 from evaltop.core.formats import FormatError, common, native, parse_record
+from evaltop.core.money import per_mtok_to_pusd_per_token
+from evaltop.core.pricing import Price, PriceBook
 from evaltop.core.records import LoggedOutput
+from evaltop.core.sources import prepare
+from evaltop.store.outputs import OUTPUT_COLUMNS
 
 SAMPLES = Path(__file__).parent / "data" / "formats"
 
@@ -50,15 +56,42 @@ def _assert_same(fast: LoggedOutput, ref: LoggedOutput) -> None:
     assert list(fast.metadata) == list(ref.metadata)  # key order: metadata_json is stored as is
 
 
+# Whole picodollars per token (the built-in table: integer sums) and a price
+# with fractions of a picodollar per token (Decimal sums, rounded once).
+BOOKS = (
+    PriceBook.builtin(),
+    PriceBook({"gpt-4o-mini": Price(input=per_mtok_to_pusd_per_token("0.1234567"),
+                                    output=per_mtok_to_pusd_per_token("0.6000001"),
+                                    cached_input=per_mtok_to_pusd_per_token("0.0617283"))}),
+)
+
+
+def _assert_same_rows(obj, ref: LoggedOutput) -> None:
+    """The row built straight from the line equals the row of the full
+    path's record (lines that report usage; the rest are counted first)."""
+    for book in BOOKS:
+        row = prepare.native_row(obj, book, "app", 1.5)
+        if ref.usage is None:
+            assert row is None
+            continue
+        expected = prepare._output_row(ref, book, "app", 1.5, prepare.unbilled_error(ref))
+        assert len(row) == len(OUTPUT_COLUMNS)
+        assert row == expected
+        assert [type(x) for x in row] == [type(x) for x in expected]
+
+
 def check(obj) -> str:
     """Compare both paths on one decoded line; returns which path was taken."""
     kind, ref = _full(obj)
     fast = native.fast_output(obj, "app") if isinstance(obj, dict) else None
     if fast is None:
+        if isinstance(obj, dict):
+            assert prepare.native_row(obj, BOOKS[0], "app", 1.5) is None
         return "declined" if kind == "ok" else "rejected"
     assert kind == "ok", f"fast path accepted a line the full path rejects: {ref}"
     assert len(ref) == 1
     _assert_same(fast, ref[0])
+    _assert_same_rows(obj, ref[0])
     return "fast"
 
 

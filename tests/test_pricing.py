@@ -1,12 +1,15 @@
 """Prices resolve through builtin < file < config and cost is exact picodollars."""
 
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evaltop.core.config import ConfigError
-from evaltop.core.pricing import PriceBook, candidate_names, price_record
+from evaltop.core.money import per_mtok_to_pusd_per_token
+from evaltop.core.pricing import Price, PriceBook, candidate_names, price_record
 from evaltop.core.records import LoggedOutput, Usage
 
 
@@ -122,3 +125,61 @@ def test_bad_price_file_names_file_and_key(tmp_path, make_config, content, messa
 def test_missing_price_file_is_a_clear_error(make_config):
     with pytest.raises(ConfigError, match="cannot read price file"):
         PriceBook.from_config(make_config({"pricing": {"file": "nope.json"}}))
+
+
+# --- exact sums: whole-picodollar rates take an integer path, the rest Decimal ---
+
+_RATE = st.decimals(min_value=0, max_value=200, places=7, allow_nan=False, allow_infinity=False)
+_COUNT = st.integers(min_value=0, max_value=5_000_000)
+
+
+def _reference_cost(rates: dict, counts: tuple[int, int, int, int, int]) -> int:
+    """The cost as docs/pricing.md states it, in plain Decimal: uncached input
+    at the input rate, cache reads and writes at theirs (else the input
+    rate), output less reasoning at the output rate, reasoning at its own
+    (else the output rate); summed exactly, rounded once, half-even."""
+    inp, out, cached, write, reasoning = counts
+    pt = {k: (None if v is None else per_mtok_to_pusd_per_token(v)) for k, v in rates.items()}
+    reasoning = min(reasoning, out)
+    total = (
+        max(0, inp - cached - write) * pt["input"]
+        + cached * (pt["cached"] if pt["cached"] is not None else pt["input"])
+        + write * (pt["write"] if pt["write"] is not None else pt["input"])
+        + (out - reasoning) * pt["output"]
+        + reasoning * (pt["reasoning"] if pt["reasoning"] is not None else pt["output"])
+    )
+    return int(total.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    rates=st.fixed_dictionaries({
+        "input": _RATE, "output": _RATE, "cached": st.none() | _RATE, "write": st.none() | _RATE,
+        "reasoning": st.none() | _RATE,
+    }),
+    counts=st.tuples(_COUNT, _COUNT, _COUNT, _COUNT, _COUNT),
+    whole=st.booleans(),
+)
+def test_cost_is_exact_on_both_paths(rates, counts, whole):
+    if whole:  # whole picodollars per token: USD per Mtok with at most 6 decimals
+        rates = {k: (None if v is None else v.quantize(Decimal("0.000001"))) for k, v in rates.items()}
+    price = Price(
+        input=per_mtok_to_pusd_per_token(rates["input"]), output=per_mtok_to_pusd_per_token(rates["output"]),
+        cached_input=None if rates["cached"] is None else per_mtok_to_pusd_per_token(rates["cached"]),
+        cache_write=None if rates["write"] is None else per_mtok_to_pusd_per_token(rates["write"]),
+        reasoning=None if rates["reasoning"] is None else per_mtok_to_pusd_per_token(rates["reasoning"]),
+    )
+    inp, out, cached, write, reasoning = counts
+    got = price.cost_of(inp, out, cached, write, reasoning)
+    assert type(got) is int
+    assert got == _reference_cost(rates, counts)
+    if cached + write <= inp and reasoning <= out:  # a valid Usage: the record path agrees
+        usage = Usage(input_tokens=inp, output_tokens=out, cached_input_tokens=cached,
+                      cache_write_tokens=write, reasoning_tokens=reasoning)
+        assert price.cost_pusd(usage) == got
+
+
+def test_half_a_picodollar_rounds_to_even():
+    half = Price(input=Decimal("0.5"), output=Decimal("1.5"))
+    assert [half.cost_of(n, 0) for n in (1, 2, 3, 5)] == [0, 1, 2, 2]
+    assert [half.cost_of(0, n) for n in (1, 3)] == [2, 4]

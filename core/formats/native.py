@@ -74,6 +74,28 @@ def fast_output(obj: dict, source: str = "") -> LoggedOutput | None:
     numbers as strings, a bad value...), which :func:`parse_full` then
     handles or rejects with its precise reason. Proved equal to
     :func:`parse_full` in tests/test_ingest_fastpath.py."""
+    v = fast_values(obj)
+    return None if v is None else fast_record(v, source)
+
+
+def fast_record(v: dict[str, Any], source: str) -> LoggedOutput:
+    """The record of :func:`fast_values`' values (which it takes over)."""
+    inp = v["input"]
+    if type(inp) is list:
+        v["input"] = [assemble(Message, {"role": role, "content": content}) for role, content in inp]
+    u = v.get("usage")
+    if u is not None:
+        v["usage"] = assemble(Usage, u)
+    v["source"] = source
+    v["format"] = FMT
+    return assemble(LoggedOutput, v)
+
+
+def fast_values(obj: dict) -> dict[str, Any] | None:
+    """The checks of :func:`fast_output`, and its values as a record's fields
+    in their validated form, except that chat ``input`` is a list of
+    ``(role, content)`` pairs and ``usage`` a dict of the five counts; no
+    ``source`` or ``format``. None: not a line for the fast path."""
     get = obj.get
     rid, ts = get("id"), get("ts")
     if type(rid) is not str or not rid or not rid.isascii() or ts is None or not FAST:
@@ -146,10 +168,17 @@ def fast_output(obj: dict, source: str = "") -> LoggedOutput | None:
         v["error"] = err
     else:
         v["error"] = None
-    v["provider"] = provider_name(v.get("provider"), v.get("model", ""))
-    v["source"] = source
-    v["format"] = FMT
-    return assemble(LoggedOutput, v)
+    key = (v.get("provider"), v.get("model", ""))
+    provider = _PROVIDERS.get(key)
+    if provider is None:
+        if len(_PROVIDERS) >= 4096:  # bounded: a log could name endless models
+            _PROVIDERS.clear()
+        provider = _PROVIDERS[key] = provider_name(*key)
+    v["provider"] = provider
+    return v
+
+
+_PROVIDERS: dict[tuple[str | None, str], str] = {}  # provider_name of (provider, model), a pure function
 
 
 _EXACT = 2**53  # ints this small are floats exactly (larger: the full path decides)
@@ -158,7 +187,7 @@ _MESSAGE_KEYS = frozenset({"role", "content"})
 
 
 def _fast_messages(value: Any) -> list | None:
-    """``[{"role": str, "content": str}, ...]`` as Message objects, else None."""
+    """``[{"role": str, "content": str}, ...]`` as ``(role, content)`` pairs, else None."""
     if type(value) is not list:
         return None
     msgs = []
@@ -168,27 +197,21 @@ def _fast_messages(value: Any) -> list | None:
         role, content = m["role"], m["content"]
         if type(role) is not str or not role or type(content) is not str:
             return None
-        msgs.append(assemble(Message, {"role": role, "content": content}))
+        msgs.append((role, content))
     return msgs
 
 
-def _fast_usage(u: Any) -> Usage | None:
-    """Whole, non-negative int counts whose subsets fit their totals, else None."""
+def _fast_usage(u: Any) -> dict[str, int] | None:
+    """Whole, non-negative int counts whose subsets fit their totals (all five keys), else None."""
     if type(u) is not dict or not u.keys() <= _USAGE_ALL:
         return None
-    counts = {}
-    for key in _USAGE_KEYS:
-        n = u.get(key)
-        if n is None:
-            n = 0
-        elif type(n) is not int or n < 0:
-            return None
-        counts[key] = n
-    if counts["cached_input_tokens"] + counts["cache_write_tokens"] > counts["input_tokens"]:
+    get = u.get
+    i, o, c, w, r = (0 if (n := get(key)) is None else n for key in _USAGE_KEYS)
+    if (type(i) is not int or type(o) is not int or type(c) is not int or type(w) is not int
+            or type(r) is not int or i < 0 or o < 0 or c < 0 or w < 0 or r < 0 or c + w > i or r > o):
         return None
-    if counts["reasoning_tokens"] > counts["output_tokens"]:
-        return None
-    return assemble(Usage, counts)
+    return {"input_tokens": i, "output_tokens": o, "cached_input_tokens": c, "cache_write_tokens": w,
+            "reasoning_tokens": r}
 
 
 def parse_full(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOutput | Feedback]:

@@ -1,5 +1,6 @@
 """Where batches are prepared (parsed, token-counted, priced) ahead of their
-commit: on two threads so the stages overlap, or, for a big backfill, on
+commit: on the ingesting thread, with token counting on a thread pool one
+batch ahead, or, for a big backfill on a machine with cores to spare, on
 worker processes so parsing uses every core. Results come back as futures;
 the caller commits them in submission order."""
 
@@ -16,10 +17,10 @@ from evaltop.core.config import Config
 from evaltop.core.pricing import PriceBook
 
 from .jsonl_tail import Batch
-from .prepare import Prepared, finish, parse_lines
+from .prepare import Parsed, Prepared, finish, parse_lines, start_counting
 
 POOL_MIN_BYTES = 32 << 20  # a backlog this big is worth starting processes for
-POOL_MIN_CORES = 4  # below this, threads (parse | count | SQLite overlap) measured faster
+POOL_MIN_CORES = 4  # below this, one thread (with counting and COMMIT beside it) measured faster
 
 _BOOK: PriceBook | None = None  # per worker process
 
@@ -47,11 +48,28 @@ def _init_worker(cfg: Config, started) -> None:
 
 def _work(batch: Batch, fmt: str, now: float) -> Prepared:
     assert _BOOK is not None
-    return finish(parse_lines(batch, fmt, now), _BOOK)
+    return finish(parse_lines(batch, fmt, now, _BOOK), _BOOK)
 
 
 def _ready() -> bool:
     return True
+
+
+class _Counted:
+    """A batch parsed on the ingesting thread whose token counting runs on
+    the pool; ``result()`` waits for the counts, then prices and lays out
+    the rows (on the thread that asks, which is the ingesting one)."""
+
+    def __init__(self, parsed: Parsed, book: PriceBook) -> None:
+        self._parsed, self._book = parsed, book
+
+    def result(self) -> Prepared:
+        return finish(self._parsed, self._book)
+
+    def cancel(self) -> bool:
+        for fut in self._parsed.counting:
+            fut.cancel()
+        return True
 
 
 class Preparer:
@@ -61,29 +79,27 @@ class Preparer:
     meanwhile, so a slow start never stalls ingest); 0 = never; N = N
     processes, waited for before the first batch.
 
-    On a 2-core machine the main process needs a core for its commits, and
-    the threads already overlap parsing with SQLite and tiktoken (both free
-    the GIL): there, worker processes measured slower (docs/benchmarks.md)."""
+    Without processes, all the Python work (parse, price, rows, insert) runs
+    on the ingesting thread, one batch after another, while the GIL-free
+    work runs beside it: token counting of the next batch on a thread pool,
+    and the previous batch's COMMIT (core/ingest.py). Python threads parsing
+    beside the inserting thread measured slower than none: sqlite3 gives the
+    GIL back on every row and then waits to get it back (docs/benchmarks.md).
+    On a 2-core machine worker processes measured slower too: the main
+    process needs a core for its inserts and commits."""
 
     def __init__(self, cfg: Config, book: PriceBook, *, workers: int | None = None):
         self.cfg = cfg
         self.book = book
         self.workers = workers
-        self._parse = ThreadPoolExecutor(1, thread_name_prefix="evaltop-parse")
-        self._count = ThreadPoolExecutor(1, thread_name_prefix="evaltop-count")
         self._tokens = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="evaltop-tokens")
-        # Held by the committing thread while it inserts: sqlite3 gives the GIL
-        # back between rows, and parsing on the other threads, wanting it too,
-        # doubled the insert time (measured). They pause at the gate instead
-        # and run while SQLite commits, checkpoints and fsyncs without the GIL.
-        self.gate = threading.Lock()
         self._pool: Executor | None = None
         self._warm: list[Future] = []
 
     @property
     def ahead(self) -> int:
         """How many batches may be in flight beyond the one being committed."""
-        return self._nprocs() + 1 if self._pool_ready() else 2
+        return self._nprocs() + 1 if self._pool_ready() else 1
 
     def _nprocs(self) -> int:
         return self.workers if self.workers else max(2, (os.cpu_count() or 1) - 1)
@@ -124,16 +140,15 @@ class Preparer:
             return False
         return True
 
-    def submit(self, batch: Batch, fmt: str, now: float) -> Future:
+    def submit(self, batch: Batch, fmt: str, now: float) -> Future | _Counted:
         if self._want_pool(batch) and self._pool is None:
             self._start_pool()
         if self._pool_ready():
             return self._pool.submit(_work, batch, fmt, now)
-        parsed = self._parse.submit(parse_lines, batch, fmt, now, self.gate)
-        return self._count.submit(lambda: finish(parsed.result(), self.book, self._tokens, self.gate))
+        return _Counted(start_counting(parse_lines(batch, fmt, now, self.book), self._tokens), self.book)
 
     def close(self) -> None:
-        for ex in (self._parse, self._count, self._tokens, self._pool):
+        for ex in (self._tokens, self._pool):
             if ex is not None:
                 ex.shutdown(wait=True, cancel_futures=True)
         self._pool = None
