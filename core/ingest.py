@@ -181,9 +181,10 @@ def _tailers(cfg: Config) -> list[tuple[str, Tailer]]:
 
 
 def _prepared(batches: Iterable[Batch], fmt: str, prep: Preparer) -> Iterator[tuple[Batch, Prepared, float]]:
-    """Prepared batches in order, ``prep.ahead`` in flight: on this thread,
-    batch k+1 is parsed and its token counting started before batch k is
-    priced and handed over; worker processes prepare several at once. Only
+    """Prepared batches in order, up to ``prep.ahead`` in flight: on this
+    thread, batch k+1 is parsed and its token counting started before batch
+    k is priced and handed over (a batch with nothing to count goes at
+    once); worker processes prepare several at once. Only
     CPU work runs ahead: commits stay in order, so a stop or crash loses
     nothing committed and skips nothing."""
     pending: deque[tuple[Batch, Future, float]] = deque()
@@ -204,7 +205,9 @@ def _prepared(batches: Iterable[Batch], fmt: str, prep: Preparer) -> Iterator[tu
         for batch in batches:
             now = time.time()
             pending.append((batch, prep.submit(batch, fmt, now), now))
-            while len(pending) > prep.ahead:
+            # beyond ``ahead``, or with nothing left to wait for: waiting
+            # would only hold back the first write and its COMMIT
+            while pending and (len(pending) > prep.ahead or pending[0][1].done()):
                 yield take()
         while pending:
             yield take()

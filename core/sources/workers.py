@@ -66,6 +66,10 @@ class _Counted:
     def result(self) -> Prepared:
         return finish(self._parsed, self._book)
 
+    def done(self) -> bool:
+        """Nothing left to wait for (``result()`` only prices and lays out)."""
+        return all(fut.done() for fut in self._parsed.counting)
+
     def cancel(self) -> bool:
         for fut in self._parsed.counting:
             fut.cancel()
