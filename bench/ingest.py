@@ -9,6 +9,8 @@ For 2 KB native records:
 - without usage: evaltop ingest records/s vs the tiktoken ceiling (encoding
   the same texts on every core, the faster of ``encode_ordinary_batch`` and
   chunks of texts per thread, which is how ingest counts). Target >= 80%.
+  Also printed: the bound no ingest that both stores and counts can beat
+  here, from the CPU per record of both ceilings (``overlap_bound``).
 Runs are interleaved (ceiling, ingest, ceiling, ingest...) so a busy machine
 skews both sides alike; the ratio is the median of per-run ratios. JSON is
 written to bench/results/ingest-<time>.json.
