@@ -232,3 +232,40 @@ def test_score_loops_until_sigterm(tmp_path):
     assert proc.returncode == 0, err
     assert "sampled 2 of 2 new outputs; judged 2" in first
     assert "sampled 0 of 0 new outputs; judged 0" in second  # nothing new the second time
+
+
+SECRETS = {"email": "maria.lopez@example.com", "key": "sk-proj-Q1w2E3r4T5y6U7i8O9p0AsDfGh",
+           "phone": "+44 20 7946 0958"}
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_review_and_cases_print_logged_text_as_the_dashboard_shows_it(tmp_path, enabled):
+    """With [redaction] enabled, `review` and `cases` print secrets and PII as
+    their placeholders, as judges and the dashboard see them; off, as logged."""
+    log = tmp_path / "app.jsonl"
+    rec = {"id": "s1", "ts": time.time() - 60, "model": "gpt-4o-mini", "task": "support",
+           "input": f"I am {SECRETS['email']}, call {SECRETS['phone']}",
+           "output": f"{SECRETS['key']} is your key", "usage": {"input_tokens": 10, "output_tokens": 5}}
+    log.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    cfg = tmp_path / "evaltop.toml"
+    cfg.write_text(
+        f'[store]\npath = "{tmp_path / "evaltop.db"}"\n\n'
+        f'[[sources]]\nname = "app"\npath = "{log}"\nformat = "native"\n\n'
+        "[sampling]\nbase_rate = 1.0\n\n[redaction]\n" + f"enabled = {str(enabled).lower()}\n\n"
+        '[[judges]]\nname = "json"\nkind = "rule"\nrule = "json_valid"\n',
+        encoding="utf-8",
+    )
+    _ingest(cfg)
+    assert _evaltop("score", "--once", "--config", str(cfg)).returncode == 0
+    cases = _evaltop("cases", "--config", str(cfg))
+    review = _evaltop("review", "--config", str(cfg), stdin="s\n")
+    assert cases.returncode == review.returncode == 0, cases.stderr + review.stderr
+    printed = cases.stdout + review.stdout
+    assert "[1/1] s1" in review.stdout
+    if enabled:
+        assert not [v for v in SECRETS.values() if v in printed], printed
+        assert "[API_KEY] is your key" in cases.stdout
+        assert "[EMAIL]" in review.stdout and "[PHONE]" in review.stdout
+    else:
+        assert all(v in review.stdout for v in SECRETS.values())
+        assert SECRETS["key"] in cases.stdout

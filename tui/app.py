@@ -41,7 +41,7 @@ from .screens.regressions import RegressionsScreen
 from .screens.review import ReviewScreen
 from .screens.shadow import ShadowScreen
 from .screens.spend import SpendScreen
-from .widgets.safe_text import cell
+from .widgets.safe_text import cell, set_redaction
 
 FORCE_REFRESH_S = 30.0  # windows slide even when nothing is written
 LOST_TERMINAL_GRACE_S = 15.0  # then a dashboard whose terminal is gone ends regardless
@@ -99,6 +99,7 @@ class EvaltopApp(App):
         self.engine = engine
         self.readonly = readonly
         self.ring_bell = cfg.tui.bell if bell is None else bell
+        set_redaction(cfg.redaction.enabled)  # secrets and PII on screen as they leave the store
         self._clock = clock or time.time
         self.live = live
         self._version: int | None = None

@@ -40,6 +40,7 @@ from evaltop.core.window import parse_duration
 from evaltop.store.db import StoreError, connect
 
 from .cli import Ctx, UserError, common_options, get_ctx
+from .widgets.safe_text import line, set_redaction
 
 _STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT") if hasattr(signal, n))
 
@@ -172,6 +173,7 @@ def spend(by: str, since: str, config: Path | None, db: Path | None) -> None:
 def cases(limit: int, failing: bool, config: Path | None, db: Path | None) -> None:
     """The latest outputs, one line each: time, model, task, output."""
     c = get_ctx(config, db)
+    set_redaction(_config(c).redaction.enabled)  # logged text as the dashboard shows it
     conn = _open_db(c.db_path, must_exist=True)
     try:
         rows = latest_cases(conn, limit=limit, failing=failing)
@@ -182,8 +184,8 @@ def cases(limit: int, failing: bool, config: Path | None, db: Path | None) -> No
     for r in rows:
         when = datetime.fromtimestamp(r["ts"], UTC).strftime("%Y-%m-%d %H:%M:%S")
         text = r["output_text"] if not r["error"] else f"[error] {r['error']}"
-        click.echo(f"{when}  {one_line(r['model'], 28):<28}  {one_line(r['task'], 16):<16}  "
-                   f"{one_line(text, 90)}")
+        click.echo(f"{when}  {line(r['model'], 28):<28}  {line(r['task'], 16):<16}  "
+                   f"{line(text, 90)}")
 
 
 COMMANDS = [ingest, spend, cases]

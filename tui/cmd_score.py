@@ -31,6 +31,7 @@ from evaltop.core.sanitize import clean, clip
 from evaltop.store.db import StoreError, connect
 
 from .cli import Ctx, UserError, common_options, get_ctx
+from .widgets.safe_text import set_redaction, shown
 
 STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n))
 
@@ -199,24 +200,26 @@ def _when(ts: float | None) -> str:
 
 
 def _show_case(n: int, total: int, d) -> None:
+    """One case as text; logged text redacted as on the dashboard (see
+    ``safe_text.set_redaction``), then cleaned of control characters."""
     o = d.output
     strata = (d.sample or {}).get("strata", "")
-    _say(f"\n[{n}/{total}] {clean(o['id'])}  {_when(o.get('ts'))}  model={clean(o.get('model'))}  "
-         f"task={clean(o.get('task'))}" + (f"  strata={clean(strata)}" if strata else ""))
+    _say(f"\n[{n}/{total}] {clean(o['id'])}  {_when(o.get('ts'))}  model={clean(shown(o.get('model')))}  "
+         f"task={clean(shown(o.get('task')))}" + (f"  strata={clean(shown(strata))}" if strata else ""))
     _say("--- input ---")
     for m in d.messages:
-        _say(f"{clean(m.get('role'))}: {clip(m.get('content'), 4000)}")
+        _say(f"{clean(m.get('role'))}: {clip(shown(m.get('content')), 4000)}")
     _say("--- output ---")
-    _say(clip(o.get("output_text"), 8000) or "(empty)")
+    _say(clip(shown(o.get("output_text")), 8000) or "(empty)")
     if o.get("error"):
-        _say(f"error: {clip(o['error'], 500)}")
+        _say(f"error: {clip(shown(o['error']), 500)}")
     if d.scores:
         _say("--- scores ---")
         for s in d.scores:
             verdict = {1: "pass", 0: "fail"}.get(s.get("passed"), s.get("status", "?"))
             why = s.get("reason") or s.get("error") or ""
             _say(f"  {clean(s.get('judge'))}: {verdict} {s.get('score') if s.get('score') is not None else ''}"
-                 f"  {clip(why, 500)}")
+                 f"  {clip(shown(why), 500)}")
 
 
 def _ask() -> str:
@@ -246,7 +249,7 @@ def review_cmd(limit: int, reviewer: str, config, db) -> None:
     from evaltop.core.dashboard_cases import detail, set_label
 
     c = get_ctx(config, db)
-    _load(c)
+    set_redaction(_load(c).redaction.enabled)
     try:
         conn = connect(c.db_path)
     except StoreError as exc:

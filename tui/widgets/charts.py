@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from rich.text import Text
 from textual_plotext import PlotextPlot
 
-from evaltop.core import sanitize
+from . import safe_text
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -77,7 +77,7 @@ class TrendChart(PlotextPlot):
         for name, points in list(self._series.items())[:8]:
             xs = [b for b, _, _ in points]
             ys = [r * 100 for _, r, _ in points]
-            label = sanitize.one_line(name, 24)
+            label = safe_text.line(name, 24)
             if len(points) == 1:
                 plt.scatter(xs, ys, label=label)
             else:

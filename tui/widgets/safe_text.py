@@ -1,22 +1,70 @@
 """Untrusted text to renderables: the only way logged, judged or configured
 strings reach the screen. Everything goes through :mod:`evaltop.core.sanitize`
-and comes out as a ``rich.text.Text`` (a literal: never parsed as markup)."""
+and comes out as a ``rich.text.Text`` (a literal: never parsed as markup).
+
+With ``[redaction] enabled`` (the default) the app turns redaction on here
+too: secrets and PII in logged text are shown as the placeholders they get
+when they leave the store (``[EMAIL]``, ``[API_KEY]``...), redacted before
+any cut, so a cut can never leave half a key on screen."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from functools import lru_cache
+
 from rich.text import Text
 
-from evaltop.core import sanitize
+from evaltop.core import redact, sanitize
+
+_redacting = False
+# Redaction looks this far into a value: past anything a cell or a detail
+# pane (sanitize.clip: 20,000 characters) shows, plus room for a secret that
+# straddles the cut.
+REDACT_SPAN = 24_576
+_PLAIN = (int, float, Decimal, bool)  # numbers and flags are ours, not logged text
+
+
+def set_redaction(on: bool) -> None:
+    """The display policy (the app sets it from ``[redaction] enabled``)."""
+    global _redacting
+    _redacting = bool(on)
+
+
+def redacting() -> bool:
+    return _redacting
+
+
+@lru_cache(maxsize=2048)
+def _redact_short(text: str) -> str:  # cells are redrawn on every refresh
+    return redact.safe_redact(text)
+
+
+def shown(value: object) -> object:
+    """``value`` as the screen may show it: redacted when redaction is on."""
+    if not _redacting or value is None or isinstance(value, _PLAIN):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= 1024:
+        return _redact_short(text)
+    if len(text) <= REDACT_SPAN:
+        return redact.safe_redact(text)
+    hidden = len(text) - REDACT_SPAN
+    return redact.safe_redact(text[:REDACT_SPAN]) + f"\n{sanitize.ELLIPSIS} [{hidden:,} more characters not shown]"
+
+
+def line(value: object, width: int = 60) -> str:
+    """One cleaned (and, when on, redacted) line cut to ``width``, as a str."""
+    return sanitize.one_line(shown(value), width)
 
 
 def safe(value: object, style: str = "") -> Text:
     """Cleaned literal text (newlines kept), for detail panes."""
-    return Text(sanitize.clip(value), style=style, no_wrap=False)
+    return Text(sanitize.clip(shown(value)), style=style, no_wrap=False)
 
 
 def cell(value: object, width: int = 60, style: str = "") -> Text:
     """One cleaned line cut to ``width``, for table cells and one-line labels."""
-    return Text(sanitize.one_line(value, width), style=style, no_wrap=True, overflow="ellipsis")
+    return Text(line(value, width), style=style, no_wrap=True, overflow="ellipsis")
 
 
 class RankedText(Text):
@@ -27,7 +75,7 @@ class RankedText(Text):
 
 
 def ranked(value: object, rank: int, width: int = 20, style: str = "") -> RankedText:
-    t = RankedText(sanitize.one_line(value, width), style=style, no_wrap=True, overflow="ellipsis")
+    t = RankedText(line(value, width), style=style, no_wrap=True, overflow="ellipsis")
     t.rank = rank
     return t
 
