@@ -119,3 +119,18 @@ def test_a_cut_never_leaves_part_of_a_secret():
     safe_text.set_redaction(False)
     assert key[:8] in safe_text.line(text, 60)
     safe_text.set_redaction(True)
+
+
+def test_the_fetch_worker_redacts_ahead_of_the_event_loop():
+    """``prewarm`` (run on the screen's worker thread) leaves every short
+    string of the fetched rows redacted in the cache the cells read."""
+    safe_text.set_redaction(True)
+    rows = [{"head": f"case {i} from {PLANTED['email']}", "meta": {"k": [f"{PLANTED['phone']} #{i}"]}}
+            for i in range(50)]
+    safe_text._redact_short.cache_clear()
+    safe_text.prewarm(rows)
+    warmed = safe_text._redact_short.cache_info()
+    assert warmed.misses == 100 and warmed.currsize == 100
+    assert safe_text.line(rows[7]["head"], 60) == "case 7 from [EMAIL]"
+    assert safe_text.line(rows[7]["meta"]["k"][0], 60) == "[PHONE] #7"
+    assert safe_text._redact_short.cache_info().hits == warmed.hits + 2

@@ -20,6 +20,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from evaltop.core import dashboard_cases as dc
 
+from ..widgets.safe_text import prewarm
+
 
 class Loaded(Message):
     """A worker's result for one screen."""
@@ -86,6 +88,7 @@ class DataScreen(Screen):
     def _fetch(self, token: int) -> None:
         with self.app.reader() as conn:
             data = self.fetch(conn)
+        prewarm(data)  # redaction (when on) here, not on the event loop
         if not get_current_worker().is_cancelled:
             self.post_message(Loaded(data, token))
 

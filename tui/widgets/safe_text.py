@@ -52,6 +52,27 @@ def shown(value: object) -> object:
     return redact.safe_redact(text[:REDACT_SPAN]) + f"\n{sanitize.ELLIPSIS} [{hidden:,} more characters not shown]"
 
 
+def prewarm(data: object, budget: int = 5000) -> None:
+    """Redact the short strings in ``data`` (rows as a screen's worker
+    fetched them: dicts, lists, tuples, dataclasses) into the cache, on the
+    worker's thread, so building cells on the event loop finds them done."""
+    if not _redacting:
+        return
+    todo, left = [data], budget
+    while todo and left > 0:
+        item = todo.pop()
+        if isinstance(item, str):
+            if len(item) <= 1024:
+                _redact_short(item)
+                left -= 1
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, list | tuple | set):
+            todo.extend(item)
+        elif hasattr(item, "__dict__") and not isinstance(item, type):
+            todo.extend(vars(item).values())
+
+
 def line(value: object, width: int = 60) -> str:
     """One cleaned (and, when on, redacted) line cut to ``width``, as a str."""
     return sanitize.one_line(shown(value), width)
