@@ -34,6 +34,11 @@ def _deterministic_env(monkeypatch, tmp_path):
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken-cache"))
     monkeypatch.setenv("EVALTOP_HOME", str(tmp_path / "evaltop-home"))
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # The display's redaction switch is process-wide (the app and the CLI set
+    # it from the config): every test starts from the module default.
+    from evaltop.tui.widgets import safe_text
+
+    safe_text.set_redaction(False)
 
 
 @pytest.fixture

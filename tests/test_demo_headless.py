@@ -27,7 +27,10 @@ def demo_run(tmp_path_factory):
     env = {**os.environ, "EVALTOP_HOME": str(home), "TIKTOKEN_CACHE_DIR": str(home / "tiktoken")}
     env = {k: v for k, v in env.items() if not k.endswith("_API_KEY")}
     started = time.time()
-    proc = subprocess.run([EVALTOP, "demo", "--headless", "--seconds", "20"], env=env,
+    # 30 s: the candidate's live extract_contact cases (all sampled) then number
+    # about 20. At 20 s six runs gave 7 to 18, and a run with too few to tell
+    # the regression apart is then a real, if rare, outcome.
+    proc = subprocess.run([EVALTOP, "demo", "--headless", "--seconds", "30"], env=env,
                           capture_output=True, text=True, timeout=180)
     # shown by pytest when a test below fails: what the demo itself said
     print("demo stdout:\n" + proc.stdout[-4000:] + "\ndemo stderr:\n" + proc.stderr[-4000:])
