@@ -9,7 +9,8 @@ committed offset. The rules (docs/reliability.md "Ingest"):
 
 0. A checkpoint's fingerprint covers every byte it has read (up to 256):
    it is re-taken when reading passes it (a file found empty, or half a
-   line long, and written before it was read). A stored row whose
+   line long, and written before it was read), over the bytes as they were
+   read (copytruncate may empty the file a moment later). A stored row whose
    fingerprint is shorter than that (written before this rule) is not
    trusted: its file is read again from 0 (duplicates are skipped by id).
 1. Same inode and same fingerprint, with an offset past 0: the same file;
@@ -208,7 +209,7 @@ class Tailer:
         if fh is None:
             return
         reader = LineReader(fh, cp.offset, cp.line_no, max_line_bytes=self.max_line_bytes,
-                            final=f.gz)
+                            final=f.gz, keep_head=FP_BYTES)
         drop, dirty, moved, expect = plan.drop, plan.dirty, False, plan.expect
         try:
             while True:
@@ -232,7 +233,7 @@ class Tailer:
                     # read past the fingerprint taken at discovery (the file grew
                     # since): re-take it over the bytes read, or the row would
                     # name a position in content it does not identify (rule 0)
-                    cp = replace(cp, **self._fingerprint_read(f, fh, reader.offset))
+                    cp = replace(cp, **self._fingerprint_read(f, fh, reader, cp.fingerprint))
                     new_cp = replace(new_cp, file_key=cp.file_key, fingerprint=cp.fingerprint)
                     if expect is not None and expect[0] != cp.file_key:
                         drop = (*drop, expect[0])
@@ -251,23 +252,38 @@ class Tailer:
             elif f.fh is not None and not moved:
                 self._drop((f.dev, f.ino))  # rotated away and stopped growing: let go
 
-    def _fingerprint_read(self, f: SeenFile, fh, offset: int) -> dict[str, str]:
-        """Fingerprint and key over the first ``min(FP_BYTES, offset)`` bytes,
-        read through the handle being read (the path may name another file by now)."""
-        n = min(FP_BYTES, offset)
-        try:
-            if f.gz:
-                gz = open_gz_as(f.path, f.dev, f.ino)
-                if gz is None:
-                    raise FileNotFoundError(f.path)
-                with gz:
-                    head = gz.read(n)
-            else:
-                head = os.pread(fh.fileno(), n, 0)
-        except (OSError, *GZIP_ERRORS):
-            head = b""  # gone or unreadable: a short fingerprint, not trusted again (rule 0)
-        fp = fingerprint(head)
+    def _fingerprint_read(self, f: SeenFile, fh, reader: LineReader, old_fp: str) -> dict[str, str]:
+        """Fingerprint and key over the first ``min(FP_BYTES, reader.offset)``
+        bytes, as they were read: the reader's own copy of what it consumed,
+        after the bytes before its start read back through the handle and
+        checked against the fingerprint they had. Reading the head back after
+        the fact is not enough: copytruncate may empty the file between our
+        read and that look, and the copy would then not be recognised."""
+        n = min(FP_BYTES, reader.offset)
+        k = min(FP_BYTES, reader.start)  # bytes of the head read before this reader started
+        before = self._head_now(f, fh, k) if k else b""
+        head = before + bytes(reader.head) if len(before) == k == reader.start else before
+        if len(head) < n or not fp_matches(old_fp, head):
+            head = self._head_now(f, fh, n)  # changed under us: what is there now (rule 0)
+        fp = fingerprint(head[:n])
         return {"fingerprint": fp, "file_key": file_key(f.dev, f.ino, fp)}
+
+    def _read_head(self, f: SeenFile, fh, n: int) -> bytes:
+        """The first ``n`` bytes, through the handle being read (the path may
+        name another file by now)."""
+        if f.gz:
+            gz = open_gz_as(f.path, f.dev, f.ino)
+            if gz is None:
+                raise FileNotFoundError(f.path)
+            with gz:
+                return gz.read(n)
+        return os.pread(fh.fileno(), n, 0)
+
+    def _head_now(self, f: SeenFile, fh, n: int) -> bytes:
+        try:
+            return self._read_head(f, fh, n)
+        except (OSError, *GZIP_ERRORS):
+            return b""  # gone or unreadable: a short fingerprint, not trusted again (rule 0)
 
     def _open(self, f: SeenFile, offset: int) -> BinaryIO | None:
         """A handle on the file this poll found (None when its path names

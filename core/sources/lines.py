@@ -35,13 +35,19 @@ class LineReader:
     """
 
     def __init__(self, fh: BinaryIO, offset: int, line_no: int, *, max_line_bytes: int,
-                 final: bool = False):
+                 final: bool = False, keep_head: int = 0):
         self.fh = fh
         self.offset = offset
         self.line_no = line_no
         self.max_line_bytes = max_line_bytes
         self.final = final
         self._buf = b""  # bytes from self.offset on, already read from fh
+        # The raw bytes consumed below file offset ``keep_head``, from the
+        # starting offset on: what a fingerprint of the lines read must cover,
+        # as they were read (the file may be truncated a moment later).
+        self.start = offset
+        self.keep_head = keep_head
+        self.head = bytearray()
 
     def read(self, *, max_lines: int = 2000, max_bytes: int = 4 << 20) -> Chunk:
         """Up to ``max_lines`` lines / about ``max_bytes`` bytes; ``eof`` when
@@ -52,6 +58,8 @@ class LineReader:
             while len(out.lines) + len(out.too_long) < max_lines and out.nbytes < max_bytes:
                 nl = buf.find(b"\n", pos)
                 if nl >= 0:
+                    if self.offset < self.keep_head:
+                        self.head += buf[pos : min(nl + 1, pos + self.keep_head - self.offset)]
                     self._emit(out, buf[pos:nl], nl + 1 - pos)
                     pos = nl + 1
                     continue
@@ -66,6 +74,8 @@ class LineReader:
                 data = self.fh.read(CHUNK)
                 if not data:
                     if self.final and rest and getattr(self.fh, "error", None) is None:
+                        if self.offset < self.keep_head:
+                            self.head += rest[: self.keep_head - self.offset]
                         self._emit(out, rest, len(rest))
                         rest = b""
                     buf, pos = rest, 0
@@ -94,17 +104,21 @@ class LineReader:
         line stays unconsumed (rescanned next poll) unless the stream is final.
         """
         head, seen = rest[:HEAD_BYTES], len(rest)
+        # the line is far longer than keep_head: its start is the whole head
+        raw_head = rest[: max(0, self.keep_head - self.offset)]
         self._buf = b""
         while True:
             data = self.fh.read(CHUNK)
             if not data:
                 if self.final:
+                    self.head += raw_head
                     self._report_long(out, head, seen)
                 else:
                     self.fh.seek(self.offset)  # leave the line for the next poll
                 return False
             nl = data.find(b"\n")
             if nl >= 0:
+                self.head += raw_head
                 self._report_long(out, head, seen + nl + 1)
                 self._buf = data[nl + 1 :]
                 return True
