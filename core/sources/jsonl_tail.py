@@ -268,20 +268,17 @@ class Tailer:
         fp = fingerprint(head[:n])
         return {"fingerprint": fp, "file_key": file_key(f.dev, f.ino, fp)}
 
-    def _read_head(self, f: SeenFile, fh, n: int) -> bytes:
-        """The first ``n`` bytes, through the handle being read (the path may
-        name another file by now)."""
-        if f.gz:
-            gz = open_gz_as(f.path, f.dev, f.ino)
-            if gz is None:
-                raise FileNotFoundError(f.path)
-            with gz:
-                return gz.read(n)
-        return os.pread(fh.fileno(), n, 0)
-
     def _head_now(self, f: SeenFile, fh, n: int) -> bytes:
+        """The first ``n`` bytes now, through the handle being read (the path
+        may name another file by now)."""
         try:
-            return self._read_head(f, fh, n)
+            if f.gz:
+                gz = open_gz_as(f.path, f.dev, f.ino)
+                if gz is None:
+                    raise FileNotFoundError(f.path)
+                with gz:
+                    return gz.read(n)
+            return os.pread(fh.fileno(), n, 0)
         except (OSError, *GZIP_ERRORS):
             return b""  # gone or unreadable: a short fingerprint, not trusted again (rule 0)
 

@@ -30,10 +30,6 @@ def set_redaction(on: bool) -> None:
     _redacting = bool(on)
 
 
-def redacting() -> bool:
-    return _redacting
-
-
 @lru_cache(maxsize=2048)
 def _redact_short(text: str) -> str:  # cells are redrawn on every refresh
     return redact.safe_redact(text)
