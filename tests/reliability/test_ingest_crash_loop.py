@@ -116,7 +116,11 @@ def test_sigkill_loop_with_rotations_loses_and_duplicates_nothing(tmp_path, figu
             time.sleep(rng.uniform(0, 0.15))  # a random kill point while it reads and commits
         _kill(p)
         stats["kills"] += 1
-        stored, _ = _check(db, farm, where)
+        stored, reread = _check(db, farm, where)
+        # Checked after every kill, not only at the end, so a failure names the
+        # kill (and the rotations just before it) that made the tailer re-read.
+        assert reread == 0, (f"{where}: {reread} lines were read twice; trail {farm.trail[-8:]}; "
+                             f"checkpoints {_checkpoints(db)}")
         stats["killed_with_work_pending"] += bool(farm.on_disk() - stored)
         if rng.random() < 0.3:
             farm.retire(stored)
