@@ -21,8 +21,12 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future
+from functools import lru_cache
 from importlib.resources import files
 
+import numpy as np
 import tiktoken
 
 from .records import LoggedOutput, Message, Usage
@@ -69,7 +73,6 @@ _SPECS = {
 # OpenAI's documented chat overhead: 3 tokens per message, 3 to prime the reply.
 TOKENS_PER_MESSAGE = 3
 TOKENS_REPLY_PRIMING = 3
-BATCH_THRESHOLD = 64  # below this, a thread pool costs more than it saves
 
 
 class TokenizerError(RuntimeError):
@@ -170,6 +173,7 @@ def bare_model(model: str) -> str:
     return m.rsplit("/", 1)[-1]
 
 
+@lru_cache(maxsize=1024)
 def encoding_name_for(model: str) -> tuple[str, bool]:
     """(encoding, estimated): exact for OpenAI families, o200k estimate otherwise."""
     m = bare_model(model)
@@ -186,13 +190,50 @@ def count_text(text: str, model: str) -> int:
     return len(get_encoding(encoding_name_for(model)[0]).encode_ordinary(text))
 
 
-def count_texts(texts: list[str], encoding: tiktoken.Encoding, *, threads: int | None = None) -> list[int]:
-    """Counts for many texts; big batches use every core (tiktoken's Rust core
-    releases the GIL inside ``encode_ordinary_batch``)."""
-    if len(texts) < BATCH_THRESHOLD:
-        return [len(encoding.encode_ordinary(t)) if t else 0 for t in texts]
-    threads = threads or os.cpu_count() or 1
-    return [len(toks) for toks in encoding.encode_ordinary_batch(texts, num_threads=threads)]
+def count_texts(texts: list[str], encoding: tiktoken.Encoding) -> list[int]:
+    """``len(encoding.encode_ordinary(t))`` for every text, from one call into
+    tiktoken's Rust core for all of them.
+
+    The texts are joined with ``<|endoftext|>`` and encoded allowing only that
+    special token: tiktoken encodes the text between two special tokens as a
+    string of its own, exactly as ``encode_ordinary`` would, so the runs of
+    tokens between the separators are the texts' counts. One call gives the
+    GIL up once (per text, the threads counting beside a busy ingesting
+    thread waited for it on every text), and the counts come back as a numpy
+    buffer, not a Python list of every token. A text that itself contains
+    the separator is counted alone. Tests check the counts against
+    ``encode_ordinary`` text by text (tests/test_tokens.py)."""
+    if not texts:
+        return []
+    alone = [i for i, t in enumerate(texts) if _SEPARATOR in t]
+    joined = texts
+    if alone:
+        joined = list(texts)
+        for i in alone:
+            joined[i] = ""
+    tokens = _encode_joined(encoding, _SEPARATOR.join(joined))
+    ends = np.flatnonzero(tokens == encoding.eot_token)
+    bounds = np.empty(len(ends) + 2, dtype=np.int64)
+    bounds[0], bounds[1:-1], bounds[-1] = -1, ends, len(tokens)
+    counts = (np.diff(bounds) - 1).tolist()
+    assert len(counts) == len(texts), "a separator went missing in encoding"
+    for i in alone:
+        counts[i] = len(encoding.encode_ordinary(texts[i]))
+    return counts
+
+
+_SEPARATOR = "<|endoftext|>"  # in both encodings; never produced by ordinary text
+_ALLOW_SEPARATOR = frozenset({_SEPARATOR})
+
+
+def _encode_joined(encoding: tiktoken.Encoding, text: str) -> np.ndarray:
+    try:
+        return encoding.encode_to_numpy(text, allowed_special=_ALLOW_SEPARATOR, disallowed_special=())
+    except UnicodeEncodeError:
+        # lone surrogates (JSON "\ud800"): replaced as ``encode_ordinary``
+        # replaces them; the separators keep one text's from pairing with the next's
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return encoding.encode_to_numpy(text, allowed_special=_ALLOW_SEPARATOR, disallowed_special=())
 
 
 def _input_pieces(rec: LoggedOutput) -> list[str]:
@@ -221,33 +262,79 @@ def estimate_usage(rec: LoggedOutput) -> Usage:
     return Usage(input_tokens=inp, output_tokens=out, estimated=True)
 
 
-def fill_missing_usage(records: list[LoggedOutput]) -> None:
-    """Count usage in place for every record whose log reported none.
+POOL_MIN_TEXTS = 64  # below this, a thread pool costs more than it saves
 
-    Texts are grouped by encoding and counted in one batch per encoding.
-    """
-    todo = [r for r in records if r.usage is None]
-    if not todo:
-        return
-    groups: dict[str, list[LoggedOutput]] = {}
-    for r in todo:
-        groups.setdefault(encoding_name_for(r.model)[0], []).append(r)
-    for name, recs in groups.items():
-        texts: list[str] = []
-        spans: list[tuple[int, int]] = []
-        for r in recs:
-            pieces = _input_pieces(r)
-            start = len(texts)
-            texts += pieces
-            texts.append(r.output)
-            spans.append((start, len(texts)))
-        counts = count_texts(texts, get_encoding(name))
-        for r, (a, b) in zip(recs, spans, strict=True):
-            r.usage = Usage(
-                input_tokens=sum(counts[a : b - 1]) + _input_overhead(r.input),
-                output_tokens=counts[b - 1],
-                estimated=True,
-            )
+
+class UsageCounts:
+    """Token counts for many records at once: :meth:`add` each record's
+    model and texts, :meth:`start` the counting (on a thread pool, one chunk
+    of texts per thread and encoding, when there are enough), then
+    :meth:`results`. Chat input counts as OpenAI documents: every role and
+    content, plus :data:`TOKENS_PER_MESSAGE` per message and
+    :data:`TOKENS_REPLY_PRIMING`."""
+
+    def __init__(self) -> None:
+        # encoding -> (texts, [(key, first text, one past the output text, overhead)])
+        self._groups: dict[str, tuple[list[str], list[tuple]]] = {}
+        self._counts: dict[str, list[Future] | list[int]] = {}
+
+    def __len__(self) -> int:
+        return sum(len(spans) for _, spans in self._groups.values())
+
+    def add(self, key, model: str, inp, output: str | None) -> None:
+        """``inp``: None, a string, or a list of :class:`Message` or of
+        ``(role, content)`` pairs."""
+        texts, spans = self._groups.setdefault(encoding_name_for(model)[0], ([], []))
+        first = len(texts)
+        overhead = 0
+        if type(inp) is str:
+            texts.append(inp)
+        elif inp:
+            for m in inp:
+                if type(m) is tuple:
+                    texts += m
+                else:
+                    texts += (m.role, m.content)
+            overhead = TOKENS_PER_MESSAGE * len(inp) + TOKENS_REPLY_PRIMING
+        texts.append(output or "")
+        spans.append((key, first, len(texts), overhead))
+
+    def start(self, pool: Executor | None = None, threads: int | None = None) -> list[Future]:
+        """Begin counting; returns the futures still running (none without a pool)."""
+        running: list[Future] = []
+        threads = threads or os.cpu_count() or 1
+        for name, (texts, _) in self._groups.items():
+            enc = get_encoding(name)
+            if pool is None or len(texts) < POOL_MIN_TEXTS or threads < 2:
+                self._counts[name] = count_texts(texts, enc)
+                continue
+            size = -(-len(texts) // threads)
+            futs = [pool.submit(count_texts, texts[i : i + size], enc) for i in range(0, len(texts), size)]
+            self._counts[name] = futs
+            running += futs
+        return running
+
+    def results(self) -> Iterator[tuple[object, int, int]]:
+        """(key, input tokens, output tokens) for every record added, after
+        :meth:`start`; waits for the counting, re-raising its error."""
+        for name, (_, spans) in self._groups.items():
+            counts = self._counts[name]
+            if counts and isinstance(counts[0], Future):
+                counts = [n for fut in counts for n in fut.result()]
+            for key, first, end, overhead in spans:
+                yield key, sum(counts[first : end - 1]) + overhead, counts[end - 1]
+
+
+def fill_missing_usage(records: list[LoggedOutput], pool: Executor | None = None) -> None:
+    """Count usage in place for every record whose log reported none
+    (``estimated=True``), on ``pool``'s threads when given."""
+    counting = UsageCounts()
+    for i, r in enumerate(records):
+        if r.usage is None:
+            counting.add(i, r.model, r.input, r.output)
+    counting.start(pool)
+    for i, inp, out in counting.results():
+        records[i].usage = Usage(input_tokens=inp, output_tokens=out, estimated=True)
 
 
 _FAMILIES = (

@@ -19,11 +19,14 @@ from pathlib import Path
 import orjson
 import pytest
 
+from evaltop.core import tokens
 from evaltop.core.formats import FormatError, common, native, parse_record
 from evaltop.core.money import per_mtok_to_pusd_per_token
 from evaltop.core.pricing import Price, PriceBook
-from evaltop.core.records import LoggedOutput
+from evaltop.core.records import LoggedOutput, Usage
 from evaltop.core.sources import prepare
+from evaltop.core.sources.jsonl_tail import Batch
+from evaltop.store.checkpoints import Checkpoint
 from evaltop.store.outputs import OUTPUT_COLUMNS
 
 SAMPLES = Path(__file__).parent / "data" / "formats"
@@ -66,15 +69,29 @@ BOOKS = (
 )
 
 
+def _counted_row(obj, book: PriceBook) -> tuple:
+    """The row ingest lays out for a fast line without usage: its checked
+    values kept as they are, the usage counted, then the row."""
+    batch = Batch(source="app", path="app.jsonl", lines=[], rejects=[],
+                  checkpoint=Checkpoint(source="app", file_key="k", path="app.jsonl"))
+    parsed = prepare.Parsed(batch, 1.5, outputs=[native.fast_values(obj)])
+    [row] = prepare.finish(parsed, book).outputs.values()
+    return row
+
+
 def _assert_same_rows(obj, ref: LoggedOutput) -> None:
     """The row built straight from the line equals the row of the full
-    path's record (lines that report usage; the rest are counted first)."""
+    path's record: at once for lines that report usage, after counting for
+    the rest (zero usage for unbilled failed calls)."""
     for book in BOOKS:
         row = prepare.native_row(obj, book, "app", 1.5)
-        if ref.usage is None:
+        rec = ref.model_copy()
+        unbilled = prepare.unbilled_error(rec)
+        if rec.usage is None:
             assert row is None
-            continue
-        expected = prepare._output_row(ref, book, "app", 1.5, prepare.unbilled_error(ref))
+            row = _counted_row(obj, book)
+            rec.usage = Usage() if unbilled else tokens.estimate_usage(rec)
+        expected = prepare._output_row(rec, book, "app", 1.5, unbilled)
         assert len(row) == len(OUTPUT_COLUMNS)
         assert row == expected
         assert [type(x) for x in row] == [type(x) for x in expected]
@@ -222,3 +239,19 @@ def test_non_finite_latency_is_left_to_the_full_path(value):
     obj = dict(_base(2), latency_ms=value)
     assert native.fast_output(obj) is None
     assert _full(obj)[0] == "reject"
+
+
+def test_lines_without_usage_count_or_go_unbilled_as_the_full_path():
+    """Lines that report no usage: counted (chat input too), or, for a failed
+    call with no output, the unbilled zero-cost row."""
+    taken = {"fast": 0, "declined": 0, "rejected": 0}
+    for i, (error, output, inp) in enumerate(
+        (e, o, x)
+        for e in (None, "", "timeout", {"message": "boom"})
+        for o in ("", None, "answer")
+        for x in ("the invoice", None, "", [{"role": "user", "content": "hi"}], [])
+    ):
+        obj = {k: v for k, v in _base(i).items() if k != "usage"}
+        obj.update(error=error, output=output, input=inp)
+        taken[check(obj)] += 1
+    assert taken["fast"] >= 40, taken

@@ -1,5 +1,5 @@
-"""Counting missing usage in chunks on a thread pool gives exactly the
-counts of ``tokens.fill_missing_usage`` over the whole batch at once."""
+"""Counting missing usage in chunks on a thread pool gives each record the
+counts tiktoken's ``encode_ordinary`` gives its texts one by one."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from evaltop.core.formats import native
 from evaltop.core.records import Usage
-from evaltop.core.sources.prepare import COUNT_CHUNK, count_missing_usage
-from evaltop.core.tokens import fill_missing_usage
+from evaltop.core.tokens import (
+    TOKENS_PER_MESSAGE,
+    TOKENS_REPLY_PRIMING,
+    fill_missing_usage,
+    get_encoding,
+)
 
 WORDS = "invoice total Straße 東京 refund 42 ¿qué? tab\there line\nbreak <|endoftext|>".split(" ")
 
@@ -30,14 +34,25 @@ def _records(n: int, seed: int):
     return recs
 
 
-def test_chunks_on_a_pool_count_exactly_as_one_batch():
-    n = COUNT_CHUNK * 9 + 5
-    chunked, whole = _records(n, 1), _records(n, 1)
+def _reference(rec) -> Usage:
+    enc = get_encoding("cl100k_base" if rec.model.startswith("gpt-4-") else "o200k_base")
+    n = lambda s: len(enc.encode_ordinary(s))  # noqa: E731
+    if isinstance(rec.input, list):
+        inp = sum(n(m.role) + n(m.content) + TOKENS_PER_MESSAGE for m in rec.input) + TOKENS_REPLY_PRIMING
+    else:
+        inp = n(rec.input or "")
+    return Usage(input_tokens=inp, output_tokens=n(rec.output), estimated=True)
+
+
+def test_chunks_on_a_pool_count_as_encode_ordinary_text_by_text():
+    n = 1001
+    chunked, inline = _records(n, 1), _records(n, 1)
+    want = [r.usage or _reference(r) for r in _records(n, 1)]
     with ThreadPoolExecutor(2) as pool:
-        count_missing_usage(chunked, pool)
-    fill_missing_usage(whole)
-    assert [r.usage for r in chunked] == [r.usage for r in whole]
-    assert all(isinstance(r.usage, Usage) for r in chunked)
+        fill_missing_usage(chunked, pool)
+    fill_missing_usage(inline)
+    assert [r.usage for r in chunked] == want
+    assert [r.usage for r in inline] == want
     assert sum(r.usage.estimated for r in chunked) == n - len(range(0, n, 7))
     assert [r.usage for r in chunked if not r.usage.estimated] == [Usage(input_tokens=5, output_tokens=1)] * len(
         range(0, n, 7))

@@ -131,3 +131,71 @@ def test_fill_missing_usage_only_touches_missing_and_batches():
 )
 def test_model_family(model, family):
     assert tokens.model_family(model) == family
+
+
+# Texts that stress the joined counting: separators and other special-token
+# strings inside a text, whitespace at the edges (the split regex looks ahead
+# at a text's end), lone and paired surrogates, empty texts, long runs.
+_HARD = [
+    "", " ", "  \n", "a <|endoftext|> b", "<|endoftext|>", "<|endofprompt|> x", "<|fim_prefix|>",
+    "trailing spaces   ", "   leading", "\n\nnewlines\n", "\ud800 lone", "pair \ud83d\ude00 ok", "end \ud83d",
+    "\ude00 start", "x" * 5000, " " * 300, "1234567890" * 20, "Straße 東京 ¿qué? 🎉", "<|endof", "text|>",
+]
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+def test_count_texts_equals_encode_ordinary_text_by_text(name):
+    enc = tokens.get_encoding(name)
+    texts = _HARD + [a + b for a in _HARD[:10] for b in _HARD[:10]]
+    want = [len(enc.encode_ordinary(t)) for t in texts]
+    assert tokens.count_texts(texts, enc) == want
+    assert tokens.count_texts([], enc) == []
+    for t, n in zip(texts, want, strict=True):  # alone, and beside neighbours that could merge
+        assert tokens.count_texts([t], enc) == [n]
+        assert tokens.count_texts(["ab", t, "cd"], enc)[1] == n
+
+
+def test_count_texts_on_random_text_equals_encode_ordinary():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    enc = tokens.get_encoding("o200k_base")
+    pieces = st.sampled_from(_HARD + ["word", " ", "\t", "é", "<|", "|>", "endoftext", "\n", "42", "'s"])
+    text = st.one_of(st.text(max_size=40), st.lists(pieces, max_size=12).map("".join))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(text, max_size=20))
+    def check(texts):
+        assert tokens.count_texts(texts, enc) == [len(enc.encode_ordinary(t)) for t in texts]
+
+    check()
+
+
+def test_usage_counts_chunked_on_a_pool_equal_counts_text_by_text():
+    from concurrent.futures import ThreadPoolExecutor
+
+    enc = {"gpt-4o": tokens.get_encoding("o200k_base"), "gpt-4": tokens.get_encoding("cl100k_base")}
+    counting = tokens.UsageCounts()
+    want = {}
+    for i in range(300):
+        model = "gpt-4o" if i % 3 else "gpt-4"
+        e = enc[model]
+        text = _HARD[i % len(_HARD)] + f" record {i}"
+        if i % 4 == 0:  # chat: role and content of each message, 3 per message, 3 to prime
+            inp = [("system", "Be brief."), ("user", text)]
+            n_in = sum(len(e.encode_ordinary(s)) for m in inp for s in m) + 3 * 2 + 3
+        elif i % 4 == 1:
+            inp = [Message(role="user", content=text)]
+            n_in = len(e.encode_ordinary("user")) + len(e.encode_ordinary(text)) + 3 + 3
+        elif i % 4 == 2:
+            inp, n_in = None, 0
+        else:
+            inp, n_in = text, len(e.encode_ordinary(text))
+        out = _HARD[(i * 7) % len(_HARD)]
+        counting.add(("k", i), model, inp, out)
+        want[("k", i)] = (n_in, len(e.encode_ordinary(out)))
+    with ThreadPoolExecutor(2) as pool:
+        running = counting.start(pool, threads=2)
+        assert len(running) == 4  # two encodings, a chunk per thread each
+        got = {key: (i, o) for key, i, o in counting.results()}
+    assert got == want

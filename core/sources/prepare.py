@@ -19,7 +19,7 @@ from evaltop.core.formats import FormatError, parse_record
 from evaltop.core.formats.native import fast_record, fast_values
 from evaltop.core.pricing import PriceBook, price_record
 from evaltop.core.records import Feedback, LoggedOutput, Usage
-from evaltop.core.tokens import BATCH_THRESHOLD, fill_missing_usage
+from evaltop.core.tokens import UsageCounts
 
 from .jsonl_tail import Batch
 
@@ -112,11 +112,14 @@ def native_row(obj: dict, book: PriceBook, source: str, now: float) -> tuple | N
     return None if v is None or v.get("usage") is None else _values_row(v, book, source, now)
 
 
-def _values_row(v: dict, book: PriceBook, source: str, now: float) -> tuple:
+def _values_row(v: dict, book: PriceBook, source: str, now: float, estimated: int = 0,
+                unbilled: bool = False) -> tuple:
     u = v["usage"]
     model = v.get("model", "")
     price = book.lookup(model) if model else None
-    if price is None:
+    if unbilled:  # fast_values lines report no cost
+        cost, cost_source = 0, UNBILLED
+    elif price is None:
         cost, cost_source = None, None
     else:
         cost = price.cost_of(u["input_tokens"], u["output_tokens"], u["cached_input_tokens"],
@@ -133,7 +136,7 @@ def _values_row(v: dict, book: PriceBook, source: str, now: float) -> tuple:
         v["id"], v["ts"].timestamp(), source, "native", model, v["provider"],
         v.get("task", ""), v.get("prompt_version", ""), v.get("variant", ""), text, input_json,
         input_hash(text), v["output"], v.get("finish_reason"), u["input_tokens"], u["output_tokens"],
-        u["cached_input_tokens"], u["cache_write_tokens"], u["reasoning_tokens"], 0, cost, cost_source,
+        u["cached_input_tokens"], u["cache_write_tokens"], u["reasoning_tokens"], estimated, cost, cost_source,
         v.get("latency_ms"), v.get("confidence"), v["error"],
         orjson.dumps(tags).decode() if tags else "[]",
         orjson.dumps(meta, default=str, option=_JSON_OPTS).decode() if meta else "{}",
@@ -154,11 +157,13 @@ class Parsed:
     batch: Batch
     now: float
     rejects: list[tuple] = field(default_factory=list)
-    # in line order: records, or rows already laid out (native lines with usage)
-    outputs: list[LoggedOutput | tuple] = field(default_factory=list)
+    # in line order: records, rows already laid out (native lines with
+    # usage), or checked native values whose usage is still to count (dict)
+    outputs: list[LoggedOutput | tuple | dict] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)
     unbilled: list[bool] | None = None  # per output, set by start_counting
     counting: list[Future] = field(default_factory=list)  # chunks still being counted
+    counts: UsageCounts | None = None  # set by start_counting
 
 
 def parse_lines(batch: Batch, fmt: str, now: float, book: PriceBook | None = None) -> Parsed:
@@ -186,8 +191,8 @@ def parse_lines(batch: Batch, fmt: str, now: float, book: PriceBook | None = Non
         if fast:
             v = fast_values(obj)
             if v is not None:  # the common case: no line hash needed
-                if book is not None and v.get("usage") is not None:
-                    recs_out.append(_values_row(v, book, src, now))
+                if book is not None:  # a row now, or once its usage is counted
+                    recs_out.append(v if v.get("usage") is None else _values_row(v, book, src, now))
                 else:
                     recs_out.append(fast_record(v, src))
                 continue
@@ -205,46 +210,34 @@ def parse_lines(batch: Batch, fmt: str, now: float, book: PriceBook | None = Non
     return Parsed(batch, now, rejects, recs_out, recs_fb)
 
 
-# Records per counting task: their texts (input and output: 2 per record for
-# text input) stay under tokens.BATCH_THRESHOLD, so each task encodes its
-# texts one after another on its thread.
-COUNT_CHUNK = max(1, (BATCH_THRESHOLD - 1) // 2)
-
-
-def _chunks(todo: list[LoggedOutput]) -> list[list[LoggedOutput]]:
-    return [todo[i : i + COUNT_CHUNK] for i in range(0, len(todo), COUNT_CHUNK)]
-
-
-def count_missing_usage(records: list[LoggedOutput], pool: Executor | None = None) -> None:
-    """``tokens.fill_missing_usage``, spread over ``pool``'s threads in chunks.
-
-    tiktoken's ``encode_ordinary_batch`` makes one future per text; for
-    prompts of a few KB that bookkeeping (under the GIL) costs more CPU than
-    the encoding, and measured 2x slower than the same texts encoded in a
-    few chunks, one chunk per thread (docs/benchmarks.md "Ingest"). The
-    counts are the same either way."""
-    for fut in _submit_counting([r for r in records if r.usage is None], pool):
-        fut.result()  # re-raises a chunk's error here
-
-
-def _submit_counting(todo: list[LoggedOutput], pool: Executor | None) -> list[Future]:
-    if pool is None or len(todo) <= COUNT_CHUNK:
-        fill_missing_usage(todo)
-        return []
-    return [pool.submit(fill_missing_usage, chunk) for chunk in _chunks(todo)]
+def _unbilled(rec: LoggedOutput | tuple | dict) -> bool:
+    if type(rec) is tuple:
+        return False
+    if type(rec) is dict:  # fast_values never has a reported cost
+        return rec.get("usage") is None and bool(rec["error"]) and not rec["output"]
+    return unbilled_error(rec)
 
 
 def start_counting(parsed: Parsed, pool: Executor | None = None) -> Parsed:
-    """Give unbilled failed calls zero usage, then count the missing usage:
+    """Mark unbilled failed calls (zero usage), then count the missing usage:
     on ``pool``'s threads in the background when there is enough of it
-    (``finish`` waits for them), else here and now."""
-    recs = [r for r in parsed.outputs if type(r) is not tuple]
-    parsed.unbilled = unbilled = [type(r) is not tuple and unbilled_error(r) for r in parsed.outputs]
-    for rec, zero in zip(parsed.outputs, unbilled, strict=True):
-        if zero:  # counted, not estimated: the provider billed nothing
-            rec.usage = Usage()
-    parsed.counting = _submit_counting([r for r in recs if r.usage is None], pool)
+    (``finish`` waits for it), else here and now."""
+    parsed.unbilled = unbilled = [_unbilled(r) for r in parsed.outputs]
+    counts = parsed.counts = UsageCounts()
+    for i, (rec, zero) in enumerate(zip(parsed.outputs, unbilled, strict=True)):
+        if zero:
+            if type(rec) is not dict:
+                rec.usage = Usage()  # counted, not estimated: the provider billed nothing
+        elif type(rec) is dict:
+            counts.add(i, rec.get("model", ""), rec["input"], rec["output"])
+        elif type(rec) is not tuple and rec.usage is None:
+            counts.add(i, rec.model, rec.input, rec.output)
+    parsed.counting = counts.start(pool) if counts else []
     return parsed
+
+
+_ZERO = {"input_tokens": 0, "output_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0,
+         "reasoning_tokens": 0}
 
 
 def finish(parsed: Parsed, book: PriceBook, pool: Executor | None = None) -> Prepared:
@@ -253,13 +246,23 @@ def finish(parsed: Parsed, book: PriceBook, pool: Executor | None = None) -> Pre
     de-duplicated)."""
     if parsed.unbilled is None:
         start_counting(parsed, pool)
-    for fut in parsed.counting:
-        fut.result()  # re-raises a chunk's error here
-    parsed.counting = []
     batch, now, src = parsed.batch, parsed.now, parsed.batch.source
+    outputs = parsed.outputs
+    if parsed.counts:
+        for i, inp, out in parsed.counts.results():  # waits for the counting
+            rec = outputs[i]
+            if type(rec) is dict:
+                rec["usage"] = {**_ZERO, "input_tokens": inp, "output_tokens": out}
+                outputs[i] = _values_row(rec, book, src, now, estimated=1)
+            else:
+                rec.usage = Usage(input_tokens=inp, output_tokens=out, estimated=True)
+    parsed.counting, parsed.counts = [], None
     dup = 0
     outs: dict[str, tuple] = {}
-    for rec, zero in zip(parsed.outputs, parsed.unbilled, strict=True):
+    for rec, zero in zip(outputs, parsed.unbilled, strict=True):
+        if type(rec) is dict:  # unbilled: nothing was counted
+            rec["usage"] = _ZERO
+            rec = _values_row(rec, book, src, now, unbilled=True)
         if type(rec) is tuple:  # a row already
             if rec[0] in outs:
                 dup += 1
