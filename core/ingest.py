@@ -182,9 +182,9 @@ def _tailers(cfg: Config) -> list[tuple[str, Tailer]]:
 
 def _prepared(batches: Iterable[Batch], fmt: str, prep: Preparer) -> Iterator[tuple[Batch, Prepared, float]]:
     """Prepared batches in order, up to ``prep.ahead`` in flight: on this
-    thread, batch k+1 is parsed and its token counting started before batch
-    k is priced and handed over (a batch with nothing to count goes at
-    once); worker processes prepare several at once. Only
+    thread, the next batches are parsed and their token counting started
+    before batch k is priced and handed over (a batch with nothing to count
+    goes at once); worker processes prepare several at once. Only
     CPU work runs ahead: commits stay in order, so a stop or crash loses
     nothing committed and skips nothing."""
     pending: deque[tuple[Batch, Future, float]] = deque()
