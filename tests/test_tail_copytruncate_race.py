@@ -20,7 +20,10 @@ from ingest_helpers import count, counter, native, source_config, write_lines
 
 from evaltop.core.ingest import ingest_once
 from evaltop.core.sources import jsonl_tail
+from evaltop.core.sources.fileid import file_key, fingerprint
 from evaltop.core.sources.lines import LineReader
+from evaltop.store import checkpoints as store_cp
+from evaltop.store.checkpoints import Checkpoint
 
 
 def test_copy_made_right_after_the_read_is_recognised(tmp_path, make_config, conn, monkeypatch):
@@ -56,4 +59,75 @@ def test_copy_made_right_after_the_read_is_recognised(tmp_path, make_config, con
     last = ingest_once(cfg, conn)
     assert (last.outputs, last.duplicates) == (4, 0)
     assert count(conn, "outputs") == counter(conn, "outputs") == 40
+    assert counter(conn, "duplicates") == 0
+
+
+def test_copy_made_after_the_content_check_is_recognised(tmp_path, make_config, conn, monkeypatch):
+    """The same race one step later, on a file that already held a line when
+    planned (its checkpoint's fingerprint covers that line): copytruncate
+    lands after the check that the file still starts with the planned bytes
+    and before the fingerprint is re-taken. The bytes before the reader's
+    start were read back from the file then, found gone, and the row got the
+    fingerprint of an empty file, which nothing trusts: the copy was read
+    again from 0. They now come from the head the poll planned with, which
+    that check has just confirmed."""
+    log = tmp_path / "app.jsonl"
+    write_lines(log, [native(0)])
+    cfg = source_config(make_config, "app.jsonl*")
+    assert ingest_once(cfg, conn).outputs == 1  # checkpoint: one line, fingerprint over it
+
+    real_same = jsonl_tail._same_content
+    armed = {"on": False}
+
+    class AppendAfterPlan(LineReader):
+        def __init__(self, fh, offset, *args, **kwargs):
+            if offset:  # the second poll planned the one-line file; the app writes on
+                write_lines(log, [native(i) for i in range(1, 37)])
+                armed["on"] = True
+            super().__init__(fh, offset, *args, **kwargs)
+
+    def same_then_rotate(fh, fp):
+        ok = real_same(fh, fp)
+        if armed["on"]:
+            armed["on"] = False
+            shutil.copyfile(log, tmp_path / "app.jsonl.1")  # copytruncate, right after the check
+            os.truncate(log, 0)
+        return ok
+
+    monkeypatch.setattr(jsonl_tail, "LineReader", AppendAfterPlan)
+    monkeypatch.setattr(jsonl_tail, "_same_content", same_then_rotate)
+    second = ingest_once(cfg, conn)
+    assert (second.outputs, second.duplicates) == (36, 0)
+    assert (tmp_path / "app.jsonl.1").stat().st_size > 0 and log.stat().st_size == 0  # the race did happen
+
+    monkeypatch.undo()
+    again = ingest_once(cfg, conn)  # the copy: the same 37 lines under a new inode
+    assert (again.outputs, again.duplicates) == (0, 0), "the copy was read again from 0"
+    write_lines(log, [native(i) for i in range(37, 40)])
+    last = ingest_once(cfg, conn)
+    assert (last.outputs, last.duplicates) == (3, 0)
+    assert count(conn, "outputs") == counter(conn, "outputs") == 40
+    assert counter(conn, "duplicates") == 0
+
+
+def test_a_stale_row_under_the_new_files_key_does_not_stall_the_source(tmp_path, make_config, conn):
+    """What that race left behind: a row on the live file's inode whose
+    fingerprint covers nothing (an empty file's) but whose offset is past 0.
+    Untrusted (rule 0), it was dropped as stale, and the file, empty again,
+    planned as new under that very key; the store, finding a row there,
+    took it for another ingester's and skipped the source, on every poll
+    while the file stayed empty (a copy beside it never read). The row is
+    now replaced."""
+    log = tmp_path / "app.jsonl"
+    log.touch()
+    write_lines(tmp_path / "app.jsonl.1", [native(i) for i in range(3)])
+    cfg = source_config(make_config, "app.jsonl*")
+    st = os.stat(log)
+    fp = fingerprint(b"")
+    store_cp.save(conn, Checkpoint("app", file_key(st.st_dev, st.st_ino, fp), str(log), 500, 5, 500, fp))
+    conn.commit()
+    for _ in range(2):
+        ingest_once(cfg, conn)
+    assert count(conn, "outputs") == 3, "the source stalled on the stale row"
+    assert store_cp.stored_offset(conn, "app", file_key(st.st_dev, st.st_ino, fp)) == 0
     assert counter(conn, "duplicates") == 0

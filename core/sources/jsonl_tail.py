@@ -162,8 +162,16 @@ class Tailer:
             plan = self._start(f, chosen.get(i))
             # decided after every rule-2 claim: rows of this inode nobody claimed
             # name content it no longer holds (or a weak row content beat)
-            stale = [c.file_key for c in by_inode.get((f.dev, f.ino), []) if c.file_key not in claimed]
-            plan.drop = tuple(dict.fromkeys((*plan.drop, *stale)))
+            stale = [c for c in by_inode.get((f.dev, f.ino), []) if c.file_key not in claimed]
+            plan.drop = tuple(dict.fromkeys((*plan.drop, *(c.file_key for c in stale))))
+            if plan.expect is None:
+                # a stale row under the very key this new file takes (an
+                # untrusted short fingerprint, say, of an empty file): it is
+                # replaced, not a sign of another ingester (which would
+                # stall this source on every poll)
+                for c in stale:
+                    if c.file_key == plan.cp.file_key:
+                        plan.expect = (c.file_key, c.offset)
             plans.append(plan)
         return plans
 
@@ -254,14 +262,16 @@ class Tailer:
 
     def _fingerprint_read(self, f: SeenFile, fh, reader: LineReader, old_fp: str) -> dict[str, str]:
         """Fingerprint and key over the first ``min(FP_BYTES, reader.offset)``
-        bytes, as they were read: the reader's own copy of what it consumed,
-        after the bytes before its start read back through the handle and
-        checked against the fingerprint they had. Reading the head back after
-        the fact is not enough: copytruncate may empty the file between our
-        read and that look, and the copy would then not be recognised."""
+        bytes, as they were read: the head the poll planned with (``f.head``:
+        the bytes before the reader's start, which the caller has just
+        checked the file still starts with), then the reader's own copy of
+        what it consumed. Reading any of it back from the file is not
+        enough: copytruncate may empty the file between that check or our
+        read and that look, and the copy would then not be recognised
+        (tests/test_tail_copytruncate_race.py)."""
         n = min(FP_BYTES, reader.offset)
         k = min(FP_BYTES, reader.start)  # bytes of the head read before this reader started
-        before = self._head_now(f, fh, k) if k else b""
+        before = f.head[:k]
         head = before + bytes(reader.head) if len(before) == k == reader.start else before
         if len(head) < n or not fp_matches(old_fp, head):
             head = self._head_now(f, fh, n)  # changed under us: what is there now (rule 0)
