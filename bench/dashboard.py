@@ -91,7 +91,9 @@ def pane_queries(conn, cfg, now: float, reps: int) -> dict[str, dict]:
     analysis cache (``analyse_once`` ran first), and the fresh computation the
     job (or a dashboard miss) pays, timed on its own."""
     panes: dict[str, Callable[[], object]] = {
-        "overview (whole screen)": lambda: dash.overview(conn, cfg, now),
+        # reference only: the overview screen runs its first fetch and the
+        # regressions pane in separate workers, never this one call
+        "overview in one call (reference)": lambda: dash.overview(conn, cfg, now),
         "overview first fetch (no regressions)": lambda: dash.overview(conn, cfg, now, with_regressions=False),
         "budget bars": lambda: dash.budget_lines(conn, cfg, now),
         "trend by judge": lambda: dash.trend(conn, cfg, now, "judge"),
@@ -215,8 +217,10 @@ def tui_in_subprocess(db: Path) -> dict:
 
 
 def verdicts(res: dict) -> dict[str, bool]:
-    worst_q = max((v["p95_ms"] for k, v in res["panes"].items() if "p95_ms" in v and "fresh" not in k),
-                  default=0)
+    # the target is per query a screen runs: not the engine's fresh analysis
+    # (a job), nor the reference sum of two of the overview's fetches
+    worst_q = max((v["p95_ms"] for k, v in res["panes"].items()
+                   if "p95_ms" in v and "fresh" not in k and "(reference)" not in k), default=0)
     worst_p = max((v["p95_ms"] for k, v in res["pages"].items() if "@" in k and "p95_ms" in v), default=0)
     return {"query_ms": worst_q < TARGETS["query_ms"], "page_ms": worst_p < TARGETS["page_ms"],
             "first_paint_s": res["tui"]["first_paint_s"] < TARGETS["first_paint_s"],
