@@ -11,6 +11,9 @@ For 2 KB native records:
   one of them how ingest counts; see ``tiktoken_ceiling``). Target >= 80%.
   Also printed: the bound no ingest that both stores and counts can beat
   here, from the CPU per record of both ceilings (``overlap_bound``).
+Also printed, with no target: chat records without usage that share a
+few system prompts, ingested as shipped (long contents counted once) and
+with every content counted again.
 Runs are interleaved (ceiling, ingest, ceiling, ingest...) so a busy machine
 skews both sides alike; the ratio is the median of per-run ratios. JSON is
 written to bench/results/ingest-<time>.json.
@@ -32,6 +35,7 @@ from pathlib import Path
 import orjson
 
 from evaltop.core import config as config_mod
+from evaltop.core import tokens
 from evaltop.core.ingest import ingest_once
 from evaltop.core.tokens import count_texts, get_encoding
 from evaltop.store import db as store_db
@@ -60,6 +64,38 @@ def make_log(path: Path, n: int, *, usage: bool, seed: int = 1) -> int:
                 rec["usage"] = {"input_tokens": 300 + i % 50, "output_tokens": 70 + i % 9}
             fh.write(orjson.dumps(rec) + b"\n")
     return path.stat().st_size
+
+
+def make_chat_log(path: Path, n: int, seed: int = 2) -> int:
+    """n native chat records without usage, as a support bot logs them: one
+    of 5 system prompts (~1.5 KB), a user turn (~300 B), a reply (~400 B)."""
+    rng = random.Random(seed)
+    systems = [f"You are assistant {k}. " + " ".join(rng.choices(_WORDS, k=220)) for k in range(5)]
+    with open(path, "wb") as fh:
+        for i in range(n):
+            rec = {
+                "id": f"c{i}", "ts": 1_767_225_600 + i * 0.5, "model": "gpt-4o-mini", "provider": "openai",
+                "task": f"task{i % 5}", "input": [
+                    {"role": "system", "content": systems[i % 5]},
+                    {"role": "user", "content": " ".join(rng.choices(_WORDS, k=45))}],
+                "output": " ".join(rng.choices(_WORDS, k=60)), "latency_ms": 800 + i % 400,
+            }
+            fh.write(orjson.dumps(rec) + b"\n")
+    return path.stat().st_size
+
+
+def chat_ingest(log: Path, db: Path, workers: int | None, *, remember: bool) -> float:
+    """evaltop ingest of the chat log, long contents remembered (as shipped)
+    or counted every time (the setting turned off, for comparison); the
+    memory starts empty either way."""
+    tokens._shared.clear()
+    saved = tokens.SHARED_MIN_CHARS
+    tokens.SHARED_MIN_CHARS = saved if remember else 1 << 62
+    try:
+        return evaltop_ingest(log, db, workers)
+    finally:
+        tokens.SHARED_MIN_CHARS = saved
+        tokens._shared.clear()
 
 
 def _fresh_db(tmp: Path, name: str) -> Path:
@@ -172,13 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="evaltop-bench-ingest-"))
     try:
-        with_usage, without = tmp / "usage.jsonl", tmp / "nousage.jsonl"
+        with_usage, without, chat = tmp / "usage.jsonl", tmp / "nousage.jsonl", tmp / "chat.jsonl"
         size = make_log(with_usage, args.records, usage=True)
         make_log(without, args.records, usage=False)
+        chat_size = make_chat_log(chat, args.records)
         get_encoding("o200k_base")  # load ranks outside the timings
         runs: dict[str, list[float]] = {"raw": [], "ing": [], "tik": [], "est": [], "tik_batch": [],
                                         "tik_chunked": [], "tik_joined": [], "raw_cpu": [], "tik_cpu": [],
-                                        "tik_way": []}
+                                        "tik_way": [], "chat": [], "chat_each": []}
         for _ in range(args.runs):  # interleaved, so each ratio compares like with like
             runs["raw"].append(raw_ceiling(with_usage, _fresh_db(tmp, "raw"), runs["raw_cpu"]))
             runs["ing"].append(evaltop_ingest(with_usage, _fresh_db(tmp, "ing"), args.workers))
@@ -190,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
             runs["tik_cpu"].append(tik["best_cpu"])
             runs["tik_way"].append(tik["best_way"])
             runs["est"].append(evaltop_ingest(without, _fresh_db(tmp, "est"), args.workers))
+            runs["chat"].append(chat_ingest(chat, _fresh_db(tmp, "chat"), args.workers, remember=True))
+            runs["chat_each"].append(chat_ingest(chat, _fresh_db(tmp, "chate"), args.workers, remember=False))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     ways = runs.pop("tik_way")
@@ -211,6 +250,11 @@ def main(argv: list[str] | None = None) -> int:
                           "tiktoken_joined_rps": med["tik_joined"], "tiktoken_best_ways": ways,
                           "overlap_bound_rps": bound, "overlap_bound_ratio": bound / tik,
                           "evaltop_vs_bound": est / bound},
+        "chat_without_usage": {"record_bytes": round(chat_size / args.records), "evaltop_rps": med["chat"],
+                               "counted_every_time_rps": med["chat_each"],
+                               "speedup": statistics.median(a / b for a, b in zip(runs["chat"], runs["chat_each"],
+                                                                                  strict=True)),
+                               "evaltop_runs": runs["chat"], "counted_every_time_runs": runs["chat_each"]},
     }
     print(f"ingest, {args.records:,} records of ~{result['record_bytes']:,} B, median of {args.runs} "
           f"interleaved runs (ratio = median of per-run ratios; load average {os.getloadavg()[0]:.1f}):")
@@ -226,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{bound / tik:.0%} of that ceiling\n"
           f"                 (the raw ceiling's work plus counting, overlapped perfectly on {cores} cores); "
           f"evaltop reaches {est / bound:.0%} of that bound")
+    c = result["chat_without_usage"]
+    print(f"  chat logs without usage (~{c['record_bytes']:,} B, one of 5 system prompts): {c['evaltop_rps']:,.0f} rec/s; "
+          f"{c['counted_every_time_rps']:,.0f} with every content counted again (x{c['speedup']:.2f}; no target)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"ingest-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
     out.write_text(json.dumps(result, indent=2))

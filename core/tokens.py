@@ -266,18 +266,31 @@ def estimate_usage(rec: LoggedOutput) -> Usage:
 POOL_MIN_TEXTS = 64  # below this, a thread pool costs more than it saves
 
 
+# Chat message contents this long are counted once per process and
+# remembered: the same system prompt (or conversation so far) comes back in
+# record after record of a chat log, and a count depends only on the text.
+SHARED_MIN_CHARS = 256
+_SHARED_MAX = 4096  # remembered contents; the memory is cleared when full
+_shared: dict[tuple[str, str], int] = {}  # (encoding, content) -> tokens
+
+
 class UsageCounts:
     """Token counts for many records at once: :meth:`add` each record's
     model and texts, :meth:`start` the counting (on a thread pool, one chunk
     of texts per thread and encoding, when there are enough), then
     :meth:`results`. Chat input counts as OpenAI documents: every role and
     content, plus :data:`TOKENS_PER_MESSAGE` per message and
-    :data:`TOKENS_REPLY_PRIMING`."""
+    :data:`TOKENS_REPLY_PRIMING`. A long message content is counted once:
+    again in the same batch it refers to the first copy's count, in a later
+    batch it is remembered (``_shared``). Not thread-safe: one thread adds
+    and asks for the results."""
 
     def __init__(self) -> None:
-        # encoding -> (texts, [(key, first text, one past the output text, overhead)])
+        # encoding -> (texts, [(key, first text, one past the output text,
+        # overhead, indices of texts counted for an earlier record)])
         self._groups: dict[str, tuple[list[str], list[tuple]]] = {}
         self._counts: dict[str, list[Future] | list[int]] = {}
+        self._firsts: dict[tuple[str, str], int] = {}  # a long content -> where it is counted
 
     def __len__(self) -> int:
         return sum(len(spans) for _, spans in self._groups.values())
@@ -285,20 +298,32 @@ class UsageCounts:
     def add(self, key, model: str, inp, output: str | None) -> None:
         """``inp``: None, a string, or a list of :class:`Message` or of
         ``(role, content)`` pairs."""
-        texts, spans = self._groups.setdefault(encoding_name_for(model)[0], ([], []))
+        name = encoding_name_for(model)[0]
+        texts, spans = self._groups.setdefault(name, ([], []))
         first = len(texts)
         overhead = 0
+        refs: tuple[int, ...] = ()
         if type(inp) is str:
             texts.append(inp)
         elif inp:
             for m in inp:
-                if type(m) is tuple:
-                    texts += m
-                else:
-                    texts += (m.role, m.content)
-            overhead = TOKENS_PER_MESSAGE * len(inp) + TOKENS_REPLY_PRIMING
+                role, content = m if type(m) is tuple else (m.role, m.content)
+                texts.append(role)
+                if len(content) >= SHARED_MIN_CHARS:
+                    shared = (name, content)
+                    known = _shared.get(shared)
+                    if known is not None:
+                        overhead += known
+                        continue
+                    at = self._firsts.get(shared)
+                    if at is not None:
+                        refs += (at,)
+                        continue
+                    self._firsts[shared] = len(texts)
+                texts.append(content)
+            overhead += TOKENS_PER_MESSAGE * len(inp) + TOKENS_REPLY_PRIMING
         texts.append(output or "")
-        spans.append((key, first, len(texts), overhead))
+        spans.append((key, first, len(texts), overhead, refs))
 
     def start(self, pool: Executor | None = None, threads: int | None = None) -> list[Future]:
         """Begin counting; returns the futures still running (none without a pool)."""
@@ -322,8 +347,14 @@ class UsageCounts:
             counts = self._counts[name]
             if counts and isinstance(counts[0], Future):
                 counts = [n for fut in counts for n in fut.result()]
-            for key, first, end, overhead in spans:
-                yield key, sum(counts[first : end - 1]) + overhead, counts[end - 1]
+            self._counts[name] = counts
+            for key, first, end, overhead, refs in spans:
+                extra = sum(counts[i] for i in refs) if refs else 0
+                yield key, sum(counts[first : end - 1]) + overhead + extra, counts[end - 1]
+        if len(_shared) + len(self._firsts) > _SHARED_MAX:
+            _shared.clear()
+        for shared, at in self._firsts.items():
+            _shared[shared] = self._counts[shared[0]][at]
 
 
 def fill_missing_usage(records: list[LoggedOutput], pool: Executor | None = None) -> None:

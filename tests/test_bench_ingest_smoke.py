@@ -26,5 +26,7 @@ def test_a_tiny_run_writes_every_figure(tmp_path, monkeypatch, capsys):
     assert wo["evaltop_rps"] > 0 and wo["tiktoken_ceiling_rps"] > 0
     assert 0 < wo["overlap_bound_rps"] and wo["overlap_bound_ratio"] == pytest.approx(
         wo["overlap_bound_rps"] / wo["tiktoken_ceiling_rps"])
+    chat = result["chat_without_usage"]
+    assert chat["evaltop_rps"] > 0 and chat["counted_every_time_rps"] > 0 and chat["speedup"] > 0
     printed = capsys.readouterr().out
-    assert "raw parse+insert ceiling" in printed and "bounded by" in printed
+    assert "raw parse+insert ceiling" in printed and "bounded by" in printed and "chat logs" in printed

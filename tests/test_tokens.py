@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -199,3 +200,48 @@ def test_usage_counts_chunked_on_a_pool_equal_counts_text_by_text():
         assert len(running) == 4  # two encodings, a chunk per thread each
         got = {key: (i, o) for key, i, o in counting.results()}
     assert got == want
+
+
+def test_long_chat_contents_are_counted_once_and_remembered(monkeypatch):
+    """A system prompt repeated in every record (and a conversation resent
+    turn after turn) is counted once: again in the same batch it refers to
+    the first copy's count, in later batches it comes from memory. Every
+    record's count stays what encode_ordinary gives its texts."""
+    monkeypatch.setattr(tokens, "_shared", {})
+    enc = tokens.get_encoding("o200k_base")
+    n = lambda s: len(enc.encode_ordinary(s))  # noqa: E731
+    system = [("system", f"You are support agent {k}. " + "Follow the policy: be exact. " * 20) for k in range(3)]
+    history = "user: where is my order?\nassistant: " + "It ships tomorrow. " * 20
+
+    def batch(lo: int, hi: int):
+        counting, want = tokens.UsageCounts(), {}
+        for i in range(lo, hi):
+            msgs = [system[i % 3], ("user", history if i % 2 else f"question {i}"), ("user", f"and {i}?")]
+            counting.add(i, "gpt-4o-mini", msgs, f"answer {i}")
+            want[i] = (sum(n(r) + n(c) + 3 for r, c in msgs) + 3, n(f"answer {i}"))
+        return counting, want
+
+    first, want = batch(0, 100)
+    texts = first._groups["o200k_base"][0]
+    assert sum(t == system[0][1] for t in texts) == 1 and sum(t == history for t in texts) == 1
+    first.start()
+    assert {k: (i, o) for k, i, o in first.results()} == want
+    assert tokens._shared[("o200k_base", history)] == n(history)
+
+    second, want = batch(100, 200)
+    texts = second._groups["o200k_base"][0]
+    assert system[1][1] not in texts and history not in texts  # remembered: not counted again
+    with ThreadPoolExecutor(2) as pool:
+        second.start(pool)
+        assert {k: (i, o) for k, i, o in second.results()} == want
+
+
+def test_remembered_counts_are_bounded(monkeypatch):
+    monkeypatch.setattr(tokens, "_shared", {})
+    monkeypatch.setattr(tokens, "_SHARED_MAX", 3)
+    for k in range(5):
+        counting = tokens.UsageCounts()
+        counting.add(k, "gpt-4o", [("system", f"{k} " + "long text " * 40)], "x")
+        counting.start()
+        list(counting.results())
+        assert 1 <= len(tokens._shared) <= 3
