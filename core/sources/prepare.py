@@ -78,7 +78,7 @@ def unbilled_error(rec: LoggedOutput) -> bool:
 
 def _output_row(rec: LoggedOutput, book: PriceBook, source: str, now: float, unbilled: bool) -> tuple:
     u = rec.usage
-    assert u is not None  # fill_missing_usage ran
+    assert u is not None  # counted by start_counting/finish
     if unbilled and rec.reported_cost_usd is None:
         cost, cost_source = 0, UNBILLED
     else:
