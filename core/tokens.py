@@ -29,7 +29,7 @@ from importlib.resources import files
 import numpy as np
 import tiktoken
 
-from .records import LoggedOutput, Message, Usage
+from .records import LoggedOutput, Usage
 
 # tiktoken's official blob paths and SHA-256 (tiktoken_ext/openai_public.py).
 _OFFICIAL = {
@@ -237,29 +237,12 @@ def _encode_joined(encoding: tiktoken.Encoding, text: str) -> np.ndarray:
         return encoding.encode_to_numpy(text, allowed_special=_ALLOW_SEPARATOR, disallowed_special=())
 
 
-def _input_pieces(rec: LoggedOutput) -> list[str]:
-    """Texts whose counts make up the input; chat adds fixed overhead later."""
-    if rec.input is None:
-        return []
-    if isinstance(rec.input, str):
-        return [rec.input]
-    out = []
-    for m in rec.input:
-        out += [m.role, m.content]
-    return out
-
-
-def _input_overhead(inp: str | list[Message] | None) -> int:
-    if isinstance(inp, list) and inp:
-        return TOKENS_PER_MESSAGE * len(inp) + TOKENS_REPLY_PRIMING
-    return 0
-
-
 def estimate_usage(rec: LoggedOutput) -> Usage:
     """Counted usage for one record (``estimated=True``)."""
-    enc = get_encoding(encoding_name_for(rec.model)[0])
-    inp = sum(count_texts(_input_pieces(rec), enc)) + _input_overhead(rec.input)
-    out = count_texts([rec.output], enc)[0] if rec.output else 0
+    counting = UsageCounts()
+    counting.add(None, rec.model, rec.input, rec.output)
+    counting.start()
+    [(_, inp, out)] = counting.results()
     return Usage(input_tokens=inp, output_tokens=out, estimated=True)
 
 
