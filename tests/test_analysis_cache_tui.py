@@ -4,7 +4,7 @@ a watcher that may write stores what it computed on a miss."""
 from __future__ import annotations
 
 import pytest
-from tui_helpers import NOW, seed, seed_config
+from tui_helpers import NOW, seed, seed_config, settle
 
 from evaltop.core import dashboard
 from evaltop.core.analysis import cache
@@ -21,11 +21,6 @@ def anyio_backend():
     return "asyncio"
 
 
-async def settle(pilot) -> None:
-    for _ in range(2):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_screens_show_results_as_of_the_last_analysis(tmp_path, make_config):

@@ -16,6 +16,7 @@ from tui_helpers import (
     rebuild_rollup,
     seed,
     seed_config,
+    settle,
 )
 
 from evaltop.store import db as store_db
@@ -89,11 +90,6 @@ def seed_nasty(db_path) -> None:
     conn.close()
 
 
-async def settle(pilot) -> None:
-    for _ in range(2):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def assert_clean(app, where: str) -> str:

@@ -5,7 +5,7 @@ here: the speed targets live in bench/."""
 from __future__ import annotations
 
 import pytest
-from tui_helpers import NOW, OUTPUT_COLS, rebuild_rollup
+from tui_helpers import NOW, OUTPUT_COLS, rebuild_rollup, settle
 
 from evaltop.core import dashboard
 from evaltop.core import dashboard_cases as dc
@@ -84,15 +84,11 @@ async def test_every_screen_loads_on_a_large_db(big_db, make_config):
     async with app.run_test(size=(160, 48)) as pilot:
         for key in ("1", "2", "3", "4", "5", "2"):
             await pilot.press(key)
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(pilot)
             if key != "1":
                 assert app.screen.query(LiveTable).first().row_count > 0, key
         assert app.screen.query_one(LiveTable).row_count == dc.PAGE
         await pilot.press("enter")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, CaseDetailScreen)
         assert app.screen.detail is not None and app.screen.detail.id == app.screen.row["id"]

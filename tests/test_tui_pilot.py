@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from tui_helpers import NOW, insert_score, seed, seed_config
+from tui_helpers import NOW, insert_score, seed, seed_config, settle
 
 from evaltop.store import db as store_db
 from evaltop.tui.app import EvaltopApp
@@ -33,12 +33,6 @@ def app(tmp_path, make_config):
     return EvaltopApp(seed_config(make_config), db, clock=lambda: NOW, live=False)
 
 
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def press(pilot, *keys: str) -> None:

@@ -8,7 +8,7 @@ import json
 import pytest
 from loopback_server import LoopbackLLM
 from replay_helpers import NOW, ScriptedCandidate, add_output, write_config
-from tui_helpers import seed, seed_config
+from tui_helpers import seed, seed_config, settle
 
 from evaltop.core.config import load
 from evaltop.core.shadow import shadow_step
@@ -26,10 +26,6 @@ def anyio_backend():
     return "asyncio"
 
 
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ refresh timer. Regenerate after an intended change with
 from __future__ import annotations
 
 import pytest
-from tui_helpers import NOW, seed, seed_config
+from tui_helpers import NOW, seed, seed_config, settle
 
 from evaltop.tui.app import EvaltopApp
 
@@ -21,35 +21,51 @@ def app(tmp_path, make_config):
     return EvaltopApp(seed_config(make_config), db, clock=lambda: NOW, live=False, bell=False)
 
 
-def keys_then_settle(*keys: str):
+def describe(app) -> str:
+    """What was on screen when the snapshot was taken: printed on a mismatch,
+    since CI keeps no snapshot report."""
+    from textual.widgets import DataTable
+
+    screen = app.screen
+    parts = [f"screen={type(screen).__name__} settled={getattr(screen, 'settled', None)} size={app.size}"]
+    for t in screen.query(DataTable):
+        widths = [c.get_render_width(t) for c in t.columns.values()]
+        parts.append(f"{t.id}: rows={t.row_count} cursor={t.cursor_coordinate} widths={widths}")
+    return "; ".join(parts)
+
+
+def keys_then_settle(state: list[str], *keys: str):
     async def run_before(pilot) -> None:
-        for _ in range(2):
-            await pilot.pause()
-            await pilot.app.workers.wait_for_complete()
+        await settle(pilot)
         for key in keys:
             await pilot.press(key)
-            for _ in range(2):
-                await pilot.pause()
-                await pilot.app.workers.wait_for_complete()
+            await settle(pilot)
         # DataTable sizes auto-width columns when idle; on a loaded machine the
         # screenshot could otherwise be taken before that (seen under load).
         await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.2)
         await pilot.pause()
+        state.append(describe(pilot.app))
 
     return run_before
 
 
+def check(snap_compare, app, size, *keys: str) -> None:
+    state: list[str] = []
+    ok = snap_compare(app, terminal_size=size, run_before=keys_then_settle(state, *keys))
+    assert ok, f"snapshot mismatch; on screen: {state}"
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_overview(snap_compare, app, size):
-    assert snap_compare(app, terminal_size=size, run_before=keys_then_settle())
+    check(snap_compare, app, size)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_cases(snap_compare, app, size):
-    assert snap_compare(app, terminal_size=size, run_before=keys_then_settle("2"))
+    check(snap_compare, app, size, "2")
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_case_detail(snap_compare, app, size):
-    assert snap_compare(app, terminal_size=size, run_before=keys_then_settle("2", "enter"))
+    check(snap_compare, app, size, "2", "enter")

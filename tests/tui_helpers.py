@@ -6,9 +6,43 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from pathlib import Path
 
 from evaltop.store import db as store_db
+
+SETTLE_TIMEOUT = 60.0  # seconds: generous, CI runs this beside crash loops
+
+
+def _tables_pending(screen) -> bool:
+    """A DataTable sizes its columns and rows on idle: until then a screenshot
+    shows stale widths (textual's private flags; no public way to ask)."""
+    from textual.widgets import DataTable
+
+    return any(t._require_update_dimensions or t._new_rows or t._updated_cells
+               for t in screen.query(DataTable))
+
+
+async def settle(pilot, timeout: float = SETTLE_TIMEOUT) -> None:
+    """Wait until the app is idle and the current screen shows its newest load.
+
+    Workers, then the message that carries their result, then the screen's own
+    record of what it has shown, then the tables' idle-time sizing: a fixed
+    number of pauses is not enough on a loaded machine (CI once caught the
+    Cases screen in a state no idle machine shows).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = pilot.app.screen
+        if getattr(screen, "settled", True) and not _tables_pending(screen):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{type(screen).__name__} did not show its data within {timeout:g} s")
+        await pilot.pause(0.02)
+
 
 NOW = 1_795_000_000.0  # 2026-11-18 11:06:40 UTC: the frozen "now" of every TUI test
 HOUR = 3600.0

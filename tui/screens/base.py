@@ -44,6 +44,14 @@ class DataScreen(Screen):
         self._inflight = 0  # loads running; background reloads never overlap one
         self._pending = False
         self._started = -1e9
+        self._ended = 0  # token of the newest load shown or failed
+
+    @property
+    def settled(self) -> bool:
+        """The newest load is on screen (or failed, which is shown too) and
+        none is running or queued."""
+        return (self._ended == self._token and not self._stale and not self._inflight
+                and not self._pending)
 
     def fetch(self, conn: sqlite3.Connection) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -95,6 +103,8 @@ class DataScreen(Screen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             self.app.worker_failed(event.worker)
+            if event.worker.group == "load":
+                self._ended = self._token
         if event.worker.group == "load" and event.state in (
                 WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self._inflight = max(0, self._inflight - 1)
@@ -110,6 +120,7 @@ class DataScreen(Screen):
         message.stop()
         if message.token == self._token:
             self.show(message.data)
+            self._ended = message.token
 
     # -- human labels (case detail and review queue)
     def request_label(self, output_id: str, label: str) -> None:
