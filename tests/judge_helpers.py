@@ -43,7 +43,7 @@ def seed(conn: sqlite3.Connection, n: int = 1, *, model: str = "gpt-4o-mini", ta
 def llm_judge(base_url: str, **kw: Any) -> dict:
     judge = {"name": "quality", "kind": "llm", "provider": "openai", "base_url": base_url,
              "model": JUDGE_MODEL, "rubric": "Grade correctness.", "scale": [1, 5],
-             "pass_threshold": 3, "concurrency": 8, "timeout_s": 5, "deadline_s": 10,
+             "pass_threshold": 3, "concurrency": 8, "timeout_s": 60, "deadline_s": 120,
              "max_output_tokens": 100}
     judge.update(kw)
     return judge

@@ -129,13 +129,43 @@ def test_score_without_pending_work_and_bad_config(tmp_path):
         assert "schedule.poll_seconds" in result.output
 
 
-def test_run_for_seconds_ingests_scores_and_exits_0(tmp_path):
+def _wait_for(db_path: Path, query: str, done, what: str, timeout: float = 60.0):
+    """Poll ``query`` on the database until ``done(rows)``; a generous deadline,
+    since CI runs this beside crash loops."""
+    deadline = time.monotonic() + timeout
+    rows = None
+    while time.monotonic() < deadline:
+        if db_path.exists():
+            try:
+                with sqlite3.connect(db_path) as c:
+                    rows = c.execute(query).fetchall()
+            except sqlite3.OperationalError:
+                rows = None  # the schema is still being created
+            if rows is not None and done(rows):
+                return rows
+        time.sleep(0.05)
+    raise AssertionError(f"{what} within {timeout:g} s (last: {rows!r})")
+
+
+def test_run_ingests_scores_and_every_job_runs(tmp_path):
     cfg = _setup(tmp_path, extra="\n[schedule]\npoll_seconds = 0.1\nscore_seconds = 0.1\n"
-                 "rollup_seconds = 0.2\nbudget_seconds = 0.2\nlease_seconds = 1\n")
-    done = _evaltop("run", "--seconds", "3", "--config", str(cfg))
-    assert done.returncode == 0, done.stderr
-    assert "evaltop run: leader" in done.stdout and "evaltop run: stopped" in done.stdout
-    db = sqlite3.connect(tmp_path / "evaltop.db")
+                 "rollup_seconds = 0.2\nbudget_seconds = 0.2\nlease_seconds = 5\n")
+    db_path = tmp_path / "evaltop.db"
+    proc = subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli", "run", "--config", str(cfg)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(db_path, "SELECT COUNT(*) FROM scores", lambda r: r[0][0] == 3, "3 scores")
+        _wait_for(db_path, "SELECT job FROM job_stats WHERE runs >= 1", lambda r: len(r) == 5,
+                  "every job run once")
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "evaltop run: leader" in out and "evaltop run: stopped" in out
+    db = sqlite3.connect(db_path)
     assert db.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == 3
     stats = {r[0]: r[1:] for r in db.execute("SELECT job, runs, errors FROM job_stats")}
     assert set(stats) == {"poll", "score", "maintain", "budget", "analyse"}
@@ -144,9 +174,21 @@ def test_run_for_seconds_ingests_scores_and_exits_0(tmp_path):
     db.close()
 
 
+def test_run_for_seconds_stops_on_its_own_and_exits_0(tmp_path):
+    cfg = _setup(tmp_path)
+    done = _evaltop("run", "--seconds", "1", "--config", str(cfg))
+    assert done.returncode == 0, done.stderr
+    assert "evaltop run: leader" in done.stdout and "evaltop run: stopped" in done.stdout
+    db = sqlite3.connect(tmp_path / "evaltop.db")
+    assert db.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0
+    db.close()
+
+
 def test_run_exits_0_on_sigterm_and_leaves_no_reserved_ledger_rows(tmp_path):
     db_path = tmp_path / "evaltop.db"
-    with LoopbackLLM(latency_s=1.0) as llm:
+    # replies take 4 s so the poll below sees a call in flight even when this
+    # process is scheduled late; SIGTERM lands while they are still out
+    with LoopbackLLM(latency_s=4.0) as llm:
         judge = (
             '\n[[judges]]\nname = "quality"\nkind = "llm"\nprovider = "openai"\n'
             f'base_url = "{llm.openai_base_url}"\nmodel = "judge-x"\napi_key_env = "EVALTOP_TEST_KEY"\n'
@@ -160,20 +202,8 @@ def test_run_exits_0_on_sigterm_and_leaves_no_reserved_ledger_rows(tmp_path):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=dict(os.environ, EVALTOP_TEST_KEY="k"))
         try:
-            deadline = time.monotonic() + 60
-            reserved = 0
-            while time.monotonic() < deadline and proc.poll() is None:
-                if db_path.exists():
-                    try:
-                        with sqlite3.connect(db_path) as c:
-                            reserved = c.execute(
-                                "SELECT COUNT(*) FROM ledger WHERE state = 'reserved'").fetchone()[0]
-                    except sqlite3.OperationalError:
-                        reserved = 0  # the schema is still being created
-                if reserved:
-                    break
-                time.sleep(0.02)  # bounded poll for the judge calls to be in flight
-            assert reserved, "no judge call was ever in flight"
+            _wait_for(db_path, "SELECT COUNT(*) FROM ledger WHERE state = 'reserved'",
+                      lambda r: r[0][0] > 0, "a judge call in flight")
             proc.send_signal(signal.SIGTERM)
             out, err = proc.communicate(timeout=60)
         finally:

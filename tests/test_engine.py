@@ -116,7 +116,10 @@ def test_run_once_runs_each_job_in_order_and_reports_errors(cfg, db_path):
         engine.stop()
 
 
-def test_watcher_takes_over_when_the_leader_stops(cfg, db_path):
+def test_watcher_takes_over_when_the_leader_stops(make_config, db_path):
+    # a long lease: with 0.6 s a leader stalled half a second on a loaded CI box
+    # lost it to the watcher; here the takeover must come from a.stop()'s release
+    cfg = make_config({"schedule": {"lease_seconds": 6}})
     ran = {"A": 0, "B": 0}
     ev_b = Events()
 

@@ -11,12 +11,16 @@ import signal
 import subprocess
 import sys
 
+import orjson
 from ingest_helpers import BASE_TS, count, counter
 
 from evaltop.store import db as store_db
 from evaltop.store import rollups
 
-N_LINES = 24_000
+# 26 MB: a progress line comes every 10% of the file and only while 4 MiB are
+# left, so a signal sent on one still lands mid-backfill when this process is
+# scheduled a second late (at 6.5 MB, 200 ms late was enough to miss).
+N_LINES = 96_000
 
 
 def _write_config(tmp_path, **schedule) -> str:
@@ -30,14 +34,14 @@ def _write_config(tmp_path, **schedule) -> str:
 
 def _big_log(tmp_path) -> None:
     (tmp_path / "logs").mkdir()
-    with open(tmp_path / "logs" / "app.jsonl", "w") as fh:
+    with open(tmp_path / "logs" / "app.jsonl", "wb") as fh:
         for i in range(N_LINES):
             rec = {
                 "id": f"r{i}", "ts": BASE_TS + i * 7.5, "model": ["gpt-4o-mini", "claude-x"][i % 2],
                 "task": f"t{i % 5}", "input": "q " * 60, "output": f"answer {i}",
                 "usage": {"input_tokens": 50 + i % 7, "output_tokens": 5 + i % 3},
             }
-            fh.write(json.dumps(rec) + "\n")
+            fh.write(orjson.dumps(rec) + b"\n")
 
 
 def _evaltop(*args) -> list[str]:

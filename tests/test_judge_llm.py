@@ -97,10 +97,10 @@ def test_retry_after_values_are_parsed_and_capped():
 def test_huge_retry_after_never_waits_past_the_deadline(make_config, conn, db_path, llm):
     llm.set_mode("retry_after", retry_after="99999", times=5)
     seed(conn, 1)
-    s = score_pending(_cfg(make_config, llm, deadline_s=3), db_path)
+    s = score_pending(_cfg(make_config, llm, deadline_s=30), db_path)
     call = rows(conn, "SELECT * FROM judge_calls")[0]
     assert call["status"] == "error" and call["attempts"] == 1
-    assert "waiting 60.0s to retry would pass deadline_s=3" in call["error"]
+    assert "waiting 60.0s to retry would pass deadline_s=30" in call["error"]
     # an outage, not a verdict: the sample stays pending for a later run
     assert (s.deferred, s.errors) == (1, 0)
     assert rows(conn, "SELECT status FROM samples") == [{"status": "pending"}]

@@ -146,7 +146,9 @@ def _until(predicate, timeout: float = 30, what: str = "condition"):
 @pytest.mark.parametrize("how", ["sigterm", "sigkill"])
 def test_second_run_watches_then_takes_over(tmp_path, how):
     db = str(tmp_path / "evaltop.db")
-    config = _write_config(tmp_path, lease_seconds=1.5)
+    # 4 s, not less: the leader's heartbeat must survive a stall of a second
+    # or two on a loaded CI box, or the watcher takes over before it should
+    config = _write_config(tmp_path, lease_seconds=4)
     first = Daemon(config)
     second = None
     try:

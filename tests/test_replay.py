@@ -173,6 +173,9 @@ def test_trickling_reply_times_out_and_plain_loopback_reply_parses(tmp_path):
         s = replay(cfg, cfg.db_path, corpus, "cand", "slow", judge=False, progress=False)
         assert s.errors == 1 and "timeout" in s.error_samples[0]
         llm.set_mode("good", score=3, usage=(11, 7))
+        # a generous timeout for the good reply: 0.3 s is missed on a loaded CI box
+        cfgfile.write_text(cfgfile.read_text().replace("timeout_s = 0.3", "timeout_s = 30"))
+        cfg = load(cfgfile)
         s = replay(cfg, cfg.db_path, corpus, "cand", "slow", judge=False, progress=False)
     assert s.ok == 1
     got = rows(cfg.db_path, "SELECT status, output_text, input_tokens, output_tokens, attempts FROM run_cases")

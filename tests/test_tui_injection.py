@@ -14,6 +14,7 @@ from tui_helpers import (
     insert_score,
     output_row,
     rebuild_rollup,
+    record_notifications,
     seed,
     seed_config,
     settle,
@@ -105,6 +106,7 @@ async def test_injection_corpus_through_every_widget(tmp_path, make_config):
     seed_nasty(db)
     SentinelApp.fired = False
     app = SentinelApp(seed_config(make_config), db, clock=lambda: NOW, live=False, bell=False)
+    sent = record_notifications(app)
     shots = {}
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         await settle(pilot)
@@ -118,7 +120,7 @@ async def test_injection_corpus_through_every_widget(tmp_path, make_config):
         conn.close()
         app.poll_now()
         await settle(pilot)
-        assert any("osc8-link" in n.message for n in app._notifications)  # the toast arrived, inert
+        assert any("osc8-link" in n.message for n in sent)  # the toast arrived, inert
         shots["toast"] = assert_clean(app, "toast")
 
         await pilot.press("2")

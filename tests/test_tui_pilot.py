@@ -4,9 +4,10 @@ drill down, next/prev, label, back, help, palette, quit."""
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
-from tui_helpers import NOW, insert_score, seed, seed_config, settle
+from tui_helpers import NOW, insert_score, record_notifications, seed, seed_config, settle
 
 from evaltop.store import db as store_db
 from evaltop.tui.app import EvaltopApp
@@ -30,7 +31,9 @@ def anyio_backend():
 @pytest.fixture
 def app(tmp_path, make_config):
     db = seed(tmp_path / "evaltop.db")
-    return EvaltopApp(seed_config(make_config), db, clock=lambda: NOW, live=False)
+    app = EvaltopApp(seed_config(make_config), db, clock=lambda: NOW, live=False)
+    app.sent = record_notifications(app)
+    return app
 
 
 
@@ -39,6 +42,22 @@ async def press(pilot, *keys: str) -> None:
     for key in keys:
         await pilot.press(key)
         await settle(pilot)
+
+
+async def palette_hits(pilot, timeout: float = 60.0) -> None:
+    """Wait for the command palette's search (a worker) to list and highlight
+    a hit: Enter before that does nothing, which a loaded CI box can hit."""
+    from textual.command import CommandList
+
+    deadline = time.monotonic() + timeout
+    while True:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        hits = pilot.app.screen.query(CommandList)
+        if hits and hits.first().option_count and hits.first().highlighted is not None:
+            return
+        assert time.monotonic() < deadline, "the command palette listed no hit"
+        await pilot.pause(0.05)
 
 
 def table(app) -> LiveTable:
@@ -160,6 +179,7 @@ async def test_help_palette_back_and_quit(app):
         assert isinstance(app.screen, OverviewScreen)
         await press(pilot, "ctrl+p")
         await pilot.press(*"Go to Spend")
+        await palette_hits(pilot)
         await press(pilot, "enter")
         assert isinstance(app.screen, SpendScreen)
         await press(pilot, "2", "enter")
@@ -175,7 +195,7 @@ async def test_bad_filter_says_what_is_wrong(app):
         await press(pilot, "2", "slash")
         await pilot.press(*'task:"unclosed')
         await press(pilot, "enter")
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.sent]
         assert any("close the quote" in m for m in messages)
         await pilot.press(*"")
         assert app.is_running and isinstance(app.screen, CasesScreen)
@@ -187,7 +207,7 @@ async def test_copy_writes_the_case_and_says_where(app, tmp_path):
         case_id = app.screen.row["id"]
         path = tmp_path / "evaltop-home" / "cases" / f"{case_id}.json"
         assert path.exists() and f'"id": "{case_id}"' in path.read_text()
-        assert any(str(path) in n.message for n in app._notifications)
+        assert any(str(path) in n.message for n in app.sent)
         assert app.clipboard and case_id in app.clipboard
 
 
@@ -221,7 +241,7 @@ async def test_new_critical_alert_toasts_and_rings_once(app):
         app.poll_now()
         await settle(pilot)
         assert app.bells == 1
-        assert any("judge daily budget exhausted" in n.message for n in app._notifications)
+        assert any("judge daily budget exhausted" in n.message for n in app.sent)
         app.poll_now()
         await settle(pilot)
         assert app.bells == 1
@@ -250,7 +270,7 @@ async def test_c_adds_the_case_to_the_corpus(app, tmp_path):
         await press(pilot, "2", "enter", "c")
         corpus = tmp_path / "corpus.jsonl"
         assert corpus.exists() and app.screen.row["id"] in corpus.read_text()
-        assert any("added to corpus" in n.message for n in app._notifications)
+        assert any("added to corpus" in n.message for n in app.sent)
 
 
 async def test_keys_remap_from_config(tmp_path, make_config):
@@ -271,7 +291,7 @@ async def test_a_failing_load_is_shown_not_swallowed(app):
         conn.execute("ALTER TABLE scores RENAME TO scores_gone")
         conn.close()
         await press(pilot, "2")
-        errors = [n for n in app._notifications if n.title == "background error"]
+        errors = [n for n in app.sent if n.title == "background error"]
         assert errors and "scores" in errors[0].message
         assert app.is_running and isinstance(app.screen, CasesScreen)
 
@@ -302,9 +322,10 @@ async def test_background_reloads_never_pile_up(app):
 async def test_readonly_dashboard_refuses_labels(tmp_path, make_config):
     db = seed(tmp_path / "evaltop.db", n=60)
     app = EvaltopApp(seed_config(make_config), db, clock=lambda: NOW, live=False, readonly=True)
+    app.sent = record_notifications(app)
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await press(pilot, "2", "enter", "a")
-        assert any("read-only" in n.message for n in app._notifications)
+        assert any("read-only" in n.message for n in app.sent)
         conn = sqlite3.connect(db)
         newest = conn.execute("SELECT max(ts) FROM labels").fetchone()[0]
         conn.close()

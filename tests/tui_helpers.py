@@ -8,10 +8,26 @@ import json
 import random
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from evaltop.store import db as store_db
 
 SETTLE_TIMEOUT = 60.0  # seconds: generous, CI runs this beside crash loops
+
+
+def record_notifications(app) -> list[SimpleNamespace]:
+    """Keep every ``notify()`` (message, title, severity): textual drops a toast
+    from ``app._notifications`` once its timeout has passed, which a loaded
+    CI box can reach before the test looks. The toasts still show."""
+    sent: list[SimpleNamespace] = []
+    shown = app.notify
+
+    def notify(message, *, title="", severity="information", timeout=None, markup=True):
+        sent.append(SimpleNamespace(message=message, title=title, severity=severity))
+        shown(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    app.notify = notify
+    return sent
 
 
 def _tables_pending(screen) -> bool:

@@ -75,6 +75,15 @@ def _holder(db, hold_s: float, errors: list, held: threading.Event, release: thr
         conn.close()
 
 
+def _progress(db) -> bool:
+    """Outputs stored past the first 500 and at least one score."""
+    conn = store_db.connect(db, readonly=True)
+    try:
+        return count(conn, "outputs") > 500 and count(conn, "scores") > 0
+    finally:
+        conn.close()
+
+
 def test_run_writes_while_readers_read_and_one_holds_a_snapshot(tmp_path, figure):
     hold_s, reports = size(3, 120), size(2, 20)
     logs, db = tmp_path / "logs", tmp_path / "evaltop.db"
@@ -106,7 +115,11 @@ def test_run_writes_while_readers_read_and_one_holds_a_snapshot(tmp_path, figure
             t.start()
         wal_start, wal_peak, written, report_runs = _wal(db), 0, 500, 0
         deadline = time.monotonic() + hold_s
-        while time.monotonic() < deadline or report_runs < reports:
+        # held at least hold_s, and until the writer has visibly got past the
+        # snapshot (on a loaded CI box that can take longer than hold_s)
+        give_up = deadline + 120
+        while (time.monotonic() < deadline or report_runs < reports
+               or not (wal_peak > wal_start and _progress(db))) and time.monotonic() < give_up:
             write_lines(logs / "app.jsonl", [native(written + i, ts=time.time() - 60 + i * 0.01)
                                              for i in range(100)])
             written += 100

@@ -58,8 +58,8 @@ class FaultyLLM(LoopbackLLM):
             self._bill(oid, "seen")
             return status, hdrs, reply, 0.0
         if fault == "timeout":
-            self._closing.wait(0.6)  # past the judge's timeout_s: the client has hung up
             self._bill(oid, "lost")
+            self._closing.wait(30)  # far past the judge's timeout_s: the client has hung up
             return status, hdrs, reply, 0.0
         if fault == "trickle":
             self._bill(oid, "lost")
@@ -78,7 +78,9 @@ def test_fault_mix_never_gives_a_false_score_and_every_billed_call_is_recorded(
     planted = {f"o{i}": 1 + i % 5 for i in range(n)}
     outputs = [f"OID=o{i} PLANT_SCORE={planted[f'o{i}']} the answer" for i in range(n)]
     with FaultyLLM(seed_=6) as llm:
-        judge = llm_judge(llm.openai_base_url, concurrency=16, timeout_s=0.3, deadline_s=1.2,
+        # timeouts long enough that no good reply misses them on a loaded CI
+        # box (that would be an unknown-cost row the server did not lose)
+        judge = llm_judge(llm.openai_base_url, concurrency=16, timeout_s=2, deadline_s=5,
                           max_retries=4, json_schema_mode=False)
         cfg = make_config({"judges": [judge], "budgets": {"judge_daily_usd": 1000.0}})
         seed(conn, n, output=outputs)
