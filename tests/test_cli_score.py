@@ -147,23 +147,31 @@ def _wait_for(db_path: Path, query: str, done, what: str, timeout: float = 60.0)
     raise AssertionError(f"{what} within {timeout:g} s (last: {rows!r})")
 
 
-def test_run_ingests_scores_and_every_job_runs(tmp_path):
-    cfg = _setup(tmp_path, extra="\n[schedule]\npoll_seconds = 0.1\nscore_seconds = 0.1\n"
-                 "rollup_seconds = 0.2\nbudget_seconds = 0.2\nlease_seconds = 5\n")
-    db_path = tmp_path / "evaltop.db"
+def _run_then_sigterm(cfg: Path, db_path: Path, waits: list, env: dict | None = None):
+    """Start `evaltop run`, wait for each (query, done, what) in turn, then
+    SIGTERM it; (exit code, stdout, stderr)."""
     proc = subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli", "run", "--config", str(cfg)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        _wait_for(db_path, "SELECT COUNT(*) FROM scores", lambda r: r[0][0] == 3, "3 scores")
-        _wait_for(db_path, "SELECT job FROM job_stats WHERE runs >= 1", lambda r: len(r) == 5,
-                  "every job run once")
+        for query, done, what in waits:
+            _wait_for(db_path, query, done, what)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 0, err
+    return proc.returncode, out, err
+
+
+def test_run_ingests_scores_and_every_job_runs(tmp_path):
+    cfg = _setup(tmp_path, extra="\n[schedule]\npoll_seconds = 0.1\nscore_seconds = 0.1\n"
+                 "rollup_seconds = 0.2\nbudget_seconds = 0.2\nlease_seconds = 5\n")
+    db_path = tmp_path / "evaltop.db"
+    rc, out, err = _run_then_sigterm(cfg, db_path, [
+        ("SELECT COUNT(*) FROM scores", lambda r: r[0][0] == 3, "3 scores"),
+        ("SELECT job FROM job_stats WHERE runs >= 1", lambda r: len(r) == 5, "every job run once")])
+    assert rc == 0, err
     assert "evaltop run: leader" in out and "evaltop run: stopped" in out
     db = sqlite3.connect(db_path)
     assert db.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == 3
@@ -198,19 +206,10 @@ def test_run_exits_0_on_sigterm_and_leaves_no_reserved_ledger_rows(tmp_path):
             "\n[schedule]\npoll_seconds = 0.1\nscore_seconds = 0.1\nlease_seconds = 2\n"
         )
         cfg = _setup(tmp_path, n=4, extra=judge)
-        proc = subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli", "run", "--config", str(cfg)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=dict(os.environ, EVALTOP_TEST_KEY="k"))
-        try:
-            _wait_for(db_path, "SELECT COUNT(*) FROM ledger WHERE state = 'reserved'",
-                      lambda r: r[0][0] > 0, "a judge call in flight")
-            proc.send_signal(signal.SIGTERM)
-            out, err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    assert proc.returncode == 0, err
+        rc, out, err = _run_then_sigterm(cfg, db_path, [
+            ("SELECT COUNT(*) FROM ledger WHERE state = 'reserved'", lambda r: r[0][0] > 0,
+             "a judge call in flight")], env=dict(os.environ, EVALTOP_TEST_KEY="k"))
+    assert rc == 0, err
     assert "evaltop run: stopped" in out
     with sqlite3.connect(db_path) as c:
         assert c.execute("SELECT COUNT(*) FROM ledger WHERE state = 'reserved'").fetchone()[0] == 0
