@@ -30,7 +30,9 @@ def describe(app) -> str:
     parts = [f"screen={type(screen).__name__} settled={getattr(screen, 'settled', None)} size={app.size}"]
     for t in screen.query(DataTable):
         widths = [c.get_render_width(t) for c in t.columns.values()]
-        parts.append(f"{t.id}: rows={t.row_count} cursor={t.cursor_coordinate} widths={widths}")
+        parts.append(f"{t.id}: rows={t.row_count} cursor={t.cursor_coordinate} widths={widths} "
+                     f"pending={t._require_update_dimensions}/{len(t._new_rows)}/{len(t._updated_cells)} "
+                     f"updates={t._update_count} id={id(t)}")
     return "; ".join(parts)
 
 
@@ -52,6 +54,13 @@ def keys_then_settle(state: list[str], *keys: str):
 
 def check(snap_compare, app, size, *keys: str) -> None:
     state: list[str] = []
+    export = app.export_screenshot
+
+    def export_and_describe(*args, **kwargs):  # the moment the plugin takes its shot
+        state.append("at the shot: " + describe(app))
+        return export(*args, **kwargs)
+
+    app.export_screenshot = export_and_describe
     ok = snap_compare(app, terminal_size=size, run_before=keys_then_settle(state, *keys))
     assert ok, f"snapshot mismatch; on screen: {state}"
 
