@@ -330,3 +330,20 @@ async def test_readonly_dashboard_refuses_labels(tmp_path, make_config):
         newest = conn.execute("SELECT max(ts) FROM labels").fetchone()[0]
         conn.close()
         assert newest == NOW - 100  # only the seed's labels: nothing written now
+
+
+async def test_the_cases_output_column_fills_the_width_and_follows_a_resize(app):
+    def widths(table: LiveTable) -> list[int]:
+        return [c.get_render_width(table) for c in table.columns.values()]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        narrow = widths(table(app))
+        # every column on screen, the scrollbar beside them: nothing to scroll sideways
+        assert sum(narrow) + 2 == 80 and table(app).virtual_size.width <= 80
+        await pilot.resize_terminal(140, 30)
+        await settle(pilot)
+        wide = widths(table(app))
+        assert wide[:-1] == narrow[:-1] and sum(wide) + 2 == 140
+        assert table(app).virtual_size.width <= 140 and table(app).max_scroll_x == 0

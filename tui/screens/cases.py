@@ -15,15 +15,15 @@ from evaltop.core import dashboard_cases as dc
 from evaltop.core import sanitize
 from evaltop.store.queries import SORTS, CaseFilter
 
-from ..widgets.live_table import LiveTable
+from ..widgets.live_table import FILL, LiveTable
 from ..widgets.safe_text import cell, join, ranked
 from .base import DataScreen
 from .overview import when
 
 COLUMNS = [("time", "time", 11), ("model", "model", 18), ("task", "task", 12), ("judge", "judge", 14),
-           ("score", "score", 5), ("output", "output (first line)", None)]
+           ("score", "score", 5), ("output", "output (first line)", FILL)]
 NARROW = [("time", "time", 11), ("model", "model", 12), ("task", "task", 8), ("judge", "judge", 10),
-          ("score", "sc", 3), ("output", "output", None)]
+          ("score", "sc", 3), ("output", "output", FILL)]
 
 
 def case_cells(r: dict, rank: int) -> list[Text]:

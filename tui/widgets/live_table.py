@@ -11,8 +11,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from .safe_text import RankedText
+
+FILL = -1  # a column width: whatever the screen's width leaves (tables that span it)
 
 
 class LiveTable(DataTable):
@@ -32,7 +35,33 @@ class LiveTable(DataTable):
 
     def on_mount(self) -> None:
         for key, label, width in self._columns_spec:
-            self.add_column(Text(label), key=key, width=width)
+            self.add_column(Text(label), key=key, width=self._fill() if width == FILL else width)
+
+    def on_resize(self) -> None:
+        """A FILL column follows the screen's width."""
+        changed = False
+        for key, _, width in self._columns_spec:
+            column = self.columns.get(ColumnKey(key)) if width == FILL else None
+            if column is not None and column.width != self._fill():
+                column.width = self._fill()
+                changed = True
+        if changed:
+            # DataTable recomputes its scrollable width only when this private
+            # flag is set (textual has no public call for a column width change)
+            self._require_update_dimensions = True
+            self.refresh(layout=True)
+
+    def _fill(self) -> int:
+        """The width a FILL column gets: the screen's width less the other
+        columns, every column's padding and the vertical scrollbar. Fixed when
+        the table is made, like the column set itself, so the layout never
+        waits on measuring the rows (an auto-width column is sized only when
+        the table next goes idle) and a long value ends in an ellipsis instead
+        of widening the table past the screen."""
+        fixed = sum(w for _, _, w in self._columns_spec if w is not None and w != FILL)
+        fills = sum(1 for _, _, w in self._columns_spec if w == FILL)
+        pad = 2 * self.cell_padding * len(self._columns_spec)
+        return max(8, (self.app.size.width - fixed - pad - 2) // max(1, fills))
 
     @property
     def row_keys(self) -> list[str]:
