@@ -332,7 +332,7 @@ async def test_readonly_dashboard_refuses_labels(tmp_path, make_config):
         assert newest == NOW - 100  # only the seed's labels: nothing written now
 
 
-async def test_the_cases_output_column_fills_the_width_and_follows_a_resize(app):
+async def test_output_columns_fill_the_width_and_follow_a_resize(app):
     def widths(table: LiveTable) -> list[int]:
         return [c.get_render_width(table) for c in table.columns.values()]
 
@@ -347,3 +347,5 @@ async def test_the_cases_output_column_fills_the_width_and_follows_a_resize(app)
         wide = widths(table(app))
         assert wide[:-1] == narrow[:-1] and sum(wide) + 2 == 140
         assert table(app).virtual_size.width <= 140 and table(app).max_scroll_x == 0
+        await press(pilot, "5")  # the review queue's output column fills the width too
+        assert sum(widths(table(app))) + 2 == 140 and table(app).max_scroll_x == 0

@@ -60,6 +60,9 @@ async def test_shadow_screen_shows_paired_comparison_and_opens_flips(shadowed_cf
         assert set(judges.row_keys) == {"fields", "helpful"}
         flips = app.screen.query_one("#shadow-flips", LiveTable)
         assert sorted(flips.row_keys) == sorted(f"out{i}" for i in range(0, 24, 4))
+        # the two outputs share what the other columns leave: nothing scrolls sideways
+        widths = [c.get_render_width(flips) for c in flips.columns.values()]
+        assert widths[-1] == widths[-2] and sum(widths) + 2 <= 120 and flips.max_scroll_x == 0
         flips.focus()
         await pilot.press("enter")
         await settle(pilot)

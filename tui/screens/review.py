@@ -14,7 +14,7 @@ from evaltop.core import dashboard
 from evaltop.core import dashboard_cases as dc
 from evaltop.store.queries import CaseFilter
 
-from ..widgets.live_table import LiveTable
+from ..widgets.live_table import FILL, LiveTable
 from ..widgets.safe_text import cell, join, ranked
 from .base import DataScreen
 from .case_detail import render_detail
@@ -56,7 +56,7 @@ class ReviewScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="status", classes="topbar")
         yield LiveTable([("time", "output time", 11), ("model", "model", 16),
-                         ("task", "task", 12), ("output", "output", None)], id="queue")
+                         ("task", "task", 12), ("output", "output", FILL)], id="queue")
         with VerticalScroll(id="preview"):
             yield Static(id="preview-body")
         yield Footer()

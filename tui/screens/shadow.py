@@ -15,7 +15,7 @@ from textual.widgets import Footer, Static
 from evaltop.core.dashboard_links import function
 from evaltop.store.queries import CaseFilter
 
-from ..widgets.live_table import LiveTable
+from ..widgets.live_table import FILL, LiveTable
 from ..widgets.safe_text import cell, join
 from .base import DataScreen
 
@@ -23,7 +23,7 @@ JUDGE_COLUMNS = [("judge", "judge", 16), ("n", "n", 5), ("a", "live", 7), ("b", 
                  ("pf", "p→f", 4), ("fp", "f→p", 4), ("p", "McNemar p", 9), ("wtl", "W/T/L", 10),
                  ("wp", "Wilcoxon p", 10)]
 FLIP_COLUMNS = [("dir", "", 7), ("task", "task", 16), ("judges", "failed on", 18),
-                ("a", "live output", None), ("b", "candidate output", None)]
+                ("a", "live output", FILL), ("b", "candidate output", FILL)]
 OFF = ("Shadow mode is off. To compare a candidate on live traffic, add [models.NAME] and "
        "[shadow] enabled = true, candidate = \"NAME\", rate = 0.05 to the config; "
        "`evaltop run` (or this dashboard, when it runs the jobs) then sends a sample "
