@@ -147,21 +147,30 @@ def _wait_for(db_path: Path, query: str, done, what: str, timeout: float = 60.0)
     raise AssertionError(f"{what} within {timeout:g} s (last: {rows!r})")
 
 
-def _run_then_sigterm(cfg: Path, db_path: Path, waits: list, env: dict | None = None):
-    """Start `evaltop run`, wait for each (query, done, what) in turn, then
-    SIGTERM it; (exit code, stdout, stderr)."""
-    proc = subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli", "run", "--config", str(cfg)],
+def _signal_after(args: list[str], wait, env: dict | None = None, sig: int = signal.SIGTERM):
+    """Start `evaltop ARGS`, call ``wait(proc)``, then send ``sig``; (exit code,
+    stdout after the wait, stderr, what ``wait`` returned)."""
+    proc = subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        for query, done, what in waits:
-            _wait_for(db_path, query, done, what)
-        proc.send_signal(signal.SIGTERM)
+        seen = wait(proc)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    return proc.returncode, out, err
+    return proc.returncode, out, err, seen
+
+
+def _run_then_sigterm(cfg: Path, db_path: Path, waits: list, env: dict | None = None):
+    """`evaltop run` until each (query, done, what) in turn holds, then SIGTERM."""
+    def wait(_proc) -> None:
+        for query, done, what in waits:
+            _wait_for(db_path, query, done, what)
+
+    rc, out, err, _ = _signal_after(["run", "--config", str(cfg)], wait, env)
+    return rc, out, err
 
 
 def test_run_ingests_scores_and_every_job_runs(tmp_path):
@@ -229,17 +238,10 @@ def _first_lines(proc: subprocess.Popen, n: int) -> list[str]:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP])
 def test_run_stops_cleanly_on_sigint_and_sighup(tmp_path, sig):
     cfg = _setup(tmp_path, n=1, extra="\n[schedule]\nlease_seconds = 30\n")
-    proc = subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli", "run", "--config", str(cfg)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert "evaltop run: leader" in _first_lines(proc, 1)[0]
-        proc.send_signal(sig)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
+    rc, out, err, first = _signal_after(["run", "--config", str(cfg)], lambda proc: _first_lines(proc, 1),
+                                        sig=sig)
+    assert "evaltop run: leader" in first[0]
+    assert rc == 0, err
     assert out.rstrip().endswith("evaltop run: stopped")
     with sqlite3.connect(tmp_path / "evaltop.db") as c:
         assert c.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0  # 30 s lease, released at once
@@ -248,17 +250,9 @@ def test_run_stops_cleanly_on_sigint_and_sighup(tmp_path, sig):
 def test_score_loops_until_sigterm(tmp_path):
     cfg = _setup(tmp_path, n=2, extra="\n[schedule]\nscore_seconds = 0.1\n")
     _ingest(cfg)
-    proc = subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli", "score", "--config", str(cfg)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        first, second = _first_lines(proc, 2)
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
+    rc, out, err, (first, second) = _signal_after(["score", "--config", str(cfg)],
+                                                   lambda proc: _first_lines(proc, 2))
+    assert rc == 0, err
     assert "sampled 2 of 2 new outputs; judged 2" in first
     assert "sampled 0 of 0 new outputs; judged 0" in second  # nothing new the second time
 
