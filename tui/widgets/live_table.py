@@ -39,12 +39,11 @@ class LiveTable(DataTable):
 
     def on_resize(self) -> None:
         """A FILL column follows the screen's width."""
-        changed = False
+        fill, changed = self._fill(), False
         for key, _, width in self._columns_spec:
             column = self.columns.get(ColumnKey(key)) if width == FILL else None
-            if column is not None and column.width != self._fill():
-                column.width = self._fill()
-                changed = True
+            if column is not None and column.width != fill:
+                column.width, changed = fill, True
         if changed:
             # DataTable recomputes its scrollable width only when this private
             # flag is set (textual has no public call for a column width change)
@@ -53,9 +52,9 @@ class LiveTable(DataTable):
 
     def _fill(self) -> int:
         """The width a FILL column gets: the screen's width less the other
-        columns, every column's padding and the vertical scrollbar. Fixed when
-        the table is made, like the column set itself, so the layout never
-        waits on measuring the rows (an auto-width column is sized only when
+        columns, every column's padding and the vertical scrollbar. Set when
+        the table is made and on resize, never from the rows, so the layout
+        never waits on measuring them (an auto-width column is sized only when
         the table next goes idle) and a long value ends in an ellipsis instead
         of widening the table past the screen."""
         fixed = sum(w for _, _, w in self._columns_spec if w is not None and w != FILL)
