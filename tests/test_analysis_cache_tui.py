@@ -21,8 +21,6 @@ def anyio_backend():
     return "asyncio"
 
 
-
-
 async def test_screens_show_results_as_of_the_last_analysis(tmp_path, make_config):
     db = seed(tmp_path / "evaltop.db")
     cfg = seed_config(make_config)

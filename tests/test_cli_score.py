@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from loopback_server import LoopbackLLM
+from wait_helpers import until
 
 from evaltop.core import config as config_mod
 from evaltop.core.ingest import ingest_once
@@ -129,22 +130,19 @@ def test_score_without_pending_work_and_bad_config(tmp_path):
         assert "schedule.poll_seconds" in result.output
 
 
-def _wait_for(db_path: Path, query: str, done, what: str, timeout: float = 60.0):
-    """Poll ``query`` on the database until ``done(rows)``; a generous deadline,
-    since CI runs this beside crash loops."""
-    deadline = time.monotonic() + timeout
-    rows = None
-    while time.monotonic() < deadline:
-        if db_path.exists():
-            try:
-                with sqlite3.connect(db_path) as c:
-                    rows = c.execute(query).fetchall()
-            except sqlite3.OperationalError:
-                rows = None  # the schema is still being created
-            if rows is not None and done(rows):
-                return rows
-        time.sleep(0.05)
-    raise AssertionError(f"{what} within {timeout:g} s (last: {rows!r})")
+def _wait_for(db_path: Path, query: str, done, what: str):
+    """Poll ``query`` on the database until ``done(rows)``."""
+    def rows_if_done():
+        if not db_path.exists():
+            return None
+        try:
+            with sqlite3.connect(db_path) as c:
+                rows = c.execute(query).fetchall()
+        except sqlite3.OperationalError:
+            return None  # the schema is still being created
+        return rows if done(rows) else None
+
+    return until(rows_if_done, what=what, tick=0.05)
 
 
 def _signal_after(args: list[str], wait, env: dict | None = None, sig: int = signal.SIGTERM):

@@ -7,21 +7,10 @@ import threading
 import time
 
 import pytest
+from wait_helpers import until
 
 from evaltop.core.engine import Engine, JobSpec
 from evaltop.store import leases
-
-TICK = 0.02
-
-
-def _until(predicate, timeout: float = 20, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(TICK)  # bounded poll on a condition
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _stats(engine) -> dict[str, dict]:
@@ -60,10 +49,10 @@ def test_overruns_are_counted_and_the_job_runs_again(cfg, db_path):
     try:
         assert engine.start()
         assert entered.wait(20)
-        _until(lambda: _stats(engine).get("slow", {}).get("overruns", 0) >= 3, what="overruns")
+        until(lambda: _stats(engine).get("slow", {}).get("overruns", 0) >= 3, what="overruns")
         assert _stats(engine)["slow"]["runs"] == 0  # still inside its first run
         release.set()
-        _until(lambda: _stats(engine)["slow"]["runs"] >= 2, what="runs after the overrun")
+        until(lambda: _stats(engine)["slow"]["runs"] >= 2, what="runs after the overrun")
     finally:
         release.set()
         engine.stop()
@@ -84,8 +73,8 @@ def test_a_raising_job_is_recorded_and_others_keep_running(cfg, db_path):
                     jobs=[JobSpec("boom", 0.05, boom), JobSpec("tick", 0.05, tick)])
     try:
         assert engine.start()
-        _until(lambda: _stats(engine).get("boom", {}).get("errors", 0) >= 3, what="boom errors")
-        _until(lambda: _stats(engine).get("tick", {}).get("runs", 0) >= 3, what="tick runs")
+        until(lambda: _stats(engine).get("boom", {}).get("errors", 0) >= 3, what="boom errors")
+        until(lambda: _stats(engine).get("tick", {}).get("runs", 0) >= 3, what="tick runs")
         s = _stats(engine)
         assert s["boom"]["last_error"] == "RuntimeError: kaboom"
         assert s["boom"]["failing"] and not s["tick"]["failing"]
@@ -134,13 +123,13 @@ def test_watcher_takes_over_when_the_leader_stops(make_config, db_path):
         assert a.start() is True
         assert b.start() is False and not b.is_leader()
         assert ev_b.kinds("watcher")[0]["holder"] == "h:1:a"
-        _until(lambda: ran["A"] >= 3, what="leader runs")
+        until(lambda: ran["A"] >= 3, what="leader runs")
         assert ran["B"] == 0  # a watcher runs nothing
         a.stop()
         assert not a.is_leader()
-        _until(b.is_leader, what="takeover")
+        until(b.is_leader, what="takeover")
         assert ev_b.kinds("leader")[0] == {"owner": "h:2:b", "took_over_from": None}
-        _until(lambda: ran["B"] >= 2, what="new leader runs")
+        until(lambda: ran["B"] >= 2, what="new leader runs")
         assert leases.get(b.connection(), "jobs").owner == "h:2:b"
     finally:
         a.stop()
@@ -154,14 +143,14 @@ def test_a_leader_that_loses_its_lease_stops_running_jobs(cfg, db_path, conn):
                     jobs=[JobSpec("work", 0.05, lambda e: ran.append(1))])
     try:
         assert engine.start()
-        _until(lambda: len(ran) >= 2, what="runs")
+        until(lambda: len(ran) >= 2, what="runs")
         # Another process took the lease (as if ours had expired while we stalled).
         conn.execute("UPDATE leases SET owner = 'h:9:z', expires_at = expires_at + 3600")
-        _until(lambda: events.kinds("lease_lost"), what="lease_lost")
+        until(lambda: events.kinds("lease_lost"), what="lease_lost")
         assert events.kinds("lease_lost")[0]["holder"] == "h:9:z"
         assert not engine.is_leader()
         count = len(ran)
-        _until(lambda: _stats(engine)["work"]["last_finished"] is not None, what="stats")
+        until(lambda: _stats(engine)["work"]["last_finished"] is not None, what="stats")
         assert len(ran) <= count + 1  # at most the run already in flight
     finally:
         engine.stop()

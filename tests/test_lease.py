@@ -14,11 +14,10 @@ import threading
 import time
 
 import pytest
+from wait_helpers import until
 
 from evaltop.core.lease import Lease, make_owner, owner_pid
 from evaltop.store import leases
-
-TICK = 0.05
 
 
 def test_acquire_refuse_renew_release(conn):
@@ -133,16 +132,6 @@ def _runs(db, job: str) -> int:
         c.close()
 
 
-def _until(predicate, timeout: float = 30, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(TICK)  # polling a condition with a bound, not waiting for work
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.mark.parametrize("how", ["sigterm", "sigkill"])
 def test_second_run_watches_then_takes_over(tmp_path, how):
     db = str(tmp_path / "evaltop.db")
@@ -156,7 +145,7 @@ def test_second_run_watches_then_takes_over(tmp_path, how):
         assert owner_pid(_holder(db)[0]) == first.proc.pid
         second = Daemon(config)
         second.wait_for("evaltop run: watching")
-        _until(lambda: _runs(db, "budget") >= 2, what="the leader to run jobs")
+        until(lambda: _runs(db, "budget") >= 2, what="the leader to run jobs")
         assert owner_pid(_holder(db)[0]) == first.proc.pid  # the watcher did not steal it
 
         if how == "sigterm":
@@ -175,7 +164,7 @@ def test_second_run_watches_then_takes_over(tmp_path, how):
             assert heartbeat >= dead_expiry  # taken over only after the lease expired
             assert f"took over from {dead_owner}" in line
         runs_at_takeover = _runs(db, "budget")
-        _until(lambda: _runs(db, "budget") > runs_at_takeover + 1, what="the new leader's jobs")
+        until(lambda: _runs(db, "budget") > runs_at_takeover + 1, what="the new leader's jobs")
 
         second.proc.send_signal(signal.SIGTERM)
         assert second.proc.wait(30) == 0

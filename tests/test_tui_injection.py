@@ -91,8 +91,6 @@ def seed_nasty(db_path) -> None:
     conn.close()
 
 
-
-
 def assert_clean(app, where: str) -> str:
     svg = app.export_screenshot()
     bad = FORBIDDEN.findall(svg)

@@ -36,8 +36,6 @@ def app(tmp_path, make_config):
     return app
 
 
-
-
 async def press(pilot, *keys: str) -> None:
     for key in keys:
         await pilot.press(key)

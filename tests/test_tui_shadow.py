@@ -26,8 +26,6 @@ def anyio_backend():
     return "asyncio"
 
 
-
-
 @pytest.fixture
 def shadowed_cfg(tmp_path):
     """24 live outputs, all shadowed; every fourth one breaks on the candidate."""

@@ -41,12 +41,7 @@ def keys_then_settle(state: list[str], *keys: str):
         await settle(pilot)
         for key in keys:
             await pilot.press(key)
-            await settle(pilot)
-        # DataTable sizes auto-width columns when idle; on a loaded machine the
-        # screenshot could otherwise be taken before that (seen under load).
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause(0.2)
-        await pilot.pause()
+            await settle(pilot)  # the plugin then waits for animations itself
         state.append(describe(pilot.app))
 
     return run_before
