@@ -50,7 +50,9 @@ def test_sigkill_mid_run_then_resume_pays_each_recorded_case_once(tmp_path):
         try:
             deadline = time.monotonic() + 60
             # Cases before DONE_FIRST finish; then CONC calls hang at the gate, claimed.
-            while counts(cfg.db_path) != (DONE_FIRST, CONC):
+            # A case is claimed before its request is sent, so wait for the
+            # requests to reach the server too (a loaded box can lag between).
+            while counts(cfg.db_path) != (DONE_FIRST, CONC) or script.total() < DONE_FIRST + CONC:
                 assert child.poll() is None, child.communicate()
                 assert time.monotonic() < deadline, counts(cfg.db_path)
                 time.sleep(0.02)
