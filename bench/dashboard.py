@@ -25,10 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import gen
-from evaltop.core import config as config_mod
-from evaltop.core import dashboard as dash
-from evaltop.core import dashboard_cases as dc
 from evaltop.core.analysis import cache
+from evaltop.core.model import config as config_mod
+from evaltop.core.views import cases as dc
+from evaltop.core.views import dashboard as dash
 from evaltop.store import db as store_db
 from evaltop.store.queries import CaseFilter
 

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from evaltop.core.money import per_mtok_to_pusd_per_token
-from evaltop.core.records import text_hash
+from evaltop.core.model.money import per_mtok_to_pusd_per_token
+from evaltop.core.model.records import text_hash
 from evaltop.store import db as store_db
 
 # name, provider, traffic weight, quality (pass probability), median latency ms, reasoning share
@@ -312,7 +312,7 @@ def write_logs(out_dir: Path, *, megabytes: float, seed: int, end: float, record
     """Native JSONL logs of about ``megabytes`` in ``out_dir`` (files of ``file_mb``),
     records padded to about ``record_bytes`` with retrieved context, as RAG apps log.
     Returns (records, bytes)."""
-    from evaltop.core.demo_traffic import DemoTraffic, constant
+    from evaltop.core.demo.traffic import DemoTraffic, constant
 
     out_dir.mkdir(parents=True, exist_ok=True)
     traffic = DemoTraffic(seed, start=end - 86400, run_id=f"log{seed}")

@@ -34,10 +34,10 @@ from pathlib import Path
 
 import orjson
 
-from evaltop.core import config as config_mod
-from evaltop.core import tokens
-from evaltop.core.ingest import ingest_once
-from evaltop.core.tokens import count_texts, get_encoding
+from evaltop.core.ingest import tokens
+from evaltop.core.ingest.pipeline import ingest_once
+from evaltop.core.ingest.tokens import count_texts, get_encoding
+from evaltop.core.model import config as config_mod
 from evaltop.store import db as store_db
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -34,10 +34,10 @@ from pathlib import Path
 
 import httpx
 
-from evaltop.core import config as config_mod
-from evaltop.core.judges.llm import CONNECTIONS_PER_CLIENT
-from evaltop.core.judges.runner import score_pending
-from evaltop.core.tokens import count_text
+from evaltop.core.ingest.tokens import count_text
+from evaltop.core.model import config as config_mod
+from evaltop.core.scoring.judges.llm import CONNECTIONS_PER_CLIENT
+from evaltop.core.scoring.judges.runner import score_pending
 from evaltop.store import db
 
 SERVER = Path(__file__).resolve().parents[1] / "tests" / "loopback_server.py"

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PEERS = ROOT / "bench" / ".peers"
 PROMPTFOO = PEERS / "node_modules" / ".bin" / "promptfoo"
 RESULTS = ROOT / "bench" / "results"
-EVALTOP = [sys.executable, "-m", "evaltop.tui.cli"]
+EVALTOP = [sys.executable, "-m", "evaltop.tui.cli.main"]
 
 CONFIG = """[store]
 path = "{db}"
@@ -195,7 +195,7 @@ def main(argv: list[str]) -> int:
 
 
 def _show(cmd: list[str], work: Path) -> str:
-    text = " ".join(cmd).replace(str(work) + "/", "").replace(sys.executable + " -m evaltop.tui.cli", "evaltop")
+    text = " ".join(cmd).replace(str(work) + "/", "").replace(sys.executable + " -m evaltop.tui.cli.main", "evaltop")
     return text.replace(str(PROMPTFOO), "promptfoo")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import sqlite3
 
-from .db import write
+from evaltop.store.db import write
 
 _COLUMNS = "rowid AS id, kind, level, message, dedupe_key, ts, acknowledged, notified, notify_attempts, notify_error"
 

@@ -14,7 +14,7 @@ import math
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 
-from . import score_rollups as sr
+from evaltop.store.rollups import scores as sr
 
 DIMENSIONS = ("task", "model", "prompt_version", "variant")
 NO_START = -1e18  # "since the beginning"

@@ -61,7 +61,7 @@ def connect(path: str | Path, *, readonly: bool = False, migrate: bool = True) -
         # a long-held reader snapshot cannot leave hundreds of MB behind.
         conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
         if migrate:
-            from .schema import migrate as _migrate
+            from evaltop.store.schema.runner import migrate as _migrate
 
             _migrate(conn)
     conn.execute("PRAGMA temp_store = MEMORY")

@@ -94,7 +94,7 @@ def spend_in(conn: sqlite3.Connection, since: float, until: float) -> tuple[int,
     """(priced cost in picodollars, unpriced outputs) for outputs with
     ``since <= ts < until``, exact: whole UTC days from rollup_daily, the hours
     and seconds at either edge through :func:`rollups.window_totals`."""
-    from .rollups import window_totals
+    from evaltop.store.rollups.hourly import window_totals
 
     def edge(a: float, b: float) -> tuple[int, int]:
         rows = window_totals(conn, a, b) if b > a else []

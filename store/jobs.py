@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .db import write
+from evaltop.store.db import write
 
 _UPSERT_PREFIX = "INSERT INTO job_stats (job) VALUES (?) ON CONFLICT(job) DO NOTHING"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from .db import write
+from evaltop.store.db import write
 
 LABELS = ("pass", "fail")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from .db import write
+from evaltop.store.db import write
 
 
 @dataclass(frozen=True)

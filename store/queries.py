@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from .inference_queries import (  # noqa: F401 - the dashboard's inference reads, re-exported
+from evaltop.store.inference_queries import (  # noqa: F401 - the dashboard's inference reads, re-exported
     DAY,
     HOUR,
     SUMS,
@@ -112,7 +112,7 @@ def _judge_calls_scan(conn: sqlite3.Connection, expr: str, since: float | None, 
 def _judge_spend(conn: sqlite3.Connection, by: str, since: float | None, until: float) -> list[dict]:
     """Judge call sums grouped ``by``: whole UTC days from judge_spend_daily
     (schema v9), the partial days at either edge from ``judge_calls``."""
-    from . import judge_call_rollups as jr
+    from evaltop.store.rollups import judge_calls as jr
 
     scan_expr = _JUDGE_SPEND_BY.get(by, "''")
     lo = -(2**40) if since is None else math.ceil(since / DAY)

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .db import write
+from evaltop.store.db import write
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evaltop.core import config as config_mod
+from evaltop.core.model import config as config_mod
 from evaltop.store import db as store_db
 
 _SESSION_STARTED = time.time()

@@ -68,7 +68,7 @@ def _watch_ledger(db_path, stop: threading.Event, seen: list[int]) -> None:
 def score_watching_ledger(cfg, db_path):
     """score_pending while another connection samples settled + reserved spend
     as fast as it can; returns (summary, every sum it saw)."""
-    from evaltop.core.judges.runner import score_pending
+    from evaltop.core.scoring.judges.runner import score_pending
 
     stop, seen = threading.Event(), []
     watcher = threading.Thread(target=_watch_ledger, args=(db_path, stop, seen))

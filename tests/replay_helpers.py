@@ -9,7 +9,7 @@ import sqlite3
 import threading
 from typing import Any
 
-from evaltop.core.records import text_hash
+from evaltop.core.model.records import text_hash
 from evaltop.store.db import write
 
 NOW = 1_790_000_000.0  # fixed "now" for windowed queries
@@ -191,7 +191,7 @@ judge_daily_usd = 10.0
 def write_config(tmp_path, base: str, conc: int = 4):
     path = tmp_path / "evaltop.toml"
     path.write_text(TOML.format(db=tmp_path / "evaltop.db", base=base, conc=conc))
-    from evaltop.core.config import load
+    from evaltop.core.model.config import load
 
     return path, load(path)
 

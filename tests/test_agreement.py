@@ -6,7 +6,7 @@ import pytest
 
 from evaltop.core.analysis.agreement import agreement
 from evaltop.core.analysis.trends import score_trend
-from evaltop.core.window import Window
+from evaltop.core.model.window import Window
 from evaltop.store import labels
 from tests.analysis_helpers import NOW, add_outputs, add_samples, add_scores
 

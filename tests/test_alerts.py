@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 
 from webhook_server import WebhookReceiver
 
-from evaltop.core import alerts, inference_budget
-from evaltop.core.money import usd_to_pusd
-from evaltop.core.report import ReportContext
-from evaltop.core.window import Window
-from evaltop.store import rollups
+from evaltop.core.model.money import usd_to_pusd
+from evaltop.core.model.window import Window
+from evaltop.core.ops import alerts, inference_budget
+from evaltop.core.views.report import alerts as alerts_report
+from evaltop.core.views.report.context import ReportContext
 from evaltop.store.db import write
+from evaltop.store.rollups import hourly as rollups
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC).timestamp()  # noon UTC
 DAY0 = datetime(2026, 11, 27, tzinfo=UTC).timestamp()
@@ -118,7 +119,7 @@ def test_forecast_lookback_has_a_floor_per_period(make_config, conn):
 
 
 def test_judge_budget_thresholds(make_config, conn):
-    from evaltop.core import budget
+    from evaltop.core.scoring import budget
 
     cfg = budget_cfg(make_config, judge_daily_usd=2.0)
     r = budget.reserve(conn, "judge", usd_to_pusd("1.70"), ref="x", owner="t", cfg=cfg, now=NOW)
@@ -186,7 +187,7 @@ def test_list_and_acknowledge(make_config, conn):
 
 def _report(cfg, conn, since=None):
     ctx = ReportContext(cfg=cfg, conn=conn, window=Window(since, NOW + 10), now=NOW + 10)
-    return alerts.report_section(ctx)
+    return alerts_report.report_section(ctx)
 
 
 def test_report_section_markdown_and_fail_on_budget(make_config, conn):
@@ -200,18 +201,18 @@ def test_report_section_markdown_and_fail_on_budget(make_config, conn):
     assert [a["level"] for a in report["alerts"]] == ["warning"]
     assert set(report["alerts"][0]) >= {"kind", "level", "message", "ts", "acknowledged"}
     assert report["alerts"][0]["ts"] == "2026-11-27T12:00:00Z"
-    assert alerts.failures(report, {"budget"}) == []  # a warning does not fail CI
+    assert alerts_report.failures(report, {"budget"}) == []  # a warning does not fail CI
 
     add_output(conn, DAY0 + 120, "0.50")
     report = _report(cfg, conn)  # over the cap, no alert raised yet: still a failure
-    assert alerts.failures(report, {"budget"}) == [
+    assert alerts_report.failures(report, {"budget"}) == [
         "budget: inference spend today $1.10 is at or over the daily budget $1.00"]
     alerts.check_alerts(cfg, conn, NOW + 5)
     report = _report(cfg, conn)
-    reasons = alerts.failures(report, {"budget"})
+    reasons = alerts_report.failures(report, {"budget"})
     assert len(reasons) == 1 and "at 110% of the $1.00 budget" in reasons[0]
-    assert alerts.failures(report, {"regression"}) == []
-    md = "\n".join(alerts.markdown(report))
+    assert alerts_report.failures(report, {"regression"}) == []
+    md = "\n".join(alerts_report.markdown(report))
     assert "| critical | budget |" in md and "$1.10 of $1.00" in md
     assert _report(cfg, conn, since=NOW + 6)["alerts"] == []  # outside the window
 
@@ -228,7 +229,7 @@ def test_periods_are_utc_days_and_months():
 def test_judge_cap_refusal_raises_one_critical_pause_alert(make_config, conn):
     """Reservations keep judge spend below the cap, so 100% may never be
     crossed; a refused call must still say loudly that judging stopped."""
-    from evaltop.core import budget
+    from evaltop.core.scoring import budget
 
     cfg = budget_cfg(make_config, judge_daily_usd=2.0)
     r = budget.reserve(conn, "judge", usd_to_pusd("1.70"), ref="a", owner="t", cfg=cfg, now=NOW)

@@ -9,13 +9,14 @@ import random
 
 import pytest
 
-from evaltop.core import dashboard
 from evaltop.core.analysis import cache
 from evaltop.core.analysis.agreement import agreement
 from evaltop.core.analysis.regressions import find_regressions
-from evaltop.core.engine import Engine
-from evaltop.core.report import ReportContext, build
-from evaltop.core.window import Window
+from evaltop.core.model.window import Window
+from evaltop.core.ops.engine import Engine
+from evaltop.core.views import dashboard
+from evaltop.core.views.report.build import build
+from evaltop.core.views.report.context import ReportContext
 from evaltop.store import analysis_cache as store
 from evaltop.store import db as store_db
 from evaltop.store import labels

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from tui_helpers import NOW, seed, seed_config, settle
 
-from evaltop.core import dashboard
 from evaltop.core.analysis import cache
+from evaltop.core.views import dashboard
 from evaltop.store import analysis_cache as store
 from evaltop.store import db as store_db
 from evaltop.tui.app import EvaltopApp

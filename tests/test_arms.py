@@ -6,7 +6,7 @@ import pytest
 
 from evaltop.core.analysis.arms import compare_arms
 from evaltop.core.analysis.downstream import downstream_metrics, downstream_trend, feedback_truthy
-from evaltop.core.window import Window
+from evaltop.core.model.window import Window
 from tests.analysis_helpers import DAY, NOW, add_feedback, add_outputs, add_samples, add_scores
 
 WINDOW = Window(NOW - DAY, NOW)

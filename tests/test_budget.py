@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from evaltop.core import budget
-from evaltop.core.money import usd_to_pusd
+from evaltop.core.model.money import usd_to_pusd
+from evaltop.core.scoring import budget
 from evaltop.store import db
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC).timestamp()

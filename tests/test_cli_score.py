@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from loopback_server import LoopbackLLM
 from wait_helpers import until
 
-from evaltop.core import config as config_mod
-from evaltop.core.ingest import ingest_once
+from evaltop.core.ingest.pipeline import ingest_once
+from evaltop.core.model import config as config_mod
 from evaltop.store.db import connect
-from evaltop.tui.cli import cli
+from evaltop.tui.cli.main import cli
 
 NASTY = "\x1b]0;pwned\x07ok\x1b[2J \x9b31m [@click=app.quit]x"
 
@@ -52,7 +52,7 @@ def _setup(tmp_path: Path, n: int = 3, extra: str = "") -> Path:
 
 
 def _evaltop(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "evaltop.tui.cli", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "evaltop.tui.cli.main", *args], input=stdin,
                           capture_output=True, text=True, timeout=120, env=env)
 
 
@@ -148,7 +148,7 @@ def _wait_for(db_path: Path, query: str, done, what: str):
 def _signal_after(args: list[str], wait, env: dict | None = None, sig: int = signal.SIGTERM):
     """Start `evaltop ARGS`, call ``wait(proc)``, then send ``sig``; (exit code,
     stdout after the wait, stderr, what ``wait`` returned)."""
-    proc = subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli", *args],
+    proc = subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli.main", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         seen = wait(proc)

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from replay_helpers import add_run
 from scipy import stats as sps
 
-from evaltop.core.compare import compare, corpus_side, run_side, to_markdown
+from evaltop.core.rollout.compare import compare, corpus_side, run_side, to_markdown
 from evaltop.store.db import connect
-from evaltop.tui.cli import cli
+from evaltop.tui.cli.main import cli
 
 N = 40
 

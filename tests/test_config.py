@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evaltop.core import config
+from evaltop.core.model import config
 
 
 def write(tmp_path: Path, text: str) -> Path:

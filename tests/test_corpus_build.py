@@ -7,8 +7,8 @@ import json
 import pytest
 from replay_helpers import NOW, add_label, add_output, add_score
 
-from evaltop.core import corpus as corpus_mod
-from evaltop.core.corpus import (
+from evaltop.core.rollout import corpus as corpus_mod
+from evaltop.core.rollout.corpus import (
     CorpusError,
     NearDupIndex,
     add_case,
@@ -195,7 +195,7 @@ def test_bounded_candidate_heap_keeps_the_smallest_seeded_ranks(conn, make_confi
 def test_cli_build_and_add(conn, db_path, tmp_path):
     from click.testing import CliRunner
 
-    from evaltop.tui.cli import cli
+    from evaltop.tui.cli.main import cli
 
     add_output(conn, "a1", input="reach me at a@b.io", ts=__import__("time").time() - 60)
     add_score(conn, "a1", "j", False)

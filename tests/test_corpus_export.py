@@ -13,13 +13,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from evaltop.core.corpus_export import (
+from evaltop.core.rollout.export import (
     judge_assertion,
     promptfoo_config,
     provider_entry,
     write_promptfoo,
 )
-from evaltop.tui.cli import cli
+from evaltop.tui.cli.main import cli
 
 # promptfoo's config reference (docs "Configuration reference", "Assertions &
 # metrics") as a JSON Schema of the parts we write. Assertion types are the

@@ -8,8 +8,8 @@ import json
 import pytest
 from tui_helpers import NOW, seed, seed_config
 
-from evaltop.core import dashboard
-from evaltop.core import dashboard_cases as dc
+from evaltop.core.views import cases as dc
+from evaltop.core.views import dashboard
 from evaltop.store import db as store_db
 from evaltop.store import queries as q
 
@@ -122,7 +122,7 @@ def _daily_vs_hourly(conn):
 
 
 def test_rollup_daily_follows_every_hourly_change(conn):
-    from evaltop.store import rollups
+    from evaltop.store.rollups import hourly as rollups
 
     def row(hour, model, outputs, cost, unpriced=0):
         return (hour, model, "t", "v1", "", outputs, 0, 10, 5, 0, 0, 0, 0, unpriced, cost, 100.0)

@@ -12,12 +12,12 @@ import pytest
 
 from evaltop.core.analysis.regressions import find_regressions
 from evaltop.core.analysis.scores import judge_summaries
-from evaltop.core.config import validate
-from evaltop.core.window import Window
+from evaltop.core.model.config import validate
+from evaltop.core.model.window import Window
 from evaltop.store import analysis_queries as aq
 from evaltop.store import db
 from evaltop.store import queries as q
-from evaltop.store.rollups import window_totals
+from evaltop.store.rollups.hourly import window_totals
 from tests.analysis_helpers import DAY, NOW, add_outputs, add_samples, add_scores
 
 HOUR = 3600.0

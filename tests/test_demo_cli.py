@@ -6,8 +6,8 @@ import sqlite3
 
 from click.testing import CliRunner
 
-from evaltop.core.demo import DB_NAME, DemoOptions, DemoSession, build_config, default_home
-from evaltop.tui.cli import cli
+from evaltop.core.demo.session import DB_NAME, DemoOptions, DemoSession, build_config, default_home
+from evaltop.tui.cli.main import cli
 
 
 def test_seconds_without_headless_is_a_usage_error(tmp_path):

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from evaltop.core import demo as demo_mod
-from evaltop.core import demo_traffic as dt
 from evaltop.core.analysis.regressions import find_regressions
-from evaltop.core.window import Window
+from evaltop.core.demo import session as demo_mod
+from evaltop.core.demo import traffic as dt
+from evaltop.core.model.window import Window
 
 EVALTOP = str(Path(sys.executable).with_name("evaltop"))
 

@@ -10,7 +10,7 @@ import pytest
 
 from bench import gen
 from evaltop.store import db as store_db
-from evaltop.store.rollups import totals_match_outputs
+from evaltop.store.rollups.hourly import totals_match_outputs
 
 END = 1_790_000_000.0
 TABLES = ("outputs", "feedback", "samples", "scores", "judge_calls", "ledger", "labels", "rollup_hourly")
@@ -91,7 +91,7 @@ def test_refuses_to_overwrite_and_never_leaves_a_half_file(small, tmp_path):
 def test_logs_are_native_jsonl_of_the_requested_size(tmp_path):
     import orjson
 
-    from evaltop.core.formats import parse_record
+    from evaltop.core.ingest.formats import parse_record
 
     records, size = gen.write_logs(tmp_path / "logs", megabytes=0.5, seed=1, end=END,
                                    record_bytes=2048, file_mb=0.2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from evaltop.core import demo_traffic as dt
+from evaltop.core.demo import traffic as dt
 
 NOW = 1_790_000_000.0
 
@@ -123,7 +123,7 @@ def test_traffic_has_the_edge_cases_the_demo_needs():
 
 
 def test_records_parse_as_native_format():
-    from evaltop.core.formats import parse_record
+    from evaltop.core.ingest.formats import parse_record
 
     history, _ = _generate()
     kinds = {"outputs": 0, "feedback": 0}

@@ -9,7 +9,7 @@ import time
 import pytest
 from wait_helpers import until
 
-from evaltop.core.engine import Engine, JobSpec
+from evaltop.core.ops.engine import Engine, JobSpec
 from evaltop.store import leases
 
 
@@ -181,7 +181,7 @@ def test_stop_waits_for_in_flight_work_then_releases(cfg, db_path, conn):
 
 
 def test_default_jobs_follow_the_config(make_config):
-    from evaltop.core.engine import default_jobs
+    from evaltop.core.ops.engine import default_jobs
 
     cfg = make_config({"schedule": {"poll_seconds": 2, "budget_seconds": 7}})
     assert [(j.name, j.interval) for j in default_jobs(cfg)] == [
@@ -218,7 +218,7 @@ def test_budget_and_maintain_jobs_raise_alerts_and_post_them(make_config, db_pat
 
 
 def test_taking_over_an_expired_lease_settles_the_dead_leaders_reservations(make_config, db_path, conn):
-    from evaltop.core import budget
+    from evaltop.core.scoring import budget
 
     cfg = make_config({"budgets": {"judge_daily_usd": 10.0}, "schedule": {"lease_seconds": 0.6}})
     now = time.time()

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evaltop.core.formats import FORMATS, FormatError, detect, parse_record
+from evaltop.core.ingest.formats import FORMATS, FormatError, detect, parse_record
 
 DATA = Path(__file__).parent / "data" / "formats"
 SAMPLES = [
@@ -125,6 +125,6 @@ def test_every_field_replaced_by_junk_is_a_named_error_or_still_parses():
 
 
 def test_config_accepts_exactly_the_formats_that_exist():
-    from evaltop.core.config import FORMATS as CONFIG_FORMATS
+    from evaltop.core.model.config import FORMATS as CONFIG_FORMATS
 
     assert set(CONFIG_FORMATS) == {"auto", *FORMATS}

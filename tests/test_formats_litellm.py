@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evaltop.core.formats import FormatError, parse_record
+from evaltop.core.ingest.formats import FormatError, parse_record
 
 DATA = Path(__file__).parent / "data" / "formats" / "litellm.jsonl"
 LINES = [orjson.loads(b) for b in DATA.read_bytes().splitlines()]

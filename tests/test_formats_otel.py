@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evaltop.core.formats import FormatError, parse_record
-from evaltop.core.records import Feedback, LoggedOutput
+from evaltop.core.ingest.formats import FormatError, parse_record
+from evaltop.core.model.records import Feedback, LoggedOutput
 
 DATA = Path(__file__).parent / "data" / "formats" / "otel.jsonl"
 LINES = [orjson.loads(b) for b in DATA.read_bytes().splitlines()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evaltop.core.formats.providers import provider_name
+from evaltop.core.ingest.formats.providers import provider_name
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from ingest_helpers import native, write_lines
 
 from evaltop.store import db as store_db
-from evaltop.tui.cli import cli
+from evaltop.tui.cli.main import cli
 
 
 def _cfg(tmp_path, sources: bool = True) -> str:

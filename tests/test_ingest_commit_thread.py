@@ -11,7 +11,7 @@ import sqlite3
 import pytest
 from ingest_helpers import count, counter, native, source_config, write_lines
 
-from evaltop.core.ingest import MAX_LINES, ingest_once
+from evaltop.core.ingest.pipeline import MAX_LINES, ingest_once
 from evaltop.store import checkpoints as store_cp
 
 

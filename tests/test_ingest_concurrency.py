@@ -9,12 +9,12 @@ import time
 import pytest
 from ingest_helpers import count, counter, native, source_config, write_lines
 
-from evaltop.core.ingest import IngestConflict, Ingestor, commit, ingest_once
-from evaltop.core.pricing import PriceBook
-from evaltop.core.sources.jsonl_tail import Tailer
-from evaltop.core.sources.prepare import prepare
+from evaltop.core.ingest.pipeline import IngestConflict, Ingestor, commit, ingest_once
+from evaltop.core.ingest.prepare import prepare
+from evaltop.core.ingest.pricing import PriceBook
+from evaltop.core.ingest.tail.jsonl_tail import Tailer
 from evaltop.store import db as store_db
-from evaltop.store import rollups
+from evaltop.store.rollups import hourly as rollups
 
 
 def test_batch_planned_before_another_commit_is_refused(tmp_path, make_config, db_path):
@@ -51,7 +51,7 @@ def test_two_processes_backfilling_together(tmp_path):
     cfg.write_text(f'[store]\npath = "{tmp_path / "e.db"}"\n[[sources]]\nname = "app"\n'
                    'path = "logs/*.jsonl"\nformat = "native"\n')
     store_db.connect(tmp_path / "e.db").close()  # schema first, so neither child migrates
-    cmd = [sys.executable, "-m", "evaltop.tui.cli", "ingest", "--once", "--config", str(cfg)]
+    cmd = [sys.executable, "-m", "evaltop.tui.cli.main", "ingest", "--once", "--config", str(cfg)]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     for p in procs:
         out, err = p.communicate()

@@ -15,7 +15,7 @@ import orjson
 from ingest_helpers import BASE_TS, count, counter
 
 from evaltop.store import db as store_db
-from evaltop.store import rollups
+from evaltop.store.rollups import hourly as rollups
 
 # 26 MB: a progress line comes every 10% of the file and only while 4 MiB are
 # left, so a signal sent on one still lands mid-backfill when this process is
@@ -45,7 +45,7 @@ def _big_log(tmp_path) -> None:
 
 
 def _evaltop(*args) -> list[str]:
-    return [sys.executable, "-m", "evaltop.tui.cli", *args]
+    return [sys.executable, "-m", "evaltop.tui.cli.main", *args]
 
 
 def _kill_at_progress(cfg: str, nth: int) -> None:

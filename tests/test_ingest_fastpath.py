@@ -19,13 +19,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evaltop.core import tokens
-from evaltop.core.formats import FormatError, common, native, parse_record
-from evaltop.core.money import per_mtok_to_pusd_per_token
-from evaltop.core.pricing import Price, PriceBook
-from evaltop.core.records import LoggedOutput, Usage
-from evaltop.core.sources import prepare
-from evaltop.core.sources.jsonl_tail import Batch
+from evaltop.core.ingest import prepare, tokens
+from evaltop.core.ingest.formats import FormatError, common, native, parse_record
+from evaltop.core.ingest.pricing import Price, PriceBook
+from evaltop.core.ingest.tail.jsonl_tail import Batch
+from evaltop.core.model.money import per_mtok_to_pusd_per_token
+from evaltop.core.model.records import LoggedOutput, Usage
 from evaltop.store.checkpoints import Checkpoint
 from evaltop.store.outputs import OUTPUT_COLUMNS
 

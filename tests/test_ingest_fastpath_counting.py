@@ -6,14 +6,14 @@ from __future__ import annotations
 import random
 from concurrent.futures import ThreadPoolExecutor
 
-from evaltop.core.formats import native
-from evaltop.core.records import Usage
-from evaltop.core.tokens import (
+from evaltop.core.ingest.formats import native
+from evaltop.core.ingest.tokens import (
     TOKENS_PER_MESSAGE,
     TOKENS_REPLY_PRIMING,
     fill_missing_usage,
     get_encoding,
 )
+from evaltop.core.model.records import Usage
 
 WORDS = "invoice total Straße 東京 refund 42 ¿qué? tab\there line\nbreak <|endoftext|>".split(" ")
 

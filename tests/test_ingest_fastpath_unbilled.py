@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from ingest_helpers import native, source_config, write_lines
 
-from evaltop.core.ingest import ingest_once
-from evaltop.store import rollups
+from evaltop.core.ingest.pipeline import ingest_once
+from evaltop.store.rollups import hourly as rollups
 
 COLS = ("input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, usage_estimated, "
         "cost_pusd, cost_source")

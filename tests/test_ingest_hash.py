@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from evaltop.core.records import text_hash
-from evaltop.core.sources.prepare import input_hash
+from evaltop.core.ingest.prepare import input_hash
+from evaltop.core.model.records import text_hash
 
 EVERY_CHAR = "".join(chr(i) for i in range(0x30000) if not 0xD800 <= i < 0xE000)
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import orjson
 from ingest_helpers import count, native, source_config, write_lines
 
-from evaltop.core.formats import FormatError, parse_record
-from evaltop.core.ingest import ingest_once
-from evaltop.core.records import Feedback, text_hash
-from evaltop.store import rollups
+from evaltop.core.ingest.formats import FormatError, parse_record
+from evaltop.core.ingest.pipeline import ingest_once
+from evaltop.core.model.records import Feedback, text_hash
+from evaltop.store.rollups import hourly as rollups
 
 SAMPLES = Path(__file__).parent / "data" / "formats"
 

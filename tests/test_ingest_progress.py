@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from evaltop.core.sources.progress import MIN_BYTES, BackfillProgress
+from evaltop.core.ingest.progress import MIN_BYTES, BackfillProgress
 
 
 class _Tty(io.StringIO):

@@ -7,8 +7,8 @@ import os
 
 from ingest_helpers import native, source_config, write_lines
 
-from evaltop.core.ingest import ingest_once
-from evaltop.core.sources import workers as workers_mod
+from evaltop.core.ingest import workers as workers_mod
+from evaltop.core.ingest.pipeline import ingest_once
 from evaltop.store import db as store_db
 
 ROWS = ("SELECT id, ts, model, task, input_hash, input_tokens, output_tokens, usage_estimated, "
@@ -51,8 +51,8 @@ def test_process_pool_matches_in_process(tmp_path, make_config):
 
 
 def test_pool_starts_only_for_big_backlogs(make_config):
-    from evaltop.core.pricing import PriceBook
-    from evaltop.core.sources.jsonl_tail import Batch
+    from evaltop.core.ingest.pricing import PriceBook
+    from evaltop.core.ingest.tail.jsonl_tail import Batch
     from evaltop.store.checkpoints import Checkpoint
 
     prep = workers_mod.Preparer(make_config(), PriceBook.builtin())
@@ -67,8 +67,8 @@ def test_pool_starts_only_for_big_backlogs(make_config):
 
 UNGUARDED = """
 import sys
-from evaltop.core import config
-from evaltop.core.ingest import ingest_once
+from evaltop.core.model import config
+from evaltop.core.ingest.pipeline import ingest_once
 from evaltop.store import db
 cfg = config.validate({{"store": {{"path": {db!r}}},
                        "sources": [{{"name": "app", "path": {log!r}, "format": "native"}}]}})

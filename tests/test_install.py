@@ -39,7 +39,7 @@ def test_wheel_installs_and_runs(tmp_path):
     assert init.returncode == 0, init.stderr
     assert "[[sources]]" in (work / "evaltop.toml").read_text()
     probe = subprocess.run(
-        [str(py), "-c", "import evaltop.core.pricing as p, evaltop.store.db, evaltop.tui.cli;"
+        [str(py), "-c", "import evaltop.core.ingest.pricing as p, evaltop.store.db, evaltop.tui.cli.main;"
          "print(p.__file__); print(len(p.PriceBook.builtin().models()))"],
         capture_output=True, text=True, cwd=work,
     )

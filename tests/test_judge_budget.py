@@ -11,9 +11,9 @@ import time
 from judge_helpers import cost, llm_judge, rows, score_watching_ledger, seed
 from loopback_server import LoopbackLLM
 
-from evaltop.core import budget
-from evaltop.core.judges.runner import score_pending
-from evaltop.core.money import usd_to_pusd
+from evaltop.core.model.money import usd_to_pusd
+from evaltop.core.scoring import budget
+from evaltop.core.scoring.judges.runner import score_pending
 
 
 def test_fifty_concurrent_calls_near_the_cap_never_overshoot(make_config, conn, db_path):
@@ -46,7 +46,7 @@ def test_killed_mid_call_reconciles_as_spent_then_rejudges(make_config, conn, db
             f"[[judges]]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in judge.items()))
         cfg = make_config({"judges": [judge], "budgets": {"judge_daily_usd": 1.0}})
         seed(conn, 2)
-        code = ("import sys; from evaltop.core import config; from evaltop.core.judges.runner import score_pending;"
+        code = ("import sys; from evaltop.core.model import config; from evaltop.core.scoring.judges.runner import score_pending;"
                 "cfg = config.load(sys.argv[1]); score_pending(cfg, cfg.db_path, owner='crasher')")
         proc = subprocess.Popen([sys.executable, "-c", code, str(cfg_path)])
         try:

@@ -9,9 +9,9 @@ import pytest
 from judge_helpers import JUDGE_MODEL, cost, llm_judge, rows, seed
 from loopback_server import LoopbackLLM
 
-from evaltop.core.config import ConfigError
-from evaltop.core.judges.retry import parse_retry_after
-from evaltop.core.judges.runner import score_pending
+from evaltop.core.model.config import ConfigError
+from evaltop.core.scoring.judges.retry import parse_retry_after
+from evaltop.core.scoring.judges.runner import score_pending
 
 
 @pytest.fixture
@@ -210,7 +210,7 @@ def test_unpriced_judge_model_is_refused_at_start(make_config, conn, db_path, ll
 
 
 def test_check_judges_validates_everything_without_opening_anything(make_config, monkeypatch):
-    from evaltop.core.judges.setup import check_judges
+    from evaltop.core.scoring.judges.setup import check_judges
 
     good = make_config({"judges": [
         {"name": "r", "kind": "rule", "rule": "regex", "pattern": "x"},

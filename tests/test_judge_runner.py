@@ -8,14 +8,14 @@ import pytest
 from judge_helpers import cost, llm_judge, rows, seed
 from loopback_server import LoopbackLLM
 
-from evaltop.core import report as report_mod
-from evaltop.core.judges.demo import demo_verdict
-from evaltop.core.judges.runner import judge_subjects, score_pending
-from evaltop.core.judges.subject import Subject
-from evaltop.core.pricing import PriceBook
-from evaltop.core.report import ReportContext
-from evaltop.core.tokens import count_text
-from evaltop.core.window import Window
+from evaltop.core.ingest.pricing import PriceBook
+from evaltop.core.ingest.tokens import count_text
+from evaltop.core.model.window import Window
+from evaltop.core.scoring.judges.demo import demo_verdict
+from evaltop.core.scoring.judges.runner import judge_subjects, score_pending
+from evaltop.core.scoring.judges.subject import Subject
+from evaltop.core.views.report import build as report_mod
+from evaltop.core.views.report.context import ReportContext
 
 RULES = [
     {"name": "json", "kind": "rule", "rule": "json_valid", "applies_to": {"tasks": ["extract"]}},

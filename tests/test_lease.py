@@ -16,7 +16,7 @@ import time
 import pytest
 from wait_helpers import until
 
-from evaltop.core.lease import Lease, make_owner, owner_pid
+from evaltop.core.ops.lease import Lease, make_owner, owner_pid
 from evaltop.store import leases
 
 
@@ -86,7 +86,7 @@ class Daemon:
 
     def __init__(self, config: str):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "evaltop.tui.cli", "run", "--config", config],
+            [sys.executable, "-m", "evaltop.tui.cli.main", "run", "--config", config],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()

@@ -5,7 +5,7 @@ refusals, deletes, across UTC day and month edges."""
 import random
 from datetime import UTC, datetime
 
-from evaltop.core import budget
+from evaltop.core.scoring import budget
 from evaltop.store import ledger
 from evaltop.store.db import write
 
@@ -53,7 +53,8 @@ def test_rollup_equals_scan_through_random_budget_traffic(make_config, conn):
 def test_migration_backfills_existing_ledger_rows(db_path):
     import sqlite3
 
-    from evaltop.store import db, migrations
+    from evaltop.store import db
+    from evaltop.store.schema import steps as migrations
 
     conn = db.connect(db_path)
     with write(conn):

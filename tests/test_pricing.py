@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaltop.core.config import ConfigError
-from evaltop.core.money import per_mtok_to_pusd_per_token
-from evaltop.core.pricing import Price, PriceBook, candidate_names, price_record
-from evaltop.core.records import LoggedOutput, Usage
+from evaltop.core.ingest.pricing import Price, PriceBook, candidate_names, price_record
+from evaltop.core.model.config import ConfigError
+from evaltop.core.model.money import per_mtok_to_pusd_per_token
+from evaltop.core.model.records import LoggedOutput, Usage
 
 
 @pytest.fixture

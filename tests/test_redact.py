@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from evaltop.core import redact
-from evaltop.core.redact import FAILED, luhn_ok, redact_obj, redact_text, safe_redact
+from evaltop.core.text import redact
+from evaltop.core.text.redact import FAILED, luhn_ok, redact_obj, redact_text, safe_redact
 
 PLANTED = [
     ("write to john.doe+billing@example.co.uk today", "john.doe+billing@example.co.uk", "[EMAIL]"),

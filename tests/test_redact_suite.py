@@ -11,11 +11,11 @@ import pytest
 from loopback_server import LoopbackLLM
 from replay_helpers import NOW, ScriptedCandidate, add_output, add_sample, write_config
 
-from evaltop.core.config import load
-from evaltop.core.corpus import build
-from evaltop.core.judges.runner import score_pending
-from evaltop.core.replay import replay
-from evaltop.core.shadow import shadow_step
+from evaltop.core.model.config import load
+from evaltop.core.rollout.corpus import build
+from evaltop.core.rollout.replay import replay
+from evaltop.core.rollout.shadow import shadow_step
+from evaltop.core.scoring.judges.runner import score_pending
 from evaltop.store.db import connect
 
 PLANTED = {

@@ -10,10 +10,10 @@ import pytest
 from scipy import stats as sps
 
 from evaltop.core.analysis import regressions as reg
-from evaltop.core.analysis.report import failures, markdown, report_section
 from evaltop.core.analysis.stats import WeightedAgg
-from evaltop.core.report import ReportContext
-from evaltop.core.window import Window
+from evaltop.core.model.window import Window
+from evaltop.core.views.report.analysis import failures, markdown, report_section
+from evaltop.core.views.report.context import ReportContext
 from tests.analysis_helpers import (
     DAY,
     NOW,
@@ -207,7 +207,7 @@ def test_report_without_baseline_window(conn, make_config):
 
 
 def test_markdown_keeps_untrusted_names_literal():
-    from evaltop.core.analysis.report import _cell
+    from evaltop.core.views.report.analysis import _cell
 
     assert _cell("evil|model\n[x](javascript:alert(1)) <img src=x> `code` *b* a_b\\") == (
         "evil\\|model \\[x\\](javascript:alert(1)) &lt;img src=x&gt; 'code' \\*b\\* a\\_b\\\\")
@@ -221,7 +221,7 @@ def test_markdown_keeps_untrusted_names_literal():
 
 
 def test_bad_analysis_window_in_config_names_the_key(make_config):
-    from evaltop.core.config import ConfigError
+    from evaltop.core.model.config import ConfigError
 
     with pytest.raises(ConfigError, match=r"analysis\.baseline: expected a duration such as 90m.*'week'"):
         make_config({"analysis": {"baseline": "week"}})

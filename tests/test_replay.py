@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from loopback_server import LoopbackLLM
 from replay_helpers import CALL_PUSD, ScriptedCandidate, rows, write_config, write_corpus
 
-from evaltop.core.replay import replay
-from evaltop.tui.cli import cli
+from evaltop.core.rollout.replay import replay
+from evaltop.tui.cli.main import cli
 
 
 def test_replay_records_calls_cost_and_judges_then_resumes_for_free(tmp_path):
@@ -87,7 +87,7 @@ def test_api_key_is_sent_as_bearer_and_not_stored(tmp_path, monkeypatch):
     with LoopbackLLM(responder=script) as llm:
         cfgfile, _ = write_config(tmp_path, llm.base_url)
         cfgfile.write_text(cfgfile.read_text().replace('timeout_s = 30', 'timeout_s = 30\napi_key_env = "CAND_API_KEY"'))
-        from evaltop.core.config import load
+        from evaltop.core.model.config import load
 
         cfg = load(cfgfile)
         monkeypatch.setenv("CAND_API_KEY", "sk-test-SECRETSECRETSECRET")
@@ -115,7 +115,7 @@ def test_anthropic_candidate_wire_format(tmp_path, provider):
         text = cfgfile.read_text().replace('provider = "openai"\nbase_url = "' + llm.base_url + '/v1"',
                                            f'provider = "anthropic"\nbase_url = "{llm.base_url}"')
         cfgfile.write_text(text)
-        from evaltop.core.config import load
+        from evaltop.core.model.config import load
 
         cfg = load(cfgfile)
         corpus = tmp_path / "corpus.jsonl"
@@ -165,7 +165,7 @@ def test_trickling_reply_times_out_and_plain_loopback_reply_parses(tmp_path):
         cfgfile, _ = write_config(tmp_path, llm.base_url)
         cfgfile.write_text(cfgfile.read_text().replace("max_retries = 3\ntimeout_s = 30",
                                                        "max_retries = 0\ntimeout_s = 0.3"))
-        from evaltop.core.config import load
+        from evaltop.core.model.config import load
 
         cfg = load(cfgfile)
         corpus = tmp_path / "corpus.jsonl"

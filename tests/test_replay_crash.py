@@ -33,7 +33,7 @@ def counts(db) -> tuple[int, int]:
 
 
 def replay_cmd(cfgfile, corpus):
-    return [sys.executable, "-m", "evaltop.tui.cli", "replay", str(corpus), "--candidate", "cand",
+    return [sys.executable, "-m", "evaltop.tui.cli.main", "replay", str(corpus), "--candidate", "cand",
             "--run", "crash", "--config", str(cfgfile), "--no-judge"]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from evaltop.core.candidates import build_request, messages_of, parse_reply
-from evaltop.core.config import CandidateModel
+from evaltop.core.model.config import CandidateModel
+from evaltop.core.rollout.candidates import build_request, messages_of, parse_reply
 
 
 def test_openai_usage_keeps_cached_and_reasoning_as_subsets():

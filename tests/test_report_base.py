@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from ingest_helpers import BASE_TS, write_lines
 
-from evaltop.core import ingest_report
-from evaltop.core import report as report_mod
-from evaltop.core.ingest import ingest_once
-from evaltop.core.window import Window
-from evaltop.store import rollups
-from evaltop.tui.cli import cli
+from evaltop.core.ingest.pipeline import ingest_once
+from evaltop.core.model.window import Window
+from evaltop.core.views.report import base as ingest_report
+from evaltop.core.views.report import build as report_mod
+from evaltop.store.rollups import hourly as rollups
+from evaltop.tui.cli.main import cli
 
 H = 3600
 PRICES = {"m-a": {"input_per_mtok": 1.0, "output_per_mtok": 2.0, "cached_input_per_mtok": 0.5}}

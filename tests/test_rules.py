@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from evaltop.core.config import ConfigError
-from evaltop.core.judges.rules import compile_rule, compile_rules
-from evaltop.core.judges.subject import Subject, applies
+from evaltop.core.model.config import ConfigError
+from evaltop.core.scoring.judges.rules import compile_rule, compile_rules
+from evaltop.core.scoring.judges.subject import Subject, applies
 
 
 def _check(make_config, rule: dict, output: str, **subject):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from scipy import stats as sps
 
-from evaltop.core import sampling
-from evaltop.core.sampling import decision_u, sample_new, sampling_state
+from evaltop.core.scoring import sampling
+from evaltop.core.scoring.sampling import decision_u, sample_new, sampling_state
 from evaltop.store import db
 from tests.analysis_helpers import DAY, NOW, add_feedback, add_outputs
 
@@ -163,7 +163,7 @@ def test_late_correction_pulls_the_output_in_and_raises_probability(conn, make_c
 
 
 def test_pause_when_judge_budget_is_spent(conn, make_config):
-    budget = pytest.importorskip("evaltop.core.budget", reason="the judges engineer's budget module is missing")
+    budget = pytest.importorskip("evaltop.core.scoring.budget", reason="the judges engineer's budget module is missing")
     cfg = make_config({"sampling": RATES, "budgets": {"judge_daily_usd": 1.0}})
     add_outputs(conn, traffic(200))
     state = sampling_state(cfg, conn, NOW)
@@ -199,8 +199,8 @@ WORKER = """
 import os
 import sys
 import time
-from evaltop.core import config
-from evaltop.core.sampling import sample_new
+from evaltop.core.model import config
+from evaltop.core.scoring.sampling import sample_new
 from evaltop.store import db
 cfg = config.validate({"sampling": {"base_rate": 0.3, "seed": "two-procs", "strata": {"new_version": {"rate": 0.0}}}})
 conn = db.connect(sys.argv[1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evaltop.core import sanitize
+from evaltop.core.text import sanitize
 
 NASTY = {
     "osc0 title": "\x1b]0;pwned\x07after",

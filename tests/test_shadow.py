@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from loopback_server import LoopbackLLM
 from replay_helpers import NOW, ScriptedCandidate, add_output, add_score, write_config
 
-from evaltop.core.config import load
-from evaltop.core.shadow import run_ids, sampled, shadow_step, shadow_summary
+from evaltop.core.model.config import load
+from evaltop.core.rollout.shadow import run_ids, sampled, shadow_step, shadow_summary
 from evaltop.store.db import connect
-from evaltop.tui.cli import cli
+from evaltop.tui.cli.main import cli
 
 
 def shadow_config(tmp_path, base, rate=0.5, enabled=True):
@@ -119,8 +119,8 @@ def test_live_verdicts_already_paid_for_are_reused(tmp_path):
 
 
 def test_report_carries_the_live_shadow_comparison(tmp_path):
-    from evaltop.core import report
-    from evaltop.core.window import Window
+    from evaltop.core.model.window import Window
+    from evaltop.core.views.report import build as report
 
     script = ScriptedCandidate()
     with LoopbackLLM(responder=script) as llm:

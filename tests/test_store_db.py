@@ -5,7 +5,8 @@ import threading
 
 import pytest
 
-from evaltop.store import db, schema
+from evaltop.store import db
+from evaltop.store.schema import runner as schema
 
 
 def test_pragmas_and_schema(db_path):

@@ -18,10 +18,10 @@ import shutil
 
 from ingest_helpers import count, counter, native, source_config, write_lines
 
-from evaltop.core.ingest import ingest_once
-from evaltop.core.sources import jsonl_tail
-from evaltop.core.sources.fileid import file_key, fingerprint
-from evaltop.core.sources.lines import LineReader
+from evaltop.core.ingest.pipeline import ingest_once
+from evaltop.core.ingest.tail import jsonl_tail
+from evaltop.core.ingest.tail.fileid import file_key, fingerprint
+from evaltop.core.ingest.tail.lines import LineReader
 from evaltop.store import checkpoints as store_cp
 from evaltop.store.checkpoints import Checkpoint
 

@@ -17,11 +17,11 @@ import time
 
 from ingest_helpers import count, counter, ids, line, native, source_config, write_lines
 
-from evaltop.core.ingest import Ingestor, commit, ingest_once
-from evaltop.core.pricing import PriceBook
-from evaltop.core.sources.fileid import FP_BYTES, file_key, fingerprint, fp_len
-from evaltop.core.sources.jsonl_tail import Tailer
-from evaltop.core.sources.workers import Preparer
+from evaltop.core.ingest.pipeline import Ingestor, commit, ingest_once
+from evaltop.core.ingest.pricing import PriceBook
+from evaltop.core.ingest.tail.fileid import FP_BYTES, file_key, fingerprint, fp_len
+from evaltop.core.ingest.tail.jsonl_tail import Tailer
+from evaltop.core.ingest.workers import Preparer
 from evaltop.store import checkpoints as store_cp
 
 

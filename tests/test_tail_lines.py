@@ -7,7 +7,7 @@ import tracemalloc
 
 from ingest_helpers import count, counter, ids, line, native, source_config, write_lines
 
-from evaltop.core.ingest import ingest_once
+from evaltop.core.ingest.pipeline import ingest_once
 
 
 def _rejects(conn):

@@ -8,7 +8,7 @@ import shutil
 
 from ingest_helpers import count, counter, ids, native, source_config, write_lines
 
-from evaltop.core.ingest import Ingestor, ingest_once
+from evaltop.core.ingest.pipeline import Ingestor, ingest_once
 
 
 def _ids(*nums):

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from evaltop.core import tokens
-from evaltop.core.records import LoggedOutput, Message, Usage
+from evaltop.core.ingest import tokens
+from evaltop.core.model.records import LoggedOutput, Message, Usage
 
 SAMPLES = [
     "tiktoken is great!",
@@ -75,7 +75,7 @@ def test_counts_with_no_network(tmp_path):
     env = dict(os.environ, TIKTOKEN_CACHE_DIR=str(tmp_path / "empty"),
                HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", NO_PROXY="")
     code = textwrap.dedent("""
-        from evaltop.core import tokens
+        from evaltop.core.ingest import tokens
         print(tokens.count_text("tiktoken is great!", "gpt-4"), tokens.count_text("hello", "claude-3-haiku"))
     """)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)

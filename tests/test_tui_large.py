@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from tui_helpers import NOW, OUTPUT_COLS, rebuild_rollup, settle
 
-from evaltop.core import dashboard
-from evaltop.core import dashboard_cases as dc
+from evaltop.core.views import cases as dc
+from evaltop.core.views import dashboard
 from evaltop.store import db as store_db
 from evaltop.tui.app import EvaltopApp
 from evaltop.tui.screens.case_detail import CaseDetailScreen

@@ -10,8 +10,8 @@ from loopback_server import LoopbackLLM
 from replay_helpers import NOW, ScriptedCandidate, add_output, write_config
 from tui_helpers import seed, seed_config, settle
 
-from evaltop.core.config import load
-from evaltop.core.shadow import shadow_step
+from evaltop.core.model.config import load
+from evaltop.core.rollout.shadow import shadow_step
 from evaltop.store.db import connect
 from evaltop.tui.app import EvaltopApp
 from evaltop.tui.screens.case_detail import CaseDetailScreen

@@ -26,22 +26,21 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from evaltop.core import dashboard
-from evaltop.core.config import Config
-from evaltop.core.dashboard_links import function
+from evaltop.core.model.config import Config
+from evaltop.core.views import dashboard
+from evaltop.core.views.links import function
 from evaltop.store import db as store_db
 from evaltop.store.queries import CaseFilter
-
-from .screens.base import DataScreen
-from .screens.case_detail import CaseDetailScreen
-from .screens.cases import CasesScreen
-from .screens.help import HelpScreen
-from .screens.overview import OverviewScreen
-from .screens.regressions import RegressionsScreen
-from .screens.review import ReviewScreen
-from .screens.shadow import ShadowScreen
-from .screens.spend import SpendScreen
-from .widgets.safe_text import cell, set_redaction
+from evaltop.tui.screens.base import DataScreen
+from evaltop.tui.screens.case_detail import CaseDetailScreen
+from evaltop.tui.screens.cases import CasesScreen
+from evaltop.tui.screens.help import HelpScreen
+from evaltop.tui.screens.overview import OverviewScreen
+from evaltop.tui.screens.regressions import RegressionsScreen
+from evaltop.tui.screens.review import ReviewScreen
+from evaltop.tui.screens.shadow import ShadowScreen
+from evaltop.tui.screens.spend import SpendScreen
+from evaltop.tui.widgets.safe_text import cell, set_redaction
 
 FORCE_REFRESH_S = 30.0  # windows slide even when nothing is written
 LOST_TERMINAL_GRACE_S = 15.0  # then a dashboard whose terminal is gone ends regardless
@@ -352,7 +351,7 @@ def run_dashboard(cfg: Config, db_path: Path, *, start_engine: bool = True, engi
     if not readonly:
         store_db.connect(db_path).close()  # create or migrate before any reader opens it
     if engine is None and start_engine:
-        engine_cls = function("evaltop.core.engine", "Engine")
+        engine_cls = function("evaltop.core.ops.engine", "Engine")
         if engine_cls is not None:
             engine = engine_cls(cfg, db_path)
             engine.start()

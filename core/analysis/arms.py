@@ -24,9 +24,9 @@ from evaltop.core.analysis.stats import (
     two_proportion_test,
     welch_from_stats,
 )
-from evaltop.core.config import Config
-from evaltop.core.money import PUSD_PER_USD
-from evaltop.core.window import Window
+from evaltop.core.model.config import Config
+from evaltop.core.model.money import PUSD_PER_USD
+from evaltop.core.model.window import Window
 from evaltop.store import analysis_queries as q
 
 ARM_DIMS = ("task", "model", "variant")

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evaltop.core.model.config import Config
 from evaltop.store import analysis_cache as store
 from evaltop.store import db as store_db
-
-from ..config import Config
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +58,7 @@ class AsOf:
 
 def fresh_regressions(conn: sqlite3.Connection, cfg: Config, now: float) -> dict[str, Any]:
     """{"rows": sorted regressions, "notes": [...]}, computed now."""
-    from evaltop.core import dashboard
+    from evaltop.core.views import dashboard
 
     notes: list[str] = []
     rows = dashboard.regressions(conn, cfg, now, notes)
@@ -68,7 +67,7 @@ def fresh_regressions(conn: sqlite3.Connection, cfg: Config, now: float) -> dict
 
 def fresh_agreement(conn: sqlite3.Connection) -> dict[str, Any]:
     """{"agreement": per judge, "note": ""}, computed now (the note says why it is empty)."""
-    from evaltop.core.dashboard_links import function
+    from evaltop.core.views.links import function
 
     fn = function("evaltop.core.analysis.agreement", "agreement")
     if fn is None:

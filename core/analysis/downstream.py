@@ -20,8 +20,8 @@ from typing import Any
 
 from evaltop.core.analysis.feedback import feedback_truthy
 from evaltop.core.analysis.stats import wilson_interval
-from evaltop.core.config import Config
-from evaltop.core.window import Window
+from evaltop.core.model.config import Config
+from evaltop.core.model.window import Window
 from evaltop.store import analysis_queries as q
 
 KINDS = ("task_completion", "error", "user_correction", "thumbs")

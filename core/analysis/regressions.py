@@ -27,8 +27,8 @@ from evaltop.core.analysis.stats import (
     weighted_mean_test,
 )
 from evaltop.core.analysis.trends import score_trend  # noqa: F401  (the TUI imports it from here)
-from evaltop.core.config import Config
-from evaltop.core.window import Window, parse_duration
+from evaltop.core.model.config import Config
+from evaltop.core.model.window import Window, parse_duration
 from evaltop.store import analysis_queries as q
 
 DIMS = q.DIMENSIONS

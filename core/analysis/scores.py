@@ -13,7 +13,7 @@ import sqlite3
 from typing import Any
 
 from evaltop.core.analysis.stats import WeightedAgg, weighted_interval, wilson_interval
-from evaltop.core.window import Window
+from evaltop.core.model.window import Window
 from evaltop.store import analysis_queries as q
 
 

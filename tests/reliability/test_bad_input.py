@@ -13,7 +13,7 @@ import pytest
 from configs import config_text
 from ingest_helpers import native, write_lines
 
-from evaltop.tui.cli import main
+from evaltop.tui.cli.main import main
 
 GOOD = config_text("{db}", "logs/*.jsonl", """
 [[judges]]
@@ -140,7 +140,7 @@ def test_bad_configs_fail_cleanly_for_every_command(home, capfd, figure):
                     (home / extra).unlink()
     # the dashboard too, in its own process (a bug there would open a screen here)
     (home / "evaltop.toml").write_text(BAD_CONFIGS["wrong type"][0].format(db=db))
-    proc = subprocess.run([sys.executable, "-m", "evaltop.tui.cli", "--config", "evaltop.toml", "tui"],
+    proc = subprocess.run([sys.executable, "-m", "evaltop.tui.cli.main", "--config", "evaltop.toml", "tui"],
                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     failures += check(proc.returncode, proc.stdout, proc.stderr, "schedule.poll_seconds", "wrong type / tui")
     assert not db.exists()

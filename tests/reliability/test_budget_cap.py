@@ -11,7 +11,7 @@ from judge_helpers import cost, llm_judge, rows, score_watching_ledger, seed
 from loopback_server import LoopbackLLM
 from suite_size import size
 
-from evaltop.core.money import usd_to_pusd
+from evaltop.core.model.money import usd_to_pusd
 from evaltop.store import db as store_db
 
 

@@ -20,8 +20,9 @@ from configs import config_text
 from ingest_helpers import count, native, write_lines
 from suite_size import size
 
-from evaltop.core import config as config_mod
-from evaltop.core import dashboard, dashboard_cases
+from evaltop.core.model import config as config_mod
+from evaltop.core.views import cases as dashboard_cases
+from evaltop.core.views import dashboard
 from evaltop.store import db as store_db
 
 CONFIG = """
@@ -92,7 +93,7 @@ def test_run_writes_while_readers_read_and_one_holds_a_snapshot(tmp_path, figure
     cfg_path.write_text(config_text(db, logs / "*.jsonl", CONFIG))
     cfg = config_mod.load(cfg_path)
     write_lines(logs / "app.jsonl", [native(i, ts=time.time() - 3600 + i) for i in range(500)])
-    exe = [sys.executable, "-m", "evaltop.tui.cli", "--config", str(cfg_path)]
+    exe = [sys.executable, "-m", "evaltop.tui.cli.main", "--config", str(cfg_path)]
     run = subprocess.Popen([*exe, "run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     errors: list[str] = []
     try:

@@ -29,7 +29,7 @@ from log_farm import GLOB, ROTATIONS, LogFarm
 from suite_size import size
 
 from evaltop.store import db as store_db
-from evaltop.store import rollups
+from evaltop.store.rollups import hourly as rollups
 
 
 def _config(tmp_path, logs) -> str:
@@ -39,7 +39,7 @@ def _config(tmp_path, logs) -> str:
 
 
 def _start(cfg: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli", "ingest", "--config", cfg],
+    return subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli.main", "ingest", "--config", cfg],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -125,7 +125,7 @@ def test_sigkill_loop_with_rotations_loses_and_duplicates_nothing(tmp_path, figu
         if rng.random() < 0.3:
             farm.retire(stored)
     farm.finish_partial()
-    done = subprocess.run([sys.executable, "-m", "evaltop.tui.cli", "ingest", "--once", "--config", cfg],
+    done = subprocess.run([sys.executable, "-m", "evaltop.tui.cli.main", "ingest", "--once", "--config", cfg],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     stored, reread = _check(db, farm, "final")

@@ -17,7 +17,7 @@ from judge_helpers import cost, llm_judge, rows, seed
 from loopback_server import LoopbackLLM, request_text
 from suite_size import size
 
-from evaltop.core.judges.runner import score_pending
+from evaltop.core.scoring.judges.runner import score_pending
 
 FAULTS = ("429", "500", "529", "timeout", "trickle", "garbage", "not_json", "schema", "quota")
 USAGE = (120, 30)

@@ -13,7 +13,7 @@ import shutil
 import pytest
 from ingest_helpers import counter, native, write_lines
 
-from evaltop.core.ingest import Ingestor
+from evaltop.core.ingest.pipeline import Ingestor
 
 
 def test_copy_on_a_reused_inode_of_a_deleted_empty_file_is_not_read_again(tmp_path, make_config):

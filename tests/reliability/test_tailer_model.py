@@ -13,7 +13,7 @@ from ingest_helpers import counter
 from log_farm import GLOB, ROTATIONS, LogFarm
 from suite_size import size
 
-from evaltop.core.ingest import Ingestor
+from evaltop.core.ingest.pipeline import Ingestor
 
 STEPS = ("write", "write", "partial", "rotate", "poll", "poll", "restart", "retire")
 

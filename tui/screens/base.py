@@ -18,9 +18,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from evaltop.core import dashboard_cases as dc
-
-from ..widgets.safe_text import prewarm
+from evaltop.core.views import cases as dc
+from evaltop.tui.widgets.safe_text import prewarm
 
 
 class Loaded(Message):

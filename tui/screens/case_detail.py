@@ -15,13 +15,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
-from evaltop.core import dashboard_cases as dc
-from evaltop.core.money import format_usd
+from evaltop.core.model.money import format_usd
+from evaltop.core.views import cases as dc
 from evaltop.store.queries import CaseFilter
-
-from ..widgets.safe_text import cell, join, safe
-from .base import DataScreen
-from .overview import when
+from evaltop.tui.screens.base import DataScreen
+from evaltop.tui.screens.overview import when
+from evaltop.tui.widgets.safe_text import cell, join, safe
 
 
 @dataclass

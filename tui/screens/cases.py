@@ -11,14 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
-from evaltop.core import dashboard_cases as dc
-from evaltop.core import sanitize
+from evaltop.core.text import sanitize
+from evaltop.core.views import cases as dc
 from evaltop.store.queries import SORTS, CaseFilter
-
-from ..widgets.live_table import FILL, LiveTable
-from ..widgets.safe_text import cell, join, ranked
-from .base import DataScreen
-from .overview import when
+from evaltop.tui.screens.base import DataScreen
+from evaltop.tui.screens.overview import when
+from evaltop.tui.widgets.live_table import FILL, LiveTable
+from evaltop.tui.widgets.safe_text import cell, join, ranked
 
 COLUMNS = [("time", "time", 11), ("model", "model", 18), ("task", "task", 12), ("judge", "judge", 14),
            ("score", "score", 5), ("output", "output (first line)", FILL)]
@@ -175,7 +174,7 @@ class CasesScreen(DataScreen):
     def _open(self, event: LiveTable.RowSelected) -> None:
         r = self._rows.get(str(event.row_key.value))
         if r is not None:
-            from .case_detail import CaseDetailScreen
+            from evaltop.tui.screens.case_detail import CaseDetailScreen
 
             self.last_viewed = r["row_key"]
             self.app.push_screen(CaseDetailScreen(self.filter, r, on_move=self._moved))

@@ -9,13 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Static
 
-from evaltop.core import dashboard
-from evaltop.core import dashboard_cases as dc
-
-from ..widgets.live_table import LiveTable
-from ..widgets.safe_text import cell, join, ranked
-from .base import DataScreen
-from .overview import as_of_text, metric_value, segment_text
+from evaltop.core.views import cases as dc
+from evaltop.core.views import dashboard
+from evaltop.tui.screens.base import DataScreen
+from evaltop.tui.screens.overview import as_of_text, metric_value, segment_text
+from evaltop.tui.widgets.live_table import LiveTable
+from evaltop.tui.widgets.safe_text import cell, join, ranked
 
 SORTS = {
     "significance": lambda r: (not r.get("significant"), r.get("p") if r.get("p") is not None else 1.0),

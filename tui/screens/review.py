@@ -10,15 +10,14 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
-from evaltop.core import dashboard
-from evaltop.core import dashboard_cases as dc
+from evaltop.core.views import cases as dc
+from evaltop.core.views import dashboard
 from evaltop.store.queries import CaseFilter
-
-from ..widgets.live_table import FILL, LiveTable
-from ..widgets.safe_text import cell, join, ranked
-from .base import DataScreen
-from .case_detail import render_detail
-from .overview import as_of_text, when
+from evaltop.tui.screens.base import DataScreen
+from evaltop.tui.screens.case_detail import render_detail
+from evaltop.tui.screens.overview import as_of_text, when
+from evaltop.tui.widgets.live_table import FILL, LiveTable
+from evaltop.tui.widgets.safe_text import cell, join, ranked
 
 
 def agreement_text(r: dashboard.Review) -> Text:
@@ -131,7 +130,7 @@ class ReviewScreen(DataScreen):
     def _open(self, event: LiveTable.RowSelected) -> None:
         r = self._rows.get(str(event.row_key.value))
         if r is not None:
-            from .case_detail import CaseDetailScreen
+            from evaltop.tui.screens.case_detail import CaseDetailScreen
 
             row = {"id": r["id"], "row_key": r["id"]}
             self.app.push_screen(CaseDetailScreen(CaseFilter(failing=False), row))

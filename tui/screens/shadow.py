@@ -12,12 +12,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Footer, Static
 
-from evaltop.core.dashboard_links import function
+from evaltop.core.views.links import function
 from evaltop.store.queries import CaseFilter
-
-from ..widgets.live_table import FILL, LiveTable
-from ..widgets.safe_text import cell, join
-from .base import DataScreen
+from evaltop.tui.screens.base import DataScreen
+from evaltop.tui.widgets.live_table import FILL, LiveTable
+from evaltop.tui.widgets.safe_text import cell, join
 
 JUDGE_COLUMNS = [("judge", "judge", 16), ("n", "n", 5), ("a", "live", 7), ("b", "cand.", 7),
                  ("pf", "p→f", 4), ("fp", "f→p", 4), ("p", "McNemar p", 9), ("wtl", "W/T/L", 10),
@@ -67,7 +66,7 @@ class ShadowScreen(DataScreen):
         yield Footer()
 
     def fetch(self, conn):
-        summary = function("evaltop.core.shadow", "shadow_summary")
+        summary = function("evaltop.core.rollout.shadow", "shadow_summary")
         if summary is None or not self.app.cfg.shadow.candidate:
             return None
         return summary(conn, self.app.cfg)
@@ -99,7 +98,7 @@ class ShadowScreen(DataScreen):
 
     @on(LiveTable.RowSelected, "#shadow-flips")
     def _open(self, event: LiveTable.RowSelected) -> None:
-        from .case_detail import CaseDetailScreen
+        from evaltop.tui.screens.case_detail import CaseDetailScreen
 
         oid = str(event.row_key.value)
         self.app.push_screen(CaseDetailScreen(CaseFilter(failing=False), {"id": oid, "row_key": oid}))

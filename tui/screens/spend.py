@@ -8,13 +8,12 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Footer, Static
 
-from evaltop.core import dashboard
-from evaltop.core.money import format_usd
-
-from ..widgets.budget_bar import budget_text
-from ..widgets.live_table import LiveTable
-from ..widgets.safe_text import cell, join, ranked
-from .base import DataScreen
+from evaltop.core.model.money import format_usd
+from evaltop.core.views import dashboard
+from evaltop.tui.screens.base import DataScreen
+from evaltop.tui.widgets.budget_bar import budget_text
+from evaltop.tui.widgets.live_table import LiveTable
+from evaltop.tui.widgets.safe_text import cell, join, ranked
 
 
 def money(pusd: int | None, unpriced: int = 0) -> Text:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from evaltop.core.dashboard import BudgetLine
-from evaltop.core.money import format_usd
+from evaltop.core.model.money import format_usd
+from evaltop.core.views.dashboard import BudgetLine
 
 
 def budget_text(line: BudgetLine, bar_width: int = 12) -> Text:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from rich.text import Text
 from textual_plotext import PlotextPlot
 
-from . import safe_text
+from evaltop.tui.widgets import safe_text
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
-from .safe_text import RankedText
+from evaltop.tui.widgets.safe_text import RankedText
 
 FILL = -1  # a column width: whatever the screen's width leaves (tables that span it)
 

@@ -1,5 +1,5 @@
 """Untrusted text to renderables: the only way logged, judged or configured
-strings reach the screen. Everything goes through :mod:`evaltop.core.sanitize`
+strings reach the screen. Everything goes through :mod:`evaltop.core.text.sanitize`
 and comes out as a ``rich.text.Text`` (a literal: never parsed as markup).
 
 With ``[redaction] enabled`` (the default) the app turns redaction on here
@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from rich.text import Text
 
-from evaltop.core import redact, sanitize
+from evaltop.core.text import redact, sanitize
 
 _redacting = False
 # Redaction looks this far into a value: past anything a cell or a detail

@@ -1,0 +1,1 @@
+"""The built-in demo: traffic model, texts, the session, its summary."""

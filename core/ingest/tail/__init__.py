@@ -1,0 +1,1 @@
+"""Exactly-once tailing: file identity, checkpoints, complete lines."""

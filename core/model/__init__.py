@@ -1,0 +1,1 @@
+"""The contracts every stage shares: config, records, money, time windows."""

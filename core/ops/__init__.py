@@ -1,0 +1,1 @@
+"""The running system: the engine's scheduled jobs, the lease, alerts, the inference budget."""

@@ -1,0 +1,1 @@
+"""Trying a candidate model: corpus, export, replay, compare, shadow mode."""

@@ -1,0 +1,1 @@
+"""Who gets judged and at what cost: sampling, judges, budgets, judging of runs."""

@@ -1,0 +1,1 @@
+"""Untrusted text: the one sanitiser and the redactor."""

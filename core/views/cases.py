@@ -1,0 +1,222 @@
+"""View models for the cases list and one case: the filter language, keyset
+pages, next/previous, the case as JSON, and the human actions (label, add to
+corpus) the case screens offer."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import sqlite3
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from evaltop.core.model.config import Config
+from evaltop.core.model.window import parse_duration
+from evaltop.core.views.links import function
+from evaltop.store import db as store_db
+from evaltop.store import queries as q
+from evaltop.store.queries import CaseFilter
+
+PAGE = 200
+FILTER_KEYS = {
+    "model": "model",
+    "task": "task",
+    "judge": "judge",
+    "prompt": "prompt_version",
+    "prompt_version": "prompt_version",
+    "variant": "variant",
+    "since": "since",
+    "sort": "sort",
+}
+
+
+def parse_filter(text: str, now: float, *, failing: bool = True) -> CaseFilter:
+    """``model:gpt-4o task:"sql gen" since:24h refund`` -> CaseFilter.
+
+    Words without a known ``key:`` are free text matched against input and
+    output. Raises ValueError naming the bad token and what was expected.
+    """
+    try:
+        tokens = shlex.split(text or "")
+    except ValueError as exc:
+        raise ValueError(f"filter: {exc} (close the quote)") from None
+    values: dict[str, Any] = {"failing": failing}
+    free: list[str] = []
+    for tok in tokens:
+        key, sep, value = tok.partition(":")
+        field_name = FILTER_KEYS.get(key.lower()) if sep else None
+        if field_name is None:
+            free.append(tok)
+            continue
+        if not value:
+            raise ValueError(f"filter: {key}: needs a value, e.g. {key}:VALUE")
+        if field_name == "since":
+            seconds = parse_duration(value, what="since:")
+            values["since"] = None if seconds is None else now - seconds
+        elif field_name == "sort":
+            if value not in q.SORTS:
+                raise ValueError(f"filter: sort: expected one of {', '.join(q.SORTS)}, got {value!r}")
+            values["sort"] = value
+        else:
+            values[field_name] = value
+    values["text"] = " ".join(free)
+    return CaseFilter(**values)
+
+
+def describe_filter(f: CaseFilter) -> str:
+    """The filter as the user would type it back (for the status line)."""
+    parts = []
+    for key, attr in (("model", "model"), ("task", "task"), ("judge", "judge"),
+                      ("prompt", "prompt_version"), ("variant", "variant")):
+        value = getattr(f, attr)
+        if value is not None:
+            parts.append(f"{key}:{shlex.quote(value)}")
+    if f.text:
+        parts.append(f.text)
+    return " ".join(parts)
+
+
+def segment_filter(segment: dict, judge: str | None = None, *, failing: bool = True) -> CaseFilter:
+    """Cases of one regression segment (task, model, prompt_version, variant)."""
+    def val(k: str) -> str | None:
+        v = segment.get(k)
+        return None if v in (None, "*") else str(v)
+
+    return CaseFilter(failing=failing, model=val("model"), task=val("task"), judge=judge,
+                      prompt_version=val("prompt_version"), variant=val("variant"))
+
+
+def page(conn: sqlite3.Connection, f: CaseFilter, after: tuple | None = None, limit: int = PAGE) -> list[dict]:
+    """Up to ``limit`` rows after keyset ``after`` (None = the first page)."""
+    return q.cases_page(conn, f, after=after, limit=limit)
+
+
+def page_before(conn: sqlite3.Connection, f: CaseFilter, before: tuple, limit: int = PAGE) -> list[dict]:
+    """The page ending just before keyset ``before``, in display order."""
+    return list(reversed(q.cases_page(conn, f, after=before, limit=limit, reverse=True)))
+
+
+def neighbour(conn: sqlite3.Connection, f: CaseFilter, key: tuple, step: int) -> dict | None:
+    """The next (+1) or previous (-1) row of the list after ``key``."""
+    rows = q.cases_page(conn, f, after=key, limit=1, reverse=step < 0)
+    return rows[0] if rows else None
+
+
+@dataclass
+class CaseDetail:
+    output: dict
+    messages: list[dict]
+    metadata: dict
+    tags: list
+    scores: list[dict]
+    feedback: list[dict]
+    label: dict | None
+    sample: dict | None
+
+    @property
+    def id(self) -> str:
+        return self.output["id"]
+
+
+def _loads(text: str | None, default):
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError:
+        return default
+
+
+def _messages(output: dict) -> list[dict]:
+    data = _loads(output.get("input_json"), None)
+    if isinstance(data, list) and all(isinstance(m, dict) for m in data):
+        return [{"role": str(m.get("role", "user")), "content": m.get("content", "")} for m in data]
+    if isinstance(data, dict) and isinstance(data.get("messages"), list):
+        return _messages({"input_json": json.dumps(data["messages"])})
+    return [{"role": "input", "content": output.get("input_text", "")}]
+
+
+def detail(conn: sqlite3.Connection, output_id: str) -> CaseDetail | None:
+    out = q.output_by_id(conn, output_id)
+    if out is None:
+        return None
+    meta = _loads(out.get("metadata_json"), {})
+    return CaseDetail(
+        output=out,
+        messages=_messages(out),
+        metadata=meta if isinstance(meta, dict) else {"value": meta},
+        tags=_loads(out.get("tags_json"), []),
+        scores=q.scores_for(conn, output_id),
+        feedback=q.feedback_for(conn, output_id),
+        label=q.label_for(conn, output_id),
+        sample=q.sample_for(conn, output_id),
+    )
+
+
+def case_json(d: CaseDetail) -> dict:
+    """The case as one JSON-ready dict (what `y` copies)."""
+    o = d.output
+    return {
+        "id": o["id"], "ts": o["ts"], "model": o["model"], "provider": o["provider"],
+        "task": o["task"], "prompt_version": o["prompt_version"], "variant": o["variant"],
+        "input": d.messages, "output": o["output_text"], "error": o["error"],
+        "usage": {k: o[k] for k in ("input_tokens", "output_tokens", "cached_input_tokens",
+                                    "cache_write_tokens", "reasoning_tokens")}
+        | {"estimated": bool(o["usage_estimated"])},
+        "cost_usd": None if o["cost_pusd"] is None else str(o["cost_pusd"] / 10**12),
+        "latency_ms": o["latency_ms"], "tags": d.tags, "metadata": d.metadata,
+        "scores": d.scores, "feedback": d.feedback, "label": d.label,
+    }
+
+
+def data_home() -> Path:
+    """Where evaltop writes user files: $EVALTOP_HOME or ~/.local/share/evaltop."""
+    home = os.environ.get("EVALTOP_HOME")
+    if home:
+        return Path(home)
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "evaltop"
+
+
+def save_case_json(d: CaseDetail, folder: Path | None = None) -> tuple[Path, str]:
+    """Write the case to ``<data home>/cases/<id>.json``; return (path, text)."""
+    text = json.dumps(case_json(d), ensure_ascii=False, indent=2, default=str)
+    folder = folder or data_home() / "cases"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", d.id)[:100] or "case"
+    path = folder / f"{name}.json"
+    path.write_text(text + "\n", encoding="utf-8")
+    return path, text
+
+
+def set_label(db_path: Path, output_id: str, label: str, reviewer: str = "tui") -> None:
+    """Record a human pass/fail label (labels store when installed)."""
+    if label not in ("pass", "fail"):
+        raise ValueError(f"label must be pass or fail, got {label!r}")
+    conn = store_db.connect(db_path)
+    try:
+        fn = function("evaltop.store.labels", "set_label")
+        if fn is not None:
+            fn(conn, output_id, label, reviewer=reviewer)
+        else:
+            q.upsert_label(conn, output_id, label, reviewer)
+    finally:
+        conn.close()
+
+
+def add_to_corpus(cfg: Config, db_path: Path, output_id: str) -> Path | None:
+    """Add the case to the regression corpus; None when the corpus is not installed."""
+    fn = function("evaltop.core.rollout.corpus", "add_case")
+    if fn is None:
+        return None
+    conn = store_db.connect(db_path)
+    try:
+        return Path(fn(cfg, conn, output_id))
+    finally:
+        conn.close()
+
+
+def with_sort(f: CaseFilter, sort: str) -> CaseFilter:
+    return replace(f, sort=sort)

@@ -1,0 +1,1 @@
+"""`evaltop report`: one section per area, assembled in build.py."""

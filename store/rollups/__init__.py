@@ -1,0 +1,1 @@
+"""Rollup tables: hourly outputs, trigger-kept score and judge-call rollups."""

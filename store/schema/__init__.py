@@ -1,0 +1,1 @@
+"""The schema: released DDL (v1), frozen forward steps, the runner."""

@@ -1,0 +1,97 @@
+"""Tables, indexes and forward migrations.
+
+Conventions (every layer relies on them):
+- timestamps are REAL seconds since the Unix epoch, UTC;
+- money is INTEGER picodollars (``*_pusd``, 1e-12 USD): exact for any price
+  quoted with up to six decimals per million tokens; NULL cost means
+  "unpriced / unknown", never zero;
+- JSON columns end in ``_json`` and hold text;
+- ``outputs.rowid`` is the keyset-pagination key and ``outputs.id`` the
+  natural key (provider id, span id, or a hash of the line).
+
+Migrations only ever move forward: ``MIGRATIONS[i]`` brings a database from
+version ``i`` to ``i + 1``. Append, never edit a released step.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from evaltop.store.db import StoreError
+from evaltop.store.schema.steps import MIGRATIONS
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database up to :data:`SCHEMA_VERSION`; return the version.
+
+    Runs under ``BEGIN IMMEDIATE`` so two processes starting together do not
+    both migrate. A database written by a newer evaltop is refused, not
+    touched.
+    """
+    version = current_version(conn)
+    if version == SCHEMA_VERSION:
+        return version
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"database schema version {version} is newer than this evaltop "
+            f"understands ({SCHEMA_VERSION}); upgrade evaltop"
+        )
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = current_version(conn)  # another process may have migrated
+        for step in MIGRATIONS[version:]:
+            # executescript would COMMIT our transaction; run statements one by one.
+            _run_in_txn(conn, step)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at REAL NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (?, strftime('%s','now'))",
+            (SCHEMA_VERSION,),
+        )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return SCHEMA_VERSION
+
+
+class _TxnConn:
+    """Makes ``executescript`` inside a migration run statement by statement."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+
+    def executescript(self, script: str) -> None:
+        for stmt in _split_sql(script):
+            self._conn.execute(stmt)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+def _split_sql(script: str) -> list[str]:
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+def _run_in_txn(conn: sqlite3.Connection, step: Callable) -> None:
+    step(_TxnConn(conn))

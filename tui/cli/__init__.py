@@ -1,0 +1,1 @@
+"""The `evaltop` command line: click commands, thin over core."""

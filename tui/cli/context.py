@@ -1,0 +1,59 @@
+"""What every command shares: the --config/--db options, the lazily loaded
+config, and UserError (one line on stderr, exit 2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from evaltop.core.model import config as config_mod
+from evaltop.core.model.config import Config
+
+
+@dataclass
+class Ctx:
+    config_path: Path
+    db_override: Path | None
+    _config: Config | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = config_mod.load(self.config_path)
+        return self._config
+
+    @property
+    def db_path(self) -> Path:
+        return self.db_override if self.db_override else self.config.db_path
+
+
+class UserError(click.ClickException):
+    """A problem the user can fix: one line, exit 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"evaltop: {self.format_message()}", err=True)
+
+
+def common_options(f):
+    """--config and --db on every command (also accepted after the command name)."""
+    f = click.option(
+        "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="SQLite database to use (overrides [store] path).",
+    )(f)
+    f = click.option(
+        "--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="Config file (default ./evaltop.toml).",
+    )(f)
+    return f
+
+
+def get_ctx(config: Path | None = None, db: Path | None = None) -> Ctx:
+    """The command's context, with sub-command --config/--db taking precedence."""
+    root = click.get_current_context().find_root().obj
+    if root is None:
+        root = Ctx(Path("evaltop.toml"), None)
+    return Ctx(config or root.config_path, db or root.db_override)

@@ -1,0 +1,190 @@
+"""`evaltop ingest`, `evaltop spend` and `evaltop cases`.
+
+- ``ingest [--once]``: tail every configured source into the store; prints a
+  summary with the top reject reasons. Without ``--once`` it keeps polling
+  every ``schedule.poll_seconds`` until Ctrl-C or SIGTERM, which stop it
+  after the current transaction (nothing lost, nothing counted twice).
+- ``spend [--by model|day|kind] [--since]``: outputs, tokens and inference
+  cost; unpriced outputs are shown as such, never as $0.
+- ``cases [--limit N] [--failing]``: the latest outputs, one line each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from evaltop.core.ingest.pipeline import (
+    Ingestor,
+    IngestSummary,
+    ingest_once,
+    reject_reasons,
+    unmatched_sources,
+)
+from evaltop.core.ingest.pricing import PriceBook
+from evaltop.core.model.config import Config, ConfigError
+from evaltop.core.model.money import format_usd
+from evaltop.core.model.window import parse_duration
+from evaltop.core.text.sanitize import one_line
+from evaltop.core.views.report.base import latest_cases, spend_rows
+from evaltop.store.db import StoreError, connect
+from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx
+from evaltop.tui.widgets.safe_text import line, set_redaction
+
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT") if hasattr(signal, n))
+
+
+def _config(c: Ctx) -> Config:
+    try:
+        return c.config
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _open_db(path: Path, *, must_exist: bool):
+    if must_exist and not path.exists():
+        raise UserError(f"{path}: no database yet (run `evaltop ingest --once` first)")
+    try:
+        return connect(path)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _summary_lines(s: IngestSummary, conn) -> list[str]:
+    mb = s.bytes / (1 << 20)
+    lines = [
+        f"ingested {s.files:,} file(s): {s.lines:,} lines, {s.outputs:,} outputs, "
+        f"{s.feedback:,} feedback, {s.duplicates:,} duplicates, {s.rejected:,} rejected "
+        f"({mb:.1f} MB in {s.seconds:.1f} s)"
+    ]
+    if s.rejected:
+        lines.append("top reject reasons:")
+        for reason, n, file, line_no in reject_reasons(conn, s.first_reject_rowid):
+            lines.append(f"  {n:>7,}  {one_line(reason, 100)}  (first at {one_line(file, 200)}:{line_no})")
+    return lines
+
+
+@click.command("ingest")
+@click.option("--once", is_flag=True, help="Read every source to its current end, then exit.")
+@click.option("--workers", type=click.IntRange(0, 64), default=None,
+              help="Parsing processes for backfills (default: on 4+ cores, one per core but one for "
+                   "backlogs of 32 MB or more; 0: none).")
+@common_options
+def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None) -> None:
+    """Tail the configured log sources into the store, exactly once."""
+    c = get_ctx(config, db)
+    cfg = _config(c)
+    if not cfg.sources:
+        raise UserError(f"{c.config_path}: no [[sources]] configured (add one with a `path` to your logs)")
+    try:
+        book = PriceBook.from_config(cfg)  # before anything is written
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    for warning in unmatched_sources(cfg):
+        click.echo(f"evaltop: warning: {warning}", err=True)
+    stop = threading.Event()
+    with _stop_on_signals(stop):
+        if once:
+            conn = _open_db(c.db_path, must_exist=False)
+            try:
+                summary = ingest_once(cfg, conn, progress=None, stop=stop, workers=workers, book=book)
+                click.echo("\n".join(_summary_lines(summary, conn)))
+            finally:
+                conn.close()
+            return
+        try:
+            ingestor = Ingestor(cfg, c.db_path, progress=None, stop=stop, workers=workers, book=book)
+        except StoreError as exc:
+            raise UserError(str(exc)) from None
+        total = IngestSummary(first_reject_rowid=ingestor.first_reject_rowid())
+        click.echo(f"evaltop: polling {len(cfg.sources)} source(s) every {cfg.schedule.poll_seconds:g} s; "
+                   "Ctrl-C stops", err=True)
+        try:
+            while not stop.is_set():
+                s = ingestor.poll()
+                total.add(s)
+                if s.lines:
+                    stamp = datetime.now(UTC).strftime("%H:%M:%S")
+                    click.echo(f"{stamp} +{s.outputs:,} outputs, +{s.feedback:,} feedback, "
+                               f"+{s.duplicates:,} duplicates, +{s.rejected:,} rejected")
+                stop.wait(cfg.schedule.poll_seconds)
+            click.echo("\n".join(_summary_lines(total, ingestor.conn)))
+        finally:
+            ingestor.close()
+
+
+def _since(text: str) -> float | None:
+    try:
+        d = parse_duration(text)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    return None if d is None else time.time() - d
+
+
+@click.command("spend")
+@click.option("--by", "by", type=click.Choice(["model", "day", "kind"]), default="model",
+              show_default=True, help="Group rows by model, UTC day, or kind (inference vs judge).")
+@click.option("--since", default="all", show_default=True, help="Window: 24h, 7d, 30d, ... or all.")
+@common_options
+def spend(by: str, since: str, config: Path | None, db: Path | None) -> None:
+    """Outputs, tokens and cost; unpriced outputs are listed, never costed $0."""
+    c = get_ctx(config, db)
+    lo, until = _since(since), time.time() + 1e9  # include clock-skewed future rows
+    conn = _open_db(c.db_path, must_exist=True)
+    try:
+        table = Table(box=None, pad_edge=False)
+        for col in (by, "outputs", "input tokens", "output tokens", "cost", "unpriced"):
+            table.add_column(col, justify="left" if col == by else "right")
+        for row in spend_rows(conn, by, lo, until):
+            count = f"{row['count']:,}" + (" calls" if row["name"] == "judge" and by == "kind" else "")
+            table.add_row(Text(one_line(row["name"] or "(none)", 60)), count,
+                          f"{row['input_tokens']:,}", f"{row['output_tokens']:,}",
+                          format_usd(row["cost_pusd"]), f"{row['unpriced']:,}")
+        Console(markup=False, highlight=False, soft_wrap=True).print(table)
+    finally:
+        conn.close()
+
+
+@click.command("cases")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--failing", is_flag=True, help="Only outputs with a failed score.")
+@common_options
+def cases(limit: int, failing: bool, config: Path | None, db: Path | None) -> None:
+    """The latest outputs, one line each: time, model, task, output."""
+    c = get_ctx(config, db)
+    set_redaction(_config(c).redaction.enabled)  # logged text as the dashboard shows it
+    conn = _open_db(c.db_path, must_exist=True)
+    try:
+        rows = latest_cases(conn, limit=limit, failing=failing)
+    finally:
+        conn.close()
+    if not rows:
+        click.echo("no failing outputs" if failing else "no outputs yet")
+    for r in rows:
+        when = datetime.fromtimestamp(r["ts"], UTC).strftime("%Y-%m-%d %H:%M:%S")
+        text = r["output_text"] if not r["error"] else f"[error] {r['error']}"
+        click.echo(f"{when}  {line(r['model'], 28):<28}  {line(r['task'], 16):<16}  "
+                   f"{line(text, 90)}")
+
+
+COMMANDS = [ingest, spend, cases]

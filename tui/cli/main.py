@@ -1,0 +1,89 @@
+"""The `evaltop` command line (click).
+
+Every command takes ``--config`` and ``--db``. Errors a user can fix print one
+line naming the file/key/argument and exit 2, with no traceback.
+Commands live in ``tui/cli/<area>.py``, one module per area, registered below;
+``tui/cli/context.py`` holds what they share.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from evaltop.core.model import config as config_mod
+from evaltop.core.model.config import ConfigError
+from evaltop.tui.cli import corpus, dashboard, demo, ingest, report, score
+from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("evaltop.toml"), show_default=True, help="Config file.")
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite database to use (overrides [store] path).")
+@click.version_option(package_name="evaltop")
+@click.pass_context
+def cli(ctx: click.Context, config: Path, db: Path | None) -> None:
+    """evaltop: `top` for LLM quality and spend.
+
+    Tails the logs your LLM app already writes into SQLite, scores a strategic
+    sample (rule checks, an LLM judge, human review) and shows score trends,
+    regressions and judge spend beside inference spend. With no command, opens
+    the dashboard.
+    """
+    ctx.obj = Ctx(config, db)
+    if ctx.invoked_subcommand is None:
+        tui_cmd = cli.get_command(ctx, "tui")
+        if tui_cmd is None:
+            raise UserError("the dashboard is not installed in this build")
+        ctx.invoke(tui_cmd)
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@common_options
+def init(force: bool, config: Path | None, db: Path | None) -> None:
+    """Write a commented ./evaltop.toml (or --config PATH) to start from."""
+    c = get_ctx(config, db)
+    if c.config_path.exists() and not force:
+        raise UserError(f"{c.config_path} exists; use --force to overwrite")
+    c.config_path.write_text(config_mod.example_text(), encoding="utf-8")
+    click.echo(f"wrote {c.config_path}; edit [[sources]] to point at your logs, then `evaltop ingest --once`")
+
+
+for _module in (ingest, score, report, corpus, demo, dashboard):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI. Every error a user can fix is one line on stderr naming the
+    key or argument, exit 2, no traceback; click's own usage errors included."""
+    try:
+        rv = cli.main(args=argv, prog_name="evaltop", standalone_mode=False)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "evaltop"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"evaltop: {message} (see '{where} --help')", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("evaltop: aborted", err=True)
+        sys.exit(1)
+    except ConfigError as exc:
+        click.echo(f"evaltop: {exc}", err=True)
+        sys.exit(2)
+    except BrokenPipeError:
+        # `evaltop cases | head`: the reader left; say nothing more.
+        sys.stderr.close()
+        sys.exit(1)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+if __name__ == "__main__":
+    main()
