@@ -30,7 +30,7 @@ from evaltop.core.model import config as config_mod
 from evaltop.core.views import cases as dc
 from evaltop.core.views import dashboard as dash
 from evaltop.store import db as store_db
-from evaltop.store.queries import CaseFilter
+from evaltop.store.cases import CaseFilter
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"query_ms": 10.0, "page_ms": 5.0, "first_paint_s": 1.0, "rss_mb": 250.0}

@@ -10,6 +10,7 @@ from tui_helpers import NOW, seed, seed_config
 
 from evaltop.core.views import cases as dc
 from evaltop.core.views import dashboard
+from evaltop.store import cases as store_cases
 from evaltop.store import db as store_db
 from evaltop.store import queries as q
 
@@ -35,11 +36,11 @@ def test_filter_language():
             dc.parse_filter(bad, NOW)
 
 
-@pytest.mark.parametrize("sort", q.SORTS)
+@pytest.mark.parametrize("sort", store_cases.SORTS)
 @pytest.mark.parametrize("failing", [True, False])
 def test_keyset_pages_cover_the_list_exactly_once(ro, sort, failing):
     f = dc.parse_filter(f"sort:{sort}", NOW, failing=failing)
-    everything = q.cases_page(ro, f, limit=10_000)
+    everything = store_cases.cases_page(ro, f, limit=10_000)
     paged, after = [], None
     while True:
         rows = dc.page(ro, f, after, limit=37)

@@ -30,7 +30,7 @@ from evaltop.core.model.config import Config
 from evaltop.core.views import dashboard
 from evaltop.core.views.links import function
 from evaltop.store import db as store_db
-from evaltop.store.queries import CaseFilter
+from evaltop.store.cases import CaseFilter
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.screens.case_detail import CaseDetailScreen
 from evaltop.tui.screens.cases import CasesScreen

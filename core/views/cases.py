@@ -16,9 +16,10 @@ from typing import Any
 from evaltop.core.model.config import Config
 from evaltop.core.model.window import parse_duration
 from evaltop.core.views.links import function
+from evaltop.store import cases as store_cases
 from evaltop.store import db as store_db
 from evaltop.store import queries as q
-from evaltop.store.queries import CaseFilter
+from evaltop.store.cases import CaseFilter
 
 PAGE = 200
 FILTER_KEYS = {
@@ -57,8 +58,8 @@ def parse_filter(text: str, now: float, *, failing: bool = True) -> CaseFilter:
             seconds = parse_duration(value, what="since:")
             values["since"] = None if seconds is None else now - seconds
         elif field_name == "sort":
-            if value not in q.SORTS:
-                raise ValueError(f"filter: sort: expected one of {', '.join(q.SORTS)}, got {value!r}")
+            if value not in store_cases.SORTS:
+                raise ValueError(f"filter: sort: expected one of {', '.join(store_cases.SORTS)}, got {value!r}")
             values["sort"] = value
         else:
             values[field_name] = value
@@ -91,17 +92,17 @@ def segment_filter(segment: dict, judge: str | None = None, *, failing: bool = T
 
 def page(conn: sqlite3.Connection, f: CaseFilter, after: tuple | None = None, limit: int = PAGE) -> list[dict]:
     """Up to ``limit`` rows after keyset ``after`` (None = the first page)."""
-    return q.cases_page(conn, f, after=after, limit=limit)
+    return store_cases.cases_page(conn, f, after=after, limit=limit)
 
 
 def page_before(conn: sqlite3.Connection, f: CaseFilter, before: tuple, limit: int = PAGE) -> list[dict]:
     """The page ending just before keyset ``before``, in display order."""
-    return list(reversed(q.cases_page(conn, f, after=before, limit=limit, reverse=True)))
+    return list(reversed(store_cases.cases_page(conn, f, after=before, limit=limit, reverse=True)))
 
 
 def neighbour(conn: sqlite3.Connection, f: CaseFilter, key: tuple, step: int) -> dict | None:
     """The next (+1) or previous (-1) row of the list after ``key``."""
-    rows = q.cases_page(conn, f, after=key, limit=1, reverse=step < 0)
+    rows = store_cases.cases_page(conn, f, after=key, limit=1, reverse=step < 0)
     return rows[0] if rows else None
 
 
@@ -140,7 +141,7 @@ def _messages(output: dict) -> list[dict]:
 
 
 def detail(conn: sqlite3.Connection, output_id: str) -> CaseDetail | None:
-    out = q.output_by_id(conn, output_id)
+    out = store_cases.output_by_id(conn, output_id)
     if out is None:
         return None
     meta = _loads(out.get("metadata_json"), {})
@@ -149,10 +150,10 @@ def detail(conn: sqlite3.Connection, output_id: str) -> CaseDetail | None:
         messages=_messages(out),
         metadata=meta if isinstance(meta, dict) else {"value": meta},
         tags=_loads(out.get("tags_json"), []),
-        scores=q.scores_for(conn, output_id),
-        feedback=q.feedback_for(conn, output_id),
-        label=q.label_for(conn, output_id),
-        sample=q.sample_for(conn, output_id),
+        scores=store_cases.scores_for(conn, output_id),
+        feedback=store_cases.feedback_for(conn, output_id),
+        label=store_cases.label_for(conn, output_id),
+        sample=store_cases.sample_for(conn, output_id),
     )
 
 

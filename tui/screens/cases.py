@@ -13,7 +13,7 @@ from textual.widgets import Footer, Input, Static
 
 from evaltop.core.text import sanitize
 from evaltop.core.views import cases as dc
-from evaltop.store.queries import SORTS, CaseFilter
+from evaltop.store.cases import SORTS, CaseFilter
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.screens.overview import when
 from evaltop.tui.widgets.live_table import FILL, LiveTable

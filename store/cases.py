@@ -1,0 +1,167 @@
+"""One case and pages of cases: an output with its scores, feedback, label and
+sample, and keyset pages over ``outputs`` under a :class:`CaseFilter`."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+
+def output_by_id(conn: sqlite3.Connection, output_id: str) -> dict | None:
+    row = conn.execute("SELECT * FROM outputs WHERE id = ?", (output_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def scores_for(conn: sqlite3.Connection, output_id: str) -> list[dict]:
+    rows = conn.execute(
+        """SELECT judge, kind, status, score, passed, reason, error, same_family, created_at
+           FROM scores WHERE output_id = ? ORDER BY kind, judge""",
+        (output_id,),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def feedback_for(conn: sqlite3.Connection, output_id: str) -> list[dict]:
+    rows = conn.execute(
+        """SELECT ts, name, value_num, value_text, source FROM feedback
+           WHERE output_id = ? ORDER BY ts, rowid""",
+        (output_id,),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def label_for(conn: sqlite3.Connection, output_id: str) -> dict | None:
+    row = conn.execute("SELECT * FROM labels WHERE output_id = ?", (output_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def sample_for(conn: sqlite3.Connection, output_id: str) -> dict | None:
+    row = conn.execute("SELECT * FROM samples WHERE output_id = ?", (output_id,)).fetchone()
+    return dict(row) if row else None
+
+
+# ---------------------------------------------------------------- cases list
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the cases list shows. ``failing`` lists failed verdicts (one row
+    per output and judge); otherwise every output with its worst verdict."""
+
+    failing: bool = True
+    text: str = ""
+    model: str | None = None
+    task: str | None = None
+    judge: str | None = None
+    prompt_version: str | None = None
+    variant: str | None = None
+    since: float | None = None
+    sort: str = "newest"
+
+
+SORTS = ("newest", "oldest", "model", "task")
+
+
+def _order(f: CaseFilter) -> tuple[list[str], str]:
+    """Sort columns and their one direction. One direction for all columns lets
+    the keyset be a row-value comparison that SQLite turns into an index range
+    (mixed directions or an OR-expanded keyset make it sort the whole table)."""
+    ts, rid = ("s.output_ts", "s.rowid") if f.failing else ("o.ts", "o.rowid")
+    return {
+        "newest": ([ts, rid], "DESC"),
+        "oldest": ([ts, rid], "ASC"),
+        "model": (["o.model", ts, rid], "DESC"),  # grouped by model, newest first in each
+        "task": (["o.task", ts, rid], "DESC"),
+    }[f.sort]
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def cases_page(
+    conn: sqlite3.Connection,
+    f: CaseFilter,
+    *,
+    after: tuple | None = None,
+    limit: int = 200,
+    reverse: bool = False,
+) -> list[dict]:
+    """One page of the cases list after keyset ``after`` (a row's ``key``).
+
+    ``reverse`` walks the same order backwards (the previous case/page); the
+    rows then come nearest-first. Each row carries ``key`` for the next call.
+    """
+    if f.sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}, got {f.sort!r}")
+    cols, direction = _order(f)
+    if reverse:
+        direction = "ASC" if direction == "DESC" else "DESC"
+    where: list[str] = []
+    args: list[Any] = []
+    if f.failing:
+        where.append("s.passed = 0")
+        if f.judge:
+            where.append("s.judge = ?")
+            args.append(f.judge)
+        if f.since is not None:
+            where.append("s.output_ts >= ?")
+            args.append(f.since)
+    else:
+        if f.judge:
+            where.append("EXISTS (SELECT 1 FROM scores x WHERE x.output_id = o.id AND x.judge = ?)")
+            args.append(f.judge)
+        if f.since is not None:
+            where.append("o.ts >= ?")
+            args.append(f.since)
+    for col, value in (
+        ("o.model", f.model),
+        ("o.task", f.task),
+        ("o.prompt_version", f.prompt_version),
+        ("o.variant", f.variant),
+    ):
+        if value is not None:
+            where.append(f"{col} = ?")
+            args.append(value)
+    if f.text:
+        where.append("(o.id = ? OR o.output_text LIKE ? ESCAPE '\\' OR o.input_text LIKE ? ESCAPE '\\')")
+        args += [f.text, _like(f.text), _like(f.text)]
+    if after is not None:
+        if len(after) != len(cols):
+            raise ValueError(f"keyset {after!r} does not match sort {f.sort!r}")
+        op = "<" if direction == "DESC" else ">"
+        where.append(f"({', '.join(cols)}) {op} ({', '.join('?' * len(cols))})")
+        args += list(after)
+    keys = ", ".join(f"{c} AS k{i}" for i, c in enumerate(cols))
+    order = ", ".join(f"{c} {direction}" for c in cols)
+    cond = "WHERE " + " AND ".join(where) if where else ""
+    fields = """o.rowid AS rowid, o.id AS id, o.ts AS ts, o.model AS model, o.task AS task,
+                o.prompt_version AS prompt_version, o.variant AS variant,
+                substr(o.output_text, 1, 400) AS head, o.error AS error, s.judge AS judge,
+                s.score AS score, s.passed AS passed, s.status AS status"""
+    if f.failing:  # one row per failed verdict, walked on the (passed, output_ts) index
+        sql = f"""SELECT {keys}, 's' || s.rowid AS row_key, {fields}
+                  FROM scores s JOIN outputs o ON o.id = s.output_id {cond}
+                  ORDER BY {order} LIMIT ?"""
+    else:  # page the outputs alone on their index, then attach each one's worst verdict
+        judge_only = "AND x.judge = ?" if f.judge else ""
+        inner_keys = ", ".join(f"{c} AS k{i}" for i, c in enumerate(cols))
+        outer_order = ", ".join(f"p.k{i} {direction}" for i in range(len(cols)))
+        sql = f"""SELECT {", ".join(f"p.k{i} AS k{i}" for i in range(len(cols)))},
+                         'o' || o.rowid AS row_key, {fields}
+                  FROM (SELECT o.rowid AS r, {inner_keys} FROM outputs o {cond}
+                        ORDER BY {order} LIMIT ?) p
+                  JOIN outputs o ON o.rowid = p.r
+                  LEFT JOIN scores s ON s.rowid = (SELECT x.rowid FROM scores x WHERE x.output_id = o.id
+                                                   {judge_only} ORDER BY x.passed IS NOT 0, x.score LIMIT 1)
+                  ORDER BY {outer_order}"""
+    args.append(limit)
+    if not f.failing and f.judge:
+        args.append(f.judge)
+    out = []
+    for r in conn.execute(sql, args).fetchall():
+        d = dict(r)
+        d["key"] = tuple(d.pop(f"k{i}") for i in range(len(cols)))
+        out.append(d)
+    return out
