@@ -27,10 +27,10 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from evaltop.core.model.config import Config
+from evaltop.core.ops import database
 from evaltop.core.views import dashboard
+from evaltop.core.views.cases import CaseFilter
 from evaltop.core.views.links import function
-from evaltop.store import db as store_db
-from evaltop.store.cases import CaseFilter
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.screens.case_detail import CaseDetailScreen
 from evaltop.tui.screens.cases import CasesScreen
@@ -126,7 +126,7 @@ class EvaltopApp(App):
     @contextmanager
     def reader(self) -> Iterator[sqlite3.Connection]:
         """A read connection for one worker run."""
-        conn = store_db.connect(self.db_path, readonly=True)
+        conn = database.open_readonly(self.db_path)
         try:
             yield conn
         finally:
@@ -228,8 +228,8 @@ class EvaltopApp(App):
             self.call_from_thread(self._terminal_lost)
             return
         if self._version_conn is None:
-            self._version_conn = store_db.connect(self.db_path, readonly=True)
-        version = store_db.data_version(self._version_conn)
+            self._version_conn = database.open_readonly(self.db_path)
+        version = database.data_version(self._version_conn)
         changed = version != self._version or self.now() - self._last_refresh > FORCE_REFRESH_S
         alerts = None
         if changed or first:
@@ -349,7 +349,7 @@ def run_dashboard(cfg: Config, db_path: Path, *, start_engine: bool = True, engi
     """
     db_path = Path(db_path)
     if not readonly:
-        store_db.connect(db_path).close()  # create or migrate before any reader opens it
+        database.prepare(db_path)  # create or migrate before any reader opens it
     if engine is None and start_engine:
         engine_cls = function("evaltop.core.ops.engine", "Engine")
         if engine_cls is not None:

@@ -30,6 +30,7 @@ from evaltop.core.ops.inference_budget import (
     Periods,
     inference_budget,
 )
+from evaltop.core.scoring.budget import judge_budget_state
 from evaltop.store import alerts as store_alerts
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,7 @@ class BudgetReading:
 
 
 def _judge_state(cfg: Config, conn: sqlite3.Connection, now: float) -> dict | None:
-    """The judge budget's state, or None in a build without the judges area."""
-    try:
-        from evaltop.core.scoring.budget import judge_budget_state
-    except ModuleNotFoundError as exc:
-        if exc.name != "evaltop.core.scoring.budget":
-            raise
-        return None
+    """The judge budget's state."""
     return judge_budget_state(conn, cfg, now)
 
 

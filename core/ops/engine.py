@@ -31,6 +31,7 @@ from evaltop.core.analysis.cache import analyse_job
 from evaltop.core.model.config import Config, ConfigError
 from evaltop.core.ops.alerts import check_alerts, deliver
 from evaltop.core.ops.lease import JOBS_LEASE, Lease
+from evaltop.core.scoring.budget import reconcile
 from evaltop.store import jobs as store_jobs
 from evaltop.store.db import ConnectionPool, write
 
@@ -389,10 +390,4 @@ def reconcile_owner(engine: Engine, owner: str) -> None:
 
     Called when none of its calls can still be running: our own at a clean stop,
     a previous leader's once its lease has expired (the evidence it is gone)."""
-    try:
-        from evaltop.core.scoring.budget import reconcile
-    except ModuleNotFoundError as exc:
-        if exc.name != "evaltop.core.scoring.budget":
-            raise
-        return
     reconcile(engine.connection(), owner=owner, older_than=0)

@@ -19,7 +19,8 @@ from evaltop.core.views.links import function
 from evaltop.store import cases as store_cases
 from evaltop.store import db as store_db
 from evaltop.store import queries as q
-from evaltop.store.cases import CaseFilter
+from evaltop.store.cases import SORTS as SORTS  # re-exported: surfaces (tui) import the
+from evaltop.store.cases import CaseFilter as CaseFilter  # store's case query from core
 
 PAGE = 200
 FILTER_KEYS = {

@@ -14,9 +14,9 @@ import click
 
 from evaltop.core.model.config import Config, ConfigError
 from evaltop.core.model.money import format_usd
+from evaltop.core.ops.database import StoreError, open_db
 from evaltop.core.rollout import corpus as corpus_mod
-from evaltop.store import runs as store_runs
-from evaltop.store.db import StoreError, connect
+from evaltop.core.views.runs import UnknownRun, find_run
 from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx
 
 
@@ -31,7 +31,7 @@ def _conn(c: Ctx, *, must_exist: bool = True):
     if must_exist and not c.db_path.exists():
         raise UserError(f"{c.db_path}: database does not exist (run `evaltop ingest --once` first)")
     try:
-        return connect(c.db_path)
+        return open_db(c.db_path)
     except StoreError as exc:
         raise UserError(str(exc)) from None
 
@@ -202,7 +202,7 @@ def compare(run_a: str, run_b: str, fmt: str, fail_on: str, corpus_file: Path | 
         side_a = None if run_a == "corpus" else _run_side(conn, run_a)
         side_b = _run_side(conn, run_b)
         if side_a is None:
-            path = corpus_file or Path(store_runs.get_run(conn, run_b)["corpus"])
+            path = corpus_file or Path(find_run(conn, run_b)["corpus"])
             if not path.exists():
                 raise UserError(f"{path}: corpus of run {run_b!r} not found; pass --corpus PATH")
             side_a = compare_mod.corpus_side(cfg, _load_corpus(path), name=f"corpus {path.name}")
@@ -221,9 +221,10 @@ def compare(run_a: str, run_b: str, fmt: str, fail_on: str, corpus_file: Path | 
 def _run_side(conn, run_id: str):
     from evaltop.core.rollout import compare as compare_mod
 
-    if store_runs.get_run(conn, run_id) is None:
-        known = ", ".join(r["run_id"] for r in store_runs.list_runs(conn)) or "none yet"
-        raise UserError(f"no run named {run_id!r} (runs: {known})")
+    try:
+        find_run(conn, run_id)
+    except UnknownRun as exc:
+        raise UserError(str(exc)) from None
     return compare_mod.run_side(conn, run_id)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from evaltop.store.db import StoreError
+from evaltop.core.ops.database import StoreError
 from evaltop.tui.cli.context import UserError, common_options, get_ctx
 
 

@@ -35,9 +35,9 @@ from evaltop.core.ingest.pricing import PriceBook
 from evaltop.core.model.config import Config, ConfigError
 from evaltop.core.model.money import format_usd
 from evaltop.core.model.window import parse_duration
+from evaltop.core.ops.database import StoreError, open_db
 from evaltop.core.text.sanitize import one_line
 from evaltop.core.views.report.base import latest_cases, spend_rows
-from evaltop.store.db import StoreError, connect
 from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx
 from evaltop.tui.widgets.safe_text import line, set_redaction
 
@@ -55,7 +55,7 @@ def _open_db(path: Path, *, must_exist: bool):
     if must_exist and not path.exists():
         raise UserError(f"{path}: no database yet (run `evaltop ingest --once` first)")
     try:
-        return connect(path)
+        return open_db(path)
     except StoreError as exc:
         raise UserError(str(exc)) from None
 

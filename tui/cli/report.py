@@ -15,8 +15,8 @@ import click
 
 from evaltop.core.model.config import ConfigError
 from evaltop.core.model.window import Window, parse_duration
+from evaltop.core.ops.database import StoreError, open_db
 from evaltop.core.views.report import build as report_mod
-from evaltop.store.db import StoreError, connect
 from evaltop.tui.cli.context import UserError, common_options, get_ctx
 
 FAIL_ON = ("regression", "budget")
@@ -67,7 +67,7 @@ def report(since: str, baseline: str | None, fmt: str, fail_on: str,
     if not c.db_path.exists():
         raise UserError(f"{c.db_path}: no database yet (run `evaltop ingest --once` first)")
     try:
-        conn = connect(c.db_path)
+        conn = open_db(c.db_path)
     except StoreError as exc:
         raise UserError(str(exc)) from None
     try:

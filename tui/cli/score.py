@@ -26,9 +26,9 @@ import click
 from evaltop.core.ingest.pricing import PriceBook
 from evaltop.core.model.config import Config, ConfigError
 from evaltop.core.model.money import format_usd
+from evaltop.core.ops.database import StoreError, open_db
 from evaltop.core.ops.engine import Engine, JobSpec, score_job
 from evaltop.core.text.sanitize import clean, clip
-from evaltop.store.db import StoreError, connect
 from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx
 from evaltop.tui.widgets.safe_text import set_redaction, shown
 
@@ -250,7 +250,7 @@ def review_cmd(limit: int, reviewer: str, config, db) -> None:
     c = get_ctx(config, db)
     set_redaction(_load(c).redaction.enabled)
     try:
-        conn = connect(c.db_path)
+        conn = open_db(c.db_path)
     except StoreError as exc:
         raise UserError(str(exc)) from None
     try:

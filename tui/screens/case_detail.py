@@ -17,9 +17,9 @@ from textual.widgets import Footer, Static
 
 from evaltop.core.model.money import format_usd
 from evaltop.core.views import cases as dc
-from evaltop.store.cases import CaseFilter
+from evaltop.core.views.cases import CaseFilter
+from evaltop.tui.format import when
 from evaltop.tui.screens.base import DataScreen
-from evaltop.tui.screens.overview import when
 from evaltop.tui.widgets.safe_text import cell, join, safe
 
 

@@ -13,9 +13,9 @@ from textual.widgets import Footer, Input, Static
 
 from evaltop.core.text import sanitize
 from evaltop.core.views import cases as dc
-from evaltop.store.cases import SORTS, CaseFilter
+from evaltop.core.views.cases import SORTS, CaseFilter
+from evaltop.tui.format import when
 from evaltop.tui.screens.base import DataScreen
-from evaltop.tui.screens.overview import when
 from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
 

@@ -3,8 +3,6 @@ spend per model and the alerts pane."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -14,36 +12,12 @@ from textual.widgets import Footer, Static
 
 from evaltop.core.model.money import format_usd
 from evaltop.core.views import dashboard
+from evaltop.tui.format import as_of_text, metric_value, segment_text, when
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.widgets.budget_bar import budget_text
 from evaltop.tui.widgets.charts import TrendChart, rate_text, sparkline
 from evaltop.tui.widgets.live_table import LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
-
-
-def when(ts: float, fmt: str = "%m-%d %H:%M") -> str:
-    return datetime.fromtimestamp(ts, tz=UTC).strftime(fmt)
-
-
-def as_of_text(as_of: float | None, now: float) -> str:
-    """"as of HH:MM:SS" for a result read from the analysis cache (older than
-    ``now``); "" for one computed for ``now``."""
-    return "" if as_of is None or as_of >= now else f"as of {when(as_of, '%H:%M:%S')} UTC"
-
-
-def segment_text(seg: dict, width: int = 40) -> Text:
-    parts = [str(seg.get(k)) for k in ("task", "model", "prompt_version", "variant")
-             if seg.get(k) not in (None, "", "*")]
-    return cell(" / ".join(parts) or "(all)", width)
-
-
-def metric_value(r: dict, value: float | None, *, delta: bool = False) -> str:
-    """Pass rates as percent (points for a delta); mean scores as numbers."""
-    if value is None:
-        return "n/a"
-    if r.get("metric", "pass_rate") == "pass_rate":
-        return f"{value * 100:+.1f}" if delta else f"{value * 100:.1f}%"
-    return f"{value:+.2f}" if delta else f"{value:.2f}"
 
 
 def regression_cells(r: dict, rank: int, width: int = 24) -> list[Text]:

@@ -11,8 +11,8 @@ from textual.widgets import Footer, Static
 
 from evaltop.core.views import cases as dc
 from evaltop.core.views import dashboard
+from evaltop.tui.format import as_of_text, metric_value, segment_text
 from evaltop.tui.screens.base import DataScreen
-from evaltop.tui.screens.overview import as_of_text, metric_value, segment_text
 from evaltop.tui.widgets.live_table import LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
 

@@ -12,10 +12,10 @@ from textual.widgets import Footer, Static
 
 from evaltop.core.views import cases as dc
 from evaltop.core.views import dashboard
-from evaltop.store.cases import CaseFilter
+from evaltop.core.views.cases import CaseFilter
+from evaltop.tui.format import as_of_text, when
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.screens.case_detail import render_detail
-from evaltop.tui.screens.overview import as_of_text, when
 from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
 

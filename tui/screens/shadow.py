@@ -12,8 +12,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Footer, Static
 
+from evaltop.core.views.cases import CaseFilter
 from evaltop.core.views.links import function
-from evaltop.store.cases import CaseFilter
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join
