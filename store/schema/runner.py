@@ -16,12 +16,11 @@ version ``i`` to ``i + 1``. Append, never edit a released step.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 
 from evaltop.store.db import StoreError
-from evaltop.store.schema.steps import MIGRATIONS
+from evaltop.store.schema.steps import STEPS
 
-SCHEMA_VERSION = len(MIGRATIONS)
+SCHEMA_VERSION = len(STEPS)
 
 
 def current_version(conn: sqlite3.Connection) -> int:
@@ -46,9 +45,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = current_version(conn)  # another process may have migrated
-        for step in MIGRATIONS[version:]:
-            # executescript would COMMIT our transaction; run statements one by one.
-            _run_in_txn(conn, step)
+        for script in STEPS[version:]:
+            run_script(conn, script)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at REAL NOT NULL)"
@@ -64,18 +62,11 @@ def migrate(conn: sqlite3.Connection) -> int:
     return SCHEMA_VERSION
 
 
-class _TxnConn:
-    """Makes ``executescript`` inside a migration run statement by statement."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self._conn = conn
-
-    def executescript(self, script: str) -> None:
-        for stmt in _split_sql(script):
-            self._conn.execute(stmt)
-
-    def __getattr__(self, name):
-        return getattr(self._conn, name)
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run a step's script statement by statement inside the caller's
+    transaction (``executescript`` would COMMIT it)."""
+    for stmt in _split_sql(script):
+        conn.execute(stmt)
 
 
 def _split_sql(script: str) -> list[str]:
@@ -91,7 +82,3 @@ def _split_sql(script: str) -> list[str]:
     if buf.strip():
         out.append(buf.strip())
     return out
-
-
-def _run_in_txn(conn: sqlite3.Connection, step: Callable) -> None:
-    step(_TxnConn(conn))

@@ -7,8 +7,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 from evaltop.store.schema.v1 import V1
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+def _frozen(name: str) -> str:
+    return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+# ``STEPS[i]`` is the SQL script that brings a database from version ``i`` to ``i + 1``.
+STEPS: list[str] = [V1, *(_frozen(p.name) for p in sorted(SQL_DIR.glob("v*.sql")))]
 
 
 def _v1(conn: sqlite3.Connection) -> None:
