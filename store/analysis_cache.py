@@ -3,7 +3,8 @@
 An ``analysis_cache`` row is one computation: its key (what was computed,
 with which settings), the ``now`` it was computed for, when it was written,
 an input watermark (highest score rowid then) and the result as JSON. The
-dashboard reads one row instead of recomputing; the report never does.
+dashboard reads one row instead of recomputing; the report never does. The
+table is created by schema step v13.
 """
 
 from __future__ import annotations
@@ -13,14 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-
-
-def create(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        """CREATE TABLE IF NOT EXISTS analysis_cache (
-            key TEXT PRIMARY KEY, now REAL NOT NULL, computed_at REAL NOT NULL,
-            watermark INTEGER NOT NULL DEFAULT 0, payload_json TEXT NOT NULL)"""
-    )
 
 
 @dataclass(frozen=True)

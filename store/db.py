@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import sqlite_utils
+from evaltop.store.errors import StoreError
+from evaltop.store.schema import runner as schema
 
 BUSY_TIMEOUT_MS = 30_000
 JOURNAL_SIZE_LIMIT = 64 * 2**20
@@ -24,11 +25,9 @@ JOURNAL_SIZE_LIMIT = 64 * 2**20
 CACHE_KIB = 16_384
 
 
-class StoreError(Exception):
-    """A store problem worth showing to a user (bad path, newer schema...)."""
-
-
-def connect(path: str | Path, *, readonly: bool = False, migrate: bool = True) -> sqlite3.Connection:
+def connect(
+    path: str | Path, *, readonly: bool = False, migrate: bool = True
+) -> sqlite3.Connection:
     """Open the database at ``path`` with evaltop's pragmas.
 
     ``readonly`` opens with ``mode=ro`` (a watcher TUI); otherwise the schema is
@@ -60,18 +59,12 @@ def connect(path: str | Path, *, readonly: bool = False, migrate: bool = True) -
         # After a checkpoint resets the WAL, truncate the file to this size, so
         # a long-held reader snapshot cannot leave hundreds of MB behind.
         conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
-        if migrate:
-            from evaltop.store.schema.runner import migrate as _migrate
-
-            _migrate(conn)
+        if migrate and schema.needs_migration(conn):  # raises StoreError when newer
+            with write(conn):
+                schema.migrate(conn)
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     return conn
-
-
-def database(conn: sqlite3.Connection) -> sqlite_utils.Database:
-    """A sqlite-utils view over an open connection (schema helpers, upserts)."""
-    return sqlite_utils.Database(conn)
 
 
 @contextmanager
@@ -99,6 +92,13 @@ def read(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         conn.execute("COMMIT")
+
+
+def table_exists(conn: sqlite3.Connection, name: str) -> bool:
+    """A table exists (a read-only watcher may open an older database that
+    lacks a later step's table)."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        (name,)).fetchone() is not None
 
 
 def data_version(conn: sqlite3.Connection) -> int:

@@ -11,6 +11,8 @@ import math
 import sqlite3
 from typing import Any
 
+from evaltop.store.db import table_exists
+
 HOUR = 3600
 DAY = 86400
 SUMS = ("outputs", "errors", "input_tokens", "output_tokens", "estimated_outputs",
@@ -25,8 +27,7 @@ def _hours(since: float | None, until: float) -> tuple[int, int]:
 
 def _has_daily(conn: sqlite3.Connection) -> bool:
     """rollup_daily exists (schema v7); a read-only watcher may open an older file."""
-    return conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_daily'").fetchone() is not None
+    return table_exists(conn, "rollup_daily")
 
 
 # ---------------------------------------------------------------- inference

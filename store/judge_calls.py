@@ -4,12 +4,27 @@ status: ok | error | timeout | refused_budget | lost. ``cost_known = 0``
 means the provider may have billed the call but no reply told us how much;
 ``cost_pusd`` then holds the reserved estimate, so judge spend matches the
 budget ledger.
+
+Judge spend for the dashboard (:func:`judge_spend_by`, :func:`judge_spend_total`)
+reads whole UTC days from ``judge_spend_daily``: calls, cost and tokens per
+(day, judge, model), kept by triggers on ``judge_calls`` (schema step v9), so
+30 days read ~100 rows instead of every call. A day is the exact
+``floor(ts / 86400)``; the partial days at a window's edges come from
+``judge_calls``. A call inserted, changed (settled) or deleted adds or takes
+out its contribution.
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from dataclasses import astuple, dataclass, fields
+from typing import Any
+
+from evaltop.store.db import table_exists
+
+DAY = 86400
+SPEND_DAILY = "judge_spend_daily"
 
 
 @dataclass(frozen=True)
@@ -77,7 +92,65 @@ def failures(conn: sqlite3.Connection, judge: str, output_id: str, run_id: str |
     return int(row[0])
 
 
-def for_output(conn: sqlite3.Connection, output_id: str) -> list[sqlite3.Row]:
+_JUDGE_SPEND_BY = {
+    "judge": "judge",
+    "model": "model",
+    "day": "date(ts, 'unixepoch')",
+}
+_JUDGE_DAILY_BY = {"judge": "judge", "model": "model", "day": "date(day * 86400, 'unixepoch')",
+                   "all": "''"}
+_JUDGE_SUMS = ("calls", "cost_pusd", "unknown", "failed", "input_tokens", "output_tokens")
+
+
+def _judge_calls_scan(conn: sqlite3.Connection, expr: str, since: float | None,
+                      until: float) -> list:
     return conn.execute(
-        "SELECT * FROM judge_calls WHERE output_id = ? ORDER BY rowid", (output_id,)
+        f"""SELECT {expr} AS k, count(*) AS calls, sum(cost_pusd) AS cost_pusd,
+                   sum(cost_known = 0) AS unknown, sum(status != 'ok') AS failed,
+                   sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
+            FROM judge_calls WHERE ts >= ? AND ts < ? GROUP BY k ORDER BY k""",
+        (-1e18 if since is None else since, until),
     ).fetchall()
+
+
+def _judge_spend(conn: sqlite3.Connection, by: str, since: float | None,
+                 until: float) -> list[dict]:
+    """Judge call sums grouped ``by``: whole UTC days from judge_spend_daily
+    (schema v9), the partial days at either edge from ``judge_calls``."""
+    scan_expr = _JUDGE_SPEND_BY.get(by, "''")
+    lo = -(2**40) if since is None else math.ceil(since / DAY)
+    hi = math.floor(until / DAY)
+    if lo >= hi or not table_exists(conn, SPEND_DAILY):
+        parts = [_judge_calls_scan(conn, scan_expr, since, until)]
+    else:
+        parts = [conn.execute(
+            f"SELECT {_JUDGE_DAILY_BY[by]} AS k, "
+            f"{', '.join(f'sum({c}) AS {c}' for c in _JUDGE_SUMS)} "
+            f"FROM {SPEND_DAILY} WHERE day >= ? AND day < ? GROUP BY k", (lo, hi)).fetchall()]
+        if since is not None and since < lo * DAY:
+            parts.append(_judge_calls_scan(conn, scan_expr, since, lo * DAY))
+        if hi * DAY < until:
+            parts.append(_judge_calls_scan(conn, scan_expr, hi * DAY, until))
+    merged: dict[Any, dict] = {}
+    for rows in parts:
+        for r in rows:
+            acc = merged.get(r["k"])
+            if acc is None:
+                merged[r["k"]] = dict(r)
+            else:
+                for c in _JUDGE_SUMS:
+                    acc[c] += r[c]
+    return [merged[k] for k in sorted(merged) if merged[k]["calls"]]
+
+
+def judge_spend_by(conn: sqlite3.Connection, by: str, since: float | None,
+                   until: float) -> list[dict]:
+    """Judge calls and their cost; ``unknown`` counts calls whose cost is not known."""
+    if by not in _JUDGE_SPEND_BY:
+        raise KeyError(by)
+    return _judge_spend(conn, by, since, until)
+
+
+def judge_spend_total(conn: sqlite3.Connection, since: float | None, until: float) -> int:
+    rows = _judge_spend(conn, "all", since, until)
+    return rows[0]["cost_pusd"] if rows else 0

@@ -46,7 +46,9 @@ def delete_label(conn: sqlite3.Connection, output_id: str) -> bool:
 def review_queue(conn: sqlite3.Connection, *, after: tuple[float, str] | None = None,
                  limit: int = 50) -> list[sqlite3.Row]:
     """Sampled outputs without a label, oldest first; pass the last row's
-    ``(output_ts, output_id)`` as ``after`` for the next page."""
+    ``(output_ts, output_id)`` as ``after`` for the next page. Every sample
+    counts, whatever its judging status: one no judge graded needs a human
+    verdict most, and :func:`count_unlabeled` (the queue's total) counts all."""
     ts, oid = after if after is not None else (-1e18, "")
     return conn.execute(
         """

@@ -118,11 +118,6 @@ def get_sample(conn: sqlite3.Connection, output_id: str) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM samples WHERE output_id = ?", (output_id,)).fetchone()
 
 
-def count_by_status(conn: sqlite3.Connection) -> dict[str, int]:
-    rows = conn.execute("SELECT status, COUNT(*) FROM samples GROUP BY status").fetchall()
-    return {r[0]: r[1] for r in rows}
-
-
 def count_pending(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT COUNT(*) FROM samples WHERE status = 'pending'").fetchone()[0]
 

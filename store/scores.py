@@ -1,4 +1,5 @@
-"""``scores`` rows and the pending-sample work queue the judge runner reads.
+"""``scores`` rows, the pending-sample work queue the judge runner reads, and
+the dashboard's pass counts (per judge, per time bucket) over a window.
 
 status: ok | error | skipped. ``skipped`` means the judge deliberately did
 not grade the output (``require_different_family``): passed and score are
@@ -84,3 +85,70 @@ def same_family_by_judge(conn: sqlite3.Connection, since: float | None, until: f
         (since, until),
     )
     return {r[0]: r[1] for r in rows}
+
+
+def judge_pass_counts(conn: sqlite3.Connection, since: float | None, until: float) -> list[dict]:
+    """Per judge: verdicts, passes, errors over outputs in the window."""
+    rows = conn.execute(
+        """SELECT judge, kind, count(*) AS n, coalesce(sum(passed = 1),0) AS passed,
+                  coalesce(sum(passed = 0),0) AS failed,
+                  coalesce(sum(status = 'error'),0) AS errors,
+                  avg(score) AS mean_score
+           FROM scores WHERE output_ts >= ? AND output_ts < ?
+           GROUP BY judge, kind ORDER BY judge""",
+        (-1e18 if since is None else since, until),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def judged_outputs(conn: sqlite3.Connection, since: float | None, until: float) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM samples WHERE status = 'done' AND output_ts >= ? AND output_ts < ?",
+        (-1e18 if since is None else since, until),
+    ).fetchone()[0]
+
+
+def judges_in(conn: sqlite3.Connection, since: float, until: float) -> list[str]:
+    """Judges with a verdict on an output in the window: a skip-scan over the
+    (judge, output_ts) index, one probe per judge, never a table scan."""
+    judges = [r[0] for r in conn.execute(
+        """WITH RECURSIVE j(name) AS (
+               SELECT min(judge) FROM scores
+               UNION ALL
+               SELECT (SELECT min(judge) FROM scores WHERE judge > j.name) FROM j
+               WHERE j.name IS NOT NULL)
+           SELECT name FROM j WHERE name IS NOT NULL""").fetchall()]
+    return [j for j in judges if conn.execute(
+        "SELECT 1 FROM scores WHERE judge = ? AND output_ts >= ? AND output_ts < ? LIMIT 1",
+        (j, since, until)).fetchone()]
+
+
+_TREND_BY = {"model": "o.model", "task": "o.task"}
+
+
+def pass_buckets(
+    conn: sqlite3.Connection, since: float, until: float, bucket_s: int, by: str = "judge"
+) -> list[dict]:
+    """Pass counts per (series, time bucket); ``by`` is judge, model or task.
+    Per judge, each judge is one range over the (judge, output_ts) index."""
+    if by == "judge":
+        out: list[dict] = []
+        for judge in judges_in(conn, since, until):
+            out += [dict(r) for r in conn.execute(
+                """SELECT judge AS series, CAST(output_ts / ? AS INTEGER) * ? AS bucket,
+                          count(*) AS n, sum(passed = 1) AS passed
+                   FROM scores
+                   WHERE judge = ? AND output_ts >= ? AND output_ts < ? AND status = 'ok'
+                   GROUP BY bucket ORDER BY bucket""",
+                (bucket_s, bucket_s, judge, since, until)).fetchall()]
+        return out
+    expr = _TREND_BY[by]
+    rows = conn.execute(
+        f"""SELECT {expr} AS series, CAST(s.output_ts / ? AS INTEGER) * ? AS bucket,
+                   count(*) AS n, sum(s.passed = 1) AS passed
+            FROM scores s JOIN outputs o ON o.id = s.output_id
+            WHERE s.output_ts >= ? AND s.output_ts < ? AND s.status = 'ok'
+            GROUP BY series, bucket ORDER BY series, bucket""",
+        (bucket_s, bucket_s, since, until),
+    ).fetchall()
+    return [dict(r) for r in rows]

@@ -79,6 +79,24 @@ def test_review_queue_is_oldest_first_keyset_paged_and_skips_labelled(conn):
     assert labels.count_unlabeled(conn) == 24
 
 
+
+def test_review_queue_keeps_samples_whatever_their_judging_status(conn):
+    """Every sampled output is reviewable, judged or not: a sample the judges
+    never graded ('pending', or 'skipped' as the schema's status allows) needs
+    a human verdict most, and leaving it out would bias the labelled sample and
+    disagree with count_unlabeled (the queue's total)."""
+    from evaltop.store import db as store_db
+
+    add_outputs(conn, [{"id": oid, "ts": NOW - 10} for oid in ("p", "d", "s")])
+    add_samples(conn, [(oid, 0.5, NOW - 10) for oid in ("p", "d", "s")])
+    with store_db.write(conn):
+        conn.execute("UPDATE samples SET status = 'pending' WHERE output_id = 'p'")
+        conn.execute("UPDATE samples SET status = 'done' WHERE output_id = 'd'")
+        conn.execute("UPDATE samples SET status = 'skipped' WHERE output_id = 's'")
+    queue = {r["output_id"]: r["status"] for r in labels.review_queue(conn)}
+    assert queue == {"p": "pending", "d": "done", "s": "skipped"}
+    assert labels.count_unlabeled(conn) == len(queue)
+
 def test_score_trend_buckets(conn):
     add_outputs(conn, [{"id": f"o{i}", "ts": NOW - 7200 + i * 100, "model": "a" if i % 2 else "b"} for i in range(72)])
     add_samples(conn, [(f"o{i}", 0.5 if i < 36 else 1.0, NOW - 7200 + i * 100) for i in range(72)])

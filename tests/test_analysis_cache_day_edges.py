@@ -10,7 +10,7 @@ import pytest
 from tui_helpers import insert_outputs, output_row, rebuild_rollup
 
 from evaltop.store import db as store_db
-from evaltop.store import queries as q
+from evaltop.store import inference_queries as q
 
 DAY, HOUR = 86400, 3600
 D0 = 20_400 * DAY  # a UTC midnight

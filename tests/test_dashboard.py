@@ -12,7 +12,7 @@ from evaltop.core.views import cases as dc
 from evaltop.core.views import dashboard
 from evaltop.store import cases as store_cases
 from evaltop.store import db as store_db
-from evaltop.store import queries as q
+from evaltop.store import inference_queries as q
 
 
 @pytest.fixture

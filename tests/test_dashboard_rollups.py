@@ -15,8 +15,7 @@ from evaltop.core.analysis.scores import judge_summaries
 from evaltop.core.model.config import validate
 from evaltop.core.model.window import Window
 from evaltop.store import analysis_queries as aq
-from evaltop.store import db
-from evaltop.store import queries as q
+from evaltop.store import db, inference_queries, judge_calls
 from evaltop.store.rollups.hourly import window_totals
 from tests.analysis_helpers import DAY, NOW, add_outputs, add_samples, add_scores
 
@@ -167,14 +166,15 @@ def _check_spend(conn) -> None:
                (NOW - 5 * HOUR, NOW - HOUR), (None, NOW + 1)]
     for since, until in windows:
         for by in ("judge", "model", "day"):
-            assert q.judge_spend_by(conn, by, since, until) == \
-                [dict(r) for r in q._judge_calls_scan(conn, q._JUDGE_SPEND_BY[by], since, until)]
-        assert q.judge_spend_total(conn, since, until) == conn.execute(
+            assert judge_calls.judge_spend_by(conn, by, since, until) == \
+                [dict(r) for r in judge_calls._judge_calls_scan(
+                    conn, judge_calls._JUDGE_SPEND_BY[by], since, until)]
+        assert judge_calls.judge_spend_total(conn, since, until) == conn.execute(
             "SELECT coalesce(sum(cost_pusd), 0) FROM judge_calls WHERE ts >= ? AND ts < ?",
             (-1e18 if since is None else since, until)).fetchone()[0]
         if since is not None:
             t = window_totals(conn, since, until)
-            assert q.spend_in(conn, since, until) == ((t[0].cost_pusd, t[0].unpriced_outputs) if t else (0, 0))
+            assert inference_queries.spend_in(conn, since, until) == ((t[0].cost_pusd, t[0].unpriced_outputs) if t else (0, 0))
 
 
 def test_judge_spend_and_inference_spend_equal_a_scan(tmp_path):

@@ -65,7 +65,6 @@ KNOWN_TIER_BREAKS = {
 
 # Known cycles, removed when the store/flow branches land (they break them).
 KNOWN_CYCLES = [
-    {"evaltop.store.db", "evaltop.store.schema.runner"},
     {"evaltop.core.views.dashboard", "evaltop.core.analysis.cache"},
 ]
 

@@ -54,7 +54,7 @@ def test_migration_backfills_existing_ledger_rows(db_path):
     import sqlite3
 
     from evaltop.store import db
-    from evaltop.store.schema import steps as migrations
+    from evaltop.store.schema import steps
 
     conn = db.connect(db_path)
     with write(conn):
@@ -66,7 +66,7 @@ def test_migration_backfills_existing_ledger_rows(db_path):
             [("settled", 5, "2026-11-27", "2026-11"), ("reserved", 7, "2026-11-27", "2026-11"),
              ("settled", 11, "2026-11-03", "2026-11")],
         )
-        migrations._v14_ledger_daily(conn)
+        steps.run_script(conn, steps.STEPS[13])  # v14: ledger_daily
     assert ledger.period_totals(conn, "judge", "2026-11-27", "2026-11") == {
         "day_settled": 5, "day_reserved": 7, "month_settled": 16, "month_reserved": 7}
     conn.close()

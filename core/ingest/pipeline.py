@@ -114,6 +114,10 @@ def write_batch(conn, batch: Batch, prep: Prepared, now: float) -> IngestSummary
     Raises :class:`IngestConflict` (and stores nothing) when the file's stored
     checkpoint is not where this batch starts: two ingest processes on one
     database never both store, or count, the same lines."""
+    # Not store.db.write(): that commits when its block ends, on this thread.
+    # Here the COMMIT (its fsync, and a WAL checkpoint when the WAL is full)
+    # runs later on the committer thread while this thread prepares the next
+    # batch; only the open and the rollback on error are the same.
     conn.execute("BEGIN IMMEDIATE")
     try:
         _check_expected(conn, batch)

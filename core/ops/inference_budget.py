@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from evaltop.core.model.config import Config
 from evaltop.core.model.money import pusd_to_usd, usd_to_pusd
-from evaltop.store.queries import spend_in
+from evaltop.store.inference_queries import spend_in
 from evaltop.store.rollups.hourly import Totals
 
 DAY_LOOKBACK_S = 6 * 3600.0

@@ -18,7 +18,7 @@ from evaltop.core.model.window import parse_duration
 from evaltop.core.views.links import function
 from evaltop.store import cases as store_cases
 from evaltop.store import db as store_db
-from evaltop.store import queries as q
+from evaltop.store import labels as store_labels
 from evaltop.store.cases import SORTS as SORTS  # re-exported: surfaces (tui) import the
 from evaltop.store.cases import CaseFilter as CaseFilter  # store's case query from core
 
@@ -199,11 +199,7 @@ def set_label(db_path: Path, output_id: str, label: str, reviewer: str = "tui") 
         raise ValueError(f"label must be pass or fail, got {label!r}")
     conn = store_db.connect(db_path)
     try:
-        fn = function("evaltop.store.labels", "set_label")
-        if fn is not None:
-            fn(conn, output_id, label, reviewer=reviewer)
-        else:
-            q.upsert_label(conn, output_id, label, reviewer)
+        store_labels.set_label(conn, output_id, label, reviewer=reviewer)
     finally:
         conn.close()
 

@@ -18,7 +18,11 @@ from evaltop.core.model.config import Config
 from evaltop.core.model.money import usd_to_pusd
 from evaltop.core.model.window import Window, parse_duration
 from evaltop.core.views.links import function
-from evaltop.store import queries as q
+from evaltop.store import alerts as store_alerts
+from evaltop.store import inference_queries as store_inference
+from evaltop.store import judge_calls as store_judge_calls
+from evaltop.store import labels as store_labels
+from evaltop.store import scores as store_scores
 
 DAY = 86400
 
@@ -85,8 +89,8 @@ def budget_lines(conn: sqlite3.Connection, cfg: Config, now: float) -> list[Budg
                BudgetLine("inference month", ib.spent_month_pusd, ib.monthly_cap_pusd, ib.forecast_month_pusd)]
     else:
         mstart, _ = month_bounds(now)
-        month = q.inference_totals(conn, mstart, now)["cost_pusd"]
-        inf = [BudgetLine("inference today", q.inference_totals(conn, day_start(now), now)["cost_pusd"],
+        month = store_inference.inference_totals(conn, mstart, now)["cost_pusd"]
+        inf = [BudgetLine("inference today", store_inference.inference_totals(conn, day_start(now), now)["cost_pusd"],
                           _cap(b.inference_daily_usd)),
                BudgetLine("inference month", month, _cap(b.inference_monthly_usd), forecast_month(month, now))]
     state_fn = function("evaltop.core.scoring.budget", "judge_budget_state")
@@ -96,8 +100,8 @@ def budget_lines(conn: sqlite3.Connection, cfg: Config, now: float) -> list[Budg
         j_month = usd_to_pusd(st.get("spent_month_usd") or 0)
     else:
         mstart, _ = month_bounds(now)
-        j_today = q.judge_spend_total(conn, day_start(now), now + 1)
-        j_month = q.judge_spend_total(conn, mstart, now + 1)
+        j_today = store_judge_calls.judge_spend_total(conn, day_start(now), now + 1)
+        j_month = store_judge_calls.judge_spend_total(conn, mstart, now + 1)
     return inf + [
         BudgetLine("judge today", j_today, _cap(b.judge_daily_usd)),
         BudgetLine("judge month", j_month, _cap(b.judge_monthly_usd), forecast_month(j_month, now)),
@@ -150,7 +154,7 @@ class Overview:
 
 def _trend(conn, since: float, until: float, bucket_s: int, by: str) -> dict[str, list]:
     series: dict[str, list[tuple[float, float, int]]] = {}
-    for r in q.pass_buckets(conn, since, until, bucket_s, by):
+    for r in store_scores.pass_buckets(conn, since, until, bucket_s, by):
         if r["n"]:
             series.setdefault(r["series"], []).append((r["bucket"], r["passed"] / r["n"], r["n"]))
     return series
@@ -169,7 +173,7 @@ def trend(conn: sqlite3.Connection, cfg: Config, now: float, by: str = "judge") 
     window = Window(since, now + 1)
     series: dict[str, list[tuple[float, float, int]]] = {}
     if by == "judge":
-        for judge in q.judges_in(conn, since, now + 1):
+        for judge in store_scores.judges_in(conn, since, now + 1):
             pts = [(p["ts"], p["pass_rate"], p["n"]) for p in fn(conn, judge, window, bucket)
                    if p["pass_rate"] is not None]
             if pts:
@@ -194,7 +198,7 @@ def judge_rates(conn, current: Window, now: float, notes: list[str]) -> list[Jud
     else:
         notes.append("reweighted pass rate: n/a (analysis not installed)")
     return [JudgeRate(r["judge"], r["kind"], r["n"], r["passed"], r["failed"], r["errors"])
-            for r in q.judge_pass_counts(conn, current.since, now + 1)]
+            for r in store_scores.judge_pass_counts(conn, current.since, now + 1)]
 
 
 def regressions(conn: sqlite3.Connection, cfg: Config, now: float, notes: list[str] | None = None) -> list[dict]:
@@ -233,7 +237,7 @@ def alerts(conn: sqlite3.Connection, limit: int = 50) -> list[dict]:
     fn = function("evaltop.store.alerts", "list_alerts")
     if fn is not None:
         return [dict(a) for a in fn(conn, unacknowledged_first=True, limit=limit)]
-    return q.alerts(conn, limit)
+    return [dict(a) for a in store_alerts.list_alerts(conn, unacknowledged_first=True, limit=limit)]
 
 
 TREND_BY = ("judge", "model", "task")
@@ -247,22 +251,22 @@ def overview(conn: sqlite3.Connection, cfg: Config, now: float, trend_by: str = 
     notes: list[str] = []
     regs, regs_as_of = regressions_cached(conn, cfg, now, notes) if with_regressions else ([], None)
     current, _ = windows(cfg, now)
-    tot = q.inference_totals(conn, current.since, now)
-    recent = q.count_outputs_since(conn, now - 300)
+    tot = store_inference.inference_totals(conn, current.since, now)
+    recent = store_inference.count_outputs_since(conn, now - 300)
     rates = judge_rates(conn, current, now, notes)
-    hours = q.inference_by(conn, "hour", now - DAY, now)
+    hours = store_inference.inference_by(conn, "hour", now - DAY, now)
     by_hour = {r["k"]: r["outputs"] for r in hours}
     first = int(now // 3600) - 23
     spark_outputs = [float(by_hour.get(h, 0)) for h in range(first, first + 24)]
     pooled: dict[int, list[int]] = {}
-    for r in q.pass_buckets(conn, first * 3600.0, now + 1, 3600, "judge"):
+    for r in store_scores.pass_buckets(conn, first * 3600.0, now + 1, 3600, "judge"):
         acc = pooled.setdefault(int(r["bucket"]), [0, 0])
         acc[0] += r["passed"] or 0
         acc[1] += r["n"]
     spark_pass = [pooled[h * 3600][0] / pooled[h * 3600][1] if pooled.get(h * 3600, [0, 0])[1] else None
                   for h in range(first, first + 24)]
     mstart, _ = month_bounds(now)
-    spend_models = sorted(q.inference_by(conn, "model", mstart, now), key=lambda r: -(r["cost_pusd"] or 0))
+    spend_models = sorted(store_inference.inference_by(conn, "model", mstart, now), key=lambda r: -(r["cost_pusd"] or 0))
     for r in spend_models:
         r["forecast_pusd"] = forecast_month(r["cost_pusd"] or 0, now)
     return Overview(
@@ -271,7 +275,7 @@ def overview(conn: sqlite3.Connection, cfg: Config, now: float, trend_by: str = 
         outputs=tot["outputs"],
         errors=tot["errors"],
         outputs_per_min=recent / 5.0,
-        judged=q.judged_outputs(conn, current.since, now + 1),
+        judged=store_scores.judged_outputs(conn, current.since, now + 1),
         rates=rates,
         budgets=budget_lines(conn, cfg, now),
         unpriced_outputs=tot["unpriced_outputs"],
@@ -300,8 +304,8 @@ class Spend:
 def spend(conn: sqlite3.Connection, cfg: Config, now: float, days: int = 30) -> Spend:
     """Inference and judge spend over the last ``days`` days, plus budgets."""
     since = day_start(now) - (days - 1) * DAY
-    inf_days = {r["k"]: r for r in q.inference_by(conn, "day", since, now)}
-    judge_days = {r["k"]: r for r in q.judge_spend_by(conn, "day", since, now + 1)}
+    inf_days = {r["k"]: r for r in store_inference.inference_by(conn, "day", since, now)}
+    judge_days = {r["k"]: r for r in store_judge_calls.judge_spend_by(conn, "day", since, now + 1)}
     by_day = []
     for day in sorted(set(inf_days) | set(judge_days), reverse=True):
         i, j = inf_days.get(day, {}), judge_days.get(day, {})
@@ -313,8 +317,8 @@ def spend(conn: sqlite3.Connection, cfg: Config, now: float, days: int = 30) -> 
             "judge_calls": j.get("calls") or 0,
             "unpriced": i.get("unpriced_outputs") or 0,
         })
-    inf_total = q.inference_totals(conn, since, now)
-    judge_total = q.judge_spend_total(conn, since, now + 1)
+    inf_total = store_inference.inference_totals(conn, since, now)
+    judge_total = store_judge_calls.judge_spend_total(conn, since, now + 1)
     by_kind = [
         {"kind": "inference", "cost_pusd": inf_total["cost_pusd"], "count": inf_total["outputs"],
          "unpriced": inf_total["unpriced_outputs"]},
@@ -322,10 +326,10 @@ def spend(conn: sqlite3.Connection, cfg: Config, now: float, days: int = 30) -> 
          "count": sum(r["calls"] for r in judge_days.values()),
          "unpriced": sum(r["unknown"] or 0 for r in judge_days.values())},
     ]
-    by_model = sorted(q.inference_by(conn, "model", since, now), key=lambda r: -(r["cost_pusd"] or 0))
-    by_judge = sorted(q.judge_spend_by(conn, "judge", since, now + 1), key=lambda r: -(r["cost_pusd"] or 0))
+    by_model = sorted(store_inference.inference_by(conn, "model", since, now), key=lambda r: -(r["cost_pusd"] or 0))
+    by_judge = sorted(store_judge_calls.judge_spend_by(conn, "judge", since, now + 1), key=lambda r: -(r["cost_pusd"] or 0))
     return Spend(now, by_model, by_day, by_kind, by_judge, budget_lines(conn, cfg, now),
-                 q.unpriced_models(conn, since, now))
+                 store_inference.unpriced_models(conn, since, now))
 
 
 @dataclass
@@ -342,13 +346,9 @@ def review(conn: sqlite3.Connection, limit: int = 100, *, cfg: Config | None = N
     """Oldest sampled outputs without a human label, and judge-human agreement
     (with ``cfg`` and ``now``: as of the last stored analysis when recent, else
     computed and, with ``db_path``, stored)."""
-    fn = function("evaltop.store.labels", "review_queue")
-    if fn is not None:
-        rows = [{"id": r["output_id"], "ts": r["output_ts"], "model": r["model"], "task": r["task"],
-                 "head": (r["output_text"] or "")[:400], "strata": r["strata"]}
-                for r in fn(conn, limit=limit)]
-    else:
-        rows = q.review_queue(conn, limit)
+    rows = [{"id": r["output_id"], "ts": r["output_ts"], "model": r["model"], "task": r["task"],
+             "head": (r["output_text"] or "")[:400], "strata": r["strata"]}
+            for r in store_labels.review_queue(conn, limit=limit)]
     count_fn = function("evaltop.store.labels", "count_unlabeled")
     total = count_fn(conn) if count_fn is not None else None
     if cfg is not None and now is not None:

@@ -1,4 +1,4 @@
-"""Tables, indexes and forward migrations.
+"""The migration runner: brings a database to :data:`SCHEMA_VERSION`.
 
 Conventions (every layer relies on them):
 - timestamps are REAL seconds since the Unix epoch, UTC;
@@ -9,89 +9,63 @@ Conventions (every layer relies on them):
 - ``outputs.rowid`` is the keyset-pagination key and ``outputs.id`` the
   natural key (provider id, span id, or a hash of the line).
 
-Migrations only ever move forward: ``MIGRATIONS[i]`` brings a database from
-version ``i`` to ``i + 1``. Append, never edit a released step.
+The version is ``PRAGMA user_version``; each migration also appends a row to
+``schema_version``. Migrations only ever move forward: ``STEPS[i]``
+(``steps.py``) brings a database from version ``i`` to ``i + 1``. A fresh
+database (version 0) is created from ``current.sql`` (``current.py``) in one
+go, which a test keeps equal to v1 plus every step.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 
-from evaltop.store.db import StoreError
-from evaltop.store.schema.steps import MIGRATIONS
+from evaltop.store.errors import StoreError
+from evaltop.store.schema import current
+from evaltop.store.schema.steps import STEPS, run_script
 
-SCHEMA_VERSION = len(MIGRATIONS)
+SCHEMA_VERSION = len(STEPS)
 
 
 def current_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the database up to :data:`SCHEMA_VERSION`; return the version.
-
-    Runs under ``BEGIN IMMEDIATE`` so two processes starting together do not
-    both migrate. A database written by a newer evaltop is refused, not
-    touched.
-    """
+def needs_migration(conn: sqlite3.Connection) -> bool:
+    """Whether :func:`migrate` has work to do; a database written by a newer
+    evaltop is refused (``StoreError``), never touched."""
     version = current_version(conn)
-    if version == SCHEMA_VERSION:
-        return version
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"database schema version {version} is newer than this evaltop "
             f"understands ({SCHEMA_VERSION}); upgrade evaltop"
         )
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = current_version(conn)  # another process may have migrated
-        for step in MIGRATIONS[version:]:
-            # executescript would COMMIT our transaction; run statements one by one.
-            _run_in_txn(conn, step)
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at REAL NOT NULL)"
-        )
-        conn.execute(
-            "INSERT INTO schema_version (version, applied_at) VALUES (?, strftime('%s','now'))",
-            (SCHEMA_VERSION,),
-        )
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    return version < SCHEMA_VERSION
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database up to :data:`SCHEMA_VERSION`; return the version.
+
+    The caller holds the write transaction (``db.connect`` runs this inside
+    ``db.write``, a ``BEGIN IMMEDIATE``), so two processes starting together
+    do not both migrate: the second finds the version already current.
+    """
+    if not needs_migration(conn):  # another process may have migrated meanwhile
+        return SCHEMA_VERSION
+    version = current_version(conn)
+    if version == 0:
+        run_script(conn, current.read())
+    else:
+        for script in STEPS[version:]:
+            run_script(conn, script)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(version INTEGER NOT NULL, applied_at REAL NOT NULL)"
+    )
+    conn.execute(
+        "INSERT INTO schema_version (version, applied_at) "
+        "VALUES (?, strftime('%s','now'))",
+        (SCHEMA_VERSION,),
+    )
     return SCHEMA_VERSION
-
-
-class _TxnConn:
-    """Makes ``executescript`` inside a migration run statement by statement."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self._conn = conn
-
-    def executescript(self, script: str) -> None:
-        for stmt in _split_sql(script):
-            self._conn.execute(stmt)
-
-    def __getattr__(self, name):
-        return getattr(self._conn, name)
-
-
-def _split_sql(script: str) -> list[str]:
-    out, buf = [], ""
-    for line in script.splitlines(keepends=True):
-        if line.strip().startswith("--"):
-            continue
-        buf += line
-        if sqlite3.complete_statement(buf):
-            if buf.strip():
-                out.append(buf.strip())
-            buf = ""
-    if buf.strip():
-        out.append(buf.strip())
-    return out
-
-
-def _run_in_txn(conn: sqlite3.Connection, step: Callable) -> None:
-    step(_TxnConn(conn))

@@ -1,7 +1,8 @@
-"""The first schema (version 1): every table evaltop started with.
+"""The DDL of the first schema (version 1): every table evaltop started with.
 
-Released DDL: never edit it; later changes are steps in ``store/migrations.py``.
-Conventions are in ``store/schema.py``.
+Released: never edit it. It is step 1 of ``steps.py``; later changes are the
+frozen steps in ``sql/``, and ``current.sql`` shows the schema as it is now.
+Conventions are in ``runner.py``.
 """
 
 V1 = """
