@@ -8,6 +8,7 @@ import json
 import pytest
 from tui_helpers import NOW, seed, seed_config
 
+from evaltop.core.analysis.regressions import Regression, Segment
 from evaltop.core.views import cases as dc
 from evaltop.core.views import dashboard
 from evaltop.store import cases as store_cases
@@ -94,7 +95,7 @@ def test_overview_numbers(ro, make_config):
                     (NOW - 86400,)).fetchone()
     assert rates["json_valid"].passed == js[0] and rates["json_valid"].n == js[1]
     assert o.alerts[0]["level"] == "critical"  # newest unacknowledged first
-    assert all(r.get("insufficient") is not None for r in o.regressions)
+    assert all(isinstance(r, Regression) for r in o.regressions)
 
 
 def test_case_detail_and_json(ro, tmp_path):
@@ -110,7 +111,7 @@ def test_case_detail_and_json(ro, tmp_path):
 
 
 def test_segment_filter_from_a_regression():
-    f = dc.segment_filter({"task": "sql", "model": "m", "prompt_version": "*", "variant": ""}, "judge-a")
+    f = dc.segment_filter(Segment(task="sql", model="m", prompt_version="*", variant=""), "judge-a")
     assert (f.task, f.model, f.prompt_version, f.variant, f.judge) == ("sql", "m", None, "", "judge-a")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from evaltop.core.model.config import Config
-from evaltop.core.model.window import Window, parse_duration
+from evaltop.core.model.window import analysis_windows
 from evaltop.core.views.report import build as report_mod
 
 
@@ -17,8 +17,7 @@ def demo_report(cfg: Config, db_path: Path, *, now: float | None = None) -> dict
     from evaltop.store import db as store_db
 
     now = time.time() if now is None else now
-    current = Window.ending_at(now, parse_duration(cfg.analysis.since, what="analysis.since"))
-    baseline = current.before(parse_duration(cfg.analysis.baseline, what="analysis.baseline"))
+    current, baseline = analysis_windows(cfg.analysis, now)
     conn = store_db.connect(db_path, readonly=True)
     try:
         return report_mod.build(report_mod.ReportContext(cfg, conn, current, baseline, now=now))

@@ -9,16 +9,17 @@ import os
 import re
 import shlex
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evaltop.core.analysis.regressions import Segment
 from evaltop.core.model.config import Config
 from evaltop.core.model.window import parse_duration
-from evaltop.core.views.links import function
+from evaltop.core.rollout.corpus import add_case
 from evaltop.store import cases as store_cases
 from evaltop.store import db as store_db
-from evaltop.store import queries as q
+from evaltop.store import labels as store_labels
 from evaltop.store.cases import CaseFilter
 
 PAGE = 200
@@ -80,10 +81,11 @@ def describe_filter(f: CaseFilter) -> str:
     return " ".join(parts)
 
 
-def segment_filter(segment: dict, judge: str | None = None, *, failing: bool = True) -> CaseFilter:
+def segment_filter(segment: Segment, judge: str | None = None, *,
+                   failing: bool = True) -> CaseFilter:
     """Cases of one regression segment (task, model, prompt_version, variant)."""
     def val(k: str) -> str | None:
-        v = segment.get(k)
+        v = getattr(segment, k)
         return None if v in (None, "*") else str(v)
 
     return CaseFilter(failing=failing, model=val("model"), task=val("task"), judge=judge,
@@ -193,31 +195,20 @@ def save_case_json(d: CaseDetail, folder: Path | None = None) -> tuple[Path, str
 
 
 def set_label(db_path: Path, output_id: str, label: str, reviewer: str = "tui") -> None:
-    """Record a human pass/fail label (labels store when installed)."""
+    """Record a human pass/fail label."""
     if label not in ("pass", "fail"):
         raise ValueError(f"label must be pass or fail, got {label!r}")
     conn = store_db.connect(db_path)
     try:
-        fn = function("evaltop.store.labels", "set_label")
-        if fn is not None:
-            fn(conn, output_id, label, reviewer=reviewer)
-        else:
-            q.upsert_label(conn, output_id, label, reviewer)
+        store_labels.set_label(conn, output_id, label, reviewer=reviewer)
     finally:
         conn.close()
 
 
-def add_to_corpus(cfg: Config, db_path: Path, output_id: str) -> Path | None:
-    """Add the case to the regression corpus; None when the corpus is not installed."""
-    fn = function("evaltop.core.rollout.corpus", "add_case")
-    if fn is None:
-        return None
+def add_to_corpus(cfg: Config, db_path: Path, output_id: str) -> Path:
+    """Add the case to the regression corpus; returns the case file."""
     conn = store_db.connect(db_path)
     try:
-        return Path(fn(cfg, conn, output_id))
+        return Path(add_case(cfg, conn, output_id))
     finally:
         conn.close()
-
-
-def with_sort(f: CaseFilter, sort: str) -> CaseFilter:
-    return replace(f, sort=sort)

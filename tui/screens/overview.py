@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.widgets import Footer, Static
 
+from evaltop.core.analysis.regressions import Regression, Segment
 from evaltop.core.model.money import format_usd
 from evaltop.core.views import dashboard
 from evaltop.tui.screens.base import DataScreen
@@ -31,34 +32,30 @@ def as_of_text(as_of: float | None, now: float) -> str:
     return "" if as_of is None or as_of >= now else f"as of {when(as_of, '%H:%M:%S')} UTC"
 
 
-def segment_text(seg: dict, width: int = 40) -> Text:
-    parts = [str(seg.get(k)) for k in ("task", "model", "prompt_version", "variant")
-             if seg.get(k) not in (None, "", "*")]
-    return cell(" / ".join(parts) or "(all)", width)
+def segment_text(seg: Segment, width: int = 40) -> Text:
+    return cell(seg.text(), width)
 
 
-def metric_value(r: dict, value: float | None, *, delta: bool = False) -> str:
+def metric_value(r: Regression, value: float | None, *, delta: bool = False) -> str:
     """Pass rates as percent (points for a delta); mean scores as numbers."""
     if value is None:
         return "n/a"
-    if r.get("metric", "pass_rate") == "pass_rate":
+    if r.metric == "pass_rate":
         return f"{value * 100:+.1f}" if delta else f"{value * 100:.1f}%"
     return f"{value:+.2f}" if delta else f"{value:.2f}"
 
 
-def regression_cells(r: dict, rank: int, width: int = 24) -> list[Text]:
+def regression_cells(r: Regression, rank: int, width: int = 24) -> list[Text]:
     """Overview pane row: segment, judge, baseline → current, delta, n, p."""
-    delta = r.get("delta")
-    style = "bold red" if r.get("significant") and (delta or 0) < 0 else ("dim" if r.get("insufficient") else "")
-    p = r.get("p")
-    seg = segment_text(r.get("segment") or {}, width)
+    style = "bold red" if r.regressed else ("dim" if r.insufficient else "")
+    seg = segment_text(r.segment, width)
     return [
         ranked(seg.plain, rank, width, style=style),
-        cell(r.get("judge", ""), 12),
-        Text(f"{metric_value(r, r.get('baseline'))}→{metric_value(r, r.get('current'))}"),
-        Text(metric_value(r, delta, delta=True), style=style),
-        Text(f"{r.get('n_baseline', 0)}/{r.get('n_current', 0)}"),
-        Text("few" if r.get("insufficient") else ("n/a" if p is None else f"{p:.3f}"), style=style),
+        cell(r.judge, 12),
+        Text(f"{metric_value(r, r.baseline)}→{metric_value(r, r.current)}"),
+        Text(metric_value(r, r.delta, delta=True), style=style),
+        Text(f"{r.n_baseline}/{r.n_current}"),
+        Text("few" if r.insufficient else ("n/a" if r.p is None else f"{r.p:.3f}"), style=style),
     ]
 
 
@@ -78,7 +75,7 @@ def alerts_text(alerts: list[dict]) -> Text:
 
 class OverviewScreen(DataScreen):
     TITLE = "Overview"
-    refresh_every = 5.0  # regressions are recomputed on each load: not every second
+    refresh_every = 5.0  # budgets and trends are read on each load: not every second
     BINDINGS = [Binding("x", "acknowledge", "Ack alerts"), Binding("t", "cycle_trend", "Trend by")]
     trend_by = "judge"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -139,7 +136,7 @@ class OverviewScreen(DataScreen):
                 conn, self.app.cfg, now, notes, db_path=None if self.app.readonly else self.app.db_path)
         self.app.call_from_thread(self._show_regressions, rows[:8], notes, as_of_text(as_of, now))
 
-    def _show_regressions(self, rows: list[dict], notes: list[str], as_of: str = "") -> None:
+    def _show_regressions(self, rows: list[Regression], notes: list[str], as_of: str = "") -> None:
         self.query_one("#regressions", LiveTable).sync(
             [(f"r{i}", regression_cells(r, i)) for i, r in enumerate(rows)])
         self.query_one("#regressions-pane").border_subtitle = (

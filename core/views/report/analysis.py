@@ -14,18 +14,15 @@ from evaltop.core.analysis.arms import compare_arms
 from evaltop.core.analysis.downstream import downstream_metrics, overall
 from evaltop.core.analysis.regressions import find_regressions, prompt_regressions
 from evaltop.core.analysis.scores import judge_summaries
-from evaltop.core.model.window import parse_duration
+from evaltop.core.model.window import baseline_for
 from evaltop.store import analysis_queries as q
 
 PROMPT_LIMIT = 20
 
 
 def _baseline(ctx):
-    if ctx.baseline is not None:
-        return ctx.baseline
-    if ctx.window.since is None:
-        return None
-    return ctx.window.before(parse_duration(ctx.cfg.analysis.baseline, what="analysis.baseline"))
+    """The context's baseline, else the configured one before its window."""
+    return ctx.baseline if ctx.baseline is not None else baseline_for(ctx.window, ctx.cfg.analysis)
 
 
 def report_section(ctx) -> dict[str, Any]:
@@ -48,12 +45,13 @@ def report_section(ctx) -> dict[str, Any]:
         out["prompt_regressions"] = []
         return out
     found = find_regressions(ctx.conn, ctx.cfg, ctx.window, baseline)
-    out["regressions"] = [r for r in found if r["significant"]]
+    significant = [r for r in found if r.significant]
+    out["regressions"] = [r.to_dict() for r in significant]
     out["regression_summary"] = {
-        "tested": sum(1 for r in found if not r["insufficient"]),
-        "significant": len(out["regressions"]),
-        "regressed": sum(1 for r in out["regressions"] if r["direction"] == "regressed"),
-        "insufficient": sum(1 for r in found if r["insufficient"]),
+        "tested": sum(1 for r in found if not r.insufficient),
+        "significant": len(significant),
+        "regressed": sum(1 for r in significant if r.regressed),
+        "insufficient": sum(1 for r in found if r.insufficient),
         "alpha": ctx.cfg.analysis.alpha, "min_n": ctx.cfg.analysis.min_n,
     }
     out["prompt_regressions"] = prompt_regressions(ctx.conn, ctx.window, baseline, limit=PROMPT_LIMIT)
