@@ -4,6 +4,7 @@ every sort order, neighbours, budgets and spend arithmetic, case JSON."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from tui_helpers import NOW, seed, seed_config
@@ -151,3 +152,17 @@ def test_day_aligned_windows_read_days_and_todays_hours(ro):
                       (int(since // 3600), int(NOW // 3600))).fetchall()
     assert [(r["k"], r["outputs"], r["cost_pusd"], r["unpriced_outputs"]) for r in fast] == [tuple(r) for r in slow]
     assert q.inference_totals(ro, since, NOW)["outputs"] == sum(r[1] for r in slow)
+
+
+def test_screens_flag_the_analysis_direction_not_the_delta_sign():
+    """A regression row is red because the analysis says "regressed"; the
+    screens no longer recompute it from the delta."""
+    from evaltop.tui.screens.overview import regression_cells
+    from evaltop.tui.screens.regressions import row_cells
+
+    base = Regression(Segment(task="t"), "j", "rule", "pass_rate", 0.9, 0.8, 0.9, 0.8, -0.1, 50, 50,
+                      p=0.001, q=0.002, significant=True, direction="regressed")
+    assert row_cells(base, 0)[0].plain.endswith("▼ REGRESSED")
+    assert regression_cells(base, 0)[3].style == "bold red"
+    other = replace(base, direction="improved")  # the analysis decides, whatever the delta
+    assert "▲ improved" in row_cells(other, 0)[0].plain and regression_cells(other, 0)[3].style == ""

@@ -45,3 +45,19 @@ def test_report_regressions_json_is_unchanged(conn, make_config):
     if os.environ.get("EVALTOP_RECORD_GOLDEN"):
         GOLDEN.write_text(got, encoding="utf-8")
     assert got == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_the_cached_form_round_trips_every_kind_of_row(conn, make_config):
+    """The analysis cache stores rows as :meth:`Regression.to_dict`: reading
+    one back gives the same value (task-level, insufficient, untested)."""
+    from evaltop.core.analysis.regressions import Regression, find_regressions
+
+    _traffic(conn)
+    window = Window.ending_at(NOW, DAY)
+    rows = find_regressions(conn, make_config({"analysis": {"min_n": 30}}), window,
+                            window.before(7 * DAY))
+    assert {r.level for r in rows} == {"segment", "task"} and any(r.insufficient for r in rows)
+    assert {r.direction for r in rows} >= {"regressed", "improved", None}
+    for r in rows:
+        back = Regression.from_dict(json.loads(json.dumps(r.to_dict())))
+        assert back == r and back.to_dict() == r.to_dict()
