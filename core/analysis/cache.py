@@ -4,8 +4,8 @@ The regressions comparison (thousands of tests at 1M outputs) and judge-human
 agreement cost far more than a pane may take. The engine's ``analyse`` job
 (core/ops/engine.py) calls :func:`refresh` every ``[schedule] analysis_seconds``,
 which computes them for its ``now`` and stores each as one row (regressions in
-their JSON form, :meth:`Regressions.to_json`); a dashboard reads that row and shows "as of" its time. A
-result older than :func:`stale_after` (or computed with other settings, or
+their JSON form, :meth:`Regressions.to_json`); a dashboard reads that row and
+shows "as of" its time. A result older than :func:`stale_after` (or computed with other settings, or
 for a later ``now``) is a miss: the caller computes fresh and, when it may
 write, stores what it computed. A stored result is exactly what a fresh
 computation with the same ``now`` returns (tests/test_analysis_cache.py);
@@ -115,7 +115,7 @@ def _store(db_path: str | Path | None, key: str, now: float, watermark: int, pay
                 store.put(conn, key, now, time.time(), watermark, payload)
         finally:
             conn.close()
-    except (sqlite3.Error, store_db.StoreError) as exc:  # locked past the busy timeout, read-only file
+    except (sqlite3.Error, store_db.StoreError) as exc:  # locked past busy timeout, read-only
         log.warning("analysis cache: could not store %s: %s", key, exc)
 
 

@@ -239,7 +239,8 @@ def _aggs(conn, window: Window) -> dict[tuple, tuple[str, WeightedAgg, WeightedA
     out = {}
     for row in q.score_aggregates(conn, window.since, window.until, DIMS):
         key = (row["judge"], *(row[d] for d in DIMS))
-        out[key] = (row["kind"], WeightedAgg.from_mapping(row, "p_"), WeightedAgg.from_mapping(row, "s_"))
+        out[key] = (row["kind"], WeightedAgg.from_mapping(row, "p_"),
+                    WeightedAgg.from_mapping(row, "s_"))
     return out
 
 
@@ -264,7 +265,8 @@ def _takeovers(base: dict, cur: dict) -> dict[tuple[str, str], dict[str, Change]
         for (judge, task, model, pv, _variant), (_k, p, _s) in aggs.items():
             if p.n == 0:
                 continue
-            entry = served.setdefault((judge, task), {"model": [{}, {}], "prompt_version": [{}, {}]})
+            entry = served.setdefault((judge, task),
+                                      {"model": [{}, {}], "prompt_version": [{}, {}]})
             for dim, value in (("model", model), ("prompt_version", pv)):
                 entry[dim][side][value] = entry[dim][side].get(value, 0) + p.n
     out: dict[tuple[str, str], dict[str, Change]] = {}
@@ -331,13 +333,15 @@ def prompt_regressions(conn: sqlite3.Connection, current: Window, baseline: Wind
                        limit: int = 50) -> list[dict[str, Any]]:
     """Inputs (same normalised hash) that passed a judge in the baseline and fail
     it now, newest first, with both outputs."""
-    hits = q.prompt_regressions(conn, (current.since, current.until), (baseline.since, baseline.until), limit)
+    hits = q.prompt_regressions(conn, (current.since, current.until),
+                                (baseline.since, baseline.until), limit)
     brief = q.outputs_brief(conn, [h["cur_id"] for h in hits] + [h["base_id"] for h in hits])
 
     def side(oid: str) -> dict[str, Any]:
         o = brief[oid]
-        return {"output_id": oid, "ts": o["ts"], "model": o["model"], "prompt_version": o["prompt_version"],
-                "variant": o["variant"], "output_text": o["output_text"][:TEXT_LIMIT]}
+        return {"output_id": oid, "ts": o["ts"], "model": o["model"],
+                "prompt_version": o["prompt_version"], "variant": o["variant"],
+                "output_text": o["output_text"][:TEXT_LIMIT]}
 
     out = []
     for h in hits:

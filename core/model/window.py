@@ -17,7 +17,8 @@ def parse_duration(text: str, *, what: str = "--since") -> float | None:
         return None
     m = _RE.match(t)
     if not m or float(m.group(1)) <= 0:
-        raise ValueError(f"{what}: expected a duration such as 90m, 24h, 7d, 4w or `all`, got {text!r}")
+        raise ValueError(f"{what}: expected a duration such as 90m, 24h, 7d, 4w or `all`, "
+                         f"got {text!r}")
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 

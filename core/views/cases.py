@@ -60,7 +60,8 @@ def parse_filter(text: str, now: float, *, failing: bool = True) -> CaseFilter:
             values["since"] = None if seconds is None else now - seconds
         elif field_name == "sort":
             if value not in store_cases.SORTS:
-                raise ValueError(f"filter: sort: expected one of {', '.join(store_cases.SORTS)}, got {value!r}")
+                raise ValueError(f"filter: sort: expected one of "
+                                 f"{', '.join(store_cases.SORTS)}, got {value!r}")
             values["sort"] = value
         else:
             values[field_name] = value
@@ -92,12 +93,14 @@ def segment_filter(segment: Segment, judge: str | None = None, *,
                       prompt_version=val("prompt_version"), variant=val("variant"))
 
 
-def page(conn: sqlite3.Connection, f: CaseFilter, after: tuple | None = None, limit: int = PAGE) -> list[dict]:
+def page(conn: sqlite3.Connection, f: CaseFilter, after: tuple | None = None,
+         limit: int = PAGE) -> list[dict]:
     """Up to ``limit`` rows after keyset ``after`` (None = the first page)."""
     return store_cases.cases_page(conn, f, after=after, limit=limit)
 
 
-def page_before(conn: sqlite3.Connection, f: CaseFilter, before: tuple, limit: int = PAGE) -> list[dict]:
+def page_before(conn: sqlite3.Connection, f: CaseFilter, before: tuple,
+                limit: int = PAGE) -> list[dict]:
     """The page ending just before keyset ``before``, in display order."""
     return list(reversed(store_cases.cases_page(conn, f, after=before, limit=limit, reverse=True)))
 

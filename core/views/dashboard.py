@@ -41,8 +41,16 @@ def month_bounds(now: float) -> tuple[float, float]:
     """Start of this UTC month and start of the next one."""
     d = datetime.fromtimestamp(now, tz=UTC)
     start = d.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    nxt = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    if start.month == 12:
+        nxt = start.replace(year=start.year + 1, month=1)
+    else:
+        nxt = start.replace(month=start.month + 1)
     return start.timestamp(), nxt.timestamp()
+
+
+def _by_cost(row: dict) -> int:
+    """Sort key: the most expensive first."""
+    return -(row["cost_pusd"] or 0)
 
 
 def forecast_month(spent_pusd: int, now: float) -> int:
@@ -148,8 +156,8 @@ def trend(conn: sqlite3.Connection, cfg: Config, now: float, by: str = "judge") 
     series: dict[str, list[tuple[float, float, int]]] = {}
     if by == "judge":
         for judge in q.judges_in(conn, since, now + 1):
-            pts = [(p["ts"], p["pass_rate"], p["n"]) for p in score_trend(conn, judge, window, bucket)
-                   if p["pass_rate"] is not None]
+            pts = [(p["ts"], p["pass_rate"], p["n"])
+                   for p in score_trend(conn, judge, window, bucket) if p["pass_rate"] is not None]
             if pts:
                 series[judge] = pts
         return series
@@ -212,10 +220,11 @@ def overview(conn: sqlite3.Connection, cfg: Config, now: float, trend_by: str = 
         acc = pooled.setdefault(int(r["bucket"]), [0, 0])
         acc[0] += r["passed"] or 0
         acc[1] += r["n"]
-    spark_pass = [pooled[h * 3600][0] / pooled[h * 3600][1] if pooled.get(h * 3600, [0, 0])[1] else None
+    spark_pass = [pooled[h * 3600][0] / pooled[h * 3600][1]
+                  if pooled.get(h * 3600, [0, 0])[1] else None
                   for h in range(first, first + 24)]
     mstart, _ = month_bounds(now)
-    spend_models = sorted(q.inference_by(conn, "model", mstart, now), key=lambda r: -(r["cost_pusd"] or 0))
+    spend_models = sorted(q.inference_by(conn, "model", mstart, now), key=_by_cost)
     for r in spend_models:
         r["forecast_pusd"] = forecast_month(r["cost_pusd"] or 0, now)
     return Overview(
@@ -275,8 +284,8 @@ def spend(conn: sqlite3.Connection, cfg: Config, now: float, days: int = 30) -> 
          "count": sum(r["calls"] for r in judge_days.values()),
          "unpriced": sum(r["unknown"] or 0 for r in judge_days.values())},
     ]
-    by_model = sorted(q.inference_by(conn, "model", since, now), key=lambda r: -(r["cost_pusd"] or 0))
-    by_judge = sorted(q.judge_spend_by(conn, "judge", since, now + 1), key=lambda r: -(r["cost_pusd"] or 0))
+    by_model = sorted(q.inference_by(conn, "model", since, now), key=_by_cost)
+    by_judge = sorted(q.judge_spend_by(conn, "judge", since, now + 1), key=_by_cost)
     return Spend(now, by_model, by_day, by_kind, by_judge, budget_lines(conn, cfg, now),
                  q.unpriced_models(conn, since, now))
 

@@ -34,14 +34,16 @@ def report_section(ctx) -> dict[str, Any]:
         "sampling": sampling_state(ctx.cfg, ctx.conn, ctx.now),
         "arms": compare_arms(ctx.conn, ctx.cfg, ctx.window),
         "downstream": {"all": overall(ctx.conn, ctx.cfg, ctx.window),
-                       "by_model": downstream_metrics(ctx.conn, ctx.cfg, ctx.window, by=("model",))},
+                       "by_model": downstream_metrics(ctx.conn, ctx.cfg, ctx.window,
+                                                      by=("model",))},
         "agreement": agreement(ctx.conn),
     }
     baseline = _baseline(ctx)
     if baseline is None:
         out["regressions"] = []
         out["regression_summary"] = {"tested": 0, "significant": 0, "insufficient": 0,
-                                     "note": "no baseline: the current window is unbounded (--since all)"}
+                                     "note": "no baseline: the current window is unbounded "
+                                             "(--since all)"}
         out["prompt_regressions"] = []
         return out
     found = find_regressions(ctx.conn, ctx.cfg, ctx.window, baseline)
@@ -54,7 +56,8 @@ def report_section(ctx) -> dict[str, Any]:
         "insufficient": sum(1 for r in found if r.insufficient),
         "alpha": ctx.cfg.analysis.alpha, "min_n": ctx.cfg.analysis.min_n,
     }
-    out["prompt_regressions"] = prompt_regressions(ctx.conn, ctx.window, baseline, limit=PROMPT_LIMIT)
+    out["prompt_regressions"] = prompt_regressions(ctx.conn, ctx.window, baseline,
+                                                   limit=PROMPT_LIMIT)
     return out
 
 
@@ -73,6 +76,10 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x * 100:.1f}%"
 
 
+def _num(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.2f}"
+
+
 def _segment(seg: dict) -> str:
     parts = [f"{k}={_cell(v)}" for k, v in seg.items() if v not in (None, "")]
     return ", ".join(parts) or "(all)"
@@ -82,7 +89,8 @@ def markdown(report: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     scores = report.get("scores") or {}
     if scores:
-        lines += ["## Scores", "", "| judge | judged | pass rate | weighted | 95% CI | errors | mean score |",
+        lines += ["## Scores", "",
+                  "| judge | judged | pass rate | weighted | 95% CI | errors | mean score |",
                   "|---|---:|---:|---:|---|---:|---:|"]
         for judge, s in scores.items():
             ci = s.get("ci95")
@@ -92,8 +100,8 @@ def markdown(report: dict[str, Any]) -> list[str]:
                          f"{_pct(s['pass_rate_weighted'])} | {ci_text} | {s['errors']} | {mean} |")
         lines.append("")
     state = report.get("sampling") or {}
-    lines.append(f"Pending samples: {report.get('pending_samples', 0)}"
-                 + (f" (sampling paused: {_cell(state.get('reason'))})" if state.get("paused") else ""))
+    paused = f" (sampling paused: {_cell(state.get('reason'))})" if state.get("paused") else ""
+    lines.append(f"Pending samples: {report.get('pending_samples', 0)}" + paused)
     lines.append("")
     summary = report.get("regression_summary") or {}
     regs = report.get("regressions") or []
@@ -107,21 +115,25 @@ def markdown(report: dict[str, Any]) -> list[str]:
                   "|---|---|---|---:|---:|---:|---|---:|---|"]
         for r in regs:
             change = r.get("model_change") or r.get("prompt_version_change")
-            seg = _segment(r["segment"]) + (f" ({_cell(change['from'])} -> {_cell(change['to'])})" if change else "")
-            fmt = _pct if r["metric"] == "pass_rate" else (lambda x: "n/a" if x is None else f"{x:.2f}")
+            seg = _segment(r["segment"])
+            if change:
+                seg += f" ({_cell(change['from'])} -> {_cell(change['to'])})"
+            fmt = _pct if r["metric"] == "pass_rate" else _num
             ci = r.get("ci")
             ci_text = f"{fmt(ci[0])} to {fmt(ci[1])}" if ci else "n/a"
             mark = "regressed" if r["direction"] == "regressed" else "improved"
-            lines.append(f"| {seg} | {_cell(r['judge'])} | {r['metric']} ({mark}) | {fmt(r['baseline'])} | "
-                         f"{fmt(r['current'])} | {fmt(r['delta'])} | {ci_text} | {r['q']:.3g} | "
-                         f"{r['n_baseline']} / {r['n_current']} |")
+            lines.append(f"| {seg} | {_cell(r['judge'])} | {r['metric']} ({mark}) | "
+                         f"{fmt(r['baseline'])} | {fmt(r['current'])} | {fmt(r['delta'])} | "
+                         f"{ci_text} | {r['q']:.3g} | {r['n_baseline']} / {r['n_current']} |")
     lines.append("")
     flips = report.get("prompt_regressions") or []
     if flips:
-        lines += [f"Inputs that passed in the baseline and fail now: {len(flips)} (newest first)", ""]
+        lines += [f"Inputs that passed in the baseline and fail now: {len(flips)} "
+                  "(newest first)", ""]
         for f in flips[:10]:
             lines.append(f"- {_cell(f['judge'])}: `{_cell(f['baseline']['output_id'])}` "
-                         f"({_cell(f['baseline']['model'])}) -> `{_cell(f['current']['output_id'])}` "
+                         f"({_cell(f['baseline']['model'])}) -> "
+                         f"`{_cell(f['current']['output_id'])}` "
                          f"({_cell(f['current']['model'])})")
         lines.append("")
     lines += _downstream_lines(report.get("downstream") or {})
