@@ -10,12 +10,12 @@ from typing import Any
 from evaltop.core.model.config import Config
 from evaltop.core.model.window import analysis_windows
 from evaltop.core.views.report import build as report_mod
+from evaltop.store import db as store_db
+from evaltop.store.counters import get_many
 
 
 def demo_report(cfg: Config, db_path: Path, *, now: float | None = None) -> dict[str, Any]:
     """The report over the demo's analysis windows (current vs baseline)."""
-    from evaltop.store import db as store_db
-
     now = time.time() if now is None else now
     current, baseline = analysis_windows(cfg.analysis, now)
     conn = store_db.connect(db_path, readonly=True)
@@ -44,9 +44,6 @@ def _segment(seg: dict) -> str:
 
 def stored_counts(db_path: Path) -> dict[str, int]:
     """Outputs and feedback stored since the database was made."""
-    from evaltop.store import db as store_db
-    from evaltop.store.counters import get_many
-
     conn = store_db.connect(db_path, readonly=True)
     try:
         return get_many(conn, ["outputs", "feedback", "rejected"])

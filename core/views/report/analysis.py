@@ -15,6 +15,7 @@ from evaltop.core.analysis.downstream import downstream_metrics, overall
 from evaltop.core.analysis.regressions import find_regressions, prompt_regressions
 from evaltop.core.analysis.scores import judge_summaries
 from evaltop.core.model.window import baseline_for
+from evaltop.core.scoring.sampling import sampling_state
 from evaltop.store import analysis_queries as q
 
 PROMPT_LIMIT = 20
@@ -26,8 +27,6 @@ def _baseline(ctx):
 
 
 def report_section(ctx) -> dict[str, Any]:
-    from evaltop.core.scoring.sampling import sampling_state
-
     out: dict[str, Any] = {
         "scores": judge_summaries(ctx.conn, ctx.window),
         "pending_samples": q.pending_count(ctx.conn),
