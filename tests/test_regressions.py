@@ -85,7 +85,8 @@ def test_aa_false_positive_rate_is_close_to_alpha():
                 n_b = rng.binomial(int(pop * 0.1), 1.0)  # oversampled, p = 1
                 sides.append(strata_agg([(rng.binomial(n_a, rate_a), n_a, 10.0),
                                          (rng.binomial(n_b, rate_b), n_b, 1.0)]))
-            results.append(reg.compare_pass_rates(reg.Segment(task=f"t{s}"), "j", "rule", *sides, min_n=30))
+            results.append(reg.compare_pass_rates(reg.Segment(task=f"t{s}"), "j", "rule", *sides,
+                                                  min_n=30))
         tested = [r for r in results if r.p is not None]
         raw_hits += sum(r.p < alpha for r in tested)
         tests += len(tested)
