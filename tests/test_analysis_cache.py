@@ -35,16 +35,15 @@ def planted(conn):
     return conn
 
 
-def _fresh(conn, cfg, now):
-    notes: list[str] = []
-    return {"rows": dashboard.regressions(conn, cfg, now, notes), "notes": notes}
+def _fresh(conn, cfg, now) -> cache.Regressions:
+    return cache.fresh_regressions(conn, cfg, now)
 
 
 def test_stored_regressions_equal_a_fresh_computation_for_the_same_now(planted, cfg, db_path):
     summary = cache.refresh(planted, cfg, NOW)
     fresh = _fresh(planted, cfg, NOW)
-    assert summary["regressions"] == len(fresh["rows"]) > 0
-    assert any(r["significant"] and r["delta"] < 0 for r in fresh["rows"])  # the planted drop is found
+    assert summary["regressions"] == len(fresh.rows) > 0
+    assert any(r.regressed for r in fresh.rows)  # the planted drop is found
     ro = store_db.connect(db_path, readonly=True)
     try:
         got = cache.regressions(ro, cfg, NOW + 30)
@@ -55,8 +54,10 @@ def test_stored_regressions_equal_a_fresh_computation_for_the_same_now(planted, 
         ro.close()
     assert got.cached and got.as_of == NOW
     assert got.value == fresh  # every field, every float, in the same order
-    assert (rows, as_of, notes) == (fresh["rows"], NOW, fresh["notes"])
-    assert view.regressions == fresh["rows"][:8] and view.regressions_as_of == NOW
+    assert (rows, as_of, notes) == (fresh.rows, NOW, fresh.notes)
+    assert view.regressions == fresh.rows[:8] and view.regressions_as_of == NOW
+    stored = store.get(planted, cache.regressions_key(cfg)).payload
+    assert stored == fresh.to_json() and stored["rows"][0] == fresh.rows[0].to_dict()
 
 
 def test_stale_foreign_or_future_results_are_recomputed(planted, cfg, make_config):
@@ -123,7 +124,7 @@ def test_the_report_computes_fresh_and_ignores_the_cache(planted, cfg):
     report = build(ReportContext(cfg, planted, window, window.before(7 * DAY), now=NOW))
     assert report["regressions"] and all(r["judge"] != "POISON" for r in report["regressions"])
     found = find_regressions(planted, cfg, window, window.before(7 * DAY))
-    assert report["regressions"] == [r for r in found if r["significant"]]
+    assert report["regressions"] == [r.to_dict() for r in found if r.significant]
 
 
 def test_cached_agreement_equals_fresh_and_review_total_is_exact(planted, cfg, db_path):

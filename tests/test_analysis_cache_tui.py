@@ -7,7 +7,6 @@ import pytest
 from tui_helpers import NOW, seed, seed_config, settle
 
 from evaltop.core.analysis import cache
-from evaltop.core.views import dashboard
 from evaltop.store import analysis_cache as store
 from evaltop.store import db as store_db
 from evaltop.tui.app import EvaltopApp
@@ -27,7 +26,7 @@ async def test_screens_show_results_as_of_the_last_analysis(tmp_path, make_confi
     conn = store_db.connect(db)
     try:
         cache.refresh(conn, cfg, NOW - 42)
-        expected = cache.fresh_regressions(conn, cfg, NOW - 42)["rows"]
+        expected = cache.fresh_regressions(conn, cfg, NOW - 42).rows
     finally:
         conn.close()
     assert expected
@@ -58,7 +57,6 @@ async def test_a_writable_watcher_stores_what_it_computed_and_shows_no_as_of(tmp
     try:
         hit = store.get(conn, cache.regressions_key(cfg))
         assert hit is not None and hit.now == NOW
-        notes: list[str] = []
-        assert hit.payload == {"rows": dashboard.regressions(conn, cfg, NOW, notes), "notes": notes}
+        assert hit.payload == cache.fresh_regressions(conn, cfg, NOW).to_json()
     finally:
         conn.close()

@@ -4,10 +4,12 @@ every sort order, neighbours, budgets and spend arithmetic, case JSON."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from tui_helpers import NOW, seed, seed_config
 
+from evaltop.core.analysis.regressions import Regression, Segment
 from evaltop.core.views import cases as dc
 from evaltop.core.views import dashboard
 from evaltop.store import cases as store_cases
@@ -94,7 +96,7 @@ def test_overview_numbers(ro, make_config):
                     (NOW - 86400,)).fetchone()
     assert rates["json_valid"].passed == js[0] and rates["json_valid"].n == js[1]
     assert o.alerts[0]["level"] == "critical"  # newest unacknowledged first
-    assert all(r.get("insufficient") is not None for r in o.regressions)
+    assert all(isinstance(r, Regression) for r in o.regressions)
 
 
 def test_case_detail_and_json(ro, tmp_path):
@@ -110,7 +112,7 @@ def test_case_detail_and_json(ro, tmp_path):
 
 
 def test_segment_filter_from_a_regression():
-    f = dc.segment_filter({"task": "sql", "model": "m", "prompt_version": "*", "variant": ""}, "judge-a")
+    f = dc.segment_filter(Segment(task="sql", model="m", prompt_version="*", variant=""), "judge-a")
     assert (f.task, f.model, f.prompt_version, f.variant, f.judge) == ("sql", "m", None, "", "judge-a")
 
 
@@ -150,3 +152,18 @@ def test_day_aligned_windows_read_days_and_todays_hours(ro):
                       (int(since // 3600), int(NOW // 3600))).fetchall()
     assert [(r["k"], r["outputs"], r["cost_pusd"], r["unpriced_outputs"]) for r in fast] == [tuple(r) for r in slow]
     assert q.inference_totals(ro, since, NOW)["outputs"] == sum(r[1] for r in slow)
+
+
+def test_screens_flag_the_analysis_direction_not_the_delta_sign():
+    """A regression row is red because the analysis says "regressed"; the
+    screens no longer recompute it from the delta."""
+    from evaltop.tui.screens.overview import regression_cells
+    from evaltop.tui.screens.regressions import row_cells
+
+    base = Regression(Segment(task="t"), "j", "rule", "pass_rate", 0.9, 0.8, 0.9, 0.8, -0.1, 50, 50,
+                      p=0.001, q=0.002, significant=True, direction="regressed")
+    assert row_cells(base, 0)[0].plain.endswith("▼ REGRESSED")
+    assert regression_cells(base, 0)[3].style == "bold red"
+    other = replace(base, direction="improved")  # the analysis decides, whatever the delta
+    assert "▲ improved" in row_cells(other, 0)[0].plain
+    assert regression_cells(other, 0)[3].style == ""

@@ -94,12 +94,12 @@ def test_the_planted_regression_is_found(demo_run):
     now = conn.execute("SELECT MAX(ts) FROM outputs").fetchone()[0] + 1
     current = Window.ending_at(now, 15 * 60)
     found = find_regressions(conn, cfg, current, current.before(3 * 86400))
-    hits = [r for r in found if r["significant"] and r["direction"] == "regressed"]
-    assert hits, [r for r in found if not r["insufficient"]][:5]
-    planted = [r for r in hits if r["segment"]["task"] == dt.REGRESSED_TASK
-               and r["segment"]["model"] == dt.CANDIDATE]
+    hits = [r for r in found if r.regressed]
+    assert hits, [r for r in found if not r.insufficient][:5]
+    planted = [r for r in hits if r.segment.task == dt.REGRESSED_TASK
+               and r.segment.model == dt.CANDIDATE]
     assert planted
-    assert {r["judge"] for r in planted} & {"contact_fields", "json_valid", "quality"}
+    assert {r.judge for r in planted} & {"contact_fields", "json_valid", "quality"}
     # drill-down leads to real failing cases of that segment
     failing = conn.execute(
         "SELECT o.output_text FROM scores s JOIN outputs o ON o.id = s.output_id"

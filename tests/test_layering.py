@@ -55,9 +55,6 @@ CORE_TIERS = [
 ]
 # Imports that break the tiers today: (file, the core package it imports).
 KNOWN_TIER_BREAKS = {
-    # the analysis job calls up into the dashboard view model; removed when
-    # the store/flow branches land (the flow branch moves the job).
-    ("core/analysis/cache.py", "views"),
     # judging of replay runs takes input_text from the corpus module: for the
     # owner of core/scoring and core/rollout (move one or the other).
     ("core/scoring/runs.py", "rollout"),
@@ -65,14 +62,12 @@ KNOWN_TIER_BREAKS = {
 
 # Known cycles, removed when the store/flow branches land (they break them).
 KNOWN_CYCLES = [
-    {"evaltop.core.views.dashboard", "evaltop.core.analysis.cache"},
 ]
 
 # Modules that still load ours by string or fall back when one is missing;
 # removed when the store/flow branches land (they delete these uses).
 KNOWN_STRING_LOADS = {
     "core/scoring/runs.py",
-    "core/views/links.py",
     # `except ImportError` around an import of ours (redact, budget): for the
     # owner of core/scoring to remove; then delete these two lines.
     "core/scoring/judges/prompts.py",

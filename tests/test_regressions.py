@@ -11,7 +11,7 @@ from scipy import stats as sps
 
 from evaltop.core.analysis import regressions as reg
 from evaltop.core.analysis.stats import WeightedAgg
-from evaltop.core.model.window import Window
+from evaltop.core.model.window import Window, analysis_windows
 from evaltop.core.views.report.analysis import failures, markdown, report_section
 from evaltop.core.views.report.context import ReportContext
 from tests.analysis_helpers import (
@@ -30,7 +30,7 @@ BASELINE = Window(NOW - 8 * DAY, NOW - DAY)
 
 
 def significant(results):
-    return [r for r in results if r["significant"]]
+    return [r for r in results if r.significant]
 
 
 def test_planted_regression_is_the_only_finding(conn, make_config):
@@ -38,20 +38,20 @@ def test_planted_regression_is_the_only_finding(conn, make_config):
     planted_traffic(conn, seed=1, planted=("extract", "claude-haiku"))
     results = reg.find_regressions(conn, cfg, CURRENT, BASELINE)
     found = significant(results)
-    assert {(r["segment"]["task"], r["segment"]["model"]) for r in found} == {("extract", "claude-haiku")}
-    assert {(r["judge"], r["metric"]) for r in found} == {
+    assert {(r.segment.task, r.segment.model) for r in found} == {("extract", "claude-haiku")}
+    assert {(r.judge, r.metric) for r in found} == {
         ("json_valid", "pass_rate"), ("quality", "pass_rate"), ("quality", "mean_score")}
     for r in found:
-        assert r["direction"] == "regressed" and r["delta"] < 0 and r["q"] <= 0.05
-        assert r["ci"][0] < r["delta"] < r["ci"][1] < 0
-        assert r["n_baseline"] == r["n_current"] == 300
-        assert set(r["segment"]) == {"task", "model", "prompt_version", "variant"}
-    mw = next(r for r in found if r["metric"] == "mean_score")
-    assert mw["method"] == "mann-whitney"  # equal weights on both sides
+        assert r.direction == "regressed" and r.delta < 0 and r.q <= 0.05
+        assert r.ci[0] < r.delta < r.ci[1] < 0
+        assert r.n_baseline == r.n_current == 300
+        assert set(r.segment.as_dict()) == {"task", "model", "prompt_version", "variant"}
+    mw = next(r for r in found if r.metric == "mean_score")
+    assert mw.method == "mann-whitney"  # equal weights on both sides
     # every segment x judge was compared, and results are sorted by q
-    tested = [r for r in results if r["q"] is not None]
+    tested = [r for r in results if r.q is not None]
     assert len(tested) == 6 * 3
-    assert [r["q"] for r in tested] == sorted(r["q"] for r in tested)
+    assert [r.q for r in tested] == sorted(r.q for r in tested)
 
 
 def test_no_plant_no_finding(conn, make_config):
@@ -85,11 +85,12 @@ def test_aa_false_positive_rate_is_close_to_alpha():
                 n_b = rng.binomial(int(pop * 0.1), 1.0)  # oversampled, p = 1
                 sides.append(strata_agg([(rng.binomial(n_a, rate_a), n_a, 10.0),
                                          (rng.binomial(n_b, rate_b), n_b, 1.0)]))
-            results.append(reg.compare_pass_rates({"task": f"t{s}"}, "j", "rule", *sides, min_n=30))
-        tested = [r for r in results if r["p"] is not None]
-        raw_hits += sum(r["p"] < alpha for r in tested)
+            results.append(reg.compare_pass_rates(reg.Segment(task=f"t{s}"), "j", "rule", *sides,
+                                                  min_n=30))
+        tested = [r for r in results if r.p is not None]
+        raw_hits += sum(r.p < alpha for r in tested)
         tests += len(tested)
-        runs_with_findings += any(r["significant"] for r in reg.apply_fdr(results, alpha))
+        runs_with_findings += any(r.significant for r in reg.apply_fdr(results, alpha))
     lo, hi = sps.binom.ppf([0.0005, 0.9995], tests, alpha)
     assert lo <= raw_hits <= hi, f"{raw_hits} of {tests} raw p-values below alpha"
     assert runs_with_findings <= sps.binom.ppf(0.999, seeds, alpha)
@@ -113,11 +114,11 @@ def test_oversampled_stratum_does_not_bias_the_weighted_comparison(conn, make_co
     flush(conn, rows)
     results = reg.find_regressions(conn, make_config(), CURRENT, BASELINE)
     assert significant(results) == []
-    rule = next(r for r in results if r["judge"] == "json_valid")
-    assert rule["baseline_raw"] - rule["current_raw"] > 0.2  # the trap an unweighted rate falls into
-    assert abs(rule["delta"]) < 0.08
-    score = next(r for r in results if r["metric"] == "mean_score")
-    assert score["method"] == "weighted-z"
+    rule = next(r for r in results if r.judge == "json_valid")
+    assert rule.baseline_raw - rule.current_raw > 0.2  # the trap an unweighted rate falls into
+    assert abs(rule.delta) < 0.08
+    score = next(r for r in results if r.metric == "mean_score")
+    assert score.method == "weighted-z"
 
 
 def test_too_little_data_says_so(conn, make_config):
@@ -128,9 +129,9 @@ def test_too_little_data_says_so(conn, make_config):
         judged_output(rows, f"c{i}", NOW - 1, False, task="rare", model="m", rng=rng, llm=False)
     flush(conn, rows)
     [r] = reg.find_regressions(conn, make_config({"analysis": {"min_n": 30}}), CURRENT, BASELINE)
-    assert r["insufficient"] and not r["significant"] and r["p"] is None and r["q"] is None
-    assert "insufficient data" in r["reason"] and "10 and 10" in r["reason"]
-    assert r["baseline"] == 1.0 and r["current"] == 0.0  # what is known is still shown
+    assert r.insufficient and not r.significant and r.p is None and r.q is None
+    assert "insufficient data" in r.reason and "10 and 10" in r.reason
+    assert r.baseline == 1.0 and r.current == 0.0  # what is known is still shown
 
 
 def test_model_takeover_is_a_task_level_event(conn, make_config):
@@ -150,16 +151,16 @@ def test_model_takeover_is_a_task_level_event(conn, make_config):
                               task="classify", model=model, rng=rng, llm=False)
     flush(conn, rows)
     results = reg.find_regressions(conn, make_config(), CURRENT, BASELINE)
-    task_level = [r for r in results if r.get("level") == "task"]
+    task_level = [r for r in results if r.level == "task"]
     assert len(task_level) == 1
     [r] = task_level
-    assert r["model_change"] == {"from": "gpt-4o", "to": "claude-sonnet"}
-    assert "prompt_version_change" not in r
-    assert r["segment"] == {"task": "summarize", "model": None, "prompt_version": None, "variant": None}
-    assert r["significant"] and r["direction"] == "regressed" and r["n_baseline"] == r["n_current"] == 200
+    assert r.model_change == reg.Change("gpt-4o", "claude-sonnet")
+    assert r.prompt_version_change is None
+    assert r.segment == reg.Segment(task="summarize")
+    assert r.significant and r.direction == "regressed" and r.n_baseline == r.n_current == 200
     # the per-model segments of the takeover have one side each: insufficient
-    one_sided = [x for x in results if x["segment"]["task"] == "summarize" and x.get("level") != "task"]
-    assert one_sided and all(x["insufficient"] for x in one_sided)
+    one_sided = [x for x in results if x.segment.task == "summarize" and x.level != "task"]
+    assert one_sided and all(x.insufficient for x in one_sided)
 
 
 def test_prompt_level_regressions_list_both_outputs(conn, make_config):
@@ -225,5 +226,7 @@ def test_bad_analysis_window_in_config_names_the_key(make_config):
 
     with pytest.raises(ConfigError, match=r"analysis\.baseline: expected a duration such as 90m.*'week'"):
         make_config({"analysis": {"baseline": "week"}})
-    current, baseline = reg.default_windows(make_config({"analysis": {"since": "2h", "baseline": "1d"}}), NOW)
-    assert (current.since, current.until, baseline.since, baseline.until) == (NOW - 7200, NOW, NOW - 7200 - DAY, NOW - 7200)
+    cfg = make_config({"analysis": {"since": "2h", "baseline": "1d"}})
+    current, baseline = analysis_windows(cfg.analysis, NOW)
+    assert (current.since, current.until, baseline.since, baseline.until) == (
+        NOW - 7200, NOW, NOW - 7200 - DAY, NOW - 7200)

@@ -144,7 +144,7 @@ async def test_injection_corpus_through_every_widget(tmp_path, make_config):
             await settle(pilot)
             shots[name] = assert_clean(app, name)
         regs = app.get_screen_stack("regressions")[0]._rows
-        assert any(r["segment"].get("model") == NASTY_MODEL for r in regs)
+        assert any(r.segment.model == NASTY_MODEL for r in regs)
         await pilot.press("1")
         await settle(pilot)
         shots["overview-again"] = assert_clean(app, "overview again")

@@ -137,17 +137,17 @@ async def test_regression_enter_opens_cases_for_the_segment(app):
         await press(pilot, "3")
         screen = app.screen
         assert table(app).row_count > 0
-        top = screen._rows and sorted(screen._rows, key=lambda r: r.get("insufficient"))[0]
+        top = screen._rows and sorted(screen._rows, key=lambda r: r.insufficient)[0]
         key = table(app).row_keys[0]
         chosen = next(r for r in screen._rows if screen._key(r) == key)
         assert top is not None
         await press(pilot, "enter")
         await settle(pilot)
         assert isinstance(app.screen, CasesScreen)
-        seg = chosen["segment"]
+        seg = chosen.segment
         f = app.screen.filter
-        assert (f.task, f.model, f.judge) == (seg.get("task"), seg.get("model"), chosen["judge"])
-        assert all(r["model"] == seg["model"] and r["task"] == seg["task"] for r in row_values(app))
+        assert (f.task, f.model, f.judge) == (seg.task, seg.model, chosen.judge)
+        assert all(r["model"] == seg.model and r["task"] == seg.task for r in row_values(app))
 
 
 async def test_review_queue_one_key_labels(app):

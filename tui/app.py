@@ -28,9 +28,9 @@ from textual.worker import Worker, WorkerState
 
 from evaltop.core.model.config import Config
 from evaltop.core.ops import database
+from evaltop.core.ops.engine import Engine
 from evaltop.core.views import dashboard
 from evaltop.core.views.cases import CaseFilter
-from evaltop.core.views.links import function
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.screens.case_detail import CaseDetailScreen
 from evaltop.tui.screens.cases import CasesScreen
@@ -351,10 +351,8 @@ def run_dashboard(cfg: Config, db_path: Path, *, start_engine: bool = True, engi
     if not readonly:
         database.prepare(db_path)  # create or migrate before any reader opens it
     if engine is None and start_engine:
-        engine_cls = function("evaltop.core.ops.engine", "Engine")
-        if engine_cls is not None:
-            engine = engine_cls(cfg, db_path)
-            engine.start()
+        engine = Engine(cfg, db_path)
+        engine.start()
     app = EvaltopApp(cfg, db_path, engine=engine, readonly=readonly)
     app.handle_signals = True
     try:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 
+from evaltop.core.analysis.regressions import Regression, Segment
 from evaltop.tui.widgets.safe_text import cell
 
 
@@ -21,16 +22,14 @@ def as_of_text(as_of: float | None, now: float) -> str:
     return "" if as_of is None or as_of >= now else f"as of {when(as_of, '%H:%M:%S')} UTC"
 
 
-def segment_text(seg: dict, width: int = 40) -> Text:
-    parts = [str(seg.get(k)) for k in ("task", "model", "prompt_version", "variant")
-             if seg.get(k) not in (None, "", "*")]
-    return cell(" / ".join(parts) or "(all)", width)
+def segment_text(seg: Segment, width: int = 40) -> Text:
+    return cell(seg.text(), width)
 
 
-def metric_value(r: dict, value: float | None, *, delta: bool = False) -> str:
+def metric_value(r: Regression, value: float | None, *, delta: bool = False) -> str:
     """Pass rates as percent (points for a delta); mean scores as numbers."""
     if value is None:
         return "n/a"
-    if r.get("metric", "pass_rate") == "pass_rate":
+    if r.metric == "pass_rate":
         return f"{value * 100:+.1f}" if delta else f"{value * 100:.1f}%"
     return f"{value:+.2f}" if delta else f"{value:.2f}"

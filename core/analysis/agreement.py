@@ -15,7 +15,8 @@ from evaltop.store import analysis_queries as q
 MIN_OVERLAP = 20
 
 
-def agreement(conn: sqlite3.Connection, min_overlap: int = MIN_OVERLAP) -> dict[str, dict[str, Any]]:
+def agreement(conn: sqlite3.Connection,
+              min_overlap: int = MIN_OVERLAP) -> dict[str, dict[str, Any]]:
     """{judge: {"n", "kappa", "observed_agreement", "judge_pass_rate",
     "human_pass_rate", "table": [[both pass, judge pass/human fail],
     [judge fail/human pass, both fail]]}}."""

@@ -75,12 +75,14 @@ def _compare(ref: dict, arm: dict, tests: list[dict]) -> None:
         if m0 is None or m1 is None or s0 is None or s1 is None:
             continue
         to = 1 / PUSD_PER_USD if name == "cost_per_output_usd" else 1
-        vs[name] = {"delta": (m1 - m0) * to, "p": welch_from_stats(m0, s0, n0, m1, s1, n1), "method": "welch"}
+        vs[name] = {"delta": (m1 - m0) * to, "p": welch_from_stats(m0, s0, n0, m1, s1, n1),
+                    "method": "welch"}
     for rate in _RATES:
         a, b = ref["downstream"].get(rate), arm["downstream"].get(rate)
         if not a or not b or not a["n"] or not b["n"]:
             continue
-        ra, rb = WeightedAgg.from_counts(a["count"], a["n"]), WeightedAgg.from_counts(b["count"], b["n"])
+        ra = WeightedAgg.from_counts(a["count"], a["n"])
+        rb = WeightedAgg.from_counts(b["count"], b["n"])
         p, method = two_proportion_test(ra, rb)
         vs[rate] = {"delta": rb.mean - ra.mean, "p": p, "method": method}
     tests.extend(vs.values())
@@ -105,7 +107,8 @@ def compare_arms(conn: sqlite3.Connection, cfg: Config, window: Window) -> list[
             arm["downstream"] = {k: d[k] for k in _RATES}
     out, tests = [], []
     for task in sorted(arms):
-        ordered = sorted(arms[task].values(), key=lambda a: (-a["outputs"], a["model"], a["variant"]))
+        ordered = sorted(arms[task].values(),
+                         key=lambda a: (-a["outputs"], a["model"], a["variant"]))
         ref = ordered[0]
         for arm in ordered[1:]:
             _compare(ref, arm, tests)

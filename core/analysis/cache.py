@@ -2,9 +2,10 @@
 
 The regressions comparison (thousands of tests at 1M outputs) and judge-human
 agreement cost far more than a pane may take. The engine's ``analyse`` job
-computes them every ``[schedule] analysis_seconds`` for its ``now`` and stores
-each as one row; a dashboard reads that row and shows "as of" its time. A
-result older than :func:`stale_after` (or computed with other settings, or
+(core/ops/engine.py) calls :func:`refresh` every ``[schedule] analysis_seconds``,
+which computes them for its ``now`` and stores each as one row (regressions in
+their JSON form, :meth:`Regressions.to_json`); a dashboard reads that row and
+shows "as of" its time. A result older than :func:`stale_after` (or computed with other settings, or
 for a later ``now``) is a miss: the caller computes fresh and, when it may
 write, stores what it computed. A stored result is exactly what a fresh
 computation with the same ``now`` returns (tests/test_analysis_cache.py);
@@ -21,13 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evaltop.core.analysis import agreement as agreement_mod
+from evaltop.core.analysis.regressions import Regression, find_regressions, ranked
 from evaltop.core.model.config import Config
+from evaltop.core.model.window import analysis_windows
 from evaltop.store import analysis_cache as store
 from evaltop.store import db as store_db
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when a cached payload's shape changes: old rows then miss
+FORMAT = 2  # bump when a cached payload's shape changes: old rows then miss
 
 
 def stale_after(cfg: Config) -> float:
@@ -56,25 +60,39 @@ class AsOf:
     cached: bool
 
 
-def fresh_regressions(conn: sqlite3.Connection, cfg: Config, now: float) -> dict[str, Any]:
-    """{"rows": sorted regressions, "notes": [...]}, computed now."""
-    from evaltop.core.views import dashboard
+@dataclass(frozen=True)
+class Regressions:
+    """Every comparison for the configured windows, in the order screens show
+    (:func:`regressions.ranked`), and notes saying why there are none."""
 
-    notes: list[str] = []
-    rows = dashboard.regressions(conn, cfg, now, notes)
-    return {"rows": rows, "notes": notes}
+    rows: list[Regression]
+    notes: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rows": [r.to_dict() for r in self.rows], "notes": list(self.notes)}
+
+    @classmethod
+    def from_json(cls, payload: dict[str, Any]) -> Regressions:
+        return cls([Regression.from_dict(r) for r in payload["rows"]], list(payload["notes"]))
+
+
+def fresh_regressions(conn: sqlite3.Connection, cfg: Config, now: float) -> Regressions:
+    """Regressions for the ``[analysis]`` windows ending at ``now``, computed now."""
+    current, baseline = analysis_windows(cfg.analysis, now)
+    if baseline is None:
+        return Regressions([], ["regressions: n/a (analysis.since is `all`)"])
+    try:
+        rows = find_regressions(conn, cfg, current, baseline)
+    except Exception as exc:  # shown in the pane (and kept): the other panes still load
+        return Regressions([], [f"regressions: error: {exc}"])
+    return Regressions(ranked(rows), [])
 
 
 def fresh_agreement(conn: sqlite3.Connection) -> dict[str, Any]:
     """{"agreement": per judge, "note": ""}, computed now (the note says why it is empty)."""
-    from evaltop.core.views.links import function
-
-    fn = function("evaltop.core.analysis.agreement", "agreement")
-    if fn is None:
-        return {"agreement": {}, "note": "agreement: n/a (analysis not installed)"}
     try:
-        return {"agreement": dict(fn(conn)), "note": ""}
-    except Exception as exc:  # another area's code: show the problem, keep the screen
+        return {"agreement": dict(agreement_mod.agreement(conn)), "note": ""}
+    except Exception as exc:  # shown on the review screen: the queue still loads
         return {"agreement": {}, "note": f"agreement: error: {exc}"}
 
 
@@ -97,22 +115,22 @@ def _store(db_path: str | Path | None, key: str, now: float, watermark: int, pay
                 store.put(conn, key, now, time.time(), watermark, payload)
         finally:
             conn.close()
-    except (sqlite3.Error, store_db.StoreError) as exc:  # locked past the busy timeout, read-only file
+    except (sqlite3.Error, store_db.StoreError) as exc:  # locked past busy timeout, read-only
         log.warning("analysis cache: could not store %s: %s", key, exc)
 
 
 def regressions(conn: sqlite3.Connection, cfg: Config, now: float,
                 db_path: str | Path | None = None) -> AsOf:
     """Regressions as of a stored recent computation, else computed for ``now``
-    (and stored when ``db_path`` is given). ``value`` is {"rows", "notes"}."""
+    (and stored when ``db_path`` is given). ``value`` is :class:`Regressions`."""
     key = regressions_key(cfg)
     hit = _read(conn, cfg, key, now)
     if hit is not None:
-        return AsOf(hit.payload, hit.now, True)
+        return AsOf(Regressions.from_json(hit.payload), hit.now, True)
     watermark = store.score_watermark(conn)
-    payload = fresh_regressions(conn, cfg, now)
-    _store(db_path, key, now, watermark, payload)
-    return AsOf(payload, now, False)
+    found = fresh_regressions(conn, cfg, now)
+    _store(db_path, key, now, watermark, found.to_json())
+    return AsOf(found, now, False)
 
 
 def agreement(conn: sqlite3.Connection, cfg: Config, now: float,
@@ -136,12 +154,7 @@ def refresh(conn: sqlite3.Connection, cfg: Config, now: float) -> dict[str, Any]
     regs = fresh_regressions(conn, cfg, now)
     agree = fresh_agreement(conn)
     with store_db.write(conn):
-        store.put(conn, regressions_key(cfg), now, time.time(), watermark, regs)
+        store.put(conn, regressions_key(cfg), now, time.time(), watermark, regs.to_json())
         store.put(conn, agreement_key(), now, time.time(), watermark, agree)
-    return {"regressions": len(regs["rows"]), "agreement_judges": len(agree["agreement"]),
+    return {"regressions": len(regs.rows), "agreement_judges": len(agree["agreement"]),
             "watermark": watermark, "ms": round((time.perf_counter() - t) * 1000, 1)}
-
-
-def analyse_job(engine) -> dict[str, Any]:
-    """The engine's ``analyse`` job: :func:`refresh` for the engine's clock."""
-    return refresh(engine.connection(), engine.cfg, engine.clock())

@@ -61,7 +61,8 @@ def _metrics(conn: sqlite3.Connection, cfg: Config, windows: list[tuple[float, W
     for fb in q.window_feedback(conn, whole.since, whole.until, list(kind_of), by):
         b = windows[0][0] if bucket_s is None else (fb["output_ts"] // bucket_s) * bucket_s
         latest[(fb["output_id"], kind_of[fb["name"]])] = (
-            (b, *(fb[d] for d in by)), feedback_truthy(fb["value_num"], fb["value_text"]), bool(fb["call_error"]))
+            (b, *(fb[d] for d in by)), feedback_truthy(fb["value_num"], fb["value_text"]),
+            bool(fb["call_error"]))
     counts: dict[tuple, dict[str, int]] = {}
     for (_oid, kind), (key, yes, call_error) in latest.items():
         c = counts.setdefault(key, {})
@@ -79,7 +80,8 @@ def _metrics(conn: sqlite3.Connection, cfg: Config, windows: list[tuple[float, W
             "_bucket": key[0],
             **dict(zip(by, key[1:], strict=True)),
             "outputs": n,
-            "task_completion": _rate(c.get("task_completion_yes", 0), c.get("task_completion_n", 0)),
+            "task_completion": _rate(c.get("task_completion_yes", 0),
+                                     c.get("task_completion_n", 0)),
             "error": _rate(errors, n),
             "user_correction": _rate(c.get("user_correction_yes", 0), n),
             "thumbs_up": _rate(c.get("thumbs_yes", 0), c.get("thumbs_n", 0)),

@@ -5,7 +5,8 @@ from __future__ import annotations
 _TRUE_WORDS = {"true", "yes", "y", "1", "up", "pass", "passed", "ok", "good", "positive",
                "success", "succeeded", "completed", "complete", "done", "+1", "thumbs_up", "👍"}
 _FALSE_WORDS = {"false", "no", "n", "0", "down", "fail", "failed", "bad", "negative",
-                "failure", "incomplete", "not_completed", "-1", "thumbs_down", "👎", "none", "null", ""}
+                "failure", "incomplete", "not_completed", "-1", "thumbs_down", "👎", "none",
+                "null", ""}
 
 
 def feedback_truthy(value_num: float | None, value_text: str | None) -> bool:

@@ -46,4 +46,5 @@ def summarise(row) -> dict[str, Any]:
 
 def judge_summaries(conn: sqlite3.Connection, window: Window) -> dict[str, dict[str, Any]]:
     """{judge: summary} for scores whose output ts is in the window."""
-    return {row["judge"]: summarise(row) for row in q.score_aggregates(conn, window.since, window.until)}
+    rows = q.score_aggregates(conn, window.since, window.until)
+    return {row["judge"]: summarise(row) for row in rows}

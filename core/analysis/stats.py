@@ -140,7 +140,8 @@ def wilson_interval(successes: float, n: float, conf: float = 0.95) -> tuple[flo
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def weighted_interval(agg: WeightedAgg, *, proportion: bool, conf: float = 0.95) -> tuple[float, float] | None:
+def weighted_interval(agg: WeightedAgg, *, proportion: bool,
+                      conf: float = 0.95) -> tuple[float, float] | None:
     """Interval for the Hajek mean.
 
     Proportions: a Wilson interval on the effective sample size (stays inside
@@ -182,7 +183,8 @@ def two_proportion_test(base: WeightedAgg, cur: WeightedAgg) -> tuple[float, str
     return float(2 * _sps().norm.sf(abs(z))), "z"
 
 
-def delta_interval(base: WeightedAgg, cur: WeightedAgg, conf: float = 0.95) -> tuple[float, float] | None:
+def delta_interval(base: WeightedAgg, cur: WeightedAgg,
+                   conf: float = 0.95) -> tuple[float, float] | None:
     """Wald interval for ``cur.mean - base.mean`` from the linearised variances."""
     if base.mean is None or cur.mean is None:
         return None
@@ -250,10 +252,12 @@ def bh_qvalues(pvalues: Sequence[float]) -> list[float]:
     """Benjamini-Hochberg adjusted p-values (q-values), in input order."""
     if len(pvalues) == 0:
         return []
-    return [float(q) for q in _sps().false_discovery_control(np.asarray(pvalues, dtype=float), method="bh")]
+    qs = _sps().false_discovery_control(np.asarray(pvalues, dtype=float), method="bh")
+    return [float(q) for q in qs]
 
 
-def cohen_kappa(both_pass: int, judge_pass_human_fail: int, judge_fail_human_pass: int, both_fail: int) -> float | None:
+def cohen_kappa(both_pass: int, judge_pass_human_fail: int, judge_fail_human_pass: int,
+                both_fail: int) -> float | None:
     """Cohen's kappa for two raters on pass/fail from the 2x2 table.
 
     ``kappa = (po - pe) / (1 - pe)``; None when undefined (no data, or both

@@ -27,7 +27,7 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExe
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from evaltop.core.analysis.cache import analyse_job
+from evaltop.core.analysis import cache as analysis_cache
 from evaltop.core.model.config import Config, ConfigError
 from evaltop.core.ops.alerts import check_alerts, deliver
 from evaltop.core.ops.lease import JOBS_LEASE, Lease
@@ -376,6 +376,12 @@ def budget_job(engine: Engine) -> dict:
     for alert in new:
         engine._emit("alert", alert)
     return {"new_alerts": len(new), **deliver(engine.cfg, conn)}
+
+
+def analyse_job(engine: Engine) -> dict:
+    """Compute the dashboard's analysis results (regressions, judge-human
+    agreement) for the engine's clock and store them (core/analysis/cache.py)."""
+    return analysis_cache.refresh(engine.connection(), engine.cfg, engine.clock())
 
 
 def shadow_job(engine: Engine) -> dict:

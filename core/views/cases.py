@@ -9,13 +9,14 @@ import os
 import re
 import shlex
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evaltop.core.analysis.regressions import Segment
 from evaltop.core.model.config import Config
 from evaltop.core.model.window import parse_duration
-from evaltop.core.views.links import function
+from evaltop.core.rollout.corpus import add_case
 from evaltop.store import cases as store_cases
 from evaltop.store import db as store_db
 from evaltop.store import labels as store_labels
@@ -60,7 +61,8 @@ def parse_filter(text: str, now: float, *, failing: bool = True) -> CaseFilter:
             values["since"] = None if seconds is None else now - seconds
         elif field_name == "sort":
             if value not in store_cases.SORTS:
-                raise ValueError(f"filter: sort: expected one of {', '.join(store_cases.SORTS)}, got {value!r}")
+                raise ValueError(f"filter: sort: expected one of "
+                                 f"{', '.join(store_cases.SORTS)}, got {value!r}")
             values["sort"] = value
         else:
             values[field_name] = value
@@ -81,22 +83,25 @@ def describe_filter(f: CaseFilter) -> str:
     return " ".join(parts)
 
 
-def segment_filter(segment: dict, judge: str | None = None, *, failing: bool = True) -> CaseFilter:
+def segment_filter(segment: Segment, judge: str | None = None, *,
+                   failing: bool = True) -> CaseFilter:
     """Cases of one regression segment (task, model, prompt_version, variant)."""
     def val(k: str) -> str | None:
-        v = segment.get(k)
+        v = getattr(segment, k)
         return None if v in (None, "*") else str(v)
 
     return CaseFilter(failing=failing, model=val("model"), task=val("task"), judge=judge,
                       prompt_version=val("prompt_version"), variant=val("variant"))
 
 
-def page(conn: sqlite3.Connection, f: CaseFilter, after: tuple | None = None, limit: int = PAGE) -> list[dict]:
+def page(conn: sqlite3.Connection, f: CaseFilter, after: tuple | None = None,
+         limit: int = PAGE) -> list[dict]:
     """Up to ``limit`` rows after keyset ``after`` (None = the first page)."""
     return store_cases.cases_page(conn, f, after=after, limit=limit)
 
 
-def page_before(conn: sqlite3.Connection, f: CaseFilter, before: tuple, limit: int = PAGE) -> list[dict]:
+def page_before(conn: sqlite3.Connection, f: CaseFilter, before: tuple,
+                limit: int = PAGE) -> list[dict]:
     """The page ending just before keyset ``before``, in display order."""
     return list(reversed(store_cases.cases_page(conn, f, after=before, limit=limit, reverse=True)))
 
@@ -194,7 +199,7 @@ def save_case_json(d: CaseDetail, folder: Path | None = None) -> tuple[Path, str
 
 
 def set_label(db_path: Path, output_id: str, label: str, reviewer: str = "tui") -> None:
-    """Record a human pass/fail label (labels store when installed)."""
+    """Record a human pass/fail label."""
     if label not in ("pass", "fail"):
         raise ValueError(f"label must be pass or fail, got {label!r}")
     conn = store_db.connect(db_path)
@@ -204,17 +209,10 @@ def set_label(db_path: Path, output_id: str, label: str, reviewer: str = "tui") 
         conn.close()
 
 
-def add_to_corpus(cfg: Config, db_path: Path, output_id: str) -> Path | None:
-    """Add the case to the regression corpus; None when the corpus is not installed."""
-    fn = function("evaltop.core.rollout.corpus", "add_case")
-    if fn is None:
-        return None
+def add_to_corpus(cfg: Config, db_path: Path, output_id: str) -> Path:
+    """Add the case to the regression corpus; returns the case file."""
     conn = store_db.connect(db_path)
     try:
-        return Path(fn(cfg, conn, output_id))
+        return Path(add_case(cfg, conn, output_id))
     finally:
         conn.close()
-
-
-def with_sort(f: CaseFilter, sort: str) -> CaseFilter:
-    return replace(f, sort=sort)

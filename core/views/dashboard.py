@@ -1,5 +1,7 @@
 """View models for the dashboard's overview, regressions, spend and review
 screens: plain dataclasses built from store queries and the analysis modules.
+Regressions and agreement are read through core/analysis/cache.py (as of the
+engine's last ``analyse`` run when recent); this module only shapes them.
 
 Functions take an open (read) connection, the config and ``now`` (epoch
 seconds, injected so screens and snapshots are reproducible). Strings in the
@@ -14,11 +16,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from evaltop.core.analysis import cache
+from evaltop.core.analysis.agreement import agreement
+from evaltop.core.analysis.regressions import Regression
+from evaltop.core.analysis.scores import judge_summaries
+from evaltop.core.analysis.trends import score_trend
 from evaltop.core.model.config import Config
 from evaltop.core.model.money import usd_to_pusd
-from evaltop.core.model.window import Window, parse_duration
-from evaltop.core.views.links import function
+from evaltop.core.model.window import Window, analysis_windows
+from evaltop.core.ops.inference_budget import inference_budget
+from evaltop.core.scoring.budget import judge_budget_state
 from evaltop.store import alerts as store_alerts
+from evaltop.store import db as store_db
 from evaltop.store import inference_queries as store_inference
 from evaltop.store import judge_calls as store_judge_calls
 from evaltop.store import labels as store_labels
@@ -35,16 +43,16 @@ def month_bounds(now: float) -> tuple[float, float]:
     """Start of this UTC month and start of the next one."""
     d = datetime.fromtimestamp(now, tz=UTC)
     start = d.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    nxt = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    if start.month == 12:
+        nxt = start.replace(year=start.year + 1, month=1)
+    else:
+        nxt = start.replace(month=start.month + 1)
     return start.timestamp(), nxt.timestamp()
 
 
-def windows(cfg: Config, now: float) -> tuple[Window, Window | None]:
-    """The current analysis window (``analysis.since``) and its baseline."""
-    current = Window.ending_at(now, parse_duration(cfg.analysis.since, what="analysis.since"))
-    if current.since is None:
-        return current, None
-    return current, current.before(parse_duration(cfg.analysis.baseline, what="analysis.baseline"))
+def _by_cost(row: dict) -> int:
+    """Sort key: the most expensive first."""
+    return -(row["cost_pusd"] or 0)
 
 
 def forecast_month(spent_pusd: int, now: float) -> int:
@@ -79,29 +87,16 @@ def budget_lines(conn: sqlite3.Connection, cfg: Config, now: float) -> list[Budg
 
     Inference comes from the inference-budget module (rollups, forecasts);
     judge spend from the judge budget ledger (what alerts and caps use).
-    Falls back to plain rollup/judge_calls sums when those are not installed.
     """
     b = cfg.budgets
-    ib_fn = function("evaltop.core.ops.inference_budget", "inference_budget")
-    if ib_fn is not None:
-        ib = ib_fn(cfg, conn, now)
-        inf = [BudgetLine("inference today", ib.spent_today_pusd, ib.daily_cap_pusd, ib.forecast_day_pusd),
-               BudgetLine("inference month", ib.spent_month_pusd, ib.monthly_cap_pusd, ib.forecast_month_pusd)]
-    else:
-        mstart, _ = month_bounds(now)
-        month = store_inference.inference_totals(conn, mstart, now)["cost_pusd"]
-        inf = [BudgetLine("inference today", store_inference.inference_totals(conn, day_start(now), now)["cost_pusd"],
-                          _cap(b.inference_daily_usd)),
-               BudgetLine("inference month", month, _cap(b.inference_monthly_usd), forecast_month(month, now))]
-    state_fn = function("evaltop.core.scoring.budget", "judge_budget_state")
-    if state_fn is not None:
-        st = state_fn(conn, cfg, now)
-        j_today = usd_to_pusd(st.get("spent_today_usd") or 0)
-        j_month = usd_to_pusd(st.get("spent_month_usd") or 0)
-    else:
-        mstart, _ = month_bounds(now)
-        j_today = store_judge_calls.judge_spend_total(conn, day_start(now), now + 1)
-        j_month = store_judge_calls.judge_spend_total(conn, mstart, now + 1)
+    ib = inference_budget(cfg, conn, now)
+    inf = [BudgetLine("inference today", ib.spent_today_pusd, ib.daily_cap_pusd,
+                      ib.forecast_day_pusd),
+           BudgetLine("inference month", ib.spent_month_pusd, ib.monthly_cap_pusd,
+                      ib.forecast_month_pusd)]
+    st = judge_budget_state(conn, cfg, now)
+    j_today = usd_to_pusd(st.get("spent_today_usd") or 0)
+    j_month = usd_to_pusd(st.get("spent_month_usd") or 0)
     return inf + [
         BudgetLine("judge today", j_today, _cap(b.judge_daily_usd)),
         BudgetLine("judge month", j_month, _cap(b.judge_monthly_usd), forecast_month(j_month, now)),
@@ -139,7 +134,7 @@ class Overview:
     spark_outputs: list[float]
     spark_pass: list[float | None]
     trend: dict[str, list[tuple[float, float, int]]]
-    regressions: list[dict]
+    regressions: list[Regression]
     spend_models: list[dict]
     alerts: list[dict]
     notes: list[str] = field(default_factory=list)
@@ -152,91 +147,55 @@ class Overview:
         return self.budgets[3].spent_pusd / inf if inf else None
 
 
-def _trend(conn, since: float, until: float, bucket_s: int, by: str) -> dict[str, list]:
-    series: dict[str, list[tuple[float, float, int]]] = {}
-    for r in store_scores.pass_buckets(conn, since, until, bucket_s, by):
-        if r["n"]:
-            series.setdefault(r["series"], []).append((r["bucket"], r["passed"] / r["n"], r["n"]))
-    return series
-
-
 def trend(conn: sqlite3.Connection, cfg: Config, now: float, by: str = "judge") -> dict[str, list]:
     """Pass rate per series (judge, model or task) over the window, bucketed by
     hour (or 6 h / a day for long windows): {series: [(bucket, rate, n)]}."""
-    current, _ = windows(cfg, now)
+    current, _ = analysis_windows(cfg.analysis, now)
     since = current.since if current.since is not None else now - 7 * DAY
     span = now - since
     bucket = 3600 if span <= 3 * DAY else (6 * 3600 if span <= 14 * DAY else DAY)
-    fn = function("evaltop.core.analysis.trends", "score_trend")
-    if fn is None:
-        return _trend(conn, since, now + 1, bucket, by)
     window = Window(since, now + 1)
     series: dict[str, list[tuple[float, float, int]]] = {}
     if by == "judge":
         for judge in store_scores.judges_in(conn, since, now + 1):
-            pts = [(p["ts"], p["pass_rate"], p["n"]) for p in fn(conn, judge, window, bucket)
-                   if p["pass_rate"] is not None]
+            pts = [(p["ts"], p["pass_rate"], p["n"])
+                   for p in score_trend(conn, judge, window, bucket) if p["pass_rate"] is not None]
             if pts:
                 series[judge] = pts
         return series
-    for p in fn(conn, None, window, bucket, by=by):
+    for p in score_trend(conn, None, window, bucket, by=by):
         if p["pass_rate"] is not None:
             series.setdefault(p["key"], []).append((p["ts"], p["pass_rate"], p["n"]))
     return series
 
 
 def judge_rates(conn, current: Window, now: float, notes: list[str]) -> list[JudgeRate]:
-    """Per-judge raw and reweighted pass rates (analysis module), else raw counts."""
-    fn = function("evaltop.core.analysis.scores", "judge_summaries")
-    if fn is not None:
-        try:
-            return [JudgeRate(j, s["kind"], s["judged"], s["passed"], s["failed"], s["errors"],
-                              s.get("pass_rate_weighted"), tuple(s["ci95"]) if s.get("ci95") else None)
-                    for j, s in sorted(fn(conn, Window(current.since, now + 1)).items())]
-        except Exception as exc:  # another area's code: show the problem, keep the screen
-            notes.append(f"pass rates: analysis error: {exc}")
-    else:
-        notes.append("reweighted pass rate: n/a (analysis not installed)")
+    """Per-judge raw and reweighted pass rates; raw counts (and a note) when
+    the analysis fails, so the rest of the overview still shows."""
+    try:
+        return [JudgeRate(j, s["kind"], s["judged"], s["passed"], s["failed"], s["errors"],
+                          s.get("pass_rate_weighted"), tuple(s["ci95"]) if s.get("ci95") else None)
+                for j, s in sorted(judge_summaries(conn, Window(current.since, now + 1)).items())]
+    except Exception as exc:  # shown in the header notes; the screen keeps its other panes
+        notes.append(f"pass rates: analysis error: {exc}")
     return [JudgeRate(r["judge"], r["kind"], r["n"], r["passed"], r["failed"], r["errors"])
             for r in store_scores.judge_pass_counts(conn, current.since, now + 1)]
 
 
-def regressions(conn: sqlite3.Connection, cfg: Config, now: float, notes: list[str] | None = None) -> list[dict]:
-    """All compared segments, significant first then by |delta|; [] with a note if unavailable."""
-    notes = notes if notes is not None else []
-    fn = function("evaltop.core.analysis.regressions", "find_regressions")
-    current, baseline = windows(cfg, now)
-    if fn is None:
-        notes.append("regressions: n/a (analysis not installed)")
-        return []
-    if baseline is None:
-        notes.append("regressions: n/a (analysis.since is `all`)")
-        return []
-    try:
-        rows = list(fn(conn, cfg, current, baseline))
-    except Exception as exc:
-        notes.append(f"regressions: error: {exc}")
-        return []
-    rows.sort(key=lambda r: (bool(r.get("insufficient")), not r.get("significant"),
-                             (r.get("delta") or 0.0) >= 0, r.get("p") if r.get("p") is not None else 1.0,
-                             -abs(r.get("delta") or 0.0)))
-    return rows
-
-
 def regressions_cached(conn: sqlite3.Connection, cfg: Config, now: float, notes: list[str],
-                       db_path=None) -> tuple[list[dict], float]:
-    """:func:`regressions` as of the engine's last ``analyse`` run when that is
-    recent (core/analysis/cache.py), else computed for ``now`` and, with
-    ``db_path`` (a dashboard that may write), stored. Returns (rows, as of)."""
+                       db_path=None) -> tuple[list[Regression], float]:
+    """Every compared segment in the analysis's display order
+    (:func:`regressions.ranked`), as of the engine's last ``analyse`` run when
+    that is recent (core/analysis/cache.py), else computed for ``now`` and,
+    with ``db_path`` (a dashboard that may write), stored. Appends the notes
+    that say why there are none; returns (rows, as of)."""
     got = cache.regressions(conn, cfg, now, db_path)
-    notes.extend(got.value["notes"])
-    return got.value["rows"], got.as_of
+    notes.extend(got.value.notes)
+    return got.value.rows, got.as_of
 
 
 def alerts(conn: sqlite3.Connection, limit: int = 50) -> list[dict]:
-    fn = function("evaltop.store.alerts", "list_alerts")
-    if fn is not None:
-        return [dict(a) for a in fn(conn, unacknowledged_first=True, limit=limit)]
+    """Newest first, unacknowledged before acknowledged."""
     return [dict(a) for a in store_alerts.list_alerts(conn, unacknowledged_first=True, limit=limit)]
 
 
@@ -250,7 +209,7 @@ def overview(conn: sqlite3.Connection, cfg: Config, now: float, trend_by: str = 
     otherwise they are read as of the last stored analysis when recent."""
     notes: list[str] = []
     regs, regs_as_of = regressions_cached(conn, cfg, now, notes) if with_regressions else ([], None)
-    current, _ = windows(cfg, now)
+    current, _ = analysis_windows(cfg.analysis, now)
     tot = store_inference.inference_totals(conn, current.since, now)
     recent = store_inference.count_outputs_since(conn, now - 300)
     rates = judge_rates(conn, current, now, notes)
@@ -263,10 +222,11 @@ def overview(conn: sqlite3.Connection, cfg: Config, now: float, trend_by: str = 
         acc = pooled.setdefault(int(r["bucket"]), [0, 0])
         acc[0] += r["passed"] or 0
         acc[1] += r["n"]
-    spark_pass = [pooled[h * 3600][0] / pooled[h * 3600][1] if pooled.get(h * 3600, [0, 0])[1] else None
+    spark_pass = [pooled[h * 3600][0] / pooled[h * 3600][1]
+                  if pooled.get(h * 3600, [0, 0])[1] else None
                   for h in range(first, first + 24)]
     mstart, _ = month_bounds(now)
-    spend_models = sorted(store_inference.inference_by(conn, "model", mstart, now), key=lambda r: -(r["cost_pusd"] or 0))
+    spend_models = sorted(store_inference.inference_by(conn, "model", mstart, now), key=_by_cost)
     for r in spend_models:
         r["forecast_pusd"] = forecast_month(r["cost_pusd"] or 0, now)
     return Overview(
@@ -326,8 +286,8 @@ def spend(conn: sqlite3.Connection, cfg: Config, now: float, days: int = 30) -> 
          "count": sum(r["calls"] for r in judge_days.values()),
          "unpriced": sum(r["unknown"] or 0 for r in judge_days.values())},
     ]
-    by_model = sorted(store_inference.inference_by(conn, "model", since, now), key=lambda r: -(r["cost_pusd"] or 0))
-    by_judge = sorted(store_judge_calls.judge_spend_by(conn, "judge", since, now + 1), key=lambda r: -(r["cost_pusd"] or 0))
+    by_model = sorted(store_inference.inference_by(conn, "model", since, now), key=_by_cost)
+    by_judge = sorted(store_judge_calls.judge_spend_by(conn, "judge", since, now + 1), key=_by_cost)
     return Spend(now, by_model, by_day, by_kind, by_judge, budget_lines(conn, cfg, now),
                  store_inference.unpriced_models(conn, since, now))
 
@@ -349,29 +309,20 @@ def review(conn: sqlite3.Connection, limit: int = 100, *, cfg: Config | None = N
     rows = [{"id": r["output_id"], "ts": r["output_ts"], "model": r["model"], "task": r["task"],
              "head": (r["output_text"] or "")[:400], "strata": r["strata"]}
             for r in store_labels.review_queue(conn, limit=limit)]
-    count_fn = function("evaltop.store.labels", "count_unlabeled")
-    total = count_fn(conn) if count_fn is not None else None
+    total = store_labels.count_unlabeled(conn)
     if cfg is not None and now is not None:
         got = cache.agreement(conn, cfg, now, db_path)
         return Review(rows, got.value["agreement"], got.value["note"], total, got.as_of)
-    agree_fn = function("evaltop.core.analysis.agreement", "agreement")
-    if agree_fn is None:
-        return Review(rows, {}, "agreement: n/a (analysis not installed)", total)
     try:
-        return Review(rows, dict(agree_fn(conn)), total=total)
-    except Exception as exc:
+        return Review(rows, dict(agreement(conn)), total=total)
+    except Exception as exc:  # shown on the review screen: the queue still loads
         return Review(rows, {}, f"agreement: error: {exc}", total)
 
 
 def acknowledge_alerts(db_path, alert_ids: list[int]) -> int:
-    """Mark alerts acknowledged (alerts store); returns how many changed."""
-    from evaltop.store import db as store_db
-
-    fn = function("evaltop.store.alerts", "acknowledge")
-    if fn is None:
-        return 0
+    """Mark alerts acknowledged; returns how many changed."""
     conn = store_db.connect(db_path)
     try:
-        return sum(1 for a in alert_ids if fn(conn, a))
+        return sum(1 for a in alert_ids if store_alerts.acknowledge(conn, a))
     finally:
         conn.close()

@@ -14,19 +14,12 @@ from pathlib import Path
 import click
 
 from evaltop.core.model.config import ConfigError
-from evaltop.core.model.window import Window, parse_duration
+from evaltop.core.model.window import analysis_windows
 from evaltop.core.ops.database import StoreError, open_db
 from evaltop.core.views.report import build as report_mod
 from evaltop.tui.cli.context import UserError, common_options, get_ctx
 
 FAIL_ON = ("regression", "budget")
-
-
-def _duration(text: str, what: str) -> float | None:
-    try:
-        return parse_duration(text, what=what)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
 
 
 def _conditions(text: str) -> set[str]:
@@ -56,14 +49,10 @@ def report(since: str, baseline: str | None, fmt: str, fail_on: str,
         raise UserError(str(exc)) from None
     conditions = _conditions(fail_on)
     now = time.time()
-    window = Window.ending_at(now, _duration(since, "--since"))
-    base = None
-    if baseline is not None or window.since is not None:
-        dur = _duration(baseline if baseline is not None else cfg.analysis.baseline, "--baseline")
-        try:
-            base = window.before(dur)
-        except ValueError as exc:
-            raise UserError(f"--baseline: {exc}") from None
+    try:
+        window, base = analysis_windows(cfg.analysis, now, since=since, baseline=baseline)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     if not c.db_path.exists():
         raise UserError(f"{c.db_path}: no database yet (run `evaltop ingest --once` first)")
     try:

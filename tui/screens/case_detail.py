@@ -188,8 +188,7 @@ class CaseDetailScreen(DataScreen):
             self.app.call_from_thread(self.app.notify, f"not added to corpus: {exc}", severity="error",
                                       markup=False)
             return
-        msg = "corpus not available in this build" if path is None else f"added to corpus: {path}"
-        self.app.call_from_thread(self.app.notify, msg, markup=False)
+        self.app.call_from_thread(self.app.notify, f"added to corpus: {path}", markup=False)
 
     def action_copy(self) -> None:
         if self.detail is None:

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.widgets import Footer, Static
 
+from evaltop.core.analysis.regressions import Regression
 from evaltop.core.model.money import format_usd
 from evaltop.core.views import dashboard
 from evaltop.tui.format import as_of_text, metric_value, segment_text, when
@@ -20,19 +21,17 @@ from evaltop.tui.widgets.live_table import LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
 
 
-def regression_cells(r: dict, rank: int, width: int = 24) -> list[Text]:
+def regression_cells(r: Regression, rank: int, width: int = 24) -> list[Text]:
     """Overview pane row: segment, judge, baseline → current, delta, n, p."""
-    delta = r.get("delta")
-    style = "bold red" if r.get("significant") and (delta or 0) < 0 else ("dim" if r.get("insufficient") else "")
-    p = r.get("p")
-    seg = segment_text(r.get("segment") or {}, width)
+    style = "bold red" if r.regressed else ("dim" if r.insufficient else "")
+    seg = segment_text(r.segment, width)
     return [
         ranked(seg.plain, rank, width, style=style),
-        cell(r.get("judge", ""), 12),
-        Text(f"{metric_value(r, r.get('baseline'))}→{metric_value(r, r.get('current'))}"),
-        Text(metric_value(r, delta, delta=True), style=style),
-        Text(f"{r.get('n_baseline', 0)}/{r.get('n_current', 0)}"),
-        Text("few" if r.get("insufficient") else ("n/a" if p is None else f"{p:.3f}"), style=style),
+        cell(r.judge, 12),
+        Text(f"{metric_value(r, r.baseline)}→{metric_value(r, r.current)}"),
+        Text(metric_value(r, r.delta, delta=True), style=style),
+        Text(f"{r.n_baseline}/{r.n_current}"),
+        Text("few" if r.insufficient else ("n/a" if r.p is None else f"{r.p:.3f}"), style=style),
     ]
 
 
@@ -52,7 +51,7 @@ def alerts_text(alerts: list[dict]) -> Text:
 
 class OverviewScreen(DataScreen):
     TITLE = "Overview"
-    refresh_every = 5.0  # regressions are recomputed on each load: not every second
+    refresh_every = 5.0  # budgets and trends are read on each load: not every second
     BINDINGS = [Binding("x", "acknowledge", "Ack alerts"), Binding("t", "cycle_trend", "Trend by")]
     trend_by = "judge"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -113,7 +112,7 @@ class OverviewScreen(DataScreen):
                 conn, self.app.cfg, now, notes, db_path=None if self.app.readonly else self.app.db_path)
         self.app.call_from_thread(self._show_regressions, rows[:8], notes, as_of_text(as_of, now))
 
-    def _show_regressions(self, rows: list[dict], notes: list[str], as_of: str = "") -> None:
+    def _show_regressions(self, rows: list[Regression], notes: list[str], as_of: str = "") -> None:
         self.query_one("#regressions", LiveTable).sync(
             [(f"r{i}", regression_cells(r, i)) for i, r in enumerate(rows)])
         self.query_one("#regressions-pane").border_subtitle = (

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Static
 
+from evaltop.core.analysis.regressions import Regression
 from evaltop.core.views import cases as dc
 from evaltop.core.views import dashboard
 from evaltop.tui.format import as_of_text, metric_value, segment_text
@@ -16,11 +17,11 @@ from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.widgets.live_table import LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
 
-SORTS = {
-    "significance": lambda r: (not r.get("significant"), r.get("p") if r.get("p") is not None else 1.0),
-    "delta": lambda r: r.get("delta") if r.get("delta") is not None else 0.0,
-    "n": lambda r: -(r.get("n_current") or 0),
-    "segment": lambda r: segment_text(r.get("segment") or {}, 200).plain,
+SORTS = {  # the rows arrive in the analysis's order (regressions.ranked); sorts are stable
+    "significance": lambda r: (not r.significant, r.p if r.p is not None else 1.0),
+    "delta": lambda r: r.delta if r.delta is not None else 0.0,
+    "n": lambda r: -r.n_current,
+    "segment": lambda r: segment_text(r.segment, 200).plain,
 }
 
 
@@ -31,40 +32,37 @@ NARROW = [("flag", "", 3), ("segment", "segment", 20), ("judge", "judge", 10), (
           ("cur", "now", 6), ("delta", "Δ", 6), ("n", "n b/c", 5), ("q", "q", 5)]
 
 
-def row_cells(r: dict, rank: int) -> list[Text]:
-    delta, p, q = r.get("delta"), r.get("p"), r.get("q")
-    bad = bool(r.get("significant")) and (delta or 0) < 0
-    style = "bold red" if bad else ("green" if r.get("significant") else "")
-    base, cur = r.get("baseline"), r.get("current")
-    if r.get("insufficient"):
+def row_cells(r: Regression, rank: int) -> list[Text]:
+    style = "bold red" if r.regressed else ("green" if r.significant else "")
+    if r.insufficient:
         flag = "· few data"
-    elif r.get("significant"):
-        flag = "▼ REGRESSED" if bad else "▲ improved"
+    elif r.significant:
+        flag = "▼ REGRESSED" if r.regressed else "▲ improved"
     else:
         flag = ""
     return [
         ranked(flag, rank, 12, style=style or "dim"),
-        segment_text(r.get("segment") or {}, 60),
-        cell(r.get("judge", ""), 18),
-        cell(r.get("metric", ""), 10),
-        Text(metric_value(r, base)),
-        Text(metric_value(r, cur)),
-        Text(metric_value(r, delta, delta=True), style=style),
-        Text(f"{r.get('n_baseline', 0)}/{r.get('n_current', 0)}"),
-        Text("n/a" if p is None else f"{p:.4f}", style=style),
-        Text("n/a" if q is None else f"{q:.4f}"),
+        segment_text(r.segment, 60),
+        cell(r.judge, 18),
+        cell(r.metric, 10),
+        Text(metric_value(r, r.baseline)),
+        Text(metric_value(r, r.current)),
+        Text(metric_value(r, r.delta, delta=True), style=style),
+        Text(f"{r.n_baseline}/{r.n_current}"),
+        Text("n/a" if r.p is None else f"{r.p:.4f}", style=style),
+        Text("n/a" if r.q is None else f"{r.q:.4f}"),
     ]
 
 
 class RegressionsScreen(DataScreen):
     TITLE = "Regressions"
-    refresh_every = 5.0  # regressions are recomputed on each load: not every second
+    refresh_every = 5.0  # a cache miss computes the regressions: not every second
     BINDINGS = [Binding("s", "cycle_sort", "Sort")]
 
     def __init__(self) -> None:
         super().__init__()
         self.sort = "significance"
-        self._rows: list[dict] = []
+        self._rows: list[Regression] = []
         self._notes: list[str] = []
         self._as_of = ""
 
@@ -95,7 +93,7 @@ class RegressionsScreen(DataScreen):
                  ("  sort ", "dim"), self.sort, f"  {len(rows)} segments")
         if self._as_of:
             t.append("  " + self._as_of, style="dim")
-        sig = sum(1 for r in rows if r.get("significant") and (r.get("delta") or 0) < 0)
+        sig = sum(1 for r in rows if r.regressed)
         if sig:
             t.append(f"  {sig} significant regressions", style="bold red")
         for note in self._notes:
@@ -103,10 +101,8 @@ class RegressionsScreen(DataScreen):
         self.query_one("#status", Static).update(t)
 
     @staticmethod
-    def _key(r: dict) -> str:
-        seg = r.get("segment") or {}
-        return "\x1f".join(str(seg.get(k)) for k in ("task", "model", "prompt_version", "variant")) + \
-            "\x1f" + str(r.get("judge")) + "\x1f" + str(r.get("metric"))
+    def _key(r: Regression) -> str:
+        return "\x1f".join([*(str(v) for v in r.segment.as_dict().values()), r.judge, r.metric])
 
     def action_cycle_sort(self) -> None:
         names = list(SORTS)
@@ -118,5 +114,5 @@ class RegressionsScreen(DataScreen):
         key = str(event.row_key.value)
         for r in self._rows:
             if self._key(r) == key:
-                self.app.open_cases(dc.segment_filter(r.get("segment") or {}, r.get("judge")))
+                self.app.open_cases(dc.segment_filter(r.segment, r.judge))
                 return

@@ -12,8 +12,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Footer, Static
 
+from evaltop.core.rollout.shadow import shadow_summary
 from evaltop.core.views.cases import CaseFilter
-from evaltop.core.views.links import function
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join
@@ -66,10 +66,9 @@ class ShadowScreen(DataScreen):
         yield Footer()
 
     def fetch(self, conn):
-        summary = function("evaltop.core.rollout.shadow", "shadow_summary")
-        if summary is None or not self.app.cfg.shadow.candidate:
+        if not self.app.cfg.shadow.candidate:
             return None
-        return summary(conn, self.app.cfg)
+        return shadow_summary(conn, self.app.cfg)
 
     def show(self, s: dict | None) -> None:
         status = self.query_one("#status", Static)

@@ -1,4 +1,4 @@
-"""The analysis part of `evaltop report` (contract in core/report.py).
+"""The analysis part of `evaltop report` (contract in core/views/report/build.py).
 
 Adds ``scores``, ``pending_samples``, ``sampling``, ``regressions`` (the
 significant ones, both directions), ``regression_summary``,
@@ -14,49 +14,49 @@ from evaltop.core.analysis.arms import compare_arms
 from evaltop.core.analysis.downstream import downstream_metrics, overall
 from evaltop.core.analysis.regressions import find_regressions, prompt_regressions
 from evaltop.core.analysis.scores import judge_summaries
-from evaltop.core.model.window import parse_duration
+from evaltop.core.model.window import baseline_for
+from evaltop.core.scoring.sampling import sampling_state
 from evaltop.store import analysis_queries as q
 
 PROMPT_LIMIT = 20
 
 
 def _baseline(ctx):
-    if ctx.baseline is not None:
-        return ctx.baseline
-    if ctx.window.since is None:
-        return None
-    return ctx.window.before(parse_duration(ctx.cfg.analysis.baseline, what="analysis.baseline"))
+    """The context's baseline, else the configured one before its window."""
+    return ctx.baseline if ctx.baseline is not None else baseline_for(ctx.window, ctx.cfg.analysis)
 
 
 def report_section(ctx) -> dict[str, Any]:
-    from evaltop.core.scoring.sampling import sampling_state
-
     out: dict[str, Any] = {
         "scores": judge_summaries(ctx.conn, ctx.window),
         "pending_samples": q.pending_count(ctx.conn),
         "sampling": sampling_state(ctx.cfg, ctx.conn, ctx.now),
         "arms": compare_arms(ctx.conn, ctx.cfg, ctx.window),
         "downstream": {"all": overall(ctx.conn, ctx.cfg, ctx.window),
-                       "by_model": downstream_metrics(ctx.conn, ctx.cfg, ctx.window, by=("model",))},
+                       "by_model": downstream_metrics(ctx.conn, ctx.cfg, ctx.window,
+                                                      by=("model",))},
         "agreement": agreement(ctx.conn),
     }
     baseline = _baseline(ctx)
     if baseline is None:
         out["regressions"] = []
         out["regression_summary"] = {"tested": 0, "significant": 0, "insufficient": 0,
-                                     "note": "no baseline: the current window is unbounded (--since all)"}
+                                     "note": "no baseline: the current window is unbounded "
+                                             "(--since all)"}
         out["prompt_regressions"] = []
         return out
     found = find_regressions(ctx.conn, ctx.cfg, ctx.window, baseline)
-    out["regressions"] = [r for r in found if r["significant"]]
+    significant = [r for r in found if r.significant]
+    out["regressions"] = [r.to_dict() for r in significant]
     out["regression_summary"] = {
-        "tested": sum(1 for r in found if not r["insufficient"]),
-        "significant": len(out["regressions"]),
-        "regressed": sum(1 for r in out["regressions"] if r["direction"] == "regressed"),
-        "insufficient": sum(1 for r in found if r["insufficient"]),
+        "tested": sum(1 for r in found if not r.insufficient),
+        "significant": len(significant),
+        "regressed": sum(1 for r in significant if r.regressed),
+        "insufficient": sum(1 for r in found if r.insufficient),
         "alpha": ctx.cfg.analysis.alpha, "min_n": ctx.cfg.analysis.min_n,
     }
-    out["prompt_regressions"] = prompt_regressions(ctx.conn, ctx.window, baseline, limit=PROMPT_LIMIT)
+    out["prompt_regressions"] = prompt_regressions(ctx.conn, ctx.window, baseline,
+                                                   limit=PROMPT_LIMIT)
     return out
 
 
@@ -75,6 +75,10 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x * 100:.1f}%"
 
 
+def _num(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.2f}"
+
+
 def _segment(seg: dict) -> str:
     parts = [f"{k}={_cell(v)}" for k, v in seg.items() if v not in (None, "")]
     return ", ".join(parts) or "(all)"
@@ -84,7 +88,8 @@ def markdown(report: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     scores = report.get("scores") or {}
     if scores:
-        lines += ["## Scores", "", "| judge | judged | pass rate | weighted | 95% CI | errors | mean score |",
+        lines += ["## Scores", "",
+                  "| judge | judged | pass rate | weighted | 95% CI | errors | mean score |",
                   "|---|---:|---:|---:|---|---:|---:|"]
         for judge, s in scores.items():
             ci = s.get("ci95")
@@ -94,8 +99,8 @@ def markdown(report: dict[str, Any]) -> list[str]:
                          f"{_pct(s['pass_rate_weighted'])} | {ci_text} | {s['errors']} | {mean} |")
         lines.append("")
     state = report.get("sampling") or {}
-    lines.append(f"Pending samples: {report.get('pending_samples', 0)}"
-                 + (f" (sampling paused: {_cell(state.get('reason'))})" if state.get("paused") else ""))
+    paused = f" (sampling paused: {_cell(state.get('reason'))})" if state.get("paused") else ""
+    lines.append(f"Pending samples: {report.get('pending_samples', 0)}" + paused)
     lines.append("")
     summary = report.get("regression_summary") or {}
     regs = report.get("regressions") or []
@@ -109,21 +114,25 @@ def markdown(report: dict[str, Any]) -> list[str]:
                   "|---|---|---|---:|---:|---:|---|---:|---|"]
         for r in regs:
             change = r.get("model_change") or r.get("prompt_version_change")
-            seg = _segment(r["segment"]) + (f" ({_cell(change['from'])} -> {_cell(change['to'])})" if change else "")
-            fmt = _pct if r["metric"] == "pass_rate" else (lambda x: "n/a" if x is None else f"{x:.2f}")
+            seg = _segment(r["segment"])
+            if change:
+                seg += f" ({_cell(change['from'])} -> {_cell(change['to'])})"
+            fmt = _pct if r["metric"] == "pass_rate" else _num
             ci = r.get("ci")
             ci_text = f"{fmt(ci[0])} to {fmt(ci[1])}" if ci else "n/a"
             mark = "regressed" if r["direction"] == "regressed" else "improved"
-            lines.append(f"| {seg} | {_cell(r['judge'])} | {r['metric']} ({mark}) | {fmt(r['baseline'])} | "
-                         f"{fmt(r['current'])} | {fmt(r['delta'])} | {ci_text} | {r['q']:.3g} | "
-                         f"{r['n_baseline']} / {r['n_current']} |")
+            lines.append(f"| {seg} | {_cell(r['judge'])} | {r['metric']} ({mark}) | "
+                         f"{fmt(r['baseline'])} | {fmt(r['current'])} | {fmt(r['delta'])} | "
+                         f"{ci_text} | {r['q']:.3g} | {r['n_baseline']} / {r['n_current']} |")
     lines.append("")
     flips = report.get("prompt_regressions") or []
     if flips:
-        lines += [f"Inputs that passed in the baseline and fail now: {len(flips)} (newest first)", ""]
+        lines += [f"Inputs that passed in the baseline and fail now: {len(flips)} "
+                  "(newest first)", ""]
         for f in flips[:10]:
             lines.append(f"- {_cell(f['judge'])}: `{_cell(f['baseline']['output_id'])}` "
-                         f"({_cell(f['baseline']['model'])}) -> `{_cell(f['current']['output_id'])}` "
+                         f"({_cell(f['baseline']['model'])}) -> "
+                         f"`{_cell(f['current']['output_id'])}` "
                          f"({_cell(f['current']['model'])})")
         lines.append("")
     lines += _downstream_lines(report.get("downstream") or {})
