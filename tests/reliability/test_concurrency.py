@@ -35,7 +35,7 @@ rule = "json_valid"
 [schedule]
 poll_seconds = 0.1
 score_seconds = 0.2
-rollup_seconds = 0.5
+maintain_seconds = 0.5
 """
 
 
