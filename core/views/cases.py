@@ -9,7 +9,7 @@ import os
 import re
 import shlex
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -217,7 +217,3 @@ def add_to_corpus(cfg: Config, db_path: Path, output_id: str) -> Path | None:
         return Path(fn(cfg, conn, output_id))
     finally:
         conn.close()
-
-
-def with_sort(f: CaseFilter, sort: str) -> CaseFilter:
-    return replace(f, sort=sort)
