@@ -1,4 +1,4 @@
-"""DESIGN.md's layering, checked on the source so it cannot rot:
+"""The layering docs/architecture.md describes, checked on the source so it cannot rot:
 store imports nothing of ours; core never imports textual or the tui."""
 
 import ast

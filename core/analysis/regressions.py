@@ -26,7 +26,6 @@ from evaltop.core.analysis.stats import (
     two_proportion_test,
     weighted_mean_test,
 )
-from evaltop.core.analysis.trends import score_trend  # noqa: F401  (the TUI imports it from here)
 from evaltop.core.model.config import Config
 from evaltop.core.model.window import Window, parse_duration
 from evaltop.store import analysis_queries as q

@@ -78,7 +78,7 @@ def alerts_text(alerts: list[dict]) -> Text:
 
 class OverviewScreen(DataScreen):
     TITLE = "Overview"
-    refresh_every = 5.0  # regressions are recomputed on each load: not every second
+    refresh_every = 5.0  # regressions come from the analysis cache, recomputed when stale
     BINDINGS = [Binding("x", "acknowledge", "Ack alerts"), Binding("t", "cycle_trend", "Trend by")]
     trend_by = "judge"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]

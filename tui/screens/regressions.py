@@ -58,7 +58,7 @@ def row_cells(r: dict, rank: int) -> list[Text]:
 
 class RegressionsScreen(DataScreen):
     TITLE = "Regressions"
-    refresh_every = 5.0  # regressions are recomputed on each load: not every second
+    refresh_every = 5.0  # regressions come from the analysis cache, recomputed when stale
     BINDINGS = [Binding("s", "cycle_sort", "Sort")]
 
     def __init__(self) -> None:

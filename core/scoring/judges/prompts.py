@@ -90,7 +90,7 @@ def _redact(text: str) -> str:
     """Redact secrets/PII; any failure hides the whole value, never leaks it."""
     try:
         out = redaction.redact_text(text)
-    except Exception:  # noqa: BLE001 - a crash in redaction must hide, not leak
+    except Exception:  # a crash in redaction must hide, not leak
         return REDACTION_FAILED
     return out if isinstance(out, str) else REDACTION_FAILED
 
