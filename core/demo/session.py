@@ -5,7 +5,7 @@ days of synthetic history to the log and runs it through the real pipeline
 (tailer -> ingest -> sampling -> rule checks + the offline demo judge, with
 budget reservations), then keeps appending live traffic from a background job
 while the :class:`~evaltop.core.ops.engine.Engine` polls, samples, scores and
-checks budgets. The story (see ``core/demo_traffic.py``): a cheaper candidate
+checks budgets. The story (see ``core/demo/traffic.py``): a cheaper candidate
 model takes over part of the traffic a few seconds in and breaks one task.
 
 Budgets are set after the backfill, from what it actually spent, so that a

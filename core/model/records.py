@@ -1,6 +1,6 @@
 """The one normalised record every log format becomes.
 
-Formats (``core/formats``) build :class:`LoggedOutput` and :class:`Feedback`;
+Formats (``core/ingest/formats``) build :class:`LoggedOutput` and :class:`Feedback`;
 the ingest pipeline counts tokens where usage is missing, prices, and hands
 them to the store. Nothing here touches SQL or the terminal.
 """

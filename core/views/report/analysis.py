@@ -1,4 +1,4 @@
-"""The analysis part of `evaltop report` (contract in core/report.py).
+"""The analysis part of `evaltop report` (contract in core/views/report/build.py).
 
 Adds ``scores``, ``pending_samples``, ``sampling``, ``regressions`` (the
 significant ones, both directions), ``regression_summary``,
