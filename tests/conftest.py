@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,8 +22,12 @@ import figures  # noqa: E402  (tests/reliability/figures.py)
 
 
 def pytest_configure(config):
-    """Where reliability figures go, chosen before xdist starts its workers."""
+    """Where reliability figures go, chosen before xdist starts its workers;
+    hypothesis keeps its example database outside the source tree too."""
     figures.choose_results_dir()
+    from hypothesis import configuration
+
+    configuration.set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "evaltop-hypothesis")
 
 
 def pytest_unconfigure(config):
