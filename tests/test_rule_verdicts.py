@@ -57,7 +57,8 @@ def test_run_scores_store_no_reason_as_null(make_config, conn, db_path):
                      "VALUES ('r', 'c', 'm1', '', ?)", (now,))
         for cid, latency in (("c0", None), ("c1", 7.0)):
             conn.execute("INSERT INTO run_cases (run_id, case_id, task, status, output_text, "
-                         "latency_ms, ts) VALUES ('r', ?, 't', 'ok', '{}', ?, ?)", (cid, latency, now))
+                         "latency_ms, ts) VALUES ('r', ?, 't', 'ok', '{}', ?, ?)",
+                         (cid, latency, now))
     cases = [{"id": "c0", "task": "t", "input": "x"}, {"id": "c1", "task": "t", "input": "y"}]
     out = judge_run(make_config({"judges": [LATENCY, ONLY_M1]}), db_path, "r", cases)
     got = {(r["case_id"], r["judge"]): r

@@ -146,7 +146,8 @@ def test_bad_configs_fail_cleanly_for_every_command(home, capfd, figure):
     proc = subprocess.run([sys.executable, "-m", "evaltop.tui.cli.main", "--config", "evaltop.toml", "tui"],
                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     runs += 1
-    problems = check(proc.returncode, proc.stdout, proc.stderr, "schedule.poll_seconds", "wrong type / tui")
+    problems = check(proc.returncode, proc.stdout, proc.stderr, "schedule.poll_seconds",
+                     "wrong type / tui")
     clean += not problems
     failures += problems
     written += db.exists()

@@ -65,7 +65,8 @@ def _measure(db) -> tuple[str, list[str], int]:
     conn = store_db.connect(db, migrate=False)
     try:
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        return integrity, [r[0] for r in conn.execute("SELECT id FROM outputs")], counter(conn, "duplicates")
+        ids = [r[0] for r in conn.execute("SELECT id FROM outputs")]
+        return integrity, ids, counter(conn, "duplicates")
     finally:
         conn.close()
 
@@ -141,8 +142,9 @@ def test_sigkill_loop_with_rotations_loses_and_duplicates_nothing(tmp_path, figu
     integrity, rows, reread = _measure(db)
     stored = set(rows)
     missing = farm.required() - stored
-    figure("ingest_crash_loop", **stats, lines=len(farm.written), stored=len(stored), lost=len(missing),
-           stored_twice=len(rows) - len(stored), lost_by_design=len(farm.destroyed - stored),
+    figure("ingest_crash_loop", **stats, lines=len(farm.written), stored=len(stored),
+           lost=len(missing), stored_twice=len(rows) - len(stored),
+           lost_by_design=len(farm.destroyed - stored),
            read_twice=reread, integrity=integrity)
     stored, reread = _check(db, farm, "final")
     assert not missing, (f"lost {len(missing)} lines: {sorted(missing)[:5]} in {farm.where(missing)}; "

@@ -94,7 +94,8 @@ def test_fault_mix_never_gives_a_false_score_and_every_billed_call_is_recorded(
     assert set(scores) == set(planted), "a sampled output ended neither scored nor errored"
     false = [o for o, r in scores.items() if r["status"] == "ok" and r["score"] != planted[o]]
     errored = [r for r in scores.values() if r["status"] != "ok"]
-    with_reason = sum(1 for r in errored if r["error"] and r["score"] is None and r["passed"] is None)
+    with_reason = sum(1 for r in errored
+                      if r["error"] and r["score"] is None and r["passed"] is None)
     # spend: exact where every reply reached evaltop; bounded by the reservation otherwise
     calls = defaultdict(lambda: {"known": 0, "unknown": 0, "unknown_rows": 0})
     for c in rows(conn, "SELECT output_id, cost_pusd, cost_known FROM judge_calls"):
@@ -110,9 +111,11 @@ def test_fault_mix_never_gives_a_false_score_and_every_billed_call_is_recorded(
         lost = sum(1 for how, _ in bills if how == "lost")
         k = calls[oid]
         if k["unknown_rows"] != lost:
-            unrecorded.append(f"{oid}: {lost} replies lost in flight, {k['unknown_rows']} unknown rows")
+            unrecorded.append(
+                f"{oid}: {lost} replies lost in flight, {k['unknown_rows']} unknown rows")
         elif lost and not k["known"] <= seen <= k["known"] + k["unknown"]:
-            unrecorded.append(f"{oid}: billed {seen} pusd, recorded {k['known']} + up to {k['unknown']}")
+            unrecorded.append(
+                f"{oid}: billed {seen} pusd, recorded {k['known']} + up to {k['unknown']}")
         elif not lost and k["known"] != seen:
             unrecorded.append(f"{oid}: billed {seen} pusd, recorded {k['known']}")
     faults = sum(v for f, v in served.items() if f != "good")
