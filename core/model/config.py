@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from evaltop.core.model.window import parse_duration
+
 log = logging.getLogger(__name__)
 
 FORMATS = ("auto", "native", "openai", "anthropic", "otel", "litellm", "langfuse")
@@ -237,8 +239,6 @@ class AnalysisConfig(_Strict):
     @field_validator("since", "baseline")
     @classmethod
     def _duration(cls, v: str) -> str:
-        from evaltop.core.model.window import parse_duration
-
         try:
             parse_duration(v)
         except ValueError:
