@@ -332,7 +332,7 @@ def write_logs(out_dir: Path, *, megabytes: float, seed: int, end: float, record
                 if fh is not None:
                     fh.close()
                 part += 1
-                fh = open(out_dir / f"app-{part:03d}.jsonl", "wb")  # noqa: SIM115
+                fh = open(out_dir / f"app-{part:03d}.jsonl", "wb")
             fh.write(line)
             total += len(line)
             records += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,13 +17,28 @@ from evaltop.store import db as store_db
 _SESSION_STARTED = time.time()
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "reliability"))
+import figures  # noqa: E402  (tests/reliability/figures.py)
+
+
+def pytest_configure(config):
+    """Where reliability figures go, chosen before xdist starts its workers;
+    hypothesis keeps its example database outside the source tree too."""
+    figures.choose_results_dir()
+    from hypothesis import configuration
+
+    configuration.set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "evaltop-hypothesis")
+
+
+def pytest_unconfigure(config):
+    figures.drop_temp_results_dir()
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Reliability figures (tests/reliability) at the end of every run, xdist included."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent / "reliability"))
-    from figures import summary
-
     form = os.environ.get("EVALTOP_RELIABILITY", "short")
-    summary(terminalreporter, form if form in ("long", "medium") else "short", _SESSION_STARTED)
+    figures.summary(terminalreporter, form if form in ("long", "medium") else "short",
+                    _SESSION_STARTED)
 
 
 @pytest.fixture(autouse=True)

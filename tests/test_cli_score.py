@@ -173,7 +173,7 @@ def _run_then_sigterm(cfg: Path, db_path: Path, waits: list, env: dict | None = 
 
 def test_run_ingests_scores_and_every_job_runs(tmp_path):
     cfg = _setup(tmp_path, extra="\n[schedule]\npoll_seconds = 0.1\nscore_seconds = 0.1\n"
-                 "rollup_seconds = 0.2\nbudget_seconds = 0.2\nlease_seconds = 5\n")
+                 "maintain_seconds = 0.2\nbudget_seconds = 0.2\nlease_seconds = 5\n")
     db_path = tmp_path / "evaltop.db"
     rc, out, err = _run_then_sigterm(cfg, db_path, [
         ("SELECT COUNT(*) FROM scores", lambda r: r[0][0] == 3, "3 scores"),

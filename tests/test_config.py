@@ -75,3 +75,32 @@ def test_init_writes_example_and_refuses_overwrite(tmp_path):
     assert (tmp_path / "evaltop.toml").read_text() == config.example_text()
     proc = subprocess.run([str(exe), "init"], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2 and "--force" in proc.stderr
+
+
+def test_maintain_seconds_new_key_old_key_and_both(tmp_path, caplog):
+    """[schedule] maintain_seconds; its old name rollup_seconds still works with
+    a warning naming the file and the new key; both at once is an error."""
+    assert config.load(write(tmp_path, "")).schedule.maintain_seconds == 60
+    with caplog.at_level("WARNING", logger="evaltop.core.model.config"):
+        new = config.load(write(tmp_path, "[schedule]\nmaintain_seconds = 7\n"))
+    assert new.schedule.maintain_seconds == 7 and not caplog.records
+    with caplog.at_level("WARNING", logger="evaltop.core.model.config"):
+        p = write(tmp_path, "[schedule]\nrollup_seconds = 9\n")
+        old = config.load(p)
+    assert old.schedule.maintain_seconds == 9
+    [rec] = caplog.records
+    assert str(p) in rec.getMessage() and "maintain_seconds" in rec.getMessage()
+    assert "\n" not in rec.getMessage()
+    with pytest.raises(config.ConfigError) as err:
+        config.load(write(tmp_path, "[schedule]\nrollup_seconds = 9\nmaintain_seconds = 7\n"))
+    msg = str(err.value)
+    assert str(p) in msg and "rollup_seconds" in msg and "maintain_seconds" in msg
+    with pytest.raises(config.ConfigError, match="rollup_seconds"):
+        config.load(write(tmp_path, "[schedule]\nrollup_seconds = 0\n"))
+
+
+def test_the_engine_runs_maintain_every_maintain_seconds(tmp_path):
+    from evaltop.core.ops.engine import default_jobs
+
+    cfg = config.load(write(tmp_path, "[schedule]\nrollup_seconds = 11\n"))
+    assert {j.name: j.interval for j in default_jobs(cfg)}["maintain"] == 11

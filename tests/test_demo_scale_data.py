@@ -26,7 +26,7 @@ def _digest(path) -> dict[str, str]:
     out = {}
     for t in TABLES:
         h = hashlib.sha256()
-        for row in conn.execute(f"SELECT * FROM {t} ORDER BY rowid"):  # noqa: S608 (fixed names)
+        for row in conn.execute(f"SELECT * FROM {t} ORDER BY rowid"):  # fixed table names
             h.update(repr(row).encode())
         out[t] = h.hexdigest()
     conn.close()

@@ -1,4 +1,4 @@
-"""Native lines (DESIGN.md): outputs, feedback, and the errors bad lines get."""
+"""Native lines (docs/formats.md): outputs, feedback, and the errors bad lines get."""
 
 from __future__ import annotations
 

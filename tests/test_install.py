@@ -1,7 +1,10 @@
 """The package installs as a wheel too, not only editable: a fresh virtualenv
-gets the built wheel, and the console script and package data work there."""
+gets the built wheel, and the console script and package data work there.
+The wheel is built from a copy of the source, so the build leaves no
+``build/`` folder in the tree."""
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -14,9 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.skipif(os.environ.get("EVALTOP_SKIP_WHEEL_TEST") == "1", reason="EVALTOP_SKIP_WHEEL_TEST=1")
 def test_wheel_installs_and_runs(tmp_path):
-    dist = tmp_path / "dist"
+    dist, src = tmp_path / "dist", tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis",
+        "bench", "tests", "*.db", "*.db-*"))
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(src)],
         capture_output=True, text=True, timeout=600,
     )
     assert build.returncode == 0, build.stderr[-2000:]

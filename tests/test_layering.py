@@ -53,26 +53,6 @@ CORE_TIERS = [
     ("views",),
     ("demo",),
 ]
-# Imports that break the tiers today: (file, the core package it imports).
-KNOWN_TIER_BREAKS = {
-    # judging of replay runs takes input_text from the corpus module: for the
-    # owner of core/scoring and core/rollout (move one or the other).
-    ("core/scoring/runs.py", "rollout"),
-}
-
-# Known cycles, removed when the store/flow branches land (they break them).
-KNOWN_CYCLES = [
-]
-
-# Modules that still load ours by string or fall back when one is missing;
-# removed when the store/flow branches land (they delete these uses).
-KNOWN_STRING_LOADS = {
-    "core/scoring/runs.py",
-    # `except ImportError` around an import of ours (redact, budget): for the
-    # owner of core/scoring to remove; then delete these two lines.
-    "core/scoring/judges/prompts.py",
-    "core/scoring/sampling.py",
-}
 
 
 # --- the import graph -------------------------------------------------------
@@ -182,7 +162,7 @@ def cycles(graph: dict[str, set[str]]) -> list[set[str]]:
 
 
 def unexpected_cycles(root: Path) -> list[list[str]]:
-    return [sorted(c) for c in cycles(import_graph(root)) if c not in KNOWN_CYCLES]
+    return [sorted(c) for c in cycles(import_graph(root))]
 
 
 # --- the checks --------------------------------------------------------------
@@ -267,37 +247,15 @@ def test_layer_imports(layer):
 
 
 def test_core_packages_read_one_way():
-    def known(hit: str) -> bool:
-        path, _, mod = hit.partition(" imports ")
-        return any(path == p and (mod + ".").startswith(f"evaltop.core.{pkg}.")
-                   for p, pkg in KNOWN_TIER_BREAKS)
-
-    assert [h for h in core_package_hits() if not known(h)] == []
+    assert core_package_hits() == []
 
 
 def test_no_import_cycles():
     assert unexpected_cycles(ROOT) == []
 
 
-def test_known_cycles_still_exist():
-    """An allow-listed cycle that is gone must leave the list."""
-    found = cycles(import_graph(ROOT))
-    assert [sorted(c) for c in KNOWN_CYCLES if c not in found] == []
-
-
 def test_no_string_loads_of_our_modules():
-    hits = [h for h in string_loads() if h.split(":")[0] not in KNOWN_STRING_LOADS]
-    assert hits == []
-
-
-def test_allow_lists_are_not_stale():
-    """An allow-listed file that no longer breaks its rule must leave the list."""
-    loads = {h.split(":")[0] for h in string_loads()}
-    assert sorted(KNOWN_STRING_LOADS - loads) == []
-    breaks = core_package_hits()
-    stale = [(path, pkg) for path, pkg in KNOWN_TIER_BREAKS
-             if not any(h.startswith(f"{path} imports evaltop.core.{pkg}") for h in breaks)]
-    assert stale == []
+    assert string_loads() == []
 
 
 # --- each check can fail -----------------------------------------------------

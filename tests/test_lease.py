@@ -74,7 +74,7 @@ def _write_config(tmp_path, lease_seconds: float) -> str:
     cfg = tmp_path / "evaltop.toml"
     cfg.write_text(
         f'[store]\npath = "{tmp_path / "evaltop.db"}"\n'
-        f"[schedule]\npoll_seconds = 0.1\nscore_seconds = 0.1\nrollup_seconds = 0.1\n"
+        f"[schedule]\npoll_seconds = 0.1\nscore_seconds = 0.1\nmaintain_seconds = 0.1\n"
         f"budget_seconds = 0.1\nlease_seconds = {lease_seconds}\n",
         encoding="utf-8",
     )

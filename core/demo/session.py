@@ -5,7 +5,7 @@ days of synthetic history to the log and runs it through the real pipeline
 (tailer -> ingest -> sampling -> rule checks + the offline demo judge, with
 budget reservations), then keeps appending live traffic from a background job
 while the :class:`~evaltop.core.ops.engine.Engine` polls, samples, scores and
-checks budgets. The story (see ``core/demo_traffic.py``): a cheaper candidate
+checks budgets. The story (see ``core/demo/traffic.py``): a cheaper candidate
 model takes over part of the traffic a few seconds in and breaks one task.
 
 Budgets are set after the backfill, from what it actually spent, so that a
@@ -107,7 +107,7 @@ def config_dict(home: Path, *, judge_daily_usd: float | None = None,
             "inference_daily_usd": inference_daily_usd,
             "alert_at": [0.5, 0.8, 1.0],
         },
-        "schedule": {"poll_seconds": 1, "score_seconds": 2, "rollup_seconds": 30,
+        "schedule": {"poll_seconds": 1, "score_seconds": 2, "maintain_seconds": 30,
                      "budget_seconds": 2, "lease_seconds": 15, "score_batch": 400},
         "analysis": {"alpha": 0.05, "min_n": 5, "since": "12h", "baseline": "3d"},
         "redaction": {"enabled": True},

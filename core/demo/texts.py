@@ -3,7 +3,7 @@
 Each task has a system prompt, a way to build a realistic user message from a
 seeded ``random.Random``, and a way to write a good (or a flawed) answer.
 Nothing here decides *how often* things go wrong: that is the traffic model's
-job (``core/demo_traffic.py``).
+job (``core/demo/traffic.py``).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ name an environment variable (``api_key_env``).
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from pathlib import Path
@@ -21,6 +22,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from evaltop.core.model.window import parse_duration
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("auto", "native", "openai", "anthropic", "otel", "litellm", "langfuse")
 
@@ -189,11 +194,22 @@ class BudgetsConfig(_Strict):
 class ScheduleConfig(_Strict):
     poll_seconds: float = Field(5, gt=0)
     score_seconds: float = Field(30, gt=0)
-    rollup_seconds: float = Field(60, gt=0)
+    maintain_seconds: float = Field(60, gt=0)  # the maintain job (WAL checkpoint, optimize)
+    # the old name of maintain_seconds, still accepted (validate() warns); read maintain_seconds
+    rollup_seconds: float | None = Field(None, gt=0, exclude=True)
     budget_seconds: float = Field(60, gt=0)
     analysis_seconds: float = Field(60, gt=0)
     lease_seconds: float = Field(30, gt=0)
     score_batch: int = Field(200, gt=0)
+
+    @model_validator(mode="after")
+    def _old_maintain_name(self) -> ScheduleConfig:
+        if self.rollup_seconds is not None:
+            if "maintain_seconds" in self.model_fields_set:
+                raise ValueError("rollup_seconds and maintain_seconds are both set; rollup_seconds "
+                                 "is the old name of maintain_seconds: keep only maintain_seconds")
+            self.maintain_seconds = self.rollup_seconds
+        return self
 
 
 class CandidateModel(_Strict):
@@ -223,8 +239,6 @@ class AnalysisConfig(_Strict):
     @field_validator("since", "baseline")
     @classmethod
     def _duration(cls, v: str) -> str:
-        from evaltop.core.model.window import parse_duration
-
         try:
             parse_duration(v)
         except ValueError:
@@ -325,6 +339,9 @@ def validate(data: dict[str, Any], *, origin: str = "<config>", base_dir: Path =
         more = f" (+{len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
         raise ConfigError(f"{origin}: {_loc(err['loc'])}: {_describe(err)}{more}") from None
     cfg.base_dir = base_dir
+    if cfg.schedule.rollup_seconds is not None:
+        log.warning("%s: [schedule] rollup_seconds is deprecated; rename it to maintain_seconds",
+                    origin)
     return cfg
 
 

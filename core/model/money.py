@@ -35,10 +35,6 @@ def pusd_to_usd(pusd: int | None) -> float | None:
     return float(Decimal(pusd) / PUSD_PER_USD)
 
 
-def pusd_to_decimal(pusd: int) -> Decimal:
-    return Decimal(pusd) / PUSD_PER_USD
-
-
 def format_usd(pusd: int | None, *, unpriced: str = "unpriced") -> str:
     """Human text: $1,234.57, $0.0123, $0.000042 (enough digits to be non-zero)."""
     if pusd is None:

@@ -1,6 +1,6 @@
 """The one normalised record every log format becomes.
 
-Formats (``core/formats``) build :class:`LoggedOutput` and :class:`Feedback`;
+Formats (``core/ingest/formats``) build :class:`LoggedOutput` and :class:`Feedback`;
 the ingest pipeline counts tokens where usage is missing, prices, and hands
 them to the store. Nothing here touches SQL or the terminal.
 """
@@ -87,6 +87,15 @@ def normalise_for_hash(text: str) -> str:
 
 def text_hash(text: str) -> str:
     return hashlib.blake2b(normalise_for_hash(text).encode(), digest_size=12).hexdigest()
+
+
+def input_text(inp: Any) -> str:
+    """A logged or corpus input (text or chat messages) flattened to
+    ``role: content`` lines, as judges and the corpus read it."""
+    if isinstance(inp, list):
+        return "\n".join(f"{m.get('role', 'user')}: {m.get('content', '')}"
+                         for m in inp if isinstance(m, dict))
+    return inp or ""
 
 
 class LoggedOutput(BaseModel):

@@ -51,7 +51,7 @@ def default_jobs(cfg: Config) -> list[JobSpec]:
     specs = [
         JobSpec("poll", s.poll_seconds, poll_job),
         JobSpec("score", s.score_seconds, score_job),
-        JobSpec("maintain", s.rollup_seconds, maintain_job),
+        JobSpec("maintain", s.maintain_seconds, maintain_job),
         JobSpec("budget", s.budget_seconds, budget_job),
         JobSpec("analyse", s.analysis_seconds, analyse_job),
     ]
@@ -360,7 +360,7 @@ def score_job(engine: Engine) -> dict:
 
 
 def maintain_job(engine: Engine) -> dict:
-    """Database upkeep every ``rollup_seconds``: a passive WAL checkpoint (keeps the
+    """Database upkeep every ``maintain_seconds``: a passive WAL checkpoint (keeps the
     -wal file from growing) and ``PRAGMA optimize``; rollups are kept by ingest."""
     conn = engine.connection()
     busy, wal_frames, checkpointed = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()

@@ -23,6 +23,8 @@ from typing import Any
 from evaltop.core.analysis.stats import bh_qvalues, mcnemar, sign_test, wilcoxon_paired
 from evaltop.core.model.config import Config
 from evaltop.core.model.money import format_usd, pusd_to_usd, usd_to_pusd
+from evaltop.core.scoring.judges.rules import compile_rules, rule_verdicts
+from evaltop.core.scoring.judges.subject import Subject
 from evaltop.core.text.sanitize import clean
 from evaltop.store import runs as store_runs
 
@@ -70,11 +72,10 @@ def run_side(conn: sqlite3.Connection, run_id: str) -> Side:
 
 
 def corpus_side(cfg: Config, corpus: list[dict], name: str = "corpus") -> Side:
-    """Production outputs and scores stored in the corpus file."""
-    from evaltop.core.scoring.judges.rules import compile_rules
-    from evaltop.core.scoring.judges.subject import Subject, applies
-
-    checks = compile_rules(cfg)
+    """Production outputs and scores stored in the corpus file; rule checks a
+    case has no score for are run on its baseline output (errors count as no
+    verdict, as in ``run_side``)."""
+    rules = compile_rules(cfg)
     cases: dict[str, CaseSide] = {}
     for case in corpus:
         base = case.get("baseline") or {}
@@ -90,14 +91,14 @@ def corpus_side(cfg: Config, corpus: list[dict], name: str = "corpus") -> Side:
                 side.passed[judge] = bool(v["passed"])
             if v.get("score") is not None:
                 side.score[judge] = float(v["score"])
-        subject = Subject(id=case["id"], output_text=side.output, task=side.task, model=case.get("model", ""),
-                          tags=tuple(case.get("tags") or ()), latency_ms=side.latency_ms, error=base.get("error"))
-        for judge in cfg.judges:
-            if judge.name in checks and judge.name not in side.kind and applies(judge, subject):
-                r = checks[judge.name](subject)
-                if r.error is None and r.passed is not None:
-                    side.kind[judge.name], side.passed[judge.name] = "rule", bool(r.passed)
-                    side.score[judge.name] = float(r.score) if r.score is not None else float(r.passed)
+        subject = Subject(id=case["id"], output_text=side.output, task=side.task,
+                          model=case.get("model", "") or "", tags=tuple(case.get("tags") or ()),
+                          latency_ms=side.latency_ms, error=base.get("error"))
+        have = {(subject.id, judge) for judge in side.kind}
+        for v in rule_verdicts(rules, [subject], have):
+            if v.ok and v.passed is not None:
+                side.kind[v.judge], side.passed[v.judge] = "rule", v.passed
+                side.score[v.judge] = float(v.score if v.score is not None else v.passed)
         cases[case["id"]] = side
     return Side(name, cases)
 

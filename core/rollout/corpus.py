@@ -34,6 +34,7 @@ import orjson
 
 from evaltop.core.model.config import Config
 from evaltop.core.model.money import pusd_to_usd
+from evaltop.core.model.records import input_text
 from evaltop.core.text.redact import redact_obj, redact_text
 
 NEAR_DUP_JACCARD = 0.7
@@ -183,13 +184,6 @@ def build(cfg: Config, conn: sqlite3.Connection, out: Path, *, days: float = 30,
     _write_atomic(out, cases)
     summary.written = len(cases)
     return summary
-
-
-def input_text(inp: Any) -> str:
-    """A case input (text or messages) flattened to ``role: content`` lines."""
-    if isinstance(inp, list):
-        return "\n".join(f"{m.get('role', 'user')}: {m.get('content', '')}" for m in inp if isinstance(m, dict))
-    return inp or ""
 
 
 def stored_input(row: Any) -> Any:

@@ -19,6 +19,11 @@ max_length -> ``javascript``; max_latency_ms -> ``latency``; refusal ->
 a threshold at our pass threshold mapped to promptfoo's 0..1, and the judge's
 own model as the grading ``provider``. Demo
 judges have no promptfoo counterpart and are left out.
+
+A case gets the assertions of the judges that apply to it, by the same
+``applies_to`` rule as live judging (tasks, models, tags). The model matched
+against ``applies_to.models`` is the one the outputs will come from: the
+``model`` given (a single ``--candidate``), else the case's own model.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import orjson
 import yaml
 
 from evaltop.core.model.config import CandidateModel, Config, JudgeConfig
+from evaltop.core.scoring.judges.subject import Subject, applies
 
 PLACEHOLDER_PROVIDER = "echo"
 
@@ -49,13 +55,6 @@ def provider_entry(name: str, model: CandidateModel) -> dict[str, Any]:
     entry = _provider(model.provider, model.model, model.base_url, model.api_key_env,
                       {"max_tokens": model.max_output_tokens, **model.params})
     return {"id": entry["id"], "label": name, "config": entry["config"]}
-
-
-def _applies(judge: JudgeConfig, case: dict) -> bool:
-    a = judge.applies_to
-    if a.tasks and case.get("task", "") not in a.tasks:
-        return False
-    return not (a.tags and not set(a.tags) & set(case.get("tags") or []))
 
 
 def _allowed_fields_js(fields: list[str]) -> str:
@@ -124,7 +123,15 @@ def _chat(cases: list[dict]) -> bool:
                or str(c.get("input") or "").lstrip().lower().startswith("file://") for c in cases)
 
 
-def promptfoo_test(case: dict, judges: list[JudgeConfig], base_dir: Path, chat: bool) -> dict[str, Any]:
+def _case_subject(case: dict, model: str | None) -> Subject:
+    """What ``applies_to`` is matched against for a case's future output."""
+    return Subject(id=case["id"], output_text="", model=model or case.get("model", "") or "",
+                   task=case.get("task", "") or "",
+                   tags=tuple(str(t) for t in case.get("tags") or ()))
+
+
+def promptfoo_test(case: dict, judges: list[JudgeConfig], base_dir: Path, chat: bool,
+                   model: str | None = None) -> dict[str, Any]:
     inp = case.get("input")
     if chat:
         msgs = inp if isinstance(inp, list) else [{"role": "user", "content": inp or ""}]
@@ -132,7 +139,9 @@ def promptfoo_test(case: dict, judges: list[JudgeConfig], base_dir: Path, chat: 
         vars_ = {"messages": json.dumps(msgs, ensure_ascii=False)}
     else:
         vars_ = {"input": inp or ""}
-    asserts = [a for j in judges if _applies(j, case) and (a := judge_assertion(j, base_dir)) is not None]
+    subject = _case_subject(case, model)
+    asserts = [a for j in judges
+               if applies(j, subject) and (a := judge_assertion(j, base_dir)) is not None]
     out: dict[str, Any] = {
         "description": f"{case.get('task') or 'case'} {case['id']}",
         "vars": vars_,
@@ -145,21 +154,25 @@ def promptfoo_test(case: dict, judges: list[JudgeConfig], base_dir: Path, chat: 
 
 
 def promptfoo_config(cfg: Config, cases: list[dict], *, corpus_name: str,
-                     providers: list[Any] | None = None, concurrency: int | None = None) -> dict[str, Any]:
-    """The promptfoo config as a plain dict (what the YAML holds)."""
+                     providers: list[Any] | None = None, concurrency: int | None = None,
+                     model: str | None = None) -> dict[str, Any]:
+    """The promptfoo config as a plain dict (what the YAML holds); ``model``
+    is the model the outputs will come from, when known (see the module doc)."""
     chat = _chat(cases)
     return {
         "description": f"evaltop corpus {corpus_name} ({len(cases)} cases)",
         "prompts": ["{{messages}}" if chat else "{{input}}"],
         "providers": providers or [PLACEHOLDER_PROVIDER],
         "evaluateOptions": {"maxConcurrency": concurrency or 4},
-        "tests": [promptfoo_test(c, cfg.judges, cfg.base_dir, chat) for c in cases],
+        "tests": [promptfoo_test(c, cfg.judges, cfg.base_dir, chat, model) for c in cases],
     }
 
 
 def write_promptfoo(cfg: Config, cases: list[dict], out: Path, *, corpus_name: str,
-                    providers: list[Any] | None = None, concurrency: int | None = None) -> Path:
-    doc = promptfoo_config(cfg, cases, corpus_name=corpus_name, providers=providers, concurrency=concurrency)
+                    providers: list[Any] | None = None, concurrency: int | None = None,
+                    model: str | None = None) -> Path:
+    doc = promptfoo_config(cfg, cases, corpus_name=corpus_name, providers=providers,
+                           concurrency=concurrency, model=model)
     head = (f"# promptfoo config exported by `evaltop corpus export` from {corpus_name}.\n"
             "# Run: npx promptfoo eval -c <this file>\n")
     if not providers:
@@ -170,9 +183,9 @@ def write_promptfoo(cfg: Config, cases: list[dict], out: Path, *, corpus_name: s
     return Path(out)
 
 
-def write_jsonl(cfg: Config, cases: list[dict], out: Path) -> Path:
+def write_jsonl(cfg: Config, cases: list[dict], out: Path, *, model: str | None = None) -> Path:
     chat = _chat(cases)
     with open(out, "wb") as fh:
         for c in cases:
-            fh.write(orjson.dumps(promptfoo_test(c, cfg.judges, cfg.base_dir, chat)) + b"\n")
+            fh.write(orjson.dumps(promptfoo_test(c, cfg.judges, cfg.base_dir, chat, model)) + b"\n")
     return Path(out)

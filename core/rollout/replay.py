@@ -32,6 +32,9 @@ from evaltop.core.ingest.tokens import estimate_usage
 from evaltop.core.model.config import Config, ConfigError
 from evaltop.core.model.records import LoggedOutput, Usage
 from evaltop.core.rollout.candidates import CallResult, CandidateClient, api_key, messages_of
+from evaltop.core.rollout.corpus import load
+from evaltop.core.scoring.judges.setup import build_judge_set
+from evaltop.core.scoring.runs import judge_run
 from evaltop.store import db as store_db
 from evaltop.store import runs as store_runs
 
@@ -163,8 +166,6 @@ async def call_cases(cfg: Config, conn: sqlite3.Connection, run_id: str, candida
 def check_judges(cfg: Config) -> None:
     """Fail before any paid call if a judge cannot run (bad rule, unpriced
     judge model, unset API key variable): ConfigError names the judge."""
-    from evaltop.core.scoring.judges.setup import build_judge_set
-
     async def build_and_close() -> None:
         await build_judge_set(cfg).aclose()
 
@@ -190,8 +191,6 @@ def replay(cfg: Config, db_path: Path, corpus_path: Path, candidate: str, run_id
            concurrency: int | None = None, judge: bool = True,
            progress: bool | None = None) -> ReplaySummary:
     """Replay ``corpus_path`` on ``candidate`` as run ``run_id`` (resumable)."""
-    from evaltop.core.rollout.corpus import load
-
     model = candidate_model(cfg, candidate)
     cases = load(corpus_path)
     # Everything that can be wrong in the config fails here, before the store is touched.
@@ -220,8 +219,6 @@ def replay(cfg: Config, db_path: Path, corpus_path: Path, candidate: str, run_id
         summary.input_tokens = totals["input_tokens"]
         summary.output_tokens = totals["output_tokens"]
         if judge:
-            from evaltop.core.scoring.runs import judge_run
-
             summary.judging = judge_run(cfg, db_path, run_id, cases, owner=owner)
         if (totals["ok"] or 0) == len(cases):
             store_runs.finish_run(conn, run_id, time.time())

@@ -28,6 +28,7 @@ from evaltop.core.model.config import Config
 from evaltop.core.rollout.compare import compare, run_side
 from evaltop.core.rollout.corpus import stored_input
 from evaltop.core.rollout.replay import ReplaySummary, call_cases, candidate_model, new_owner
+from evaltop.core.scoring.runs import judge_run
 from evaltop.store import db as store_db
 from evaltop.store import runs as store_runs
 
@@ -95,8 +96,6 @@ def shadow_step(cfg: Config, db_path: Path, *, limit: int = 50, now: float | Non
                                "errors": summary.errors, "scanned_to_rowid": last,
                                "live_verdicts_reused": reused}
         if judge and todo:
-            from evaltop.core.scoring.runs import judge_run
-
             out["judged_candidate"] = judge_run(cfg, db_path, cand_run, list(todo.values()), owner=owner)
             out["judged_live"] = judge_run(cfg, db_path, live_run, list(todo.values()), owner=owner)
         return out

@@ -1,23 +1,23 @@
 """Judge the outputs of a run (replay or shadow) with the configured judges.
 
-The same judges as live traffic: rule checks from
-:mod:`evaltop.core.scoring.judges.rules` (free) and LLM/demo judges through
-:func:`evaltop.core.scoring.judges.runner.judge_subjects` when that path exists (their
-calls are metered in ``judge_calls`` with this ``run_id`` under the judge
-budget). Verdicts go to ``run_scores``; a (case, judge) pair already holding
+The same judges as live traffic: rule checks through
+:func:`evaltop.core.scoring.judges.rules.rule_verdicts` (free) and LLM/demo
+judges through :func:`evaltop.core.scoring.judges.runner.judge_subjects`
+(their calls are metered in ``judge_calls`` with this ``run_id`` under the
+judge budget). Verdicts go to ``run_scores``; a (case, judge) pair already holding
 one is never judged again, so resuming costs nothing twice.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from pathlib import Path
 from typing import Any
 
 from evaltop.core.model.config import Config
-from evaltop.core.rollout.corpus import input_text
-from evaltop.core.scoring.judges.rules import compile_rules
+from evaltop.core.model.records import input_text
+from evaltop.core.scoring.judges.rules import compile_rules, rule_verdicts
+from evaltop.core.scoring.judges.runner import judge_subjects
 from evaltop.core.scoring.judges.subject import Subject, applies
 from evaltop.store import db as store_db
 from evaltop.store import runs as store_runs
@@ -37,29 +37,9 @@ def subject_for(case: dict, row, model: str) -> Subject:
 def rule_rows(cfg: Config, run_id: str, subjects: list[Subject], done: set[tuple[str, str]],
               now: float) -> list[tuple]:
     """run_scores rows for every applicable rule judge not yet recorded."""
-    checks = compile_rules(cfg)
-    rows = []
-    for judge in cfg.judges:
-        check = checks.get(judge.name)
-        if check is None:
-            continue
-        for s in subjects:
-            if (s.id, judge.name) in done or not applies(judge, s):
-                continue
-            r = check(s)
-            status = "error" if r.error else "ok"
-            passed = None if r.passed is None else int(r.passed)
-            rows.append((run_id, s.id, judge.name, "rule", status, r.score, passed, r.reason, r.error, now))
-    return rows
-
-
-def _llm_path():
-    """The judges engineer's entry point for judging arbitrary subjects, if built."""
-    try:
-        mod = importlib.import_module("evaltop.core.scoring.judges.runner")
-    except ModuleNotFoundError:
-        return None
-    return getattr(mod, "judge_subjects", None)
+    return [(run_id, v.subject_id, v.judge, "rule", v.status, v.score,
+             None if v.passed is None else int(v.passed), v.reason, v.error, now)
+            for v in rule_verdicts(compile_rules(cfg), subjects, done)]
 
 
 def judge_run(cfg: Config, db_path: Path, run_id: str, cases: list[dict], *, owner: str = "") -> dict:
@@ -76,18 +56,16 @@ def judge_run(cfg: Config, db_path: Path, run_id: str, cases: list[dict], *, own
         out: dict[str, Any] = {"rule_verdicts": len(rule_new), "llm_verdicts": 0, "llm": None}
         paid = [j for j in cfg.judges if j.kind in ("llm", "demo")]
         if paid:
-            fn = _llm_path()
-            if fn is None:
-                out["llm"] = "LLM judges not available in this build; only rule checks ran"
-            else:
-                todo = [s for s in subjects if any((s.id, j.name) not in done and applies(j, s) for j in paid)]
-                res = fn(cfg, db_path, todo, run_id=run_id, owner=owner, skip=done)
-                verdicts = [(run_id, v["id"], v["judge"], v["kind"], v["status"], v.get("score"),
-                             None if v.get("passed") is None else int(v["passed"]), v.get("reason"),
-                             v.get("error"), time.time()) for v in res.get("verdicts", [])]
-                store_runs.put_scores(conn, verdicts)
-                out["llm_verdicts"] = len(verdicts)
-                out["llm"] = {k: v for k, v in res.items() if k != "verdicts"}
+            todo = [s for s in subjects
+                    if any((s.id, j.name) not in done and applies(j, s) for j in paid)]
+            res = judge_subjects(cfg, db_path, todo, run_id=run_id, owner=owner, skip=done)
+            verdicts = [(run_id, v["id"], v["judge"], v["kind"], v["status"], v.get("score"),
+                         None if v.get("passed") is None else int(v["passed"]),
+                         v.get("reason") or None, v.get("error"), time.time())
+                        for v in res.get("verdicts", [])]
+            store_runs.put_scores(conn, verdicts)
+            out["llm_verdicts"] = len(verdicts)
+            out["llm"] = {k: v for k, v in res.items() if k != "verdicts"}
         return out
     finally:
         conn.close()

@@ -26,6 +26,7 @@ import orjson
 
 from evaltop.core.analysis.feedback import feedback_truthy
 from evaltop.core.model.config import Config
+from evaltop.core.scoring.budget import judge_budget_state
 from evaltop.store import db
 from evaltop.store import samples as store
 
@@ -142,10 +143,6 @@ def _corrected_ids(cfg: Config, conn: sqlite3.Connection, ids: list[str]) -> set
 
 
 def _budget_pause(cfg: Config, conn: sqlite3.Connection, now: float) -> tuple[bool, str | None]:
-    try:
-        from evaltop.core.scoring.budget import judge_budget_state
-    except ImportError:
-        return False, None
     state = judge_budget_state(conn, cfg, now)
     paused = bool(state.get("paused"))
     return paused, (state.get("reason") or None) if paused else None

@@ -203,10 +203,3 @@ def safe_redact(text: str) -> str:
     except Exception:
         return FAILED
 
-
-def safe_redact_obj(obj: Any) -> Any:
-    """:func:`redact_obj`, but a failure hides the whole value."""
-    try:
-        return redact_obj(obj)
-    except Exception:
-        return FAILED

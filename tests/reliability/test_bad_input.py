@@ -123,7 +123,7 @@ def home(tmp_path, monkeypatch):
 def test_bad_configs_fail_cleanly_for_every_command(home, capfd, figure):
     db = home / "evaltop.db"
     write_lines(home / "logs" / "app.jsonl", [native(i) for i in range(3)])
-    failures, runs = [], 0
+    failures, runs, clean, written = [], 0, 0, 0
     cases = [(case, text, needle, list(CONFIG_COMMANDS)) for case, (text, needle) in BAD_CONFIGS.items()]
     for case, text, needle, names in cases:
         (home / "evaltop.toml").write_text(text.format(db=db))
@@ -132,8 +132,11 @@ def test_bad_configs_fail_cleanly_for_every_command(home, capfd, figure):
             argv = CONFIG_COMMANDS[name]
             code, out, err = invoke(["--config", "evaltop.toml", *argv], capfd)
             runs += 1
-            failures += check(code, out, err, needle, f"{case} / {name}")
+            problems = check(code, out, err, needle, f"{case} / {name}")
+            clean += not problems
+            failures += problems
             if tree(home) != before:
+                written += 1
                 failures.append(f"{case} / {name}: wrote files")
                 db.unlink(missing_ok=True)
                 for extra in set(tree(home)) - set(before):
@@ -142,11 +145,16 @@ def test_bad_configs_fail_cleanly_for_every_command(home, capfd, figure):
     (home / "evaltop.toml").write_text(BAD_CONFIGS["wrong type"][0].format(db=db))
     proc = subprocess.run([sys.executable, "-m", "evaltop.tui.cli.main", "--config", "evaltop.toml", "tui"],
                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-    failures += check(proc.returncode, proc.stdout, proc.stderr, "schedule.poll_seconds", "wrong type / tui")
+    runs += 1
+    problems = check(proc.returncode, proc.stdout, proc.stderr, "schedule.poll_seconds",
+                     "wrong type / tui")
+    clean += not problems
+    failures += problems
+    written += db.exists()
+    figure("bad_config", configs=len(cases), commands=len(CONFIG_COMMANDS) + 1, runs=runs,
+           clean_errors=clean, written=written)
     assert not db.exists()
-    assert not failures, "\n".join(failures)
-    figure("bad_config", configs=len(cases), commands=len(CONFIG_COMMANDS) + 1, runs=runs + 1,
-           clean_errors=runs + 1, written=0)
+    assert not failures and clean == runs and written == 0, "\n".join(failures)
 
 
 def test_bad_arguments_fail_cleanly_for_every_command(home, capfd, figure):
@@ -155,14 +163,17 @@ def test_bad_arguments_fail_cleanly_for_every_command(home, capfd, figure):
     write_lines(home / "logs" / "app.jsonl", [native(i) for i in range(3)])
     assert invoke(["ingest", "--once"], capfd)[0] == 0
     before = tree(home)
-    failures = []
+    failures, clean, written = [], 0, 0
     for argv, needle in BAD_ARGS:
         code, out, err = invoke(argv, capfd)
-        failures += check(code, out, err, needle, " ".join(argv))
+        problems = check(code, out, err, needle, " ".join(argv))
+        clean += not problems
+        failures += problems
         if tree(home) != before:
+            written += 1
             failures.append(f"{' '.join(argv)}: wrote or changed files")
-    assert not failures, "\n".join(failures)
-    figure("bad_cli_args", cases=len(BAD_ARGS), clean_errors=len(BAD_ARGS), written=0)
+    figure("bad_cli_args", cases=len(BAD_ARGS), clean_errors=clean, written=written)
+    assert not failures and clean == len(BAD_ARGS) and written == 0, "\n".join(failures)
 
 
 @pytest.mark.parametrize("name", PRICING_COMMANDS)

@@ -35,7 +35,7 @@ rule = "json_valid"
 [schedule]
 poll_seconds = 0.1
 score_seconds = 0.2
-rollup_seconds = 0.5
+maintain_seconds = 0.5
 """
 
 
@@ -148,15 +148,17 @@ def test_run_writes_while_readers_read_and_one_holds_a_snapshot(tmp_path, figure
         run.send_signal(signal.SIGTERM)
         rc = run.wait(timeout=60)
     drain.join()
+    wal_end = _wal(db)
+    locked = sum("locked" in line for line in [*said, *errors])
+    figure("concurrency", hold_s=hold_s, lines_written=written, outputs_stored=stored,
+           dashboard_polls=len(polls), report_runs=report_runs, locked_errors=locked,
+           wal_peak_kb=wal_peak // 1024, wal_after_kb=wal_end // 1024)
     assert rc == 0, f"evaltop run exited {rc}"
+    assert locked == 0, [line for line in [*said, *errors] if "locked" in line][:5]
     trouble = re.compile(r"locked|failed|Traceback|\b[1-9]\d* errors")
     assert not [line for line in said if trouble.search(line)], said
     assert not errors, errors[:5]
     assert polls, "the dashboard readers never completed a poll"
     assert stored > 500 and scored > 0, "the writer made no progress past the held snapshot"
     assert wal_peak > wal_start, "the WAL never grew while the snapshot was held"
-    wal_end = _wal(db)
     assert wal_end == 0, f"-wal is {wal_end} bytes after every connection closed"
-    figure("concurrency", hold_s=hold_s, lines_written=written, outputs_stored=stored,
-           dashboard_polls=len(polls), report_runs=report_runs, locked_errors=0,
-           wal_peak_kb=wal_peak // 1024, wal_after_kb=wal_end // 1024)

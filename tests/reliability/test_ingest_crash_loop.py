@@ -60,18 +60,29 @@ def _kill(p: subprocess.Popen) -> str:
     return err
 
 
-def _check(db, farm: LogFarm, where: str) -> tuple[set[str], int]:
+def _measure(db) -> tuple[str, list[str], int]:
+    """(integrity_check result, every stored output id, the duplicates counter)."""
     conn = store_db.connect(db, migrate=False)
     try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok", where
-        rows = [r[0] for r in conn.execute("SELECT id FROM outputs")]
-        stored = set(rows)
-        assert len(rows) == len(stored), where
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        ids = [r[0] for r in conn.execute("SELECT id FROM outputs")]
+        return integrity, ids, counter(conn, "duplicates")
+    finally:
+        conn.close()
+
+
+def _check(db, farm: LogFarm, where: str) -> tuple[set[str], int]:
+    integrity, rows, reread = _measure(db)
+    assert integrity == "ok", where
+    stored = set(rows)
+    assert len(rows) == len(stored), where
+    conn = store_db.connect(db, migrate=False)
+    try:
         extra = stored - farm.written
         assert not extra, f"{where}: stored lines never completely written: {sorted(extra)[:5]}"
         assert rollups.totals_match_outputs(conn), f"{where}: rollup totals differ from outputs"
         assert counter(conn, "outputs") == len(stored), f"{where}: outputs counter off"
-        return stored, counter(conn, "duplicates")
+        return stored, reread
     finally:
         conn.close()
 
@@ -128,12 +139,15 @@ def test_sigkill_loop_with_rotations_loses_and_duplicates_nothing(tmp_path, figu
     done = subprocess.run([sys.executable, "-m", "evaltop.tui.cli.main", "ingest", "--once", "--config", cfg],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    stored, reread = _check(db, farm, "final")
+    integrity, rows, reread = _measure(db)
+    stored = set(rows)
     missing = farm.required() - stored
+    figure("ingest_crash_loop", **stats, lines=len(farm.written), stored=len(stored),
+           lost=len(missing), stored_twice=len(rows) - len(stored),
+           lost_by_design=len(farm.destroyed - stored),
+           read_twice=reread, integrity=integrity)
+    stored, reread = _check(db, farm, "final")
     assert not missing, (f"lost {len(missing)} lines: {sorted(missing)[:5]} in {farm.where(missing)}; "
                          f"links {farm.links}; trail {farm.trail[-12:]}; checkpoints {_checkpoints(db)}")
     assert reread == 0, f"{reread} lines were read twice (skipped as duplicates)"
     assert stats["killed_with_work_pending"] >= 1, "no kill landed while ingest had work left"
-    figure("ingest_crash_loop", **stats, lines=len(farm.written), stored=len(stored), lost=len(missing),
-           stored_twice=0, lost_by_design=len(farm.destroyed - stored), read_twice=0,
-           integrity="ok")

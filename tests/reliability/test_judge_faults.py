@@ -93,9 +93,9 @@ def test_fault_mix_never_gives_a_false_score_and_every_billed_call_is_recorded(
     scores = {r["output_id"]: r for r in rows(conn, "SELECT * FROM scores")}
     assert set(scores) == set(planted), "a sampled output ended neither scored nor errored"
     false = [o for o, r in scores.items() if r["status"] == "ok" and r["score"] != planted[o]]
-    assert not false, f"false scores: {false[:5]}"
     errored = [r for r in scores.values() if r["status"] != "ok"]
-    assert all(r["error"] and r["score"] is None and r["passed"] is None for r in errored)
+    with_reason = sum(1 for r in errored
+                      if r["error"] and r["score"] is None and r["passed"] is None)
     # spend: exact where every reply reached evaltop; bounded by the reservation otherwise
     calls = defaultdict(lambda: {"known": 0, "unknown": 0, "unknown_rows": 0})
     for c in rows(conn, "SELECT output_id, cost_pusd, cost_known FROM judge_calls"):
@@ -105,19 +105,26 @@ def test_fault_mix_never_gives_a_false_score_and_every_billed_call_is_recorded(
         else:
             k["unknown"] += c["cost_pusd"]
             k["unknown_rows"] += 1
+    unrecorded: list[str] = []  # outputs whose billed calls the judge_calls rows do not account for
     for oid, bills in billed.items():
         seen = sum(p for how, p in bills if how == "seen")
         lost = sum(1 for how, _ in bills if how == "lost")
         k = calls[oid]
-        assert k["unknown_rows"] == lost, f"{oid}: {lost} replies lost in flight, {k['unknown_rows']} unknown rows"
-        if lost:
-            assert k["known"] <= seen <= k["known"] + k["unknown"], oid
-        else:
-            assert k["known"] == seen, f"{oid}: billed {seen} pusd, recorded {k['known']}"
-    assert rows(conn, "SELECT COUNT(*) AS n FROM ledger WHERE state = 'reserved'") == [{"n": 0}]
+        if k["unknown_rows"] != lost:
+            unrecorded.append(
+                f"{oid}: {lost} replies lost in flight, {k['unknown_rows']} unknown rows")
+        elif lost and not k["known"] <= seen <= k["known"] + k["unknown"]:
+            unrecorded.append(
+                f"{oid}: billed {seen} pusd, recorded {k['known']} + up to {k['unknown']}")
+        elif not lost and k["known"] != seen:
+            unrecorded.append(f"{oid}: billed {seen} pusd, recorded {k['known']}")
     faults = sum(v for f, v in served.items() if f != "good")
-    assert all(served.get(f) for f in FAULTS), f"not every fault kind was served: {served}"
     figure("judge_faults", outputs=n, requests=sum(served.values()), faults=faults,
            fault_rate=f"{faults / sum(served.values()):.2f}", scored=len(scores) - len(errored),
-           errored_with_reason=len(errored), false_scores=0, unrecorded_billed_calls=0,
-           scoring_runs=runs)
+           errored_with_reason=with_reason, false_scores=len(false),
+           unrecorded_billed_calls=len(unrecorded), scoring_runs=runs)
+    assert not false, f"false scores: {false[:5]}"
+    assert with_reason == len(errored), "an errored score has no error text (or has a score)"
+    assert not unrecorded, unrecorded[:5]
+    assert rows(conn, "SELECT COUNT(*) AS n FROM ledger WHERE state = 'reserved'") == [{"n": 0}]
+    assert all(served.get(f) for f in FAULTS), f"not every fault kind was served: {served}"

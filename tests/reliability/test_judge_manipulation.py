@@ -64,8 +64,9 @@ def test_attacks_inside_delimiters_never_change_the_score(make_config, conn, db_
     got = {r["output_id"]: r for r in rows(conn, "SELECT output_id, status, score FROM scores")}
     assert len(got) == n and all(r["status"] == "ok" for r in got.values())
     fooled = [i for i in range(n) if got[f"m{i}-0"]["score"] != clean[i]]
-    assert not fooled, f"evaltop's judge was steered on {len(fooled)} outputs, e.g. {outputs[fooled[0]]!r}"
     naive_fooled = sum(naive[i] == steer[i] for i in range(n))
+    figure("judge_manipulation", outputs=n, attacks_per_output="1-3",
+           fooled_through_evaltop=len(fooled), fooled_naive_prompt=f"{naive_fooled}/{n}")
+    assert not fooled, (f"evaltop's judge was steered on {len(fooled)} outputs, "
+                        f"e.g. {outputs[fooled[0]]!r}")
     assert naive_fooled == n, "an attack did not steer the undelimited judge: the check would prove nothing"
-    figure("judge_manipulation", outputs=n, attacks_per_output="1-3", fooled_through_evaltop=0,
-           fooled_naive_prompt=f"{naive_fooled}/{n}")

@@ -93,18 +93,21 @@ def export_cmd(corpus_file: Path, fmt: str, out: Path | None, providers: tuple[s
     cfg = _cfg(c)
     cases = _load_corpus(corpus_file)
     prov: list = list(providers)
+    model = None  # the outputs' model, when one candidate alone will produce them
     if candidate:
         if candidate not in cfg.models:
             raise UserError(f"--candidate {candidate!r} is not a [models.NAME] entry in {c.config_path}")
         prov.append(corpus_export.provider_entry(candidate, cfg.models[candidate]))
         concurrency = concurrency or cfg.models[candidate].concurrency
+        model = None if providers else cfg.models[candidate].model
     try:
         if fmt == "jsonl":
-            path = corpus_export.write_jsonl(cfg, cases, out or Path("promptfoo_tests.jsonl"))
+            path = corpus_export.write_jsonl(cfg, cases, out or Path("promptfoo_tests.jsonl"),
+                                             model=model)
         else:
             path = corpus_export.write_promptfoo(cfg, cases, out or Path("promptfooconfig.yaml"),
                                                  corpus_name=corpus_file.name, providers=prov or None,
-                                                 concurrency=concurrency)
+                                                 concurrency=concurrency, model=model)
     except (OSError, ValueError) as exc:
         raise UserError(f"export failed: {exc}") from None
     click.echo(f"wrote {len(cases)} tests to {path}")
@@ -164,8 +167,7 @@ def replay(corpus_file: Path, candidate: str, run_id: str, concurrency: int | No
 
 
 def _judging_lines(j: dict) -> None:
-    click.echo(f"judged: {j['rule_verdicts']} rule verdicts, {j['llm_verdicts']} LLM verdicts"
-               + (f" ({j['llm']})" if isinstance(j.get("llm"), str) else ""))
+    click.echo(f"judged: {j['rule_verdicts']} rule verdicts, {j['llm_verdicts']} LLM verdicts")
     llm = j.get("llm")
     if not isinstance(llm, dict):
         return

@@ -36,10 +36,7 @@ def cli(ctx: click.Context, config: Path, db: Path | None) -> None:
     """
     ctx.obj = Ctx(config, db)
     if ctx.invoked_subcommand is None:
-        tui_cmd = cli.get_command(ctx, "tui")
-        if tui_cmd is None:
-            raise UserError("the dashboard is not installed in this build")
-        ctx.invoke(tui_cmd)
+        ctx.invoke(dashboard.tui)
 
 
 @cli.command()

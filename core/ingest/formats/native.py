@@ -1,4 +1,4 @@
-"""evaltop's own line format (DESIGN.md): outputs and ``"type": "feedback"`` events.
+"""evaltop's own line format (docs/formats.md): outputs and ``"type": "feedback"`` events.
 
 Unknown top-level keys are kept in ``metadata`` (nothing is dropped); unknown
 ``usage`` keys are errors, because a misspelt token count would misprice.

@@ -26,6 +26,7 @@ from typing import Any
 
 from evaltop.core.model.config import JudgeConfig
 from evaltop.core.scoring.judges.subject import Subject
+from evaltop.core.text import redact as redaction
 
 REDACTION_FAILED = "[REDACTED: redaction failed]"
 MAX_REROLLS = 8
@@ -88,12 +89,8 @@ DEFAULT_RUBRIC = "Grade how correct, complete and helpful the output is for the 
 def _redact(text: str) -> str:
     """Redact secrets/PII; any failure hides the whole value, never leaks it."""
     try:
-        from evaltop.core.text.redact import redact_text
-    except ImportError:
-        return REDACTION_FAILED
-    try:
-        out = redact_text(text)
-    except Exception:  # noqa: BLE001 - a crash in redaction must hide, not leak
+        out = redaction.redact_text(text)
+    except Exception:  # a crash in redaction must hide, not leak
         return REDACTION_FAILED
     return out if isinstance(out, str) else REDACTION_FAILED
 

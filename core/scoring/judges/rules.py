@@ -5,13 +5,18 @@
 (a bad regex, an invalid JSON Schema, an unreadable ``schema_file``) fails at
 compile time with a :class:`ConfigError` naming the judge and key, never
 mid-run.
+
+:func:`rule_verdicts` is the one loop that runs compiled rules over subjects
+(live scoring, judging of runs, and ``compare corpus`` all use it): it skips
+pairs already judged and judges whose ``applies_to`` does not match, and
+returns typed :class:`RuleVerdict` rows.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +24,7 @@ import jsonschema
 from jsonschema.exceptions import SchemaError, best_match
 
 from evaltop.core.model.config import Config, ConfigError, JudgeConfig
-from evaltop.core.scoring.judges.subject import Subject
+from evaltop.core.scoring.judges.subject import Subject, applies
 
 
 @dataclass(frozen=True)
@@ -228,7 +233,51 @@ def compile_rule(judge: JudgeConfig, cfg: Config, where: str = "") -> RuleCheck:
     return _BUILDERS[judge.rule](judge, cfg, where)
 
 
-def compile_rules(cfg: Config) -> dict[str, RuleCheck]:
-    """Every rule judge in the config, compiled (errors name ``judges[i]``)."""
-    return {j.name: compile_rule(j, cfg, f"judges[{i}] ({j.name})")
+CompiledRules = Mapping[str, tuple[JudgeConfig, RuleCheck]]
+
+
+def compile_rules(cfg: Config) -> dict[str, tuple[JudgeConfig, RuleCheck]]:
+    """Every rule judge in the config by name, with its compiled check, in
+    config order (errors name ``judges[i]``)."""
+    return {j.name: (j, compile_rule(j, cfg, f"judges[{i}] ({j.name})"))
             for i, j in enumerate(cfg.judges) if j.kind == "rule"}
+
+
+@dataclass(frozen=True)
+class RuleVerdict:
+    """One rule check on one subject, as stored (``scores``, ``run_scores``).
+
+    ``status`` is ``"ok"`` (``passed``/``score`` set) or ``"error"`` (the rule
+    could not be applied; ``error`` says why, never counted as a failure).
+    ``reason`` is None when the rule gave none: stores keep NULL, never an
+    empty string, and screens and reports show nothing for it."""
+
+    subject_id: str
+    judge: str
+    status: str
+    score: float | None
+    passed: bool | None
+    reason: str | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def rule_verdicts(rules: CompiledRules, subjects: Iterable[Subject],
+                  done: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+                  ) -> list[RuleVerdict]:
+    """Run every rule on every subject it applies to, skipping ``(subject id,
+    judge)`` pairs in ``done``. Judge-major order (the order of ``rules``)."""
+    subjects = list(subjects)
+    out = []
+    for judge, check in rules.values():
+        for s in subjects:
+            if (s.id, judge.name) in done or not applies(judge, s):
+                continue
+            r = check(s)
+            passed = None if r.passed is None else bool(r.passed)
+            out.append(RuleVerdict(s.id, judge.name, "error" if r.error else "ok", r.score, passed,
+                                   r.reason or None, r.error))
+    return out

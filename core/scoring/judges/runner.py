@@ -22,6 +22,7 @@ from evaltop.core.model.config import Config, JudgeConfig
 from evaltop.core.model.money import pusd_to_usd
 from evaltop.core.scoring.budget import judge_budget_state
 from evaltop.core.scoring.judges.paid import PaidResult, paid_judge_call
+from evaltop.core.scoring.judges.rules import rule_verdicts
 from evaltop.core.scoring.judges.setup import JudgeSet, PaidJudge, build_judge_set
 from evaltop.core.scoring.judges.subject import Subject, applies
 from evaltop.store import db, scores
@@ -79,20 +80,18 @@ def same_family(pj: PaidJudge, subject: Subject) -> bool:
 def _rule_rows(js: JudgeSet, subjects: Sequence[Subject], done: set[tuple[str, str]],
                now: float, summary: ScoreSummary) -> list[scores.ScoreRow]:
     rows = []
-    for j, check in js.rules.values():
-        for s in subjects:
-            if (s.id, j.name) in done or not applies(j, s):
-                continue
-            r = check(s)
-            if r.error:
-                summary.errors += 1
-            else:
-                summary.judged += 1
-                summary.passed += bool(r.passed)
-                summary.failed += not r.passed
-            rows.append(scores.ScoreRow(
-                s.id, j.name, "rule", "error" if r.error else "ok", r.score,
-                None if r.passed is None else int(r.passed), r.reason or None, r.error, 0, s.ts, now))
+    by_id = {s.id: s for s in subjects}
+    for v in rule_verdicts(js.rules, subjects, done):
+        if v.ok:
+            summary.judged += 1
+            summary.passed += bool(v.passed)
+            summary.failed += not v.passed
+        else:
+            summary.errors += 1
+        rows.append(scores.ScoreRow(
+            v.subject_id, v.judge, "rule", v.status, v.score,
+            None if v.passed is None else int(v.passed), v.reason, v.error, 0,
+            by_id[v.subject_id].ts, now))
     return rows
 
 
@@ -100,7 +99,7 @@ def _score_row(j: JudgeConfig, s: Subject, r: PaidResult, fam: bool) -> scores.S
     now = time.time()
     if r.status == "ok" and r.verdict is not None:
         return scores.ScoreRow(s.id, j.name, j.kind, "ok", r.verdict.score, int(bool(r.passed)),
-                               r.verdict.reason, None, int(fam), s.ts, now)
+                               r.verdict.reason or None, None, int(fam), s.ts, now)
     return scores.ScoreRow(s.id, j.name, j.kind, "error", None, None, None,
                            r.error or r.status, int(fam), s.ts, now)
 
@@ -218,7 +217,7 @@ async def _judge_subjects(cfg: Config, db_path: Path, subjects: Sequence[Subject
     verdicts = [{"id": s.id, "judge": pj.name, "kind": pj.cfg.kind,
                  "status": "ok" if r.status == "ok" else "error",
                  "score": r.verdict.score if r.verdict else None, "passed": r.passed,
-                 "reason": r.verdict.reason if r.verdict else None,
+                 "reason": (r.verdict.reason or None) if r.verdict else None,
                  "error": None if r.status == "ok" else (r.error or r.status),
                  "same_family": same_family(pj, s)}
                 for pj, s, r in results if r.final]

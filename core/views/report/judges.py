@@ -1,4 +1,4 @@
-"""The judges' part of ``evaltop report`` (see core/report.py for the contract).
+"""The judges' part of ``evaltop report`` (see core/views/report/build.py for the contract).
 
 Keys: ``spend.judge_usd`` (judge calls in the window, never mixed into
 inference spend), ``judges.<name>`` (calls, errors, retries, input_tokens,
