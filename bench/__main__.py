@@ -23,7 +23,9 @@ def main(argv: list[str]) -> int:
     names = argv or [n for n in available() if n not in OPT_IN]
     unknown = [n for n in names if n not in available()]
     if unknown:
-        print(f"bench: no benchmark {unknown[0]!r} (have: {', '.join(available())})", file=sys.stderr)
+        print(
+            f"bench: no benchmark {unknown[0]!r} (have: {', '.join(available())})", file=sys.stderr
+        )
         return 2
     status = 0
     for name in names:

@@ -51,7 +51,13 @@ TASKS = [
     "pii_check", "moderation", "address_normalize", "invoice_match", "contract_clause",
     "resume_screen", "chat_smalltalk", "agent_plan",
 ]
-JSON_TASKS = {"extract_contact", "extract_invoice", "intent_detect", "address_normalize", "agent_plan"}
+JSON_TASKS = {
+    "extract_contact",
+    "extract_invoice",
+    "intent_detect",
+    "address_normalize",
+    "agent_plan",
+}
 AB_TASKS = {"support_answer", "email_draft", "rewrite_tone"}
 REGRESSED = ("extract_invoice", "gpt-4.1-nano")
 GEN_VERSION = 2  # bump when the generated data changes shape: cached databases are keyed by it
@@ -86,9 +92,18 @@ def _prices(names) -> dict[str, tuple[int, int, int] | None]:
     out: dict[str, tuple[int, int, int] | None] = {}
     for name in names:
         p = table.get(name)
-        rates = None if p is None else (p["input_per_mtok"], p.get("cached_input_per_mtok", p["input_per_mtok"]),
-                                        p["output_per_mtok"])
-        out[name] = None if rates is None else tuple(int(per_mtok_to_pusd_per_token(str(x))) for x in rates)
+        rates = (
+            None
+            if p is None
+            else (
+                p["input_per_mtok"],
+                p.get("cached_input_per_mtok", p["input_per_mtok"]),
+                p["output_per_mtok"],
+            )
+        )
+        out[name] = (
+            None if rates is None else tuple(int(per_mtok_to_pusd_per_token(str(x))) for x in rates)
+        )
     return out
 
 
@@ -135,27 +150,39 @@ def generate(conn, g: Gen, *, log=print) -> dict[str, int]:
     latency = np.where(error, np.round(rng.uniform(5000, 30000, n), 1), latency)
     conf = np.where(provider == "openai", np.round(rng.beta(8, 1.5, n), 4), np.nan)
     quality = np.array([m[3] for m in MODELS])[model] - 0.004 * task
-    regressed = (task == TASKS.index(REGRESSED[0])) & (model == [m[0] for m in MODELS].index(REGRESSED[1]))
+    regressed = (task == TASKS.index(REGRESSED[0])) & (
+        model == [m[0] for m in MODELS].index(REGRESSED[1])
+    )
     quality = np.where(regressed & (age_days < 1), quality - 0.35, quality)
     good = rng.random(n) < quality
     prices = _prices(m[0] for m in MODELS)
     price_arr = np.array([prices[m[0]] or (0, 0, 0) for m in MODELS], dtype=np.int64)[model]
     priced = np.array([prices[m[0]] is not None for m in MODELS])[model]
-    cost = ((in_tok - cached) * price_arr[:, 0] + cached * price_arr[:, 1] + out_tok * price_arr[:, 2])
+    cost = (
+        (in_tok - cached) * price_arr[:, 0] + cached * price_arr[:, 1] + out_tok * price_arr[:, 2]
+    )
     log(f"  arrays: {time.perf_counter() - t0:.1f}s")
 
     inputs = {t: _pool(rng, t, 1500, 15, 60) for t in TASKS}
     hashes = {t: [text_hash(x) for x in inputs[t]] for t in TASKS}
     outs_good = {t: _pool(rng, t + " answer", 400, 8, 40) for t in TASKS}
     for t in JSON_TASKS:
-        outs_good[t] = [orjson.dumps({"name": f"N{i}", "email": f"n{i}@x.example", "company": "Co"}).decode()
-                        for i in range(400)]
+        outs_good[t] = [
+            orjson.dumps({"name": f"N{i}", "email": f"n{i}@x.example", "company": "Co"}).decode()
+            for i in range(400)
+        ]
     outs_bad = {t: _pool(rng, t + " wrong", 200, 5, 30) for t in TASKS}
     for t in JSON_TASKS:
         outs_bad[t] = [NOT_JSON] * 200
-    tags = [orjson.dumps(x).decode() for x in (["prod"], ["prod", "enterprise"], ["prod", "beta"], ["staging"])]
-    metas = [orjson.dumps({"region": r, "tier": t}).decode()
-             for r in ("eu-west-1", "us-east-1", "ap-south-1") for t in ("free", "pro", "enterprise")]
+    tags = [
+        orjson.dumps(x).decode()
+        for x in (["prod"], ["prod", "enterprise"], ["prod", "beta"], ["staging"])
+    ]
+    metas = [
+        orjson.dumps({"region": r, "tier": t}).decode()
+        for r in ("eu-west-1", "us-east-1", "ap-south-1")
+        for t in ("free", "pro", "enterprise")
+    ]
     pick_in = rng.integers(0, 1500, n)
     pick_out = rng.integers(0, 400, n)
     pick_tag = _choice(rng, 4, [70, 15, 10, 5], n)
@@ -164,21 +191,86 @@ def generate(conn, g: Gen, *, log=print) -> dict[str, int]:
     variants = ("", "control", "short")
     ingested = ts + 2.0
     rows = []
-    cols = (ts.tolist(), task.tolist(), model.tolist(), pv_num.tolist(), variant.tolist(),
-            in_tok.tolist(), out_tok.tolist(), cached.tolist(), reasoning.tolist(), estimated.tolist(),
-            cost.tolist(), priced.tolist(), latency.tolist(), conf.tolist(), error.tolist(),
-            good.tolist(), pick_in.tolist(), pick_out.tolist(), pick_tag.tolist(), pick_meta.tolist(),
-            ingested.tolist())
-    for i, (t, tk, m, pv, v, it, ot, ca, re_, est, c, pr, lat, cf, err, ok, pi, po, ptag, pm, ing) in enumerate(zip(*cols, strict=True)):
+    cols = (
+        ts.tolist(),
+        task.tolist(),
+        model.tolist(),
+        pv_num.tolist(),
+        variant.tolist(),
+        in_tok.tolist(),
+        out_tok.tolist(),
+        cached.tolist(),
+        reasoning.tolist(),
+        estimated.tolist(),
+        cost.tolist(),
+        priced.tolist(),
+        latency.tolist(),
+        conf.tolist(),
+        error.tolist(),
+        good.tolist(),
+        pick_in.tolist(),
+        pick_out.tolist(),
+        pick_tag.tolist(),
+        pick_meta.tolist(),
+        ingested.tolist(),
+    )
+    for i, (
+        t,
+        tk,
+        m,
+        pv,
+        v,
+        it,
+        ot,
+        ca,
+        re_,
+        est,
+        c,
+        pr,
+        lat,
+        cf,
+        err,
+        ok,
+        pi,
+        po,
+        ptag,
+        pm,
+        ing,
+    ) in enumerate(zip(*cols, strict=True)):
         tname = TASKS[tk]
         text_out = "" if err else (outs_good[tname][po] if ok else outs_bad[tname][po % 200])
-        rows.append((
-            f"gen{g.seed}-{i:08d}", t, "gen", "native", names[m], MODELS[m][1], tname, f"{tname}-v{pv}",
-            variants[v], inputs[tname][pi], None, hashes[tname][pi], text_out,
-            "stop" if not err else None, it, ot, ca, 0, re_, int(est), c if pr else None,
-            "builtin" if pr else None, lat, None if cf != cf else cf,
-            "rate_limit_exceeded" if err else None, tags[ptag], metas[pm], ing,
-        ))
+        rows.append(
+            (
+                f"gen{g.seed}-{i:08d}",
+                t,
+                "gen",
+                "native",
+                names[m],
+                MODELS[m][1],
+                tname,
+                f"{tname}-v{pv}",
+                variants[v],
+                inputs[tname][pi],
+                None,
+                hashes[tname][pi],
+                text_out,
+                "stop" if not err else None,
+                it,
+                ot,
+                ca,
+                0,
+                re_,
+                int(est),
+                c if pr else None,
+                "builtin" if pr else None,
+                lat,
+                None if cf != cf else cf,
+                "rate_limit_exceeded" if err else None,
+                tags[ptag],
+                metas[pm],
+                ing,
+            )
+        )
     log(f"  rows: {time.perf_counter() - t0:.1f}s")
     with store_db.write(conn):
         conn.executemany(
@@ -186,7 +278,9 @@ def generate(conn, g: Gen, *, log=print) -> dict[str, int]:
             " input_text, input_json, input_hash, output_text, finish_reason, input_tokens, output_tokens,"
             " cached_input_tokens, cache_write_tokens, reasoning_tokens, usage_estimated, cost_pusd,"
             " cost_source, latency_ms, confidence, error, tags_json, metadata_json, ingested_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
     del rows
     log(f"  outputs inserted: {time.perf_counter() - t0:.1f}s")
     counts = {"outputs": n}
@@ -198,7 +292,9 @@ def generate(conn, g: Gen, *, log=print) -> dict[str, int]:
     return counts
 
 
-def _judged(conn, g, rng, ts, task, good, error, latency, in_tok, out_tok, estimated) -> dict[str, int]:
+def _judged(
+    conn, g, rng, ts, task, good, error, latency, in_tok, out_tok, estimated
+) -> dict[str, int]:
     n = len(ts)
     p = np.where(error | estimated, 0.3, g.judged * 0.8)
     sampled = np.flatnonzero(rng.random(n) < p)
@@ -213,16 +309,56 @@ def _judged(conn, g, rng, ts, task, good, error, latency, in_tok, out_tok, estim
         oid = f"gen{g.seed}-{i:08d}"
         t = float(ts[i])
         call_ts = t + 60 + (i % 240)
-        samples.append((oid, "error" if error[i] else "base", float(p[i]), "done", None, call_ts - 30, t))
+        samples.append(
+            (oid, "error" if error[i] else "base", float(p[i]), "done", None, call_ts - 30, t)
+        )
         tname = TASKS[task[i]]
         ok = bool(good[i]) and not error[i]
         score = float(s_score[k]) if ok else float(min(s_score[k], 2.0))
         if s_ok[k]:
-            scores.append((oid, "quality", "llm", "ok", score, int(score >= 3), "judge reason", None, t, call_ts))
+            scores.append(
+                (
+                    oid,
+                    "quality",
+                    "llm",
+                    "ok",
+                    score,
+                    int(score >= 3),
+                    "judge reason",
+                    None,
+                    t,
+                    call_ts,
+                )
+            )
         else:
-            scores.append((oid, "quality", "llm", "error", None, None, None, "schema: score missing", t, call_ts))
-        scores.append((oid, "latency_4s", "rule", "ok", float(latency[i] < 4000), int(latency[i] < 4000),
-                       None if latency[i] < 4000 else f"latency {latency[i]:.0f} ms > 4000 ms", None, t, call_ts))
+            scores.append(
+                (
+                    oid,
+                    "quality",
+                    "llm",
+                    "error",
+                    None,
+                    None,
+                    None,
+                    "schema: score missing",
+                    t,
+                    call_ts,
+                )
+            )
+        scores.append(
+            (
+                oid,
+                "latency_4s",
+                "rule",
+                "ok",
+                float(latency[i] < 4000),
+                int(latency[i] < 4000),
+                None if latency[i] < 4000 else f"latency {latency[i]:.0f} ms > 4000 ms",
+                None,
+                t,
+                call_ts,
+            )
+        )
         if tname in JSON_TASKS:
             scores.append((oid, "json_valid", "rule", "ok", float(ok), int(ok),
                            None if ok else "not valid JSON", None, t, call_ts))
@@ -235,21 +371,35 @@ def _judged(conn, g, rng, ts, task, good, error, latency, in_tok, out_tok, estim
             human = ok if (k // 50) % 7 else not ok
             labels.append((oid, "pass" if human else "fail", None, "gen", None, call_ts + 3600))
     with store_db.write(conn):
-        conn.executemany("INSERT INTO samples (output_id, strata, probability, status, reason, sampled_at,"
-                         " output_ts) VALUES (?,?,?,?,?,?,?)", samples)
+        conn.executemany(
+            "INSERT INTO samples (output_id, strata, probability, status, reason, sampled_at,"
+            " output_ts) VALUES (?,?,?,?,?,?,?)",
+            samples,
+        )
         conn.executemany(
             "INSERT INTO scores (output_id, judge, kind, status, score, passed, reason, error, output_ts, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?)", scores)
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            scores,
+        )
         conn.executemany(
             "INSERT INTO judge_calls (judge, model, output_id, status, attempts, latency_ms, input_tokens,"
             " output_tokens, usage_estimated, cost_pusd, cost_known, reserved_pusd, error, run_id, ts)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", calls)
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            calls,
+        )
         conn.executemany(
             "INSERT INTO ledger (kind, ref, owner, state, amount_pusd, day, month, created_at, settled_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?)", ledger)
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            ledger,
+        )
         conn.executemany("INSERT INTO labels (output_id, label, score, reviewer, note, ts)"
                          " VALUES (?,?,?,?,?,?)", labels)
-    return {"samples": len(samples), "scores": len(scores), "judge_calls": len(calls), "labels": len(labels)}
+    return {
+        "samples": len(samples),
+        "scores": len(scores),
+        "judge_calls": len(calls),
+        "labels": len(labels),
+    }
 
 
 def _feedback(conn, g, rng, ts, good) -> int:
@@ -262,12 +412,24 @@ def _feedback(conn, g, rng, ts, good) -> int:
         name = FEEDBACK_NAMES[w]
         ok = bool(good[i])
         value = float(ok) if name in ("task_completed", "thumbs") else float(not ok)
-        rows.append((f"gen{g.seed}-{i:08d}-{name}", f"gen{g.seed}-{i:08d}", float(ts[i]) + d, name, value,
-                     None, "gen", float(ts[i]) + d + 1))
+        rows.append(
+            (
+                f"gen{g.seed}-{i:08d}-{name}",
+                f"gen{g.seed}-{i:08d}",
+                float(ts[i]) + d,
+                name,
+                value,
+                None,
+                "gen",
+                float(ts[i]) + d + 1,
+            )
+        )
     with store_db.write(conn):
         conn.executemany(
             "INSERT INTO feedback (id, output_id, ts, name, value_num, value_text, source, ingested_at)"
-            " VALUES (?,?,?,?,?,?,?,?)", rows)
+            " VALUES (?,?,?,?,?,?,?,?)",
+            rows,
+        )
     return len(rows)
 
 
@@ -282,8 +444,11 @@ def _alerts(conn, g: Gen) -> int:
             rows.append(("budget", level, msg, f"budget:judge_daily:{frac}:{day}", ts + frac * 600,
                          int(k > 0), 1))
     with store_db.write(conn):
-        conn.executemany("INSERT INTO alerts (kind, level, message, dedupe_key, ts, acknowledged, notified)"
-                         " VALUES (?,?,?,?,?,?,?)", rows)
+        conn.executemany(
+            "INSERT INTO alerts (kind, level, message, dedupe_key, ts, acknowledged, notified)"
+            " VALUES (?,?,?,?,?,?,?)",
+            rows,
+        )
     return len(rows)
 
 
@@ -297,13 +462,19 @@ def _rollup_and_counters(conn, counts: dict[str, int]) -> None:
             " SUM(error IS NOT NULL), SUM(input_tokens), SUM(output_tokens), SUM(cached_input_tokens),"
             " SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(usage_estimated), SUM(cost_pusd IS NULL),"
             " COALESCE(SUM(cost_pusd), 0), COALESCE(SUM(latency_ms), 0)"
-            " FROM outputs GROUP BY 1, 2, 3, 4, 5")
+            " FROM outputs GROUP BY 1, 2, 3, 4, 5"
+        )
         for name in ("outputs", "feedback"):
-            conn.execute("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE"
-                         " SET value = excluded.value", (name, counts[name]))
+            conn.execute(
+                "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE"
+                " SET value = excluded.value",
+                (name, counts[name]),
+            )
         # everything here is already sampled: an engine pointed at this DB starts after it
-        conn.execute("INSERT INTO counters (name, value) SELECT 'sampling.rowid', MAX(rowid) FROM outputs WHERE true"
-                     " ON CONFLICT(name) DO UPDATE SET value = excluded.value")
+        conn.execute(
+            "INSERT INTO counters (name, value) SELECT 'sampling.rowid', MAX(rowid) FROM outputs WHERE true"
+            " ON CONFLICT(name) DO UPDATE SET value = excluded.value"
+        )
     conn.execute("ANALYZE")
 
 
@@ -357,7 +528,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", type=Path, default=None,
                     help="database to create (default bench/results/gen-vVERSION-SEED-N.db)")
     ap.add_argument("--force", action="store_true", help="replace an existing database")
-    ap.add_argument("--logs", type=Path, default=None, help="also write JSONL logs into this folder")
+    ap.add_argument(
+        "--logs", type=Path, default=None, help="also write JSONL logs into this folder"
+    )
     ap.add_argument("--log-mb", type=float, default=200, help="total size of --logs (MB)")
     ap.add_argument("--record-bytes", type=int, default=2048, help="size of each log record")
     a = ap.parse_args(argv)
@@ -366,8 +539,12 @@ def main(argv: list[str] | None = None) -> int:
     end = a.end if a.end is not None else float(int(time.time()) // 3600 * 3600)
     if a.logs is not None:
         t0 = time.perf_counter()
-        recs, size = write_logs(a.logs, megabytes=a.log_mb, seed=a.seed, end=end, record_bytes=a.record_bytes)
-        print(f"logs: {recs} records, {size / 1e6:.0f} MB in {a.logs} ({time.perf_counter() - t0:.1f}s)")
+        recs, size = write_logs(
+            a.logs, megabytes=a.log_mb, seed=a.seed, end=end, record_bytes=a.record_bytes
+        )
+        print(
+            f"logs: {recs} records, {size / 1e6:.0f} MB in {a.logs} ({time.perf_counter() - t0:.1f}s)"
+        )
     db = a.db or Path("bench/results") / default_name(a.seed, a.outputs)
     build(db, Gen(a.outputs, a.days, a.seed, end), force=a.force)
     return 0
@@ -391,7 +568,10 @@ def build(db: Path, g: Gen, *, force: bool = False, log=print) -> dict[str, int]
     for suffix in ("-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     tmp.replace(db)
-    log(f"done in {time.perf_counter() - t0:.1f}s: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    log(
+        f"done in {time.perf_counter() - t0:.1f}s: "
+        + ", ".join(f"{k} {v}" for k, v in counts.items())
+    )
     return counts
 
 

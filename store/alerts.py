@@ -14,7 +14,9 @@ from evaltop.store.db import write
 _COLUMNS = "rowid AS id, kind, level, message, dedupe_key, ts, acknowledged, notified, notify_attempts, notify_error"
 
 
-def insert(conn: sqlite3.Connection, kind: str, level: str, message: str, dedupe_key: str, ts: float) -> int | None:
+def insert(
+    conn: sqlite3.Connection, kind: str, level: str, message: str, dedupe_key: str, ts: float
+) -> int | None:
     """Store a new alert; the id, or None when ``dedupe_key`` already exists."""
     with write(conn):
         cur = conn.execute(
@@ -38,7 +40,9 @@ def list_alerts(
     until: float | None = None,
 ) -> list[dict]:
     """Newest first (unacknowledged before acknowledged when asked)."""
-    order = "acknowledged ASC, ts DESC, rowid DESC" if unacknowledged_first else "ts DESC, rowid DESC"
+    order = (
+        "acknowledged ASC, ts DESC, rowid DESC" if unacknowledged_first else "ts DESC, rowid DESC"
+    )
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM alerts WHERE ts >= ? AND ts <= ? ORDER BY {order} LIMIT ?",
         (-math.inf if since is None else since, math.inf if until is None else until, limit),
@@ -56,7 +60,8 @@ def undelivered(conn: sqlite3.Connection, limit: int) -> list[dict]:
     """Alerts not yet posted to the webhook: fewest attempts, then oldest, first
     (an alert the receiver keeps refusing does not block the others)."""
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM alerts WHERE notified = 0 ORDER BY notify_attempts, ts, rowid LIMIT ?", (limit,)
+        f"SELECT {_COLUMNS} FROM alerts WHERE notified = 0 ORDER BY notify_attempts, ts, rowid LIMIT ?",
+        (limit,),
     ).fetchall()
     return [dict(r) for r in rows]
 

@@ -27,7 +27,9 @@ class Cached:
     payload: Any
 
 
-def put(conn: sqlite3.Connection, key: str, now: float, computed_at: float, watermark: int, payload: Any) -> None:
+def put(
+    conn: sqlite3.Connection, key: str, now: float, computed_at: float, watermark: int, payload: Any
+) -> None:
     """Store (or replace) a result; the caller holds the write transaction.
     A result for an earlier ``now`` than the stored one is not kept (a slow
     dashboard miss must not replace the engine's newer run)."""
@@ -43,8 +45,10 @@ def put(conn: sqlite3.Connection, key: str, now: float, computed_at: float, wate
 def get(conn: sqlite3.Connection, key: str) -> Cached | None:
     """The stored result for ``key``, or None (none yet, or an older schema)."""
     try:
-        row = conn.execute("SELECT key, now, computed_at, watermark, payload_json FROM analysis_cache WHERE key = ?",
-                           (key,)).fetchone()
+        row = conn.execute(
+            "SELECT key, now, computed_at, watermark, payload_json FROM analysis_cache WHERE key = ?",
+            (key,),
+        ).fetchone()
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             return None

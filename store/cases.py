@@ -125,7 +125,9 @@ def cases_page(
             where.append(f"{col} = ?")
             args.append(value)
     if f.text:
-        where.append("(o.id = ? OR o.output_text LIKE ? ESCAPE '\\' OR o.input_text LIKE ? ESCAPE '\\')")
+        where.append(
+            "(o.id = ? OR o.output_text LIKE ? ESCAPE '\\' OR o.input_text LIKE ? ESCAPE '\\')"
+        )
         args += [f.text, _like(f.text), _like(f.text)]
     if after is not None:
         if len(after) != len(cols):

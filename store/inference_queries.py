@@ -32,8 +32,13 @@ def _has_daily(conn: sqlite3.Connection) -> bool:
 
 # ---------------------------------------------------------------- inference
 
-_HOURLY_BY = {"model": "model", "task": "task", "day": "date(hour * 3600, 'unixepoch')", "hour": "hour",
-              "all": "''"}
+_HOURLY_BY = {
+    "model": "model",
+    "task": "task",
+    "day": "date(hour * 3600, 'unixepoch')",
+    "hour": "hour",
+    "all": "''",
+}
 _DAILY_BY = {"model": "model", "day": "date(day * 86400, 'unixepoch')", "all": "''"}
 
 
@@ -84,7 +89,9 @@ def inference_totals(conn: sqlite3.Connection, since: float | None, until: float
     return out
 
 
-def inference_by(conn: sqlite3.Connection, by: str, since: float | None, until: float) -> list[dict]:
+def inference_by(
+    conn: sqlite3.Connection, by: str, since: float | None, until: float
+) -> list[dict]:
     """Inference outputs/tokens/cost grouped by model, task, day or hour."""
     if by not in _HOURLY_BY or by == "all":
         raise ValueError(f"inference_by: by must be model, task, day or hour, got {by!r}")
@@ -104,12 +111,16 @@ def spend_in(conn: sqlite3.Connection, since: float, until: float) -> tuple[int,
     def days(first: int, end: int) -> tuple[int, int]:
         return conn.execute(
             "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) FROM rollup_daily "
-            "WHERE day >= ? AND day < ?", (first, end)).fetchone()
+            "WHERE day >= ? AND day < ?",
+            (first, end),
+        ).fetchone()
 
     def hours(first: int, end: int) -> tuple[int, int]:
         return conn.execute(
             "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) FROM rollup_hourly "
-            "WHERE hour >= ? AND hour < ?", (first, end)).fetchone()
+            "WHERE hour >= ? AND hour < ?",
+            (first, end),
+        ).fetchone()
 
     def scan(a: float, b: float) -> tuple[int, int]:
         return conn.execute(

@@ -54,7 +54,9 @@ def insert(conn: sqlite3.Connection, row: JudgeCallRow) -> None:
     conn.execute(f"INSERT INTO judge_calls ({_COLS}) VALUES ({_MARKS})", astuple(row))
 
 
-def totals_by_judge(conn: sqlite3.Connection, since: float | None, until: float) -> list[sqlite3.Row]:
+def totals_by_judge(
+    conn: sqlite3.Connection, since: float | None, until: float
+) -> list[sqlite3.Row]:
     """Per judge in [since, until): calls (requests sent), budget refusals,
     errors, retries, tokens, cost, unknown-cost calls."""
     return conn.execute(

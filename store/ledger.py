@@ -46,7 +46,9 @@ def period_totals_scan(conn: sqlite3.Connection, kind: str, day: str, month: str
     return _totals(conn, "ledger", kind, day, month)
 
 
-def _totals(conn: sqlite3.Connection, table: str, kind: str, day: str, month: str) -> dict[str, int]:
+def _totals(
+    conn: sqlite3.Connection, table: str, kind: str, day: str, month: str
+) -> dict[str, int]:
     assert table in ("ledger", "ledger_daily")  # a fixed name, never user input
     row = conn.execute(
         f"""SELECT
@@ -87,16 +89,22 @@ def active_claim(conn: sqlite3.Connection, kind: str, ref: str) -> bool:
 
 
 def mark_sent(conn: sqlite3.Connection, rowid: int, now: float) -> None:
-    conn.execute("UPDATE ledger SET sent_at = COALESCE(sent_at, ?) WHERE rowid = ? AND state = 'reserved'",
-                 (now, rowid))
+    conn.execute(
+        "UPDATE ledger SET sent_at = COALESCE(sent_at, ?) WHERE rowid = ? AND state = 'reserved'",
+        (now, rowid),
+    )
 
 
 def add_amount(conn: sqlite3.Connection, rowid: int, extra_pusd: int) -> None:
-    conn.execute("UPDATE ledger SET amount_pusd = amount_pusd + ? WHERE rowid = ? AND state = 'reserved'",
-                 (extra_pusd, rowid))
+    conn.execute(
+        "UPDATE ledger SET amount_pusd = amount_pusd + ? WHERE rowid = ? AND state = 'reserved'",
+        (extra_pusd, rowid),
+    )
 
 
-def finish(conn: sqlite3.Connection, rowid: int, *, state: str, amount_pusd: int, now: float) -> bool:
+def finish(
+    conn: sqlite3.Connection, rowid: int, *, state: str, amount_pusd: int, now: float
+) -> bool:
     """Move a reserved row to ``settled`` or ``released``; False if it was not reserved."""
     cur = conn.execute(
         "UPDATE ledger SET state = ?, amount_pusd = ?, settled_at = ? WHERE rowid = ? AND state = 'reserved'",

@@ -74,7 +74,8 @@ def claim(conn: sqlite3.Connection, run_id: str, case_id: str, task: str, owner:
     stale = list(stale_owners)
     with write(conn):
         row = conn.execute(
-            "SELECT status, owner FROM run_cases WHERE run_id = ? AND case_id = ?", (run_id, case_id)
+            "SELECT status, owner FROM run_cases WHERE run_id = ? AND case_id = ?",
+            (run_id, case_id),
         ).fetchone()
         if row is None:
             conn.execute(
@@ -107,10 +108,23 @@ def record(conn: sqlite3.Connection, run_id: str, case_id: str, owner: str,
                    cached_input_tokens = ?, reasoning_tokens = ?, usage_estimated = ?, cost_pusd = ?,
                    latency_ms = ?, error = ?, attempts = attempts + ?, ts = ?
                WHERE run_id = ? AND case_id = ? AND owner = ? AND status = 'claimed'""",
-            (result.status, result.output_text, result.input_tokens, result.output_tokens,
-             result.cached_input_tokens, result.reasoning_tokens, int(result.usage_estimated),
-             result.cost_pusd, result.latency_ms, result.error, result.attempts, now,
-             run_id, case_id, owner),
+            (
+                result.status,
+                result.output_text,
+                result.input_tokens,
+                result.output_tokens,
+                result.cached_input_tokens,
+                result.reasoning_tokens,
+                int(result.usage_estimated),
+                result.cost_pusd,
+                result.latency_ms,
+                result.error,
+                result.attempts,
+                now,
+                run_id,
+                case_id,
+                owner,
+            ),
         )
         return cur.rowcount == 1
 
@@ -179,7 +193,9 @@ def set_mark(conn: sqlite3.Connection, name: str, value: int) -> None:
         )
 
 
-def outputs_after(conn: sqlite3.Connection, after_rowid: int, since_ts: float, limit: int) -> list[sqlite3.Row]:
+def outputs_after(
+    conn: sqlite3.Connection, after_rowid: int, since_ts: float, limit: int
+) -> list[sqlite3.Row]:
     """Live outputs past a rowid mark (successful calls only), oldest first."""
     return conn.execute(
         """SELECT rowid, id, ts, task, model, input_text, input_json, output_text, latency_ms,
@@ -196,8 +212,17 @@ def record_live(conn: sqlite3.Connection, run_id: str, output: sqlite3.Row, now:
             """INSERT OR IGNORE INTO run_cases (run_id, case_id, task, status, output_text, input_tokens,
                    output_tokens, cost_pusd, latency_ms, ts, attempts)
                VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, ?, 0)""",
-            (run_id, output["id"], output["task"], output["output_text"], output["input_tokens"],
-             output["output_tokens"], output["cost_pusd"], output["latency_ms"], now),
+            (
+                run_id,
+                output["id"],
+                output["task"],
+                output["output_text"],
+                output["input_tokens"],
+                output["output_tokens"],
+                output["cost_pusd"],
+                output["latency_ms"],
+                now,
+            ),
         )
 
 
@@ -208,12 +233,15 @@ def outputs_by_ids(conn: sqlite3.Connection, ids: list[str]) -> list[sqlite3.Row
         marks = ",".join("?" * len(chunk))  # placeholders only; values are bound
         out += conn.execute(
             "SELECT rowid, id, task, model, input_text, input_json, tags_json, metadata_json FROM outputs"
-            f" WHERE id IN ({marks})", chunk,
+            f" WHERE id IN ({marks})",
+            chunk,
         ).fetchall()
     return out
 
 
-def copy_live_scores(conn: sqlite3.Connection, run_id: str, output_ids: list[str], now: float) -> int:
+def copy_live_scores(
+    conn: sqlite3.Connection, run_id: str, output_ids: list[str], now: float
+) -> int:
     """Reuse verdicts live judging already paid for: copy ``scores`` rows of
     these outputs into the run (existing run verdicts are kept)."""
     n = 0

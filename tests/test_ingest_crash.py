@@ -79,7 +79,9 @@ def test_kill_9_mid_backfill_then_restart_is_exact(tmp_path):
         conn.close()
     assert 0 < first < N_LINES, "the kill did not land mid-backfill"
     _kill_at_progress(cfg, 2)  # killed again, further on
-    done = subprocess.run(_evaltop("ingest", "--once", "--config", cfg), capture_output=True, text=True)
+    done = subprocess.run(
+        _evaltop("ingest", "--once", "--config", cfg), capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert "0 duplicates" in done.stdout
     conn = store_db.connect(db)
@@ -138,7 +140,9 @@ def test_ctrl_c_with_worker_processes_stops_after_a_commit(tmp_path):
     assert "Traceback" not in err
     stopped_at = int(out.split(" outputs")[0].split()[-1].replace(",", ""))
     assert 0 < stopped_at < N_LINES
-    done = subprocess.run(_evaltop("ingest", "--once", "--config", cfg), capture_output=True, text=True)
+    done = subprocess.run(
+        _evaltop("ingest", "--once", "--config", cfg), capture_output=True, text=True
+    )
     assert f"{N_LINES - stopped_at:,} outputs, 0 feedback, 0 duplicates" in done.stdout
     conn = store_db.connect(tmp_path / "evaltop.db")
     try:

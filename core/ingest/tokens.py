@@ -229,12 +229,16 @@ _ALLOW_SEPARATOR = frozenset({_SEPARATOR})
 
 def _encode_joined(encoding: tiktoken.Encoding, text: str) -> np.ndarray:
     try:
-        return encoding.encode_to_numpy(text, allowed_special=_ALLOW_SEPARATOR, disallowed_special=())
+        return encoding.encode_to_numpy(
+            text, allowed_special=_ALLOW_SEPARATOR, disallowed_special=()
+        )
     except UnicodeEncodeError:
         # lone surrogates (JSON "\ud800"): replaced as ``encode_ordinary``
         # replaces them; the separators keep one text's from pairing with the next's
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-        return encoding.encode_to_numpy(text, allowed_special=_ALLOW_SEPARATOR, disallowed_special=())
+        return encoding.encode_to_numpy(
+            text, allowed_special=_ALLOW_SEPARATOR, disallowed_special=()
+        )
 
 
 def estimate_usage(rec: LoggedOutput) -> Usage:
@@ -318,7 +322,10 @@ class UsageCounts:
                 self._counts[name] = count_texts(texts, enc)
                 continue
             size = -(-len(texts) // threads)
-            futs = [pool.submit(count_texts, texts[i : i + size], enc) for i in range(0, len(texts), size)]
+            futs = [
+                pool.submit(count_texts, texts[i : i + size], enc)
+                for i in range(0, len(texts), size)
+            ]
             self._counts[name] = futs
             running += futs
         return running

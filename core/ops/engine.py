@@ -89,9 +89,17 @@ class Engine:
     ``jobs`` replaces the default job list (tests, demos).
     """
 
-    def __init__(self, cfg: Config, db_path: str | Path, *, owner: str | None = None,
-                 on_event: Callable[[str, dict], None] | None = None, jobs: Iterable[JobSpec] | None = None,
-                 lease_name: str = JOBS_LEASE, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        cfg: Config,
+        db_path: str | Path,
+        *,
+        owner: str | None = None,
+        on_event: Callable[[str, dict], None] | None = None,
+        jobs: Iterable[JobSpec] | None = None,
+        lease_name: str = JOBS_LEASE,
+        clock: Callable[[], float] = time.time,
+    ):
         self.cfg = cfg
         self.db_path = Path(db_path)
         self.clock = clock
@@ -214,7 +222,9 @@ class Engine:
         for row in rows:
             spec = self._jobs.get(row["job"])
             row["interval_s"] = spec.interval if spec else None
-            row["failing"] = row["last_error_at"] is not None and row["last_error_at"] == row["last_finished"]
+            row["failing"] = (
+                row["last_error_at"] is not None and row["last_error_at"] == row["last_finished"]
+            )
         return rows
 
     # -- internals ------------------------------------------------------------
@@ -305,7 +315,9 @@ class Engine:
             if self.lease.held:
                 if not self.lease.renew():
                     holder = self.lease.holder()
-                    log.warning("lost the job lease to %s; watching", holder.owner if holder else "nobody")
+                    log.warning(
+                        "lost the job lease to %s; watching", holder.owner if holder else "nobody"
+                    )
                     self._emit("lease_lost", {"holder": holder.owner if holder else None})
                 return
             got = self.lease.try_acquire()
@@ -321,12 +333,19 @@ class Engine:
                 self._emit("leader", {"owner": self.owner, "took_over_from": got.took_over_from})
             elif got.holder is not None and got.holder.owner != self._watching:
                 self._watching = got.holder.owner
-                self._emit("watcher", {"holder": got.holder.owner, "expires_at": got.holder.expires_at})
+                self._emit(
+                    "watcher", {"holder": got.holder.owner, "expires_at": got.holder.expires_at}
+                )
         except Exception as exc:
             log.exception("lease heartbeat failed")
             try:
-                store_jobs.finished(self.connection(), "lease", self.clock(), 0.0,
-                                    f"{type(exc).__name__}: {exc}"[:2000])
+                store_jobs.finished(
+                    self.connection(),
+                    "lease",
+                    self.clock(),
+                    0.0,
+                    f"{type(exc).__name__}: {exc}"[:2000],
+                )
             except sqlite3.Error:
                 pass
         finally:

@@ -117,7 +117,10 @@ def _contains(j: JudgeConfig, _: Config, __: str) -> RuleCheck:
     needle = j.value or ""
 
     def check(s: Subject) -> RuleResult:
-        return _ok(f"contains {needle!r}") if needle in s.output_text else _fail(f"missing {needle!r}")
+        return (
+            _ok(f"contains {needle!r}") if needle in s.output_text else _fail(f"missing {needle!r}")
+        )
+
     return check
 
 

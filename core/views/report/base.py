@@ -79,7 +79,10 @@ def _usd(value: float | None) -> str:
 
 def _cell(text: str) -> str:
     """Markdown table cell: model names come from logs, keep them inert."""
-    return "".join(c for c in text if c.isprintable()).replace("|", "\\|").replace("`", "'") or "(none)"
+    return (
+        "".join(c for c in text if c.isprintable()).replace("|", "\\|").replace("`", "'")
+        or "(none)"
+    )
 
 
 def markdown(report: dict[str, Any]) -> list[str]:
@@ -95,7 +98,11 @@ def markdown(report: dict[str, Any]) -> list[str]:
         f"{tok['cache_write']:,} cache writes), {tok['output']:,} out "
         f"({tok['reasoning']:,} reasoning); {tok['estimated_outputs']:,} outputs with estimated counts",
         f"- Inference spend: {_usd(spend['inference_usd'])}"
-        + (f" ({spend['unpriced_outputs']:,} outputs unpriced)" if spend["unpriced_outputs"] else ""),
+        + (
+            f" ({spend['unpriced_outputs']:,} outputs unpriced)"
+            if spend["unpriced_outputs"]
+            else ""
+        ),
         f"- Judge spend: {_usd(spend.get('judge_usd'))}",
     ]
     if report["by_model"]:
