@@ -134,6 +134,7 @@ def _judge_stats(judge: str, pairs: list[tuple[CaseSide, CaseSide]]) -> dict[str
         ]
         wins = sum(1 for x, y in sc if y > x)
         losses = sum(1 for x, y in sc if y < x)
+        wilcoxon = wilcoxon_paired([x for x, _ in sc], [y for _, y in sc]) if sc else 1.0
         out.update(
             {
                 "n_scored": len(sc),
@@ -144,9 +145,7 @@ def _judge_stats(judge: str, pairs: list[tuple[CaseSide, CaseSide]]) -> dict[str
                 "ties": len(sc) - wins - losses,
                 "losses": losses,
                 "sign_p": sign_test(wins, losses),
-                "wilcoxon_p": wilcoxon_paired([x for x, _ in sc], [y for _, y in sc])
-                if sc
-                else 1.0,
+                "wilcoxon_p": wilcoxon,
             }
         )
     return out
@@ -267,45 +266,42 @@ def to_markdown(r: dict[str, Any]) -> str:
         "",
         f"Paired cases: {r['cases']['paired']} (A {r['cases']['a']}, B {r['cases']['b']}). "
         f"Overall pass rate {_pct(o['pass_rate_a'])} -> {_pct(o['pass_rate_b'])}; "
-        f"pass->fail {o['pass_to_fail']}, fail->pass {o['fail_to_pass']}, McNemar p {_num(o['mcnemar_p'])}.",
+        f"pass->fail {o['pass_to_fail']}, fail->pass {o['fail_to_pass']}, "
+        f"McNemar p {_num(o['mcnemar_p'])}.",
         "",
-        "| judge | n | pass A | pass B | pass->fail | fail->pass | McNemar p | mean A | mean B | W/T/L | Wilcoxon p |",
+        "| judge | n | pass A | pass B | pass->fail | fail->pass | McNemar p "
+        "| mean A | mean B | W/T/L | Wilcoxon p |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for j, s in r["judges"].items():
         wtl = f"{s['wins']}/{s['ties']}/{s['losses']}" if "wins" in s else "-"
         lines.append(
-            f"| {_cell(j)} | {s['n']} | {_pct(s['pass_rate_a'])} | {_pct(s['pass_rate_b'])} | {s['pass_to_fail']} "
-            f"| {s['fail_to_pass']} | {_num(s['mcnemar_p'])} | {_num(s.get('mean_a'))} | {_num(s.get('mean_b'))} "
+            f"| {_cell(j)} | {s['n']} | {_pct(s['pass_rate_a'])} | {_pct(s['pass_rate_b'])} "
+            f"| {s['pass_to_fail']} | {s['fail_to_pass']} | {_num(s['mcnemar_p'])} "
+            f"| {_num(s.get('mean_a'))} | {_num(s.get('mean_b'))} "
             f"| {wtl} | {_num(s.get('wilcoxon_p'))} |"
         )
     if r["significant"]:
         lines.append("")
     for s in r["significant"]:
         lines.append(f"- {s['direction']}: {s['test']} (p {_num(s['p'])}, q {_num(s['q'])})")
-    lines += [
-        "",
-        "| task | n | pass A | pass B | pass->fail | fail->pass |",
-        "|---|---|---|---|---|---|",
-    ]
+    lines += ["", "| task | n | pass A | pass B | pass->fail | fail->pass |",
+              "|---|---|---|---|---|---|"]
     for t in r["by_task"]:
         lines.append(f"| {_cell(t['task'] or '(none)')} | {t['n']} | {_pct(t['pass_rate_a'])} | "
                      f"{_pct(t['pass_rate_b'])} | {t['pass_to_fail']} | {t['fail_to_pass']} |")
     c, lat, e = r["cost"], r["latency"], r["errors"]
-    lines += [
-        "",
-        f"Cost: A {_usd(c['a_usd'])}, B {_usd(c['b_usd'])}, delta {_usd(c['delta_usd'])} "
-        f"(unpriced cases A {c['unpriced_a']}, B {c['unpriced_b']}). "
-        f"Latency mean: A {_num(lat['a_mean_ms'], '{:.0f}')} ms, B {_num(lat['b_mean_ms'], '{:.0f}')} ms. "
-        f"Call errors: A {e['a']}, B {e['b']}.",
-    ]
+    lines += ["", f"Cost: A {_usd(c['a_usd'])}, B {_usd(c['b_usd'])}, delta {_usd(c['delta_usd'])} "
+              f"(unpriced cases A {c['unpriced_a']}, B {c['unpriced_b']}). "
+              f"Latency mean: A {_num(lat['a_mean_ms'], '{:.0f}')} ms, "
+              f"B {_num(lat['b_mean_ms'], '{:.0f}')} ms. "
+              f"Call errors: A {e['a']}, B {e['b']}."]
     if r["flipped"]:
         lines += ["", "Flipped cases (pass->fail first):", ""]
         for f in r["flipped"]:
-            lines.append(
-                f"- `{_code(f['case_id'])}` [{_cell(f['task'])}] {f['direction']}: "
-                f"{', '.join(_cell(j) for j in f['judges']) or 'overall'}; B: `{_code(f['b_output'][:120])}`"
-            )
+            lines.append(f"- `{_code(f['case_id'])}` [{_cell(f['task'])}] {f['direction']}: "
+                         f"{', '.join(_cell(j) for j in f['judges']) or 'overall'}; "
+                         f"B: `{_code(f['b_output'][:120])}`")
     return "\n".join(lines) + "\n"
 
 
