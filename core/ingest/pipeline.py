@@ -269,9 +269,8 @@ class _Committer:
     def close(self) -> None:
         try:
             if self._inflight is not None:
-                wait(
-                    [self._inflight[0]]
-                )  # never leave a COMMIT running on a connection we give back
+                # never leave a COMMIT running on a connection we give back
+                wait([self._inflight[0]])
         finally:
             self._thread.shutdown(wait=True)
 

@@ -39,9 +39,8 @@ from evaltop.core.text.redact import redact_obj, redact_text
 
 NEAR_DUP_JACCARD = 0.7
 FAIL_CAP_FACTOR = 10
-EXAMINE_FACTOR = (
-    20  # candidates looked at per slot before a segment gives up (bounds near-dup work)
-)
+# candidates looked at per slot before a segment gives up (bounds near-dup work)
+EXAMINE_FACTOR = 20
 _MAX_SHINGLES = 2000
 _WORD = re.compile(r"\w+", re.UNICODE)
 OUTCOMES = ("fail", "labelled", "pass", "unscored")
@@ -215,7 +214,8 @@ def case_from_output(conn: sqlite3.Connection, output_id: str) -> dict:
             "reason": s["reason"],
         }
         for s in conn.execute(
-            "SELECT judge, kind, score, passed, reason FROM scores WHERE output_id = ? AND status = 'ok' ORDER BY judge",
+            "SELECT judge, kind, score, passed, reason FROM scores "
+            "WHERE output_id = ? AND status = 'ok' ORDER BY judge",
             (output_id,),
         )
     }

@@ -179,9 +179,8 @@ def fast_values(obj: dict) -> dict[str, Any] | None:
     return v
 
 
-_PROVIDERS: dict[
-    tuple[str | None, str], str
-] = {}  # provider_name of (provider, model), a pure function
+# provider_name of (provider, model), a pure function
+_PROVIDERS: dict[tuple[str | None, str], str] = {}
 
 
 _EXACT = 2**53  # ints this small are floats exactly (larger: the full path decides)
