@@ -62,14 +62,16 @@ def _allowed_fields_js(fields: list[str]) -> str:
     return (
         "let o = output;\n"
         "if (typeof o === 'string') {\n"
-        "  try { o = JSON.parse(o); } catch (e) { return {pass: false, score: 0, reason: 'not JSON'}; }\n"
+        "  try { o = JSON.parse(o); } catch (e) "
+        "{ return {pass: false, score: 0, reason: 'not JSON'}; }\n"
         "}\n"
         "if (o === null || typeof o !== 'object' || Array.isArray(o)) {\n"
         "  return {pass: false, score: 0, reason: 'not a JSON object'};\n"
         "}\n"
         f"const allowed = new Set({allowed});\n"
         "const extra = Object.keys(o).filter((k) => !allowed.has(k));\n"
-        "return extra.length ? {pass: false, score: 0, reason: 'unexpected field ' + JSON.stringify(extra[0])}"
+        "return extra.length"
+        " ? {pass: false, score: 0, reason: 'unexpected field ' + JSON.stringify(extra[0])}"
         " : {pass: true, score: 1, reason: 'fields allowed'};\n"
     )
 
@@ -85,7 +87,8 @@ def judge_assertion(judge: JudgeConfig, base_dir: Path) -> dict[str, Any] | None
             "type": "llm-rubric",
             "value": rubric,
             "threshold": round((judge.threshold - lo) / (hi - lo), 6),
-            # the same grader model as our judge (a different family than the candidate, if you chose so)
+            # the same grader model as our judge (a different family than the candidate, if you
+            # chose so)
             "provider": _provider(
                 judge.provider or "openai",
                 judge.model or "",

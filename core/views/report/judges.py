@@ -62,7 +62,8 @@ def markdown(report: dict[str, Any]) -> list[str]:
     lines = ["## Judges", ""]
     if judges:
         lines += [
-            "| judge | calls | errors | retries | tokens in | tokens out | cost | same-family outputs |",
+            "| judge | calls | errors | retries | tokens in | tokens out | cost "
+            "| same-family outputs |",
             "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for name, j in sorted(judges.items()):
@@ -70,8 +71,9 @@ def markdown(report: dict[str, Any]) -> list[str]:
                 f" ({j['unknown_cost_calls']} estimated)" if j.get("unknown_cost_calls") else ""
             )
             lines.append(
-                f"| {_cell(name)} | {j['calls']} | {j['errors']} | {j['retries']} | {j['input_tokens']} | "
-                f"{j['output_tokens']} | {_usd(j['cost_usd'])}{unknown} | {j['same_family_outputs']} |"
+                f"| {_cell(name)} | {j['calls']} | {j['errors']} | {j['retries']} "
+                f"| {j['input_tokens']} | {j['output_tokens']} | {_usd(j['cost_usd'])}{unknown} "
+                f"| {j['same_family_outputs']} |"
             )
         lines.append("")
     if state:
