@@ -4,8 +4,9 @@
 caller's thread) with the jobs ``poll`` (tail sources), ``score`` (sample new
 outputs, judge pending samples), ``maintain`` (database upkeep), ``budget``
 (budget thresholds, forecasts, webhook), ``analyse`` (dashboard results) and,
-with ``[shadow] enabled``, ``shadow``, plus a lease heartbeat. Only the holder of the ``jobs`` lease runs
-them; others watch and take over when it is released or expires. Runs,
+with ``[shadow] enabled``, ``shadow``, plus a lease heartbeat. Only the holder
+of the ``jobs`` lease runs them; others watch and take over when it is
+released or expires. Runs,
 errors (the scheduler carries on) and overruns are counted in ``job_stats``.
 """
 
