@@ -108,7 +108,7 @@ def test_maintain_seconds_new_key_old_key_and_both(tmp_path, caplog):
 
 
 def test_the_engine_runs_maintain_every_maintain_seconds(tmp_path):
-    from evaltop.core.ops.engine import default_jobs
+    from evaltop.core.ops.jobs import default_jobs
 
     cfg = config.load(write(tmp_path, "[schedule]\nrollup_seconds = 11\n"))
     assert {j.name: j.interval for j in default_jobs(cfg)}["maintain"] == 11

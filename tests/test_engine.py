@@ -9,7 +9,8 @@ import time
 import pytest
 from wait_helpers import until
 
-from evaltop.core.ops.engine import Engine, JobSpec
+from evaltop.core.ops.engine import Engine
+from evaltop.core.ops.jobs import JobSpec
 from evaltop.store import leases
 
 
@@ -184,7 +185,7 @@ def test_stop_waits_for_in_flight_work_then_releases(cfg, db_path, conn):
 
 
 def test_default_jobs_follow_the_config(make_config):
-    from evaltop.core.ops.engine import default_jobs
+    from evaltop.core.ops.jobs import default_jobs
 
     cfg = make_config({"schedule": {"poll_seconds": 2, "budget_seconds": 7}})
     assert [(j.name, j.interval) for j in default_jobs(cfg)] == [

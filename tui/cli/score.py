@@ -27,7 +27,8 @@ from evaltop.core.ingest.pricing import PriceBook
 from evaltop.core.model.config import Config, ConfigError
 from evaltop.core.model.money import format_usd
 from evaltop.core.ops.database import StoreError, open_db
-from evaltop.core.ops.engine import Engine, JobSpec, score_job
+from evaltop.core.ops.engine import Engine
+from evaltop.core.ops.jobs import JobSpec, score_job
 from evaltop.core.text.sanitize import clean, clip
 from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx
 from evaltop.tui.widgets.safe_text import set_redaction, shown
