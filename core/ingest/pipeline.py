@@ -66,13 +66,8 @@ _C = {name: i for i, name in enumerate(store_out.OUTPUT_COLUMNS)}
 def _rollup_rows(rows: list[tuple]) -> list[tuple]:
     """Per-batch increments, aggregated in Python, for rows actually inserted."""
     acc: dict[tuple, list] = {}
-    ts, model, task, pv, var = (
-        _C["ts"],
-        _C["model"],
-        _C["task"],
-        _C["prompt_version"],
-        _C["variant"],
-    )
+    ts, model, task, pv, var = (_C["ts"], _C["model"], _C["task"], _C["prompt_version"],
+                                _C["variant"])
     it, ot, ct, wt, rt = (_C[k] for k in ("input_tokens", "output_tokens", "cached_input_tokens",
                                           "cache_write_tokens", "reasoning_tokens"))
     est, cost, lat, err = _C["usage_estimated"], _C["cost_pusd"], _C["latency_ms"], _C["error"]

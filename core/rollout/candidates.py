@@ -198,10 +198,8 @@ class CandidateClient:
                     async with asyncio.timeout(self.model.timeout_s):  # whole reply, even a trickle
                         wait = await self._attempt(url, headers, body, res)
                 except TimeoutError:
-                    res.error, wait = (
-                        f"timeout: no complete reply within {self.model.timeout_s:g} s",
-                        -1,
-                    )
+                    res.error = f"timeout: no complete reply within {self.model.timeout_s:g} s"
+                    wait = -1
                 res.latency_ms = (time.monotonic() - start) * 1000  # of the last attempt
                 if wait is None:
                     break

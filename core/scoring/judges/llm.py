@@ -202,11 +202,8 @@ class LLMJudge:
         }
         # OpenAI's reasoning models take max_completion_tokens; others max_tokens.
         bare = self.model.rsplit("/", 1)[-1].lower()
-        key = (
-            "max_completion_tokens"
-            if bare.startswith(("o1", "o3", "o4", "gpt-5"))
-            else "max_tokens"
-        )
+        reasoning = bare.startswith(("o1", "o3", "o4", "gpt-5"))
+        key = "max_completion_tokens" if reasoning else "max_tokens"
         body[key] = j.max_output_tokens
         if j.json_schema_mode:
             body["response_format"] = response_format()
