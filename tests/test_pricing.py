@@ -41,7 +41,8 @@ def test_openai_cached_tokens_billed_at_cached_rate(book):
 
 def test_anthropic_cache_reads_and_writes(book):
     # claude-sonnet-4-5: $3 in, $0.30 cache read, $3.75 cache write, $15 out (per M).
-    # Anthropic usage: input_tokens=50, cache_read=10_000, cache_creation=2_000 -> total input 12_050.
+    # Anthropic usage: input_tokens=50, cache_read=10_000, cache_creation=2_000
+    # -> total input 12_050.
     u = Usage(
         input_tokens=12_050, cached_input_tokens=10_000, cache_write_tokens=2_000, output_tokens=300
     )
