@@ -43,9 +43,9 @@ def add_outputs(conn, rows: Iterable[dict]) -> None:
         # ingest keeps the hourly rollup with the rows; rebuild it the same way here
         conn.execute("DELETE FROM rollup_hourly")
         conn.execute(
-            "INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, errors) "
-            "SELECT CAST(ts / 3600 AS INTEGER), model, task, prompt_version, variant, COUNT(*), "
-            "SUM(error IS NOT NULL) FROM outputs GROUP BY 1, 2, 3, 4, 5"
+            "INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, "
+            "errors) SELECT CAST(ts / 3600 AS INTEGER), model, task, prompt_version, variant, "
+            "COUNT(*), SUM(error IS NOT NULL) FROM outputs GROUP BY 1, 2, 3, 4, 5"
         )
 
 
@@ -96,8 +96,8 @@ def add_scores(conn, rows: Iterable[dict]) -> None:
     ]
     with db.write(conn):
         conn.executemany(
-            "INSERT INTO scores (output_id, judge, kind, status, score, passed, output_ts, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO scores (output_id, judge, kind, status, score, passed, output_ts, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             data,
         )
 

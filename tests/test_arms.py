@@ -191,7 +191,8 @@ def test_output_counts_from_rollup_and_edges_equal_a_scan(conn):
         want = {
             r[0]: (r[1], r[2])
             for r in conn.execute(
-                "SELECT model, COUNT(*), SUM(error IS NOT NULL) FROM outputs WHERE ts >= ? AND ts < ? GROUP BY model",
+                "SELECT model, COUNT(*), SUM(error IS NOT NULL) FROM outputs "
+                "WHERE ts >= ? AND ts < ? GROUP BY model",
                 (-1e18 if since is None else since, until),
             )
         }

@@ -221,7 +221,8 @@ def test_run_exits_0_on_sigterm_and_leaves_no_reserved_ledger_rows(tmp_path):
     with LoopbackLLM(latency_s=4.0) as llm:
         judge = (
             '\n[[judges]]\nname = "quality"\nkind = "llm"\nprovider = "openai"\n'
-            f'base_url = "{llm.openai_base_url}"\nmodel = "judge-x"\napi_key_env = "EVALTOP_TEST_KEY"\n'
+            f'base_url = "{llm.openai_base_url}"\nmodel = "judge-x"\n'
+            'api_key_env = "EVALTOP_TEST_KEY"\n'
             'rubric = "Is it right?"\n'
             "\n[pricing.models.judge-x]\ninput_per_mtok = 1.0\noutput_per_mtok = 2.0\n"
             "\n[budgets]\njudge_daily_usd = 5.0\n"

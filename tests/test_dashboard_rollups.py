@@ -134,7 +134,8 @@ def test_still_equal_after_more_data_and_changes(store):
     unsampled = [
         r[0]
         for r in store.execute(
-            "SELECT o.id FROM outputs o WHERE NOT EXISTS (SELECT 1 FROM samples s WHERE s.output_id = o.id) "
+            "SELECT o.id FROM outputs o "
+            "WHERE NOT EXISTS (SELECT 1 FROM samples s WHERE s.output_id = o.id) "
             "AND EXISTS (SELECT 1 FROM scores x WHERE x.output_id = o.id) LIMIT 50"
         )
     ]
@@ -204,8 +205,8 @@ def test_analysis_results_identical_with_and_without_the_rollup(store, tmp_path)
 def _calls(conn, rng: random.Random, n: int, start: float, end: float) -> None:
     with db.write(conn):
         conn.executemany(
-            "INSERT INTO judge_calls (judge, model, output_id, status, input_tokens, output_tokens, cost_pusd, "
-            "cost_known, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO judge_calls (judge, model, output_id, status, input_tokens, "
+            "output_tokens, cost_pusd, cost_known, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     rng.choice(("quality", "tone")),
@@ -266,8 +267,8 @@ def test_judge_spend_and_inference_spend_equal_a_scan(tmp_path):
         conn.execute(
             "INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, "
             "unpriced_outputs, cost_pusd) SELECT CAST(ts / 3600 AS INTEGER), model, task, "
-            "prompt_version, variant, count(*), sum(cost_pusd IS NULL), coalesce(sum(cost_pusd), 0) "
-            "FROM outputs GROUP BY 1, 2, 3, 4, 5"
+            "prompt_version, variant, count(*), sum(cost_pusd IS NULL), "
+            "coalesce(sum(cost_pusd), 0) FROM outputs GROUP BY 1, 2, 3, 4, 5"
         )
     _check_spend(conn)
     _calls(conn, rng, 200, NOW - 3 * DAY, NOW)

@@ -72,9 +72,10 @@ def test_batch_error_lines_of_openai_and_anthropic(tmp_path, make_config, conn):
             b'"error": {"type": "invalid_request_error", "message": "bad"}}}}\n',
             b'{"custom_id": "c3", "result": {"type": "expired"}}\n',
             b'{"id": "batch_req_4", "custom_id": "c4", "response": {"status_code": 200, "body": '
-            b'{"id": "chatcmpl-4", "object": "chat.completion", "created": 1767225600, "model": "gpt-4o-mini", '
-            b'"choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, '
-            b'"finish_reason": "stop"}], "usage": {"prompt_tokens": 9, "completion_tokens": 1}}}, "error": null}\n',
+            b'{"id": "chatcmpl-4", "object": "chat.completion", "created": 1767225600, '
+            b'"model": "gpt-4o-mini", "choices": [{"index": 0, "message": {"role": "assistant", '
+            b'"content": "ok"}, "finish_reason": "stop"}], '
+            b'"usage": {"prompt_tokens": 9, "completion_tokens": 1}}}, "error": null}\n',
         ],
     )
     s = ingest_once(source_config(make_config, "batch.jsonl", format="auto"), conn)

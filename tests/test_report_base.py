@@ -122,8 +122,9 @@ def test_window_totals_equal_a_scan_for_any_window(tmp_path, make_config, conn):
         want = {
             r[0]: tuple(r[1:])
             for r in conn.execute(
-                "SELECT model, COUNT(*), SUM(input_tokens), SUM(output_tokens), COALESCE(SUM(cost_pusd), 0), "
-                "SUM(cost_pusd IS NULL) FROM outputs WHERE ts >= ? AND ts < ? GROUP BY model",
+                "SELECT model, COUNT(*), SUM(input_tokens), SUM(output_tokens), "
+                "COALESCE(SUM(cost_pusd), 0), SUM(cost_pusd IS NULL) FROM outputs "
+                "WHERE ts >= ? AND ts < ? GROUP BY model",
                 (float("-inf") if since is None else since, b),
             )
         }
