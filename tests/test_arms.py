@@ -65,9 +65,8 @@ def two_arms(conn):
         {"id": f"th-a{i}", "output_id": f"a{i}", "name": "thumbs", "value_num": 1 if i < 15 else -1}
         for i in range(20)
     ]
-    fb.append(
-        {"id": "th-a15-again", "output_id": "a15", "name": "thumbs", "value_num": 1}
-    )  # latest wins
+    # latest wins
+    fb.append({"id": "th-a15-again", "output_id": "a15", "name": "thumbs", "value_num": 1})
     fb += [{"id": f"uc-a{i}", "output_id": f"a{i}", "name": "user_corrected"} for i in range(5)]
     fb += [{"id": f"uc-b{i}", "output_id": f"b{i}", "name": "user_corrected"} for i in range(12)]
     fb += [

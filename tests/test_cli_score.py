@@ -263,9 +263,8 @@ def test_run_stops_cleanly_on_sigint_and_sighup(tmp_path, sig):
     assert rc == 0, err
     assert out.rstrip().endswith("evaltop run: stopped")
     with sqlite3.connect(tmp_path / "evaltop.db") as c:
-        assert (
-            c.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0
-        )  # 30 s lease, released at once
+        # 30 s lease, released at once
+        assert c.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0
 
 
 def test_score_loops_until_sigterm(tmp_path):

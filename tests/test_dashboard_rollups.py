@@ -124,9 +124,8 @@ def test_still_equal_after_more_data_and_changes(store):
             "UPDATE scores SET status = 'ok', passed = 1, score = 4.0 WHERE status = 'error' "
             "AND rowid % 2 = 0"
         )
-        store.execute(
-            "UPDATE scores SET reason = 'why' WHERE rowid % 5 = 0"
-        )  # not a counted column
+        # not a counted column
+        store.execute("UPDATE scores SET reason = 'why' WHERE rowid % 5 = 0")
         store.execute("DELETE FROM scores WHERE rowid % 7 = 0")
         store.execute("UPDATE samples SET probability = probability * 2 WHERE rowid % 3 = 0")
         store.execute("DELETE FROM samples WHERE rowid % 11 = 0")

@@ -22,9 +22,8 @@ def test_native_failed_calls(tmp_path, make_config, conn):
     write_lines(
         tmp_path / "app.jsonl",
         [
-            native(
-                1, usage=False, output="", error={"message": "rate limited"}, pad=50
-            ),  # unbilled
+            # unbilled
+            native(1, usage=False, output="", error={"message": "rate limited"}, pad=50),
             native(2, usage=False, output=None, error="timeout after 30s", pad=50),  # unbilled
             native(
                 3,
@@ -35,12 +34,10 @@ def test_native_failed_calls(tmp_path, make_config, conn):
             ),
             native(4, output="", error="content_filter"),  # usage reported: priced by it
             native(5, usage=False, output=""),  # empty answer, no error: the prompt was billed
-            native(
-                6, usage=False, output="", error="upstream 502", cost_usd=0.002
-            ),  # the log's cost wins
-            native(
-                7, usage=False, model="no-such-model", output="", error="boom"
-            ),  # unbilled, even unpriced
+            # the log's cost wins
+            native(6, usage=False, output="", error="upstream 502", cost_usd=0.002),
+            # unbilled, even unpriced
+            native(7, usage=False, model="no-such-model", output="", error="boom"),
         ],
     )
     s = ingest_once(source_config(make_config, "app.jsonl"), conn)

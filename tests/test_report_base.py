@@ -78,9 +78,8 @@ def test_section_on_known_dataset(loaded, conn):
     sec = ingest_report.report_section(ctx)
     assert sec["outputs"] == 5
     assert sec["feedback"] == 1
-    assert (
-        sec["rejected"] == 0 and sec["duplicates"] == 0
-    )  # both were ingested today, not in 2026-01
+    # both were ingested today, not in 2026-01
+    assert sec["rejected"] == 0 and sec["duplicates"] == 0
     assert sec["tokens"] == {"input": 3300, "output": 1600, "cached_input": 200, "cache_write": 0,
                              "reasoning": 100, "estimated_outputs": 1}
     # a2, a4: 1000*$1 + 500*$2 per M = $0.002; a3: 800*$1 + 200*$0.5 + 500*$2 = $0.0019; e1: $0
