@@ -33,17 +33,8 @@ def seed(conn: sqlite3.Connection, n: int = 1, *, model: str = "gpt-4o-mini", ta
                 "INSERT INTO outputs (id, ts, model, task, input_text, output_text, latency_ms,\n"
                 "                                        tags_json, ingested_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    oid,
-                    ts + i * 0.001,
-                    model,
-                    task,
-                    input_text,
-                    text,
-                    500.0,
-                    json.dumps(tags or []),
-                    ts,
-                ),
+                (oid, ts + i * 0.001, model, task, input_text, text, 500.0,
+                 json.dumps(tags or []), ts),
             )
             conn.execute(
                 "INSERT INTO samples (output_id, probability, sampled_at, output_ts) "

@@ -31,23 +31,8 @@ def add_output(conn, oid: str, *, input: Any = "hello", output: str = "ok", task
             "output_text, input_tokens, output_tokens, cost_pusd, latency_ms, error, tags_json,\n"
             "                   metadata_json, ingested_at)\n"
             "               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 10, 5, ?, ?, ?, ?, ?, ?)",
-            (
-                oid,
-                ts,
-                model,
-                task,
-                prompt_version,
-                text,
-                ijson,
-                text_hash(text),
-                output,
-                cost_pusd,
-                latency_ms,
-                error,
-                json.dumps(tags or []),
-                json.dumps(metadata or {}),
-                ts,
-            ),
+            (oid, ts, model, task, prompt_version, text, ijson, text_hash(text), output, cost_pusd,
+             latency_ms, error, json.dumps(tags or []), json.dumps(metadata or {}), ts),
         )
 
 

@@ -135,12 +135,7 @@ def test_case_detail_and_json(ro, tmp_path):
 def test_segment_filter_from_a_regression():
     f = dc.segment_filter(Segment(task="sql", model="m", prompt_version="*", variant=""), "judge-a")
     assert (f.task, f.model, f.prompt_version, f.variant, f.judge) == (
-        "sql",
-        "m",
-        None,
-        "",
-        "judge-a",
-    )
+        "sql", "m", None, "", "judge-a")
 
 
 def _daily_vs_hourly(conn):

@@ -68,27 +68,9 @@ MODELS = [("gpt-4o-mini", "openai"), ("claude-3-5-haiku", "anthropic"), ("llama-
 TASKS = ["summarize", "sql", "support"]
 
 OUTPUT_COLS = (
-    "id",
-    "ts",
-    "source",
-    "format",
-    "model",
-    "provider",
-    "task",
-    "prompt_version",
-    "variant",
-    "input_text",
-    "input_json",
-    "input_hash",
-    "output_text",
-    "input_tokens",
-    "output_tokens",
-    "usage_estimated",
-    "cost_pusd",
-    "latency_ms",
-    "error",
-    "tags_json",
-    "metadata_json",
+    "id", "ts", "source", "format", "model", "provider", "task", "prompt_version", "variant",
+    "input_text", "input_json", "input_hash", "output_text", "input_tokens", "output_tokens",
+    "usage_estimated", "cost_pusd", "latency_ms", "error", "tags_json", "metadata_json",
     "ingested_at",
 )
 
@@ -117,17 +99,8 @@ def insert_score(conn, output_id: str, ts: float, judge: str, passed: int | None
     conn.execute(
         """INSERT INTO scores (output_id, judge, kind, status, score, passed, reason, output_ts,
            created_at) VALUES (?,?,?,?,?,?,?,?,?)""",
-        (
-            output_id,
-            judge,
-            kind,
-            status,
-            score if score is not None else passed,
-            passed,
-            reason,
-            ts,
-            ts + 60,
-        ),
+        (output_id, judge, kind, status, score if score is not None else passed, passed, reason,
+         ts, ts + 60),
     )
 
 
