@@ -189,17 +189,9 @@ def test_cost_is_exact_on_both_paths(rates, counts, whole):
         rates = {
             k: (None if v is None else v.quantize(Decimal("0.000001"))) for k, v in rates.items()
         }
-    price = Price(
-        input=per_mtok_to_pusd_per_token(rates["input"]),
-        output=per_mtok_to_pusd_per_token(rates["output"]),
-        cached_input=None
-        if rates["cached"] is None
-        else per_mtok_to_pusd_per_token(rates["cached"]),
-        cache_write=None if rates["write"] is None else per_mtok_to_pusd_per_token(rates["write"]),
-        reasoning=None
-        if rates["reasoning"] is None
-        else per_mtok_to_pusd_per_token(rates["reasoning"]),
-    )
+    pusd = {k: None if v is None else per_mtok_to_pusd_per_token(v) for k, v in rates.items()}
+    price = Price(input=pusd["input"], output=pusd["output"], cached_input=pusd["cached"],
+                  cache_write=pusd["write"], reasoning=pusd["reasoning"])
     inp, out, cached, write, reasoning = counts
     got = price.cost_of(inp, out, cached, write, reasoning)
     assert type(got) is int
