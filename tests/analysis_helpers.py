@@ -17,6 +17,7 @@ def add_outputs(conn, rows: Iterable[dict]) -> None:
     cols = ("id", "ts", "model", "task", "prompt_version", "variant", "input_text", "input_hash",
             "output_text", "finish_reason", "confidence", "error", "tags_json", "metadata_json",
             "latency_ms", "cost_pusd", "ingested_at")
+    text_cols = ("model", "task", "prompt_version", "variant", "output_text")  # "" when absent
     data = []
     for r in rows:
         r = dict(r)
@@ -25,17 +26,7 @@ def add_outputs(conn, rows: Iterable[dict]) -> None:
         r["tags_json"] = json.dumps(r.pop("tags", []))
         r["metadata_json"] = json.dumps(r.pop("metadata", {}))
         r["ingested_at"] = r["ts"]
-        data.append(
-            tuple(
-                r.get(
-                    c,
-                    ""
-                    if c in ("model", "task", "prompt_version", "variant", "output_text")
-                    else None,
-                )
-                for c in cols
-            )
-        )
+        data.append(tuple(r.get(c, "" if c in text_cols else None) for c in cols))
     with db.write(conn):
         conn.executemany(
             f"INSERT INTO outputs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", data
@@ -43,9 +34,9 @@ def add_outputs(conn, rows: Iterable[dict]) -> None:
         # ingest keeps the hourly rollup with the rows; rebuild it the same way here
         conn.execute("DELETE FROM rollup_hourly")
         conn.execute(
-            "INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, errors) "
-            "SELECT CAST(ts / 3600 AS INTEGER), model, task, prompt_version, variant, COUNT(*), "
-            "SUM(error IS NOT NULL) FROM outputs GROUP BY 1, 2, 3, 4, 5"
+            "INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, "
+            "errors) SELECT CAST(ts / 3600 AS INTEGER), model, task, prompt_version, variant, "
+            "COUNT(*), SUM(error IS NOT NULL) FROM outputs GROUP BY 1, 2, 3, 4, 5"
         )
 
 
@@ -96,8 +87,8 @@ def add_scores(conn, rows: Iterable[dict]) -> None:
     ]
     with db.write(conn):
         conn.executemany(
-            "INSERT INTO scores (output_id, judge, kind, status, score, passed, output_ts, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO scores (output_id, judge, kind, status, score, passed, output_ts, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             data,
         )
 

@@ -26,27 +26,13 @@ def add_output(conn, oid: str, *, input: Any = "hello", output: str = "ok", task
         text, ijson = input, None
     with write(conn):
         conn.execute(
-            """INSERT INTO outputs (id, ts, model, task, prompt_version, input_text, input_json, input_hash,
-                   output_text, input_tokens, output_tokens, cost_pusd, latency_ms, error, tags_json,
-                   metadata_json, ingested_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 10, 5, ?, ?, ?, ?, ?, ?)""",
-            (
-                oid,
-                ts,
-                model,
-                task,
-                prompt_version,
-                text,
-                ijson,
-                text_hash(text),
-                output,
-                cost_pusd,
-                latency_ms,
-                error,
-                json.dumps(tags or []),
-                json.dumps(metadata or {}),
-                ts,
-            ),
+            "INSERT INTO outputs (id, ts, model, task, prompt_version, input_text, input_json, "
+            "input_hash,\n                   "
+            "output_text, input_tokens, output_tokens, cost_pusd, latency_ms, error, tags_json,\n"
+            "                   metadata_json, ingested_at)\n"
+            "               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 10, 5, ?, ?, ?, ?, ?, ?)",
+            (oid, ts, model, task, prompt_version, text, ijson, text_hash(text), output, cost_pusd,
+             latency_ms, error, json.dumps(tags or []), json.dumps(metadata or {}), ts),
         )
 
 
@@ -54,8 +40,8 @@ def add_score(conn, oid: str, judge: str, passed: bool | None, *, score: float |
               kind: str = "rule", reason: str = "because", ts: float = NOW - 3600) -> None:
     with write(conn):
         conn.execute(
-            """INSERT INTO scores (output_id, judge, kind, status, score, passed, reason, output_ts, created_at)
-               VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?)""",
+            "INSERT INTO scores (output_id, judge, kind, status, score, passed, reason, output_ts, "
+            "created_at)\n               VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?)",
             (
                 oid,
                 judge,
@@ -98,14 +84,15 @@ def add_run(
     """verdicts: case_id -> judge -> (passed, score, kind)."""
     with write(conn):
         conn.execute(
-            "INSERT INTO runs (run_id, candidate, model, corpus, created_at) VALUES (?, 'c', 'm', '', ?)",
+            "INSERT INTO runs (run_id, candidate, model, corpus, created_at) "
+            "VALUES (?, 'c', 'm', '', ?)",
             (run_id, NOW),
         )
         for cid, per in verdicts.items():
             status = "error" if cid in errors else "ok"
             conn.execute(
-                """INSERT INTO run_cases (run_id, case_id, task, status, output_text, cost_pusd, latency_ms, ts)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                "INSERT INTO run_cases (run_id, case_id, task, status, output_text, cost_pusd, "
+                "latency_ms, ts)\n                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     cid,
@@ -119,8 +106,8 @@ def add_run(
             )
             for judge, (passed, score, kind) in per.items():
                 conn.execute(
-                    """INSERT INTO run_scores (run_id, case_id, judge, kind, status, score, passed, reason, ts)
-                       VALUES (?, ?, ?, ?, 'ok', ?, ?, 'r', ?)""",
+                    "INSERT INTO run_scores (run_id, case_id, judge, kind, status, score, passed, "
+                    "reason, ts)\n                       VALUES (?, ?, ?, ?, 'ok', ?, ?, 'r', ?)",
                     (run_id, cid, judge, kind, score, None if passed is None else int(passed), NOW),
                 )
 

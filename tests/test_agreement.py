@@ -76,12 +76,7 @@ def test_labels_replace_and_validate(conn):
     labels.set_label(conn, "o1", "pass", reviewer="ana", now=NOW + 1)
     row = labels.get_label(conn, "o1")
     assert (row["label"], row["reviewer"], row["score"], row["note"], row["ts"]) == (
-        "pass",
-        "ana",
-        None,
-        None,
-        NOW + 1,
-    )
+        "pass", "ana", None, None, NOW + 1)
     with pytest.raises(ValueError, match="'pass' or 'fail'"):
         labels.set_label(conn, "o1", "maybe")
     assert labels.count_labels(conn) == {"pass": 1}

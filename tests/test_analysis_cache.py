@@ -86,9 +86,8 @@ def test_a_miss_is_stored_only_when_the_caller_may_write_and_never_over_a_newer_
         again = cache.regressions(ro, cfg, NOW + 10, db_path=db_path)
         assert again.cached and again.as_of == NOW and again.value == _fresh(ro, cfg, NOW)
         cache.refresh(planted, cfg, NOW + 20)
-        cache.regressions(
-            ro, cfg, NOW + 15 - cache.stale_after(cfg) - 10, db_path=db_path
-        )  # an older miss
+        # an older miss
+        cache.regressions(ro, cfg, NOW + 15 - cache.stale_after(cfg) - 10, db_path=db_path)
         assert store.get(ro, cache.regressions_key(cfg)).now == NOW + 20
     finally:
         ro.close()

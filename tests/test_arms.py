@@ -65,9 +65,8 @@ def two_arms(conn):
         {"id": f"th-a{i}", "output_id": f"a{i}", "name": "thumbs", "value_num": 1 if i < 15 else -1}
         for i in range(20)
     ]
-    fb.append(
-        {"id": "th-a15-again", "output_id": "a15", "name": "thumbs", "value_num": 1}
-    )  # latest wins
+    # latest wins
+    fb.append({"id": "th-a15-again", "output_id": "a15", "name": "thumbs", "value_num": 1})
     fb += [{"id": f"uc-a{i}", "output_id": f"a{i}", "name": "user_corrected"} for i in range(5)]
     fb += [{"id": f"uc-b{i}", "output_id": f"b{i}", "name": "user_corrected"} for i in range(12)]
     fb += [
@@ -191,7 +190,8 @@ def test_output_counts_from_rollup_and_edges_equal_a_scan(conn):
         want = {
             r[0]: (r[1], r[2])
             for r in conn.execute(
-                "SELECT model, COUNT(*), SUM(error IS NOT NULL) FROM outputs WHERE ts >= ? AND ts < ? GROUP BY model",
+                "SELECT model, COUNT(*), SUM(error IS NOT NULL) FROM outputs "
+                "WHERE ts >= ? AND ts < ? GROUP BY model",
                 (-1e18 if since is None else since, until),
             )
         }

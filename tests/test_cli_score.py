@@ -221,7 +221,8 @@ def test_run_exits_0_on_sigterm_and_leaves_no_reserved_ledger_rows(tmp_path):
     with LoopbackLLM(latency_s=4.0) as llm:
         judge = (
             '\n[[judges]]\nname = "quality"\nkind = "llm"\nprovider = "openai"\n'
-            f'base_url = "{llm.openai_base_url}"\nmodel = "judge-x"\napi_key_env = "EVALTOP_TEST_KEY"\n'
+            f'base_url = "{llm.openai_base_url}"\nmodel = "judge-x"\n'
+            'api_key_env = "EVALTOP_TEST_KEY"\n'
             'rubric = "Is it right?"\n'
             "\n[pricing.models.judge-x]\ninput_per_mtok = 1.0\noutput_per_mtok = 2.0\n"
             "\n[budgets]\njudge_daily_usd = 5.0\n"
@@ -262,9 +263,8 @@ def test_run_stops_cleanly_on_sigint_and_sighup(tmp_path, sig):
     assert rc == 0, err
     assert out.rstrip().endswith("evaltop run: stopped")
     with sqlite3.connect(tmp_path / "evaltop.db") as c:
-        assert (
-            c.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0
-        )  # 30 s lease, released at once
+        # 30 s lease, released at once
+        assert c.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0
 
 
 def test_score_loops_until_sigterm(tmp_path):

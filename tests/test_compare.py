@@ -53,18 +53,16 @@ def test_planted_regression_is_found_with_exact_counts(seeded):
     assert "wins" not in f  # rule scores are pass/fail: no separate score test
     flips = r["flipped"]
     directions = [f["direction"] for f in flips]
-    assert directions == sorted(
-        directions, key=lambda d: d != "pass_to_fail"
-    )  # pass->fail listed first
+    # pass->fail listed first
+    assert directions == sorted(directions, key=lambda d: d != "pass_to_fail")
     assert any(f["case_id"] == "c39" and "(call failed)" in f["judges"] for f in flips)
     assert r["regression"] is True
     assert {s["test"] for s in r["significant"] if s["direction"] == "regressed"} >= {
         "fields pass rate"
     }
     by = {t["task"]: t for t in r["by_task"]}
-    assert (
-        by["extract"]["pass_to_fail"] == 13 and by["summary"]["pass_to_fail"] == 10
-    )  # odd ids + c39; even <20
+    # odd ids + c39; even <20
+    assert by["extract"]["pass_to_fail"] == 13 and by["summary"]["pass_to_fail"] == 10
     assert r["cost"]["a_usd"] == pytest.approx(39 * 1e-9 + 1e-9) and r["cost"][
         "b_usd"
     ] == pytest.approx(39 * 4e-10)
@@ -73,9 +71,8 @@ def test_planted_regression_is_found_with_exact_counts(seeded):
 
 def test_overall_counts_are_case_level(seeded):
     r = compare(run_side(seeded, "base"), run_side(seeded, "worse"))
-    assert (
-        r["overall"]["pass_to_fail"] == 23
-    )  # 12 odd (fields) + 10 even < 20 (helpful) + c39 (call failed)
+    # 12 odd (fields) + 10 even < 20 (helpful) + c39 (call failed)
+    assert r["overall"]["pass_to_fail"] == 23
     assert r["overall"]["fail_to_pass"] == 1  # c01 fixed
     flips = {f["case_id"]: f["judges"] for f in r["flipped"]}
     assert flips["c03"] == ["fields"] and flips["c02"] == ["helpful"] and flips["c01"] == ["fields"]

@@ -45,9 +45,8 @@ def test_exact_duplicates_collapse_to_the_failing_one(conn, make_config, tmp_pat
 def test_near_duplicates_are_dropped_within_a_task(conn, make_config, tmp_path):
     cfg = make_config()
     add_output(conn, "n1", input=LONG + "Thanks!", task="sum")
-    add_output(
-        conn, "n2", input=LONG + "Thanks a lot!", task="sum"
-    )  # one word more: near-duplicate
+    # one word more: near-duplicate
+    add_output(conn, "n2", input=LONG + "Thanks a lot!", task="sum")
     add_output(
         conn,
         "n3",

@@ -77,9 +77,8 @@ def test_text_filter_matches_input_and_output_literally(ro):
         for r in rows
     ]
     assert len(rows) == 900 // 7 + 1 and all("customer c3 place" in t for t in inputs)
-    assert (
-        len(dc.page(ro, dc.parse_filter("100%_", NOW, failing=False))) == 0
-    )  # LIKE wildcards are literal
+    # LIKE wildcards are literal
+    assert len(dc.page(ro, dc.parse_filter("100%_", NOW, failing=False))) == 0
     assert [r["id"] for r in dc.page(ro, dc.parse_filter("out-000042", NOW, failing=False))] == [
         "out-000042"
     ]
@@ -136,12 +135,7 @@ def test_case_detail_and_json(ro, tmp_path):
 def test_segment_filter_from_a_regression():
     f = dc.segment_filter(Segment(task="sql", model="m", prompt_version="*", variant=""), "judge-a")
     assert (f.task, f.model, f.prompt_version, f.variant, f.judge) == (
-        "sql",
-        "m",
-        None,
-        "",
-        "judge-a",
-    )
+        "sql", "m", None, "", "judge-a")
 
 
 def _daily_vs_hourly(conn):

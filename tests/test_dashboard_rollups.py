@@ -124,9 +124,8 @@ def test_still_equal_after_more_data_and_changes(store):
             "UPDATE scores SET status = 'ok', passed = 1, score = 4.0 WHERE status = 'error' "
             "AND rowid % 2 = 0"
         )
-        store.execute(
-            "UPDATE scores SET reason = 'why' WHERE rowid % 5 = 0"
-        )  # not a counted column
+        # not a counted column
+        store.execute("UPDATE scores SET reason = 'why' WHERE rowid % 5 = 0")
         store.execute("DELETE FROM scores WHERE rowid % 7 = 0")
         store.execute("UPDATE samples SET probability = probability * 2 WHERE rowid % 3 = 0")
         store.execute("DELETE FROM samples WHERE rowid % 11 = 0")
@@ -134,7 +133,8 @@ def test_still_equal_after_more_data_and_changes(store):
     unsampled = [
         r[0]
         for r in store.execute(
-            "SELECT o.id FROM outputs o WHERE NOT EXISTS (SELECT 1 FROM samples s WHERE s.output_id = o.id) "
+            "SELECT o.id FROM outputs o "
+            "WHERE NOT EXISTS (SELECT 1 FROM samples s WHERE s.output_id = o.id) "
             "AND EXISTS (SELECT 1 FROM scores x WHERE x.output_id = o.id) LIMIT 50"
         )
     ]
@@ -204,8 +204,8 @@ def test_analysis_results_identical_with_and_without_the_rollup(store, tmp_path)
 def _calls(conn, rng: random.Random, n: int, start: float, end: float) -> None:
     with db.write(conn):
         conn.executemany(
-            "INSERT INTO judge_calls (judge, model, output_id, status, input_tokens, output_tokens, cost_pusd, "
-            "cost_known, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO judge_calls (judge, model, output_id, status, input_tokens, "
+            "output_tokens, cost_pusd, cost_known, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     rng.choice(("quality", "tone")),
@@ -266,8 +266,8 @@ def test_judge_spend_and_inference_spend_equal_a_scan(tmp_path):
         conn.execute(
             "INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, "
             "unpriced_outputs, cost_pusd) SELECT CAST(ts / 3600 AS INTEGER), model, task, "
-            "prompt_version, variant, count(*), sum(cost_pusd IS NULL), coalesce(sum(cost_pusd), 0) "
-            "FROM outputs GROUP BY 1, 2, 3, 4, 5"
+            "prompt_version, variant, count(*), sum(cost_pusd IS NULL), "
+            "coalesce(sum(cost_pusd), 0) FROM outputs GROUP BY 1, 2, 3, 4, 5"
         )
     _check_spend(conn)
     _calls(conn, rng, 200, NOW - 3 * DAY, NOW)

@@ -207,11 +207,13 @@ def test_budget_and_maintain_jobs_raise_alerts_and_post_them(make_config, db_pat
     from evaltop.store.db import write
 
     now = time.time()
+    # $3 today, not in the rollup: an edge-hour read
     with write(conn):
         conn.execute(
-            "INSERT INTO outputs (id, ts, model, cost_pusd, ingested_at) VALUES ('o1', ?, 'm', ?, ?)",
+            "INSERT INTO outputs (id, ts, model, cost_pusd, ingested_at) "
+            "VALUES ('o1', ?, 'm', ?, ?)",
             (now - 1, 3 * 10**12, now),
-        )  # $3 today, not in the rollup: an edge-hour read
+        )
     events = Events()
     with WebhookReceiver() as hook:
         cfg = make_config({"budgets": {"inference_daily_usd": 2.0, "webhook_url": hook.url}})

@@ -25,7 +25,10 @@ N_LINES = 96_000
 
 def _write_config(tmp_path, **schedule) -> str:
     cfg = tmp_path / "evaltop.toml"
-    text = f'[store]\npath = "{tmp_path / "evaltop.db"}"\n\n[[sources]]\nname = "app"\npath = "logs/*.jsonl"\nformat = "native"\n'
+    text = (
+        f'[store]\npath = "{tmp_path / "evaltop.db"}"\n'
+        '\n[[sources]]\nname = "app"\npath = "logs/*.jsonl"\nformat = "native"\n'
+    )
     if schedule:
         text += "\n[schedule]\n" + "".join(f"{k} = {v}\n" for k, v in schedule.items())
     cfg.write_text(text)

@@ -22,9 +22,8 @@ def test_native_failed_calls(tmp_path, make_config, conn):
     write_lines(
         tmp_path / "app.jsonl",
         [
-            native(
-                1, usage=False, output="", error={"message": "rate limited"}, pad=50
-            ),  # unbilled
+            # unbilled
+            native(1, usage=False, output="", error={"message": "rate limited"}, pad=50),
             native(2, usage=False, output=None, error="timeout after 30s", pad=50),  # unbilled
             native(
                 3,
@@ -35,12 +34,10 @@ def test_native_failed_calls(tmp_path, make_config, conn):
             ),
             native(4, output="", error="content_filter"),  # usage reported: priced by it
             native(5, usage=False, output=""),  # empty answer, no error: the prompt was billed
-            native(
-                6, usage=False, output="", error="upstream 502", cost_usd=0.002
-            ),  # the log's cost wins
-            native(
-                7, usage=False, model="no-such-model", output="", error="boom"
-            ),  # unbilled, even unpriced
+            # the log's cost wins
+            native(6, usage=False, output="", error="upstream 502", cost_usd=0.002),
+            # unbilled, even unpriced
+            native(7, usage=False, model="no-such-model", output="", error="boom"),
         ],
     )
     s = ingest_once(source_config(make_config, "app.jsonl"), conn)
@@ -72,9 +69,10 @@ def test_batch_error_lines_of_openai_and_anthropic(tmp_path, make_config, conn):
             b'"error": {"type": "invalid_request_error", "message": "bad"}}}}\n',
             b'{"custom_id": "c3", "result": {"type": "expired"}}\n',
             b'{"id": "batch_req_4", "custom_id": "c4", "response": {"status_code": 200, "body": '
-            b'{"id": "chatcmpl-4", "object": "chat.completion", "created": 1767225600, "model": "gpt-4o-mini", '
-            b'"choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, '
-            b'"finish_reason": "stop"}], "usage": {"prompt_tokens": 9, "completion_tokens": 1}}}, "error": null}\n',
+            b'{"id": "chatcmpl-4", "object": "chat.completion", "created": 1767225600, '
+            b'"model": "gpt-4o-mini", "choices": [{"index": 0, "message": {"role": "assistant", '
+            b'"content": "ok"}, "finish_reason": "stop"}], '
+            b'"usage": {"prompt_tokens": 9, "completion_tokens": 1}}}, "error": null}\n',
         ],
     )
     s = ingest_once(source_config(make_config, "batch.jsonl", format="auto"), conn)

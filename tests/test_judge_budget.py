@@ -49,7 +49,8 @@ def test_killed_mid_call_reconciles_as_spent_then_rejudges(make_config, conn, db
         cfg = make_config({"judges": [judge], "budgets": {"judge_daily_usd": 1.0}})
         seed(conn, 2)
         code = (
-            "import sys; from evaltop.core.model import config; from evaltop.core.scoring.judges.runner import score_pending;"
+            "import sys; from evaltop.core.model import config; "
+            "from evaltop.core.scoring.judges.runner import score_pending;"
             "cfg = config.load(sys.argv[1]); score_pending(cfg, cfg.db_path, owner='crasher')"
         )
         proc = subprocess.Popen([sys.executable, "-c", code, str(cfg_path)])

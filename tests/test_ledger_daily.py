@@ -73,7 +73,8 @@ def test_migration_backfills_existing_ledger_rows(db_path):
         for name in ("ins", "upd", "del"):
             conn.execute(f"DROP TRIGGER ledger_daily_{name}")
         conn.executemany(
-            "INSERT INTO ledger (kind, state, amount_pusd, day, month, created_at) VALUES ('judge', ?, ?, ?, ?, 0)",
+            "INSERT INTO ledger (kind, state, amount_pusd, day, month, created_at) "
+            "VALUES ('judge', ?, ?, ?, ?, 0)",
             [
                 ("settled", 5, "2026-11-27", "2026-11"),
                 ("reserved", 7, "2026-11-27", "2026-11"),

@@ -41,7 +41,8 @@ def test_openai_cached_tokens_billed_at_cached_rate(book):
 
 def test_anthropic_cache_reads_and_writes(book):
     # claude-sonnet-4-5: $3 in, $0.30 cache read, $3.75 cache write, $15 out (per M).
-    # Anthropic usage: input_tokens=50, cache_read=10_000, cache_creation=2_000 -> total input 12_050.
+    # Anthropic usage: input_tokens=50, cache_read=10_000, cache_creation=2_000
+    # -> total input 12_050.
     u = Usage(
         input_tokens=12_050, cached_input_tokens=10_000, cache_write_tokens=2_000, output_tokens=300
     )
@@ -188,17 +189,9 @@ def test_cost_is_exact_on_both_paths(rates, counts, whole):
         rates = {
             k: (None if v is None else v.quantize(Decimal("0.000001"))) for k, v in rates.items()
         }
-    price = Price(
-        input=per_mtok_to_pusd_per_token(rates["input"]),
-        output=per_mtok_to_pusd_per_token(rates["output"]),
-        cached_input=None
-        if rates["cached"] is None
-        else per_mtok_to_pusd_per_token(rates["cached"]),
-        cache_write=None if rates["write"] is None else per_mtok_to_pusd_per_token(rates["write"]),
-        reasoning=None
-        if rates["reasoning"] is None
-        else per_mtok_to_pusd_per_token(rates["reasoning"]),
-    )
+    pusd = {k: None if v is None else per_mtok_to_pusd_per_token(v) for k, v in rates.items()}
+    price = Price(input=pusd["input"], output=pusd["output"], cached_input=pusd["cached"],
+                  cache_write=pusd["write"], reasoning=pusd["reasoning"])
     inp, out, cached, write, reasoning = counts
     got = price.cost_of(inp, out, cached, write, reasoning)
     assert type(got) is int

@@ -196,7 +196,8 @@ def test_anthropic_candidate_wire_format(tmp_path, provider):
         cfg = load(cfgfile)
         corpus = tmp_path / "corpus.jsonl"
         corpus.write_text(
-            '{"id": "a", "input": [{"role": "system", "content": "S"}, {"role": "user", "content": "U"}]}\n'
+            '{"id": "a", "input": [{"role": "system", "content": "S"}, '
+            '{"role": "user", "content": "U"}]}\n'
         )
         replay(cfg, cfg.db_path, corpus, "cand", "an", judge=False, progress=False)
     assert seen[0]["_path"] == "/v1/messages" and seen[0]["system"] == "S"

@@ -78,9 +78,8 @@ def test_section_on_known_dataset(loaded, conn):
     sec = ingest_report.report_section(ctx)
     assert sec["outputs"] == 5
     assert sec["feedback"] == 1
-    assert (
-        sec["rejected"] == 0 and sec["duplicates"] == 0
-    )  # both were ingested today, not in 2026-01
+    # both were ingested today, not in 2026-01
+    assert sec["rejected"] == 0 and sec["duplicates"] == 0
     assert sec["tokens"] == {"input": 3300, "output": 1600, "cached_input": 200, "cache_write": 0,
                              "reasoning": 100, "estimated_outputs": 1}
     # a2, a4: 1000*$1 + 500*$2 per M = $0.002; a3: 800*$1 + 200*$0.5 + 500*$2 = $0.0019; e1: $0
@@ -122,8 +121,9 @@ def test_window_totals_equal_a_scan_for_any_window(tmp_path, make_config, conn):
         want = {
             r[0]: tuple(r[1:])
             for r in conn.execute(
-                "SELECT model, COUNT(*), SUM(input_tokens), SUM(output_tokens), COALESCE(SUM(cost_pusd), 0), "
-                "SUM(cost_pusd IS NULL) FROM outputs WHERE ts >= ? AND ts < ? GROUP BY model",
+                "SELECT model, COUNT(*), SUM(input_tokens), SUM(output_tokens), "
+                "COALESCE(SUM(cost_pusd), 0), SUM(cost_pusd IS NULL) FROM outputs "
+                "WHERE ts >= ? AND ts < ? GROUP BY model",
                 (float("-inf") if since is None else since, b),
             )
         }

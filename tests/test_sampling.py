@@ -330,7 +330,9 @@ import time
 from evaltop.core.model import config
 from evaltop.core.scoring.sampling import sample_new
 from evaltop.store import db
-cfg = config.validate({"sampling": {"base_rate": 0.3, "seed": "two-procs", "strata": {"new_version": {"rate": 0.0}}}})
+cfg = config.validate(
+    {"sampling": {"base_rate": 0.3, "seed": "two-procs", "strata": {"new_version": {"rate": 0.0}}}}
+)
 conn = db.connect(sys.argv[1])
 open(sys.argv[1] + ".ready" + sys.argv[2], "w").close()
 for _ in range(100000):  # start together: bounded wait for the other process

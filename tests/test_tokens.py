@@ -83,7 +83,8 @@ def test_counts_with_no_network(tmp_path):
                HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", NO_PROXY="")
     code = textwrap.dedent("""
         from evaltop.core.ingest import tokens
-        print(tokens.count_text("tiktoken is great!", "gpt-4"), tokens.count_text("hello", "claude-3-haiku"))
+        print(tokens.count_text("tiktoken is great!", "gpt-4"),
+              tokens.count_text("hello", "claude-3-haiku"))
     """)
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120

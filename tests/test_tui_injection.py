@@ -92,7 +92,8 @@ def seed_nasty(db_path) -> None:
             (NOW - 5, NASTY_JUDGE, NASTY, NOW),
         )
         conn.execute(
-            "INSERT INTO alerts (kind, level, message, dedupe_key, ts) VALUES (?, 'critical', ?, 'n1', ?)",
+            "INSERT INTO alerts (kind, level, message, dedupe_key, ts) "
+            "VALUES (?, 'critical', ?, 'n1', ?)",
             (NASTY_TASK, NASTY, NOW - 60),
         )
     rebuild_rollup(conn)

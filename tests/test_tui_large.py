@@ -64,8 +64,8 @@ def big_db(tmp_path_factory):
             f"INSERT INTO outputs ({','.join(OUTPUT_COLS)}) VALUES ({marks})", outputs()
         )
         conn.executemany(
-            "INSERT INTO scores (output_id, judge, kind, status, score, passed, output_ts, created_at) "
-            "VALUES (?, 'json_valid', 'rule', 'ok', ?, ?, ?, ?)",
+            "INSERT INTO scores (output_id, judge, kind, status, score, passed, output_ts, "
+            "created_at) VALUES (?, 'json_valid', 'rule', 'ok', ?, ?, ?, ?)",
             (
                 (f"o{i}", float(i % 4 != 0), int(i % 4 != 0), NOW - (N - i) * 3.0, NOW)
                 for i in range(0, N, 10)

@@ -320,9 +320,8 @@ async def test_background_reloads_never_pile_up(app):
         for _ in range(5):  # five changes arrive while the first reload is still running
             screen.db_changed()
         await settle(pilot)
-        assert (
-            screen._token - before == 2
-        )  # one load now, one after it for everything that came meanwhile
+        # one load now, one after it for everything that came meanwhile
+        assert screen._token - before == 2
         assert screen._inflight == 0 and not screen._pending
 
 

@@ -68,27 +68,9 @@ MODELS = [("gpt-4o-mini", "openai"), ("claude-3-5-haiku", "anthropic"), ("llama-
 TASKS = ["summarize", "sql", "support"]
 
 OUTPUT_COLS = (
-    "id",
-    "ts",
-    "source",
-    "format",
-    "model",
-    "provider",
-    "task",
-    "prompt_version",
-    "variant",
-    "input_text",
-    "input_json",
-    "input_hash",
-    "output_text",
-    "input_tokens",
-    "output_tokens",
-    "usage_estimated",
-    "cost_pusd",
-    "latency_ms",
-    "error",
-    "tags_json",
-    "metadata_json",
+    "id", "ts", "source", "format", "model", "provider", "task", "prompt_version", "variant",
+    "input_text", "input_json", "input_hash", "output_text", "input_tokens", "output_tokens",
+    "usage_estimated", "cost_pusd", "latency_ms", "error", "tags_json", "metadata_json",
     "ingested_at",
 )
 
@@ -117,17 +99,8 @@ def insert_score(conn, output_id: str, ts: float, judge: str, passed: int | None
     conn.execute(
         """INSERT INTO scores (output_id, judge, kind, status, score, passed, reason, output_ts,
            created_at) VALUES (?,?,?,?,?,?,?,?,?)""",
-        (
-            output_id,
-            judge,
-            kind,
-            status,
-            score if score is not None else passed,
-            passed,
-            reason,
-            ts,
-            ts + 60,
-        ),
+        (output_id, judge, kind, status, score if score is not None else passed, passed, reason,
+         ts, ts + 60),
     )
 
 
@@ -136,13 +109,16 @@ def rebuild_rollup(conn) -> None:
     with store_db.write(conn):
         conn.execute("DELETE FROM rollup_hourly")
         conn.execute(
-            """INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, errors,
-                 input_tokens, output_tokens, estimated_outputs, unpriced_outputs, cost_pusd,
-                 latency_ms_sum)
-               SELECT CAST(ts / 3600 AS INTEGER), model, task, prompt_version, variant, count(*),
-                 sum(error IS NOT NULL), sum(input_tokens), sum(output_tokens), sum(usage_estimated),
-                 sum(cost_pusd IS NULL), coalesce(sum(cost_pusd), 0), coalesce(sum(latency_ms), 0)
-               FROM outputs GROUP BY 1, 2, 3, 4, 5"""
+            "INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, "
+            "errors,\n                 "
+            "input_tokens, output_tokens, estimated_outputs, unpriced_outputs, cost_pusd,\n"
+            "                 latency_ms_sum)\n"
+            "               SELECT CAST(ts / 3600 AS INTEGER), model, task, prompt_version, "
+            "variant, count(*),\n                 "
+            "sum(error IS NOT NULL), sum(input_tokens), sum(output_tokens), sum(usage_estimated),\n"
+            "                 sum(cost_pusd IS NULL), coalesce(sum(cost_pusd), 0), "
+            "coalesce(sum(latency_ms), 0)\n"
+            "               FROM outputs GROUP BY 1, 2, 3, 4, 5"
         )
 
 
@@ -196,14 +172,15 @@ def seed(
         for v in verdicts:
             insert_score(conn, v[0], v[1], v[2], v[3], kind=v[4], score=v[5], reason=v[6])
         conn.executemany(
-            """INSERT INTO judge_calls (judge, model, output_id, status, input_tokens, output_tokens,
-               cost_pusd, ts) VALUES (?,?,?,?,?,?,?,?)""",
+            "INSERT INTO judge_calls (judge, model, output_id, status, input_tokens, "
+            "output_tokens,\n               cost_pusd, ts) VALUES (?,?,?,?,?,?,?,?)",
             calls,
         )
         conn.executemany(
-            """INSERT INTO ledger (kind, ref, state, amount_pusd, day, month, created_at, settled_at)
-               VALUES ('judge', ?, 'settled', ?, strftime('%Y-%m-%d', ?, 'unixepoch'),
-                       strftime('%Y-%m', ?, 'unixepoch'), ?, ?)""",
+            "INSERT INTO ledger (kind, ref, state, amount_pusd, day, month, created_at, "
+            "settled_at)\n               VALUES ('judge', ?, 'settled', ?, "
+            "strftime('%Y-%m-%d', ?, 'unixepoch'),\n                       "
+            "strftime('%Y-%m', ?, 'unixepoch'), ?, ?)",
             [(c[2], c[6], c[7], c[7], c[7], c[7]) for c in calls],
         )
         conn.executemany(

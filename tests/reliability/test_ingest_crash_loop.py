@@ -129,9 +129,8 @@ def test_sigkill_loop_with_rotations_loses_and_duplicates_nothing(tmp_path, figu
             stats["rotations_while_stopped"] += 1
         p = _start(cfg)
         if k and rng.random() < 0.3:
-            time.sleep(
-                rng.uniform(0, 0.6)
-            )  # a random kill point: during start-up or the first polls
+            # a random kill point: during start-up or the first polls
+            time.sleep(rng.uniform(0, 0.6))
         else:
             _wait_polling(p)
             for j in range(rng.randint(1, 4)):

@@ -32,9 +32,8 @@ class FaultyLLM(LoopbackLLM):
         self.rng, self.rate = random.Random(seed_), rate
         self.faults = 0
         self.served: Counter[str] = Counter()
-        self.billed: dict[str, list[tuple[str, int]]] = defaultdict(
-            list
-        )  # oid -> [(seen|lost, pusd)]
+        # oid -> [(seen|lost, pusd)]
+        self.billed: dict[str, list[tuple[str, int]]] = defaultdict(list)
 
     def _decide(self, path: str, body: dict):
         oid = _OID.search(request_text(body)).group(1)
