@@ -150,10 +150,8 @@ def case_pages(conn, now: float, reps: int) -> dict[str, dict]:
                     continue
             key = f"{name} @ {depth}"
             out[key] = timed(lambda f=f, after=after: dc.page(conn, f, after), reps)
-            print(
-                f"  page {key:<32} p50 {out[key]['p50_ms']:8.2f} ms  p95 {out[key]['p95_ms']:8.2f} ms",
-                flush=True,
-            )
+            print(f"  page {key:<32} p50 {out[key]['p50_ms']:8.2f} ms  "
+                  f"p95 {out[key]['p95_ms']:8.2f} ms", flush=True)
     first = dc.page(conn, CaseFilter(failing=True), None, limit=1)
     if first:
         oid = first[0]["id"]
@@ -299,9 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         conn.close()
     tui = tui_in_subprocess(db)
-    print(
-        f"  first paint {tui['first_paint_s']:.3f} s, idle {tui.get('settled_s', 0):.3f} s; screen switches {tui['screen_switch_s']}"
-    )
+    print(f"  first paint {tui['first_paint_s']:.3f} s, idle {tui.get('settled_s', 0):.3f} s; "
+          f"screen switches {tui['screen_switch_s']}")
     res = {
         "bench": "dashboard",
         "outputs": a.outputs,

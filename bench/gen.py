@@ -274,10 +274,11 @@ def generate(conn, g: Gen, *, log=print) -> dict[str, int]:
     log(f"  rows: {time.perf_counter() - t0:.1f}s")
     with store_db.write(conn):
         conn.executemany(
-            "INSERT INTO outputs (id, ts, source, format, model, provider, task, prompt_version, variant,"
-            " input_text, input_json, input_hash, output_text, finish_reason, input_tokens, output_tokens,"
-            " cached_input_tokens, cache_write_tokens, reasoning_tokens, usage_estimated, cost_pusd,"
-            " cost_source, latency_ms, confidence, error, tags_json, metadata_json, ingested_at)"
+            "INSERT INTO outputs (id, ts, source, format, model, provider, task, prompt_version,"
+            " variant, input_text, input_json, input_hash, output_text, finish_reason,"
+            " input_tokens, output_tokens, cached_input_tokens, cache_write_tokens,"
+            " reasoning_tokens, usage_estimated, cost_pusd, cost_source, latency_ms, confidence,"
+            " error, tags_json, metadata_json, ingested_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
@@ -377,19 +378,19 @@ def _judged(
             samples,
         )
         conn.executemany(
-            "INSERT INTO scores (output_id, judge, kind, status, score, passed, reason, error, output_ts, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO scores (output_id, judge, kind, status, score, passed, reason, error,"
+            " output_ts, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
             scores,
         )
         conn.executemany(
-            "INSERT INTO judge_calls (judge, model, output_id, status, attempts, latency_ms, input_tokens,"
-            " output_tokens, usage_estimated, cost_pusd, cost_known, reserved_pusd, error, run_id, ts)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO judge_calls (judge, model, output_id, status, attempts, latency_ms,"
+            " input_tokens, output_tokens, usage_estimated, cost_pusd, cost_known, reserved_pusd,"
+            " error, run_id, ts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             calls,
         )
         conn.executemany(
-            "INSERT INTO ledger (kind, ref, owner, state, amount_pusd, day, month, created_at, settled_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO ledger (kind, ref, owner, state, amount_pusd, day, month, created_at,"
+            " settled_at) VALUES (?,?,?,?,?,?,?,?,?)",
             ledger,
         )
         conn.executemany("INSERT INTO labels (output_id, label, score, reviewer, note, ts)"
@@ -412,22 +413,12 @@ def _feedback(conn, g, rng, ts, good) -> int:
         name = FEEDBACK_NAMES[w]
         ok = bool(good[i])
         value = float(ok) if name in ("task_completed", "thumbs") else float(not ok)
-        rows.append(
-            (
-                f"gen{g.seed}-{i:08d}-{name}",
-                f"gen{g.seed}-{i:08d}",
-                float(ts[i]) + d,
-                name,
-                value,
-                None,
-                "gen",
-                float(ts[i]) + d + 1,
-            )
-        )
+        rows.append((f"gen{g.seed}-{i:08d}-{name}", f"gen{g.seed}-{i:08d}", float(ts[i]) + d,
+                     name, value, None, "gen", float(ts[i]) + d + 1))
     with store_db.write(conn):
         conn.executemany(
-            "INSERT INTO feedback (id, output_id, ts, name, value_num, value_text, source, ingested_at)"
-            " VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO feedback (id, output_id, ts, name, value_num, value_text, source,"
+            " ingested_at) VALUES (?,?,?,?,?,?,?,?)",
             rows,
         )
     return len(rows)
@@ -455,12 +446,13 @@ def _alerts(conn, g: Gen) -> int:
 def _rollup_and_counters(conn, counts: dict[str, int]) -> None:
     with store_db.write(conn):
         conn.execute(
-            "INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, errors,"
-            " input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,"
-            " estimated_outputs, unpriced_outputs, cost_pusd, latency_ms_sum)"
+            "INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs,"
+            " errors, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens,"
+            " reasoning_tokens, estimated_outputs, unpriced_outputs, cost_pusd, latency_ms_sum)"
             " SELECT CAST(ts / 3600 AS INTEGER), model, task, prompt_version, variant, COUNT(*),"
-            " SUM(error IS NOT NULL), SUM(input_tokens), SUM(output_tokens), SUM(cached_input_tokens),"
-            " SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(usage_estimated), SUM(cost_pusd IS NULL),"
+            " SUM(error IS NOT NULL), SUM(input_tokens), SUM(output_tokens),"
+            " SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(reasoning_tokens),"
+            " SUM(usage_estimated), SUM(cost_pusd IS NULL),"
             " COALESCE(SUM(cost_pusd), 0), COALESCE(SUM(latency_ms), 0)"
             " FROM outputs GROUP BY 1, 2, 3, 4, 5"
         )
@@ -472,7 +464,8 @@ def _rollup_and_counters(conn, counts: dict[str, int]) -> None:
             )
         # everything here is already sampled: an engine pointed at this DB starts after it
         conn.execute(
-            "INSERT INTO counters (name, value) SELECT 'sampling.rowid', MAX(rowid) FROM outputs WHERE true"
+            "INSERT INTO counters (name, value)"
+            " SELECT 'sampling.rowid', MAX(rowid) FROM outputs WHERE true"
             " ON CONFLICT(name) DO UPDATE SET value = excluded.value"
         )
     conn.execute("ANALYZE")
@@ -542,9 +535,8 @@ def main(argv: list[str] | None = None) -> int:
         recs, size = write_logs(
             a.logs, megabytes=a.log_mb, seed=a.seed, end=end, record_bytes=a.record_bytes
         )
-        print(
-            f"logs: {recs} records, {size / 1e6:.0f} MB in {a.logs} ({time.perf_counter() - t0:.1f}s)"
-        )
+        print(f"logs: {recs} records, {size / 1e6:.0f} MB in {a.logs} "
+              f"({time.perf_counter() - t0:.1f}s)")
     db = a.db or Path("bench/results") / default_name(a.seed, a.outputs)
     build(db, Gen(a.outputs, a.days, a.seed, end), force=a.force)
     return 0
