@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import gen
+from bench.gen_traffic import Gen
 from evaltop.core.analysis import cache
 from evaltop.core.model import config as config_mod
 from evaltop.core.views import cases as dc
@@ -57,7 +58,7 @@ def ensure_db(outputs: int, seed: int, days: float) -> Path:
             return db
         print(f"{db} is stale (newest output {time.time() - newest:.0f}s old); regenerating")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    gen.build(db, gen.Gen(outputs, days, seed, float(int(time.time()) // 3600 * 3600)), force=True)
+    gen.build(db, Gen(outputs, days, seed, float(int(time.time()) // 3600 * 3600)), force=True)
     return db
 
 

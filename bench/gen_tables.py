@@ -1,125 +1,30 @@
-"""Scale data: a realistic evaltop database (and optional logs) of a given size.
-
-    python -m bench.gen --outputs 1000000 --days 90 --seed 1 --db bench/results/gen.db
-    python -m bench.gen --outputs 200000 --logs /tmp/logs --log-mb 400   # JSONL for ingest benches
-
-Rows go straight into the store schema (the same tables ingest and the judges
-write), vectorised with numpy and inserted with ``executemany`` in a few big
-transactions. ``rollup_hourly`` is computed from ``outputs`` by SQL so the two
-agree exactly. About 10% of outputs are sampled and judged (samples, scores,
-judge_calls and settled ledger rows with exact costs), 2% have feedback; 12
-models (one unpriced), 30 tasks with skewed traffic, prompt-version changes,
-an A/B variant, and a planted regression in the last day (``extract_invoice``
-on ``gpt-4.1-nano``). Same seed and ``--end`` give the same database.
-"""
+"""The rows bench/gen.py writes into an empty store: outputs, then the
+samples, scores, judge calls, ledger rows, labels, feedback and alerts derived
+from them, and the rollups and counters computed from those by SQL."""
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import orjson
 
-from evaltop.core.model.money import per_mtok_to_pusd_per_token
+from bench.gen_traffic import (
+    AB_TASKS,
+    FEEDBACK_NAMES,
+    JSON_TASKS,
+    JUDGE_MODEL,
+    MODELS,
+    NOT_JSON,
+    REGRESSED,
+    TASKS,
+    Gen,
+    model_prices,
+    text_pool,
+    weighted_choice,
+)
 from evaltop.core.model.records import text_hash
 from evaltop.store import db as store_db
-
-# name, provider, traffic weight, quality (pass probability), median latency ms, reasoning share
-MODELS = [
-    ("gpt-4o-mini", "openai", 22, 0.86, 900, 0.0),
-    ("gpt-4o", "openai", 6, 0.91, 1800, 0.0),
-    ("gpt-4.1-mini", "openai", 10, 0.89, 1100, 0.0),
-    ("gpt-4.1-nano", "openai", 8, 0.82, 500, 0.0),
-    ("o4-mini", "openai", 4, 0.92, 4200, 0.6),
-    ("claude-haiku-4-5", "anthropic", 14, 0.88, 1300, 0.0),
-    ("claude-sonnet-4-5", "anthropic", 6, 0.93, 2600, 0.0),
-    ("gemini-2.5-flash", "google", 12, 0.85, 800, 0.0),
-    ("gemini-2.5-pro", "google", 3, 0.92, 3000, 0.3),
-    ("mistral-small", "mistral", 6, 0.80, 700, 0.0),
-    ("mistral-large", "mistral", 3, 0.88, 1900, 0.0),
-    ("acme-llama-8b-ft", "self-hosted", 6, 0.78, 400, 0.0),  # no price: shows as unpriced
-]
-TASKS = [
-    "support_answer", "extract_contact", "extract_invoice", "summarize_ticket", "classify_ticket",
-    "sql_generation", "translate_de", "translate_fr", "rewrite_tone", "email_draft", "faq_lookup",
-    "code_review", "code_explain", "title_suggest", "tag_suggest", "sentiment", "intent_detect",
-    "meeting_notes", "release_notes", "product_description", "search_rerank", "query_rewrite",
-    "pii_check", "moderation", "address_normalize", "invoice_match", "contract_clause",
-    "resume_screen", "chat_smalltalk", "agent_plan",
-]
-JSON_TASKS = {
-    "extract_contact",
-    "extract_invoice",
-    "intent_detect",
-    "address_normalize",
-    "agent_plan",
-}
-AB_TASKS = {"support_answer", "email_draft", "rewrite_tone"}
-REGRESSED = ("extract_invoice", "gpt-4.1-nano")
-GEN_VERSION = 2  # bump when the generated data changes shape: cached databases are keyed by it
-JUDGE_MODEL = "claude-haiku-4-5"
-FEEDBACK_NAMES = ("task_completed", "thumbs", "user_corrected", "error")
-WORDS = (
-    "account invoice refund order shipping customer contract renewal plan seat upgrade login "
-    "password export report dashboard latency error timeout webhook payment card address "
-    "company email meeting summary ticket priority bug feature request translation tone draft "
-    "release notes schema query table join filter total average monthly weekly region team "
-    "onboarding policy clause discount quote delivery warehouse tracking status escalation"
-).split()
-NOT_JSON = "Sure! Here is what I found: the total is 420 EUR."
-
-
-@dataclass
-class Gen:
-    outputs: int
-    days: float
-    seed: int
-    end: float
-    judged: float = 0.10
-    feedback: float = 0.02
-
-
-def _prices(names) -> dict[str, tuple[int, int, int] | None]:
-    """pusd per token (input, cached input, output) per model from the built-in
-    price table; None for a model it does not list (unpriced)."""
-    from importlib.resources import files
-
-    table = orjson.loads(files("evaltop.core.data").joinpath("prices.json").read_bytes())["models"]
-    out: dict[str, tuple[int, int, int] | None] = {}
-    for name in names:
-        p = table.get(name)
-        rates = (
-            None
-            if p is None
-            else (
-                p["input_per_mtok"],
-                p.get("cached_input_per_mtok", p["input_per_mtok"]),
-                p["output_per_mtok"],
-            )
-        )
-        out[name] = (
-            None if rates is None else tuple(int(per_mtok_to_pusd_per_token(str(x))) for x in rates)
-        )
-    return out
-
-
-def _pool(rng: np.random.Generator, task: str, n: int, lo: int, hi: int) -> list[str]:
-    words = np.array(WORDS)
-    out = []
-    for i in range(n):
-        k = int(rng.integers(lo, hi))
-        body = " ".join(words[rng.integers(0, len(words), k)])
-        out.append(f"[{task}] request {i}: {body}")
-    return out
-
-
-def _choice(rng, n, weights, size):
-    w = np.asarray(weights, dtype=float)
-    return rng.choice(n, size=size, p=w / w.sum())
 
 
 def generate(conn, g: Gen, *, log=print) -> dict[str, int]:
@@ -130,8 +35,8 @@ def generate(conn, g: Gen, *, log=print) -> dict[str, int]:
     t0 = time.perf_counter()
     ts = np.sort(rng.uniform(start, g.end, n))
     task_w = [1 / (i + 1) ** 0.9 for i in range(len(TASKS))]
-    task = _choice(rng, len(TASKS), task_w, n)
-    model = _choice(rng, len(MODELS), [m[2] for m in MODELS], n)
+    task = weighted_choice(rng, len(TASKS), task_w, n)
+    model = weighted_choice(rng, len(MODELS), [m[2] for m in MODELS], n)
     age_days = (g.end - ts) / 86400
     pv_num = np.where(age_days > g.days * 0.6, 1, np.where(age_days > g.days * 0.2, 2, 3))
     ab = np.isin(task, [TASKS.index(t) for t in AB_TASKS])
@@ -155,7 +60,7 @@ def generate(conn, g: Gen, *, log=print) -> dict[str, int]:
     )
     quality = np.where(regressed & (age_days < 1), quality - 0.35, quality)
     good = rng.random(n) < quality
-    prices = _prices(m[0] for m in MODELS)
+    prices = model_prices(m[0] for m in MODELS)
     price_arr = np.array([prices[m[0]] or (0, 0, 0) for m in MODELS], dtype=np.int64)[model]
     priced = np.array([prices[m[0]] is not None for m in MODELS])[model]
     cost = (
@@ -163,15 +68,15 @@ def generate(conn, g: Gen, *, log=print) -> dict[str, int]:
     )
     log(f"  arrays: {time.perf_counter() - t0:.1f}s")
 
-    inputs = {t: _pool(rng, t, 1500, 15, 60) for t in TASKS}
+    inputs = {t: text_pool(rng, t, 1500, 15, 60) for t in TASKS}
     hashes = {t: [text_hash(x) for x in inputs[t]] for t in TASKS}
-    outs_good = {t: _pool(rng, t + " answer", 400, 8, 40) for t in TASKS}
+    outs_good = {t: text_pool(rng, t + " answer", 400, 8, 40) for t in TASKS}
     for t in JSON_TASKS:
         outs_good[t] = [
             orjson.dumps({"name": f"N{i}", "email": f"n{i}@x.example", "company": "Co"}).decode()
             for i in range(400)
         ]
-    outs_bad = {t: _pool(rng, t + " wrong", 200, 5, 30) for t in TASKS}
+    outs_bad = {t: text_pool(rng, t + " wrong", 200, 5, 30) for t in TASKS}
     for t in JSON_TASKS:
         outs_bad[t] = [NOT_JSON] * 200
     tags = [
@@ -185,7 +90,7 @@ def generate(conn, g: Gen, *, log=print) -> dict[str, int]:
     ]
     pick_in = rng.integers(0, 1500, n)
     pick_out = rng.integers(0, 400, n)
-    pick_tag = _choice(rng, 4, [70, 15, 10, 5], n)
+    pick_tag = weighted_choice(rng, 4, [70, 15, 10, 5], n)
     pick_meta = rng.integers(0, len(metas), n)
     names = [m[0] for m in MODELS]
     variants = ("", "control", "short")
@@ -299,7 +204,7 @@ def _judged(
     n = len(ts)
     p = np.where(error | estimated, 0.3, g.judged * 0.8)
     sampled = np.flatnonzero(rng.random(n) < p)
-    judge_in_price, _, judge_out_price = _prices([JUDGE_MODEL])[JUDGE_MODEL]
+    judge_in_price, _, judge_out_price = model_prices([JUDGE_MODEL])[JUDGE_MODEL]
     samples, scores, calls, ledger, labels = [], [], [], [], []
     s_ok = rng.random(len(sampled)) > 0.01
     s_score = np.clip(np.round(rng.normal(4.2, 0.6, len(sampled)), 0), 1, 5)
@@ -470,102 +375,3 @@ def _rollup_and_counters(conn, counts: dict[str, int]) -> None:
         )
     conn.execute("ANALYZE")
 
-
-def write_logs(out_dir: Path, *, megabytes: float, seed: int, end: float, record_bytes: int = 2048,
-               file_mb: float = 100) -> tuple[int, int]:
-    """Native JSONL logs of about ``megabytes`` in ``out_dir`` (files of ``file_mb``),
-    records padded to about ``record_bytes`` with retrieved context, as RAG apps log.
-    Returns (records, bytes)."""
-    from evaltop.core.demo.traffic import DemoTraffic, constant
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    traffic = DemoTraffic(seed, start=end - 86400, run_id=f"log{seed}")
-    words = " ".join(WORDS)
-    limit, per_file = int(megabytes * 1e6), int(file_mb * 1e6)
-    total = records = part = 0
-    fh = None
-    while total < limit:
-        for rec in traffic.advance(traffic.t + 60, constant(20)):
-            if rec.get("type") != "feedback":
-                short = record_bytes - len(orjson.dumps(rec))
-                if short > 0:
-                    ctx = (words * (short // len(words) + 1))[:short]
-                    rec["input"].insert(1, {"role": "user", "content": "Context: " + ctx})
-            line = orjson.dumps(rec) + b"\n"
-            if fh is None or fh.tell() + len(line) > per_file:
-                if fh is not None:
-                    fh.close()
-                part += 1
-                fh = open(out_dir / f"app-{part:03d}.jsonl", "wb")
-            fh.write(line)
-            total += len(line)
-            records += 1
-            if total >= limit:
-                break
-    if fh is not None:
-        fh.close()
-    return records, total
-
-
-def default_name(seed: int, outputs: int) -> str:
-    return f"gen-v{GEN_VERSION}-{seed}-{outputs}.db"
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.gen", description=__doc__.split("\n")[0])
-    ap.add_argument("--outputs", type=int, default=1_000_000)
-    ap.add_argument("--days", type=float, default=90)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--end", type=float, default=None,
-                    help="epoch seconds of the newest output (default: the current hour, floored)")
-    ap.add_argument("--db", type=Path, default=None,
-                    help="database to create (default bench/results/gen-vVERSION-SEED-N.db)")
-    ap.add_argument("--force", action="store_true", help="replace an existing database")
-    ap.add_argument(
-        "--logs", type=Path, default=None, help="also write JSONL logs into this folder"
-    )
-    ap.add_argument("--log-mb", type=float, default=200, help="total size of --logs (MB)")
-    ap.add_argument("--record-bytes", type=int, default=2048, help="size of each log record")
-    a = ap.parse_args(argv)
-    if a.outputs < 1 or a.days <= 0:
-        ap.error("--outputs must be >= 1 and --days > 0")
-    end = a.end if a.end is not None else float(int(time.time()) // 3600 * 3600)
-    if a.logs is not None:
-        t0 = time.perf_counter()
-        recs, size = write_logs(
-            a.logs, megabytes=a.log_mb, seed=a.seed, end=end, record_bytes=a.record_bytes
-        )
-        print(f"logs: {recs} records, {size / 1e6:.0f} MB in {a.logs} "
-              f"({time.perf_counter() - t0:.1f}s)")
-    db = a.db or Path("bench/results") / default_name(a.seed, a.outputs)
-    build(db, Gen(a.outputs, a.days, a.seed, end), force=a.force)
-    return 0
-
-
-def build(db: Path, g: Gen, *, force: bool = False, log=print) -> dict[str, int]:
-    """Create ``db`` atomically (a half-written file never takes its name)."""
-    if db.exists() and not force:
-        raise SystemExit(f"{db} exists; use --force to replace it")
-    tmp = db.with_name(db.name + ".partial")
-    for p in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
-        p.unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    log(f"generating {g.outputs} outputs over {g.days:g} days (seed {g.seed}) into {db}")
-    conn = store_db.connect(tmp)
-    try:
-        counts = generate(conn, g, log=log)
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
-    for suffix in ("-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
-    tmp.replace(db)
-    log(
-        f"done in {time.perf_counter() - t0:.1f}s: "
-        + ", ".join(f"{k} {v}" for k, v in counts.items())
-    )
-    return counts
-
-
-if __name__ == "__main__":
-    sys.exit(main())
