@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-NOT_BENCHES = {"gen", "peers"}  # data generator and the peer comparison (make bench-peers)
+# the data generator (gen and its helper modules) and the peer comparison (make bench-peers)
+NOT_BENCHES = {"gen", "gen_tables", "gen_traffic", "peers"}
 OPT_IN = {"soak"}  # ten minutes: run by name (python -m bench soak)
 
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import gen
+from bench.gen_traffic import Gen
 from evaltop.core.analysis import cache
 from evaltop.core.model import config as config_mod
 from evaltop.core.views import cases as dc
@@ -57,7 +58,7 @@ def ensure_db(outputs: int, seed: int, days: float) -> Path:
             return db
         print(f"{db} is stale (newest output {time.time() - newest:.0f}s old); regenerating")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    gen.build(db, gen.Gen(outputs, days, seed, float(int(time.time()) // 3600 * 3600)), force=True)
+    gen.build(db, Gen(outputs, days, seed, float(int(time.time()) // 3600 * 3600)), force=True)
     return db
 
 
@@ -150,10 +151,8 @@ def case_pages(conn, now: float, reps: int) -> dict[str, dict]:
                     continue
             key = f"{name} @ {depth}"
             out[key] = timed(lambda f=f, after=after: dc.page(conn, f, after), reps)
-            print(
-                f"  page {key:<32} p50 {out[key]['p50_ms']:8.2f} ms  p95 {out[key]['p95_ms']:8.2f} ms",
-                flush=True,
-            )
+            print(f"  page {key:<32} p50 {out[key]['p50_ms']:8.2f} ms  "
+                  f"p95 {out[key]['p95_ms']:8.2f} ms", flush=True)
     first = dc.page(conn, CaseFilter(failing=True), None, limit=1)
     if first:
         oid = first[0]["id"]
@@ -299,9 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         conn.close()
     tui = tui_in_subprocess(db)
-    print(
-        f"  first paint {tui['first_paint_s']:.3f} s, idle {tui.get('settled_s', 0):.3f} s; screen switches {tui['screen_switch_s']}"
-    )
+    print(f"  first paint {tui['first_paint_s']:.3f} s, idle {tui.get('settled_s', 0):.3f} s; "
+          f"screen switches {tui['screen_switch_s']}")
     res = {
         "bench": "dashboard",
         "outputs": a.outputs,

@@ -332,33 +332,27 @@ def main(argv: list[str] | None = None) -> int:
             "counted_every_time_runs": runs["chat_each"],
         },
     }
-    print(
-        f"ingest, {args.records:,} records of ~{result['record_bytes']:,} B, median of {args.runs} "
-        f"interleaved runs (ratio = median of per-run ratios; load average {os.getloadavg()[0]:.1f}):"
-    )
+    print(f"ingest, {args.records:,} records of ~{result['record_bytes']:,} B, "
+          f"median of {args.runs} interleaved runs (ratio = median of per-run ratios; "
+          f"load average {os.getloadavg()[0]:.1f}):")
     print(f"  with usage:    {ing:>9,.0f} rec/s   raw parse+insert ceiling {raw:>9,.0f} rec/s   "
           f"ratio {r_usage:.0%} (target >= 70%)")
-    print(
-        f"  without usage: {est:>9,.0f} rec/s   tiktoken ceiling ({os.cpu_count()} cores) {tik:>9,.0f} rec/s   "
-        f"ratio {r_count:.0%} (target >= 80%)"
-    )
-    print(
-        f"                 (tiktoken ceiling = the fastest of encode_ordinary_batch {med['tik_batch']:,.0f} rec/s, "
-        f"chunks of texts {med['tik_chunked']:,.0f} rec/s\n"
-        f"                 and one joined call per core {med['tik_joined']:,.0f} rec/s; fastest per run: "
-        f"{', '.join(ways)})"
-    )
-    print(
-        f"                 any ingest that stores what it counts is bounded by {bound:,.0f} rec/s = "
-        f"{bound / tik:.0%} of that ceiling\n"
-        f"                 (the raw ceiling's work plus counting, overlapped perfectly on {cores} cores); "
-        f"evaltop reaches {est / bound:.0%} of that bound"
-    )
+    print(f"  without usage: {est:>9,.0f} rec/s   "
+          f"tiktoken ceiling ({os.cpu_count()} cores) {tik:>9,.0f} rec/s   "
+          f"ratio {r_count:.0%} (target >= 80%)")
+    print("                 (tiktoken ceiling = the fastest of encode_ordinary_batch "
+          f"{med['tik_batch']:,.0f} rec/s, "
+          f"chunks of texts {med['tik_chunked']:,.0f} rec/s\n"
+          f"                 and one joined call per core {med['tik_joined']:,.0f} rec/s; "
+          f"fastest per run: {', '.join(ways)})")
+    print("                 any ingest that stores what it counts is bounded by "
+          f"{bound:,.0f} rec/s = {bound / tik:.0%} of that ceiling\n"
+          "                 (the raw ceiling's work plus counting, overlapped perfectly on "
+          f"{cores} cores); evaltop reaches {est / bound:.0%} of that bound")
     c = result["chat_without_usage"]
-    print(
-        f"  chat logs without usage (~{c['record_bytes']:,} B, one of 5 system prompts): {c['evaltop_rps']:,.0f} rec/s; "
-        f"{c['counted_every_time_rps']:,.0f} with every content counted again (x{c['speedup']:.2f}; no target)"
-    )
+    print(f"  chat logs without usage (~{c['record_bytes']:,} B, one of 5 system prompts): "
+          f"{c['evaltop_rps']:,.0f} rec/s; {c['counted_every_time_rps']:,.0f} with every content "
+          f"counted again (x{c['speedup']:.2f}; no target)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"ingest-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
     out.write_text(json.dumps(result, indent=2))

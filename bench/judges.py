@@ -54,7 +54,8 @@ def _seed(path: Path, n: int) -> None:
                VALUES (?, ?, 'gpt-4o-mini', 'support', 'Where is my refund?', ?, ?)""",
             [(f"b{i}", now + i * 1e-3, OUTPUT, now) for i in range(n)])
         conn.executemany(
-            "INSERT INTO samples (output_id, probability, sampled_at, output_ts) VALUES (?, 1, ?, ?)",
+            "INSERT INTO samples (output_id, probability, sampled_at, output_ts)"
+            " VALUES (?, 1, ?, ?)",
             [(f"b{i}", now, now + i * 1e-3) for i in range(n)],
         )
     conn.close()
@@ -197,14 +198,14 @@ def main(argv: list[str]) -> int:
         c, lat = spec.split("x")
         r = measure(int(c), float(lat), args.runs, args.seconds)
         results.append(r)
-        print(
-            f"C={r['concurrency']:>3} L={r['latency_s']:g}s: {r['throughput_per_s']:.1f}/s of ideal "
-            f"{r['ideal_per_s']:.0f}/s = {r['ratio']:.1%} (target >= 90%; bare httpx on this machine "
-            f"{r['raw_httpx_ratio']:.1%}); overhead per output "
-            f"{r['overhead_wall_ms_per_output']:.2f} ms wall, {r['overhead_cpu_ms_per_output']:.2f} ms CPU "
-            f"(evaltop {r['evaltop_cpu_ms_per_output']:.2f} vs bare httpx {r['raw_httpx_cpu_ms_per_output']:.2f})",
-            flush=True,
-        )
+        print(f"C={r['concurrency']:>3} L={r['latency_s']:g}s: "
+              f"{r['throughput_per_s']:.1f}/s of ideal "
+              f"{r['ideal_per_s']:.0f}/s = {r['ratio']:.1%} (target >= 90%; "
+              f"bare httpx on this machine {r['raw_httpx_ratio']:.1%}); overhead per output "
+              f"{r['overhead_wall_ms_per_output']:.2f} ms wall, "
+              f"{r['overhead_cpu_ms_per_output']:.2f} ms CPU "
+              f"(evaltop {r['evaltop_cpu_ms_per_output']:.2f} "
+              f"vs bare httpx {r['raw_httpx_cpu_ms_per_output']:.2f})", flush=True)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"judges-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
     out.write_text(json.dumps({"cpus": os.cpu_count(), "loadavg_1m": os.getloadavg()[0],

@@ -107,9 +107,8 @@ def ensure_promptfoo() -> str:
     if not PROMPTFOO.exists():
         npm = shutil.which("npm")
         if npm is None:
-            raise SystemExit(
-                "bench-peers: npm is not installed (apt-get install npm), so promptfoo cannot be installed"
-            )
+            raise SystemExit("bench-peers: npm is not installed (apt-get install npm), "
+                             "so promptfoo cannot be installed")
         PEERS.mkdir(parents=True, exist_ok=True)
         print(f"installing promptfoo: npm install --prefix {PEERS} promptfoo", flush=True)
         res = subprocess.run(
@@ -227,10 +226,8 @@ def main(argv: list[str]) -> int:
             if pf_calls != (n, n) or ev_calls != (n, n):
                 raise SystemExit(f"bench-peers: expected ({n} candidate, {n} judge) calls each, "
                                  f"got promptfoo {pf_calls}, evaltop {ev_calls}")
-            print(
-                f"run {r + 1}: promptfoo {times['promptfoo'][-1]:.2f} s, evaltop {times['evaltop'][-1]:.2f} s",
-                flush=True,
-            )
+            print(f"run {r + 1}: promptfoo {times['promptfoo'][-1]:.2f} s, "
+                  f"evaltop {times['evaltop'][-1]:.2f} s", flush=True)
     med = {k: statistics.median(v) for k, v in times.items()}
     ideal = 2 * n * args.latency / conc  # a candidate call and a judge call per case
     result = {
@@ -261,18 +258,14 @@ def main(argv: list[str]) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"peers-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}.json"
     out.write_text(json.dumps(result, indent=2))
-    print(
-        f"\n{n} cases, concurrency {conc}, latency {args.latency * 1000:.0f} ms (ideal {ideal:.2f} s), "
-        f"median of {args.repeats}:"
-    )
+    print(f"\n{n} cases, concurrency {conc}, latency {args.latency * 1000:.0f} ms "
+          f"(ideal {ideal:.2f} s), median of {args.repeats}:")
     print(f"  promptfoo {version}: {med['promptfoo']:.2f} s   ({result['commands']['promptfoo']})")
     print(f"  evaltop:          {med['evaltop']:.2f} s   ({result['commands']['evaltop']})")
     print(f"  ratio promptfoo / evaltop = {result['ratio_promptfoo_over_evaltop']:.2f}")
     st = result["startup_median_s"]
-    print(
-        f"  start-up alone (--version): promptfoo {st['promptfoo']:.2f} s, evaltop {st['evaltop']:.2f} s; "
-        f"load average {result['load_average'][0]:.1f}"
-    )
+    print(f"  start-up alone (--version): promptfoo {st['promptfoo']:.2f} s, "
+          f"evaltop {st['evaltop']:.2f} s; load average {result['load_average'][0]:.1f}")
     print(f"results: {out}")
     shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -99,11 +99,10 @@ def main(argv: list[str]) -> int:
     r = soak(args.seconds, args.warmup)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "soak.json").write_text(json.dumps(r, indent=2))
-    print(
-        f"demo soak {r['seconds']} s: RSS {r['rss_start_mb']} -> {r['rss_end_mb']} MB "
-        f"(growth {r['rss_growth_mb']} MB, peak {r['rss_peak_mb']} MB); CPU mean {r['cpu_mean_pct']}%, "
-        f"median second (between ticks) {r['cpu_idle_median_pct']}% (target < 5%); exit {r['exit_code']}"
-    )
+    print(f"demo soak {r['seconds']} s: RSS {r['rss_start_mb']} -> {r['rss_end_mb']} MB "
+          f"(growth {r['rss_growth_mb']} MB, peak {r['rss_peak_mb']} MB); "
+          f"CPU mean {r['cpu_mean_pct']}%, median second (between ticks) "
+          f"{r['cpu_idle_median_pct']}% (target < 5%); exit {r['exit_code']}")
     return 0 if r["exit_code"] == 0 else 1
 
 

@@ -11,7 +11,10 @@ import sqlite3
 
 from evaltop.store.db import write
 
-_COLUMNS = "rowid AS id, kind, level, message, dedupe_key, ts, acknowledged, notified, notify_attempts, notify_error"
+_COLUMNS = (
+    "rowid AS id, kind, level, message, dedupe_key, ts, acknowledged, notified, notify_attempts,"
+    " notify_error"
+)
 
 
 def insert(
@@ -20,7 +23,8 @@ def insert(
     """Store a new alert; the id, or None when ``dedupe_key`` already exists."""
     with write(conn):
         cur = conn.execute(
-            "INSERT OR IGNORE INTO alerts (kind, level, message, dedupe_key, ts) VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO alerts (kind, level, message, dedupe_key, ts)"
+            " VALUES (?, ?, ?, ?, ?)",
             (kind, level, message, dedupe_key, ts),
         )
         return cur.lastrowid if cur.rowcount == 1 else None
@@ -60,7 +64,8 @@ def undelivered(conn: sqlite3.Connection, limit: int) -> list[dict]:
     """Alerts not yet posted to the webhook: fewest attempts, then oldest, first
     (an alert the receiver keeps refusing does not block the others)."""
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM alerts WHERE notified = 0 ORDER BY notify_attempts, ts, rowid LIMIT ?",
+        f"SELECT {_COLUMNS} FROM alerts WHERE notified = 0"
+        " ORDER BY notify_attempts, ts, rowid LIMIT ?",
         (limit,),
     ).fetchall()
     return [dict(r) for r in rows]
@@ -69,8 +74,8 @@ def undelivered(conn: sqlite3.Connection, limit: int) -> list[dict]:
 def mark_notified(conn: sqlite3.Connection, alert_id: int) -> None:
     with write(conn):
         conn.execute(
-            "UPDATE alerts SET notified = 1, notify_attempts = notify_attempts + 1, notify_error = NULL "
-            "WHERE rowid = ?",
+            "UPDATE alerts SET notified = 1, notify_attempts = notify_attempts + 1, "
+            "notify_error = NULL WHERE rowid = ?",
             (alert_id,),
         )
 
@@ -78,6 +83,7 @@ def mark_notified(conn: sqlite3.Connection, alert_id: int) -> None:
 def mark_notify_failed(conn: sqlite3.Connection, alert_id: int, error: str) -> None:
     with write(conn):
         conn.execute(
-            "UPDATE alerts SET notify_attempts = notify_attempts + 1, notify_error = ? WHERE rowid = ?",
+            "UPDATE alerts SET notify_attempts = notify_attempts + 1, notify_error = ?"
+            " WHERE rowid = ?",
             (error, alert_id),
         )

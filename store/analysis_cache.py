@@ -34,7 +34,8 @@ def put(
     A result for an earlier ``now`` than the stored one is not kept (a slow
     dashboard miss must not replace the engine's newer run)."""
     conn.execute(
-        "INSERT INTO analysis_cache (key, now, computed_at, watermark, payload_json) VALUES (?, ?, ?, ?, ?) "
+        "INSERT INTO analysis_cache (key, now, computed_at, watermark, payload_json) "
+        "VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT(key) DO UPDATE SET now = excluded.now, computed_at = excluded.computed_at, "
         "watermark = excluded.watermark, payload_json = excluded.payload_json "
         "WHERE excluded.now >= analysis_cache.now",
@@ -46,7 +47,8 @@ def get(conn: sqlite3.Connection, key: str) -> Cached | None:
     """The stored result for ``key``, or None (none yet, or an older schema)."""
     try:
         row = conn.execute(
-            "SELECT key, now, computed_at, watermark, payload_json FROM analysis_cache WHERE key = ?",
+            "SELECT key, now, computed_at, watermark, payload_json FROM analysis_cache"
+            " WHERE key = ?",
             (key,),
         ).fetchone()
     except sqlite3.OperationalError as exc:

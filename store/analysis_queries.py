@@ -232,7 +232,7 @@ def output_stats(conn: sqlite3.Connection, since: float | None, until: float,
                COUNT(cost_pusd) AS cost_n, SUM(cost_pusd) AS cost_sum,
                SUM(CAST(cost_pusd AS REAL) * cost_pusd) AS cost_sumsq
         FROM outputs WHERE ts >= ? AND ts < ? {grp}
-    """
+    """  # noqa: E501
     return conn.execute(sql, _bounds(since, until)).fetchall()
 
 
@@ -303,7 +303,7 @@ def agreement_tables(conn: sqlite3.Connection) -> list[sqlite3.Row]:
         FROM labels l CROSS JOIN scores s ON s.output_id = l.output_id  -- few labels: drive from them
         WHERE s.status = 'ok' AND s.passed IS NOT NULL AND l.label IN ('pass', 'fail')
         GROUP BY s.judge ORDER BY s.judge
-    """
+    """  # noqa: E501
     return conn.execute(sql).fetchall()
 
 
@@ -354,7 +354,8 @@ def pending_count(
     if until is None:
         return conn.execute("SELECT COUNT(*) FROM samples WHERE status = 'pending'").fetchone()[0]
     return conn.execute(
-        "SELECT COUNT(*) FROM samples WHERE status = 'pending' AND output_ts >= ? AND output_ts < ?",
+        "SELECT COUNT(*) FROM samples WHERE status = 'pending'"
+        " AND output_ts >= ? AND output_ts < ?",
         _bounds(since, until),
     ).fetchone()[0]
 

@@ -52,7 +52,10 @@ def _inference(conn: sqlite3.Connection, by: str, since: float | None, until: fl
     parts: list[tuple[int, list]] = []  # (sign, rows); sign 0: today's whole row
     if by in _DAILY_BY and since is not None and since % DAY == 0 and _has_daily(conn):
         today = int(until // DAY)
-        daily = f"SELECT {_DAILY_BY[by]} AS k, {_SELECT_SUMS} FROM rollup_daily WHERE day >= ? AND day < ? GROUP BY k"
+        daily = (
+            f"SELECT {_DAILY_BY[by]} AS k, {_SELECT_SUMS} FROM rollup_daily"
+            " WHERE day >= ? AND day < ? GROUP BY k"
+        )
         parts.append((1, conn.execute(daily, (int(since // DAY), today)).fetchall()))
         lo = max(lo, today * 24)
         later = conn.execute("SELECT 1 FROM rollup_hourly WHERE hour > ? LIMIT 1", (hi,)).fetchone()
@@ -110,15 +113,15 @@ def spend_in(conn: sqlite3.Connection, since: float, until: float) -> tuple[int,
 
     def days(first: int, end: int) -> tuple[int, int]:
         return conn.execute(
-            "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) FROM rollup_daily "
-            "WHERE day >= ? AND day < ?",
+            "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) "
+            "FROM rollup_daily WHERE day >= ? AND day < ?",
             (first, end),
         ).fetchone()
 
     def hours(first: int, end: int) -> tuple[int, int]:
         return conn.execute(
-            "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) FROM rollup_hourly "
-            "WHERE hour >= ? AND hour < ?",
+            "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) "
+            "FROM rollup_hourly WHERE hour >= ? AND hour < ?",
             (first, end),
         ).fetchone()
 

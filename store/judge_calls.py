@@ -78,7 +78,8 @@ def totals_by_judge(
 
 def total_cost(conn: sqlite3.Connection, since: float | None, until: float) -> int:
     row = conn.execute(
-        "SELECT COALESCE(SUM(cost_pusd), 0) FROM judge_calls WHERE ts >= COALESCE(?, ts) AND ts < ?",
+        "SELECT COALESCE(SUM(cost_pusd), 0) FROM judge_calls"
+        " WHERE ts >= COALESCE(?, ts) AND ts < ?",
         (since, until),
     ).fetchone()
     return int(row[0])

@@ -107,7 +107,8 @@ def finish(
 ) -> bool:
     """Move a reserved row to ``settled`` or ``released``; False if it was not reserved."""
     cur = conn.execute(
-        "UPDATE ledger SET state = ?, amount_pusd = ?, settled_at = ? WHERE rowid = ? AND state = 'reserved'",
+        "UPDATE ledger SET state = ?, amount_pusd = ?, settled_at = ?"
+        " WHERE rowid = ? AND state = 'reserved'",
         (state, amount_pusd, now, rowid),
     )
     return cur.rowcount == 1
@@ -130,7 +131,8 @@ def note_refusal(conn: sqlite3.Connection, *, kind: str, amount_pusd: int, day: 
                  month: str, now: float) -> None:
     """Remember the last request the budget refused (one row per kind and day)."""
     cur = conn.execute(
-        "UPDATE ledger SET amount_pusd = ?, created_at = ? WHERE kind = ? AND day = ? AND state = 'refused'",
+        "UPDATE ledger SET amount_pusd = ?, created_at = ?"
+        " WHERE kind = ? AND day = ? AND state = 'refused'",
         (amount_pusd, now, kind, day),
     )
     if cur.rowcount == 0:

@@ -73,8 +73,10 @@ def reject_reasons(
     (reason, count, file of the first, line_no of the first)."""
     return conn.execute(
         "SELECT reason, COUNT(*) AS n, "
-        "(SELECT file FROM rejects r2 WHERE r2.reason = r.reason AND r2.rowid > ? ORDER BY rowid LIMIT 1), "
-        "(SELECT line_no FROM rejects r2 WHERE r2.reason = r.reason AND r2.rowid > ? ORDER BY rowid LIMIT 1) "
+        "(SELECT file FROM rejects r2 WHERE r2.reason = r.reason AND r2.rowid > ?"
+        " ORDER BY rowid LIMIT 1), "
+        "(SELECT line_no FROM rejects r2 WHERE r2.reason = r.reason AND r2.rowid > ?"
+        " ORDER BY rowid LIMIT 1) "
         "FROM rejects r WHERE rowid > ? GROUP BY reason ORDER BY n DESC, reason LIMIT ?",
         (after_rowid, after_rowid, after_rowid, limit),
     ).fetchall()

@@ -35,7 +35,8 @@ def ensure_run(conn: sqlite3.Connection, run_id: str, candidate: str, model: str
     """Create the run if new; return its row (existing rows are not changed)."""
     with write(conn):
         conn.execute(
-            "INSERT OR IGNORE INTO runs (run_id, candidate, model, corpus, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO runs (run_id, candidate, model, corpus, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
             (run_id, candidate, model, corpus, now),
         )
     return get_run(conn, run_id)
@@ -79,7 +80,8 @@ def claim(conn: sqlite3.Connection, run_id: str, case_id: str, task: str, owner:
         ).fetchone()
         if row is None:
             conn.execute(
-                "INSERT INTO run_cases (run_id, case_id, task, status, owner, ts) VALUES (?, ?, ?, 'claimed', ?, ?)",
+                "INSERT INTO run_cases (run_id, case_id, task, status, owner, ts)"
+                " VALUES (?, ?, ?, 'claimed', ?, ?)",
                 (run_id, case_id, task, owner, now),
             )
             return True
@@ -93,7 +95,8 @@ def claim(conn: sqlite3.Connection, run_id: str, case_id: str, task: str, owner:
                 (run_id, case_id),
             )
         conn.execute(
-            "UPDATE run_cases SET status = 'claimed', owner = ?, ts = ?, error = NULL WHERE run_id = ? AND case_id = ?",
+            "UPDATE run_cases SET status = 'claimed', owner = ?, ts = ?, error = NULL"
+            " WHERE run_id = ? AND case_id = ?",
             (owner, now, run_id, case_id),
         )
         return True
@@ -107,7 +110,7 @@ def record(conn: sqlite3.Connection, run_id: str, case_id: str, owner: str,
             """UPDATE run_cases SET status = ?, output_text = ?, input_tokens = ?, output_tokens = ?,
                    cached_input_tokens = ?, reasoning_tokens = ?, usage_estimated = ?, cost_pusd = ?,
                    latency_ms = ?, error = ?, attempts = attempts + ?, ts = ?
-               WHERE run_id = ? AND case_id = ? AND owner = ? AND status = 'claimed'""",
+               WHERE run_id = ? AND case_id = ? AND owner = ? AND status = 'claimed'""",  # noqa: E501
             (
                 result.status,
                 result.output_text,
@@ -211,7 +214,7 @@ def record_live(conn: sqlite3.Connection, run_id: str, output: sqlite3.Row, now:
         conn.execute(
             """INSERT OR IGNORE INTO run_cases (run_id, case_id, task, status, output_text, input_tokens,
                    output_tokens, cost_pusd, latency_ms, ts, attempts)
-               VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, ?, 0)""",
+               VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, ?, 0)""",  # noqa: E501
             (
                 run_id,
                 output["id"],
@@ -232,8 +235,8 @@ def outputs_by_ids(conn: sqlite3.Connection, ids: list[str]) -> list[sqlite3.Row
         chunk = ids[i:i + 500]
         marks = ",".join("?" * len(chunk))  # placeholders only; values are bound
         out += conn.execute(
-            "SELECT rowid, id, task, model, input_text, input_json, tags_json, metadata_json FROM outputs"
-            f" WHERE id IN ({marks})",
+            "SELECT rowid, id, task, model, input_text, input_json, tags_json, metadata_json"
+            f" FROM outputs WHERE id IN ({marks})",
             chunk,
         ).fetchall()
     return out
@@ -250,8 +253,9 @@ def copy_live_scores(
             chunk = output_ids[i:i + 500]
             marks = ",".join("?" * len(chunk))  # placeholders only; values are bound
             cur = conn.execute(
-                "INSERT OR IGNORE INTO run_scores (run_id, case_id, judge, kind, status, score, passed, reason,"
-                " error, ts) SELECT ?, output_id, judge, kind, status, score, passed, reason, error, ?"
+                "INSERT OR IGNORE INTO run_scores"
+                " (run_id, case_id, judge, kind, status, score, passed, reason, error, ts)"
+                " SELECT ?, output_id, judge, kind, status, score, passed, reason, error, ?"
                 f" FROM scores WHERE status = 'ok' AND output_id IN ({marks})",
                 [run_id, now, *chunk],
             )

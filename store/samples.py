@@ -104,8 +104,9 @@ def insert_samples(conn: sqlite3.Connection, rows: Iterable[tuple]) -> int:
     """INSERT OR IGNORE (output_id, strata, probability, sampled_at, output_ts); rows added."""
     before = conn.total_changes
     conn.executemany(
-        "INSERT OR IGNORE INTO samples (output_id, strata, probability, status, sampled_at, output_ts) "
-        "VALUES (?, ?, ?, 'pending', ?, ?)",
+        "INSERT OR IGNORE INTO samples"
+        " (output_id, strata, probability, status, sampled_at, output_ts)"
+        " VALUES (?, ?, ?, 'pending', ?, ?)",
         rows,
     )
     return conn.total_changes - before

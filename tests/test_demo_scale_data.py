@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from bench import gen
+from bench.gen_traffic import Gen
 from evaltop.store import db as store_db
 from evaltop.store.rollups.hourly import totals_match_outputs
 
@@ -26,7 +27,7 @@ TABLES = (
 
 
 def _build(path, seed=3, n=6000):
-    gen.build(path, gen.Gen(n, 30, seed, END), log=lambda *_: None)
+    gen.build(path, Gen(n, 30, seed, END), log=lambda *_: None)
     return path
 
 
@@ -103,7 +104,7 @@ def test_shape_judged_share_feedback_models_tasks(small):
 
 def test_refuses_to_overwrite_and_never_leaves_a_half_file(small, tmp_path):
     with pytest.raises(SystemExit, match="exists"):
-        gen.build(small, gen.Gen(10, 1, 1, END), log=lambda *_: None)
+        gen.build(small, Gen(10, 1, 1, END), log=lambda *_: None)
     assert not (tmp_path / "a.db.partial").exists()
 
 

@@ -309,13 +309,9 @@ class EvaltopApp(App):
         if isinstance(self.screen, HelpScreen):
             return
         groups = [("Screens (from anywhere)", self.BINDINGS)]
-        for title, cls in (
-            ("Overview", OverviewScreen),
-            ("Cases", CasesScreen),
-            ("Case detail", CaseDetailScreen),
-            ("Regressions", RegressionsScreen),
-            ("Review", ReviewScreen),
-        ):
+        for title, cls in (("Overview", OverviewScreen), ("Cases", CasesScreen),
+                           ("Case detail", CaseDetailScreen), ("Regressions", RegressionsScreen),
+                           ("Review", ReviewScreen)):
             groups.append((title, cls.BINDINGS))
         groups.append(("Tables", []))
         groups.append(("Everywhere", []))
@@ -332,14 +328,9 @@ class EvaltopApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for mode, label in (
-            ("overview", "Overview"),
-            ("cases", "Cases"),
-            ("regressions", "Regressions"),
-            ("spend", "Spend"),
-            ("review", "Review queue"),
-            ("shadow", "Shadow"),
-        ):
+        for mode, label in (("overview", "Overview"), ("cases", "Cases"),
+                            ("regressions", "Regressions"), ("spend", "Spend"),
+                            ("review", "Review queue"), ("shadow", "Shadow")):
             yield SystemCommand(f"Go to {label}", f"Show the {label} screen",
                                 lambda m=mode: self.action_mode(m))
         yield SystemCommand("Help: keys", "Every key binding, grouped", self.action_help)

@@ -107,16 +107,9 @@ def build_cmd(
     help="evaluateOptions.maxConcurrency.",
 )
 @common_options
-def export_cmd(
-    corpus_file: Path,
-    fmt: str,
-    out: Path | None,
-    providers: tuple[str, ...],
-    candidate: str | None,
-    concurrency: int | None,
-    config: Path | None,
-    db: Path | None,
-) -> None:
+def export_cmd(corpus_file: Path, fmt: str, out: Path | None, providers: tuple[str, ...],
+               candidate: str | None, concurrency: int | None, config: Path | None,
+               db: Path | None) -> None:
     """Write a corpus as a promptfoo config (or promptfoo test cases as JSONL)."""
     from evaltop.core.rollout import export as corpus_export
 
@@ -138,15 +131,10 @@ def export_cmd(
             path = corpus_export.write_jsonl(cfg, cases, out or Path("promptfoo_tests.jsonl"),
                                              model=model)
         else:
-            path = corpus_export.write_promptfoo(
-                cfg,
-                cases,
-                out or Path("promptfooconfig.yaml"),
-                corpus_name=corpus_file.name,
-                providers=prov or None,
-                concurrency=concurrency,
-                model=model,
-            )
+            path = corpus_export.write_promptfoo(cfg, cases, out or Path("promptfooconfig.yaml"),
+                                                 corpus_name=corpus_file.name,
+                                                 providers=prov or None,
+                                                 concurrency=concurrency, model=model)
     except (OSError, ValueError) as exc:
         raise UserError(f"export failed: {exc}") from None
     click.echo(f"wrote {len(cases)} tests to {path}")
@@ -190,21 +178,15 @@ def replay(corpus_file: Path, candidate: str, run_id: str, concurrency: int | No
     c = get_ctx(config, db)
     cfg = _cfg(c)
     try:
-        s = do_replay(
-            cfg,
-            c.db_path,
-            corpus_file,
-            candidate,
-            run_id,
-            concurrency=concurrency,
-            judge=not no_judge,
-        )
+        s = do_replay(cfg, c.db_path, corpus_file, candidate, run_id, concurrency=concurrency,
+                      judge=not no_judge)
     except (ConfigError, CandidateError, corpus_mod.CorpusError, StoreError) as exc:
         raise UserError(str(exc)) from None
     cost = format_usd(s.cost_pusd) if s.cost_pusd or not s.unpriced else "unpriced"
     click.echo(
         f"run {run_id}: {s.cases} cases; called {s.called} (ok {s.ok}, errors {s.errors}, "
-        f"retries {s.retries}); already done {s.already_ok}; held by another process {s.held_elsewhere}; "
+        f"retries {s.retries}); already done {s.already_ok}; "
+        f"held by another process {s.held_elsewhere}; "
         f"lost calls from a crashed run {s.lost_calls_taken_over}"
     )
     click.echo(f"inference: {s.input_tokens} input + {s.output_tokens} output tokens, {cost}"
@@ -229,12 +211,8 @@ def _judging_lines(j: dict) -> None:
     }
     if left:
         why = f"; budget: {llm['budget_reason']}" if llm.get("budget_reason") else ""
-        click.echo(
-            "not judged yet (re-run to finish): "
-            + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in left.items())
-            + why,
-            err=True,
-        )
+        pending = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in left.items())
+        click.echo(f"not judged yet (re-run to finish): {pending}{why}", err=True)
 
 
 @click.command()

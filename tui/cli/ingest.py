@@ -171,9 +171,8 @@ def spend(by: str, since: str, config: Path | None, db: Path | None) -> None:
         for col in (by, "outputs", "input tokens", "output tokens", "cost", "unpriced"):
             table.add_column(col, justify="left" if col == by else "right")
         for row in spend_rows(conn, by, lo, until):
-            count = f"{row['count']:,}" + (
-                " calls" if row["name"] == "judge" and by == "kind" else ""
-            )
+            calls = " calls" if row["name"] == "judge" and by == "kind" else ""
+            count = f"{row['count']:,}{calls}"
             table.add_row(Text(one_line(row["name"] or "(none)", 60)), count,
                           f"{row['input_tokens']:,}", f"{row['output_tokens']:,}",
                           format_usd(row["cost_pusd"]), f"{row['unpriced']:,}")

@@ -26,9 +26,8 @@ def _conditions(text: str) -> set[str]:
     names = {part.strip().lower() for part in text.split(",") if part.strip()}
     unknown = sorted(names - set(FAIL_ON))
     if unknown:
-        raise UserError(
-            f"--fail-on: unknown condition {unknown[0]!r} (expected a comma list of {', '.join(FAIL_ON)})"
-        )
+        raise UserError(f"--fail-on: unknown condition {unknown[0]!r} "
+                        f"(expected a comma list of {', '.join(FAIL_ON)})")
     return names
 
 

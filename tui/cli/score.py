@@ -177,10 +177,8 @@ def run_cmd(seconds: float | None, verbose: bool, config, db) -> None:
     def on_event(kind: str, payload: dict) -> None:
         if kind == "leader":
             took = payload.get("took_over_from")
-            _say(
-                f"evaltop run: leader {payload['owner']}"
-                + (f" (took over from {took})" if took else "")
-            )
+            since = f" (took over from {took})" if took else ""
+            _say(f"evaltop run: leader {payload['owner']}{since}")
         elif kind == "watcher":
             _say(f"evaltop run: watching; jobs run by {payload['holder']}")
         elif kind == "lease_lost":
@@ -199,10 +197,9 @@ def run_cmd(seconds: float | None, verbose: bool, config, db) -> None:
             _say("evaltop run: stopping")
             engine.stop()
     for row in engine.job_stats():
-        _say(
-            f"  {row['job']}: {row['runs']} runs, {row['errors']} errors, {row['overruns']} overruns"
-            + (f"; last error: {clean(row['last_error'])[:200]}" if row["failing"] else "")
-        )
+        last = f"; last error: {clean(row['last_error'])[:200]}" if row["failing"] else ""
+        _say(f"  {row['job']}: {row['runs']} runs, {row['errors']} errors, "
+             f"{row['overruns']} overruns{last}")
     _say("evaltop run: stopped")
 
 
@@ -215,11 +212,9 @@ def _show_case(n: int, total: int, d) -> None:
     ``safe_text.set_redaction``), then cleaned of control characters."""
     o = d.output
     strata = (d.sample or {}).get("strata", "")
-    _say(
-        f"\n[{n}/{total}] {clean(o['id'])}  {_when(o.get('ts'))}  model={clean(shown(o.get('model')))}  "
-        f"task={clean(shown(o.get('task')))}"
-        + (f"  strata={clean(shown(strata))}" if strata else "")
-    )
+    extra = f"  strata={clean(shown(strata))}" if strata else ""
+    _say(f"\n[{n}/{total}] {clean(o['id'])}  {_when(o.get('ts'))}  "
+         f"model={clean(shown(o.get('model')))}  task={clean(shown(o.get('task')))}{extra}")
     _say("--- input ---")
     for m in d.messages:
         _say(f"{clean(m.get('role'))}: {clip(shown(m.get('content')), 4000)}")
@@ -232,10 +227,9 @@ def _show_case(n: int, total: int, d) -> None:
         for s in d.scores:
             verdict = {1: "pass", 0: "fail"}.get(s.get("passed"), s.get("status", "?"))
             why = s.get("reason") or s.get("error") or ""
-            _say(
-                f"  {clean(s.get('judge'))}: {verdict} {s.get('score') if s.get('score') is not None else ''}"
-                f"  {clip(shown(why), 500)}"
-            )
+            value = s.get("score")
+            _say(f"  {clean(s.get('judge'))}: {verdict} {'' if value is None else value}"
+                 f"  {clip(shown(why), 500)}")
 
 
 def _ask() -> str:

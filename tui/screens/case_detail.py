@@ -54,31 +54,15 @@ def render_detail(d: dc.CaseDetail) -> list[tuple[str, Text]]:
     est = Text(" estimated", style="yellow") if o["usage_estimated"] else Text("")
     cost = Text(format_usd(o["cost_pusd"]), style="yellow" if o["cost_pusd"] is None else "")
     head = join(
-        ("id ", "dim"),
-        cell(o["id"], 60),
-        ("  at ", "dim"),
-        when(o["ts"], "%Y-%m-%d %H:%M:%S"),
-        " UTC\n",
-        ("model ", "dim"),
-        cell(o["model"], 40),
-        ("  provider ", "dim"),
-        cell(o["provider"], 20),
-        "\n",
-        ("task ", "dim"),
-        cell(o["task"], 30),
-        ("  prompt ", "dim"),
-        cell(o["prompt_version"], 20),
-        ("  variant ", "dim"),
-        cell(o["variant"] or "-", 20),
-        "\n",
-        ("tokens ", "dim"),
-        f"in {o['input_tokens']:,} (cached {o['cached_input_tokens']:,}) "
-        f"out {o['output_tokens']:,} (reasoning {o['reasoning_tokens']:,})",
-        est,
-        "\n",
-        ("cost ", "dim"),
-        cost,
-        ("  latency ", "dim"),
+        ("id ", "dim"), cell(o["id"], 60),
+        ("  at ", "dim"), when(o["ts"], "%Y-%m-%d %H:%M:%S"), " UTC\n",
+        ("model ", "dim"), cell(o["model"], 40),
+        ("  provider ", "dim"), cell(o["provider"], 20), "\n",
+        ("task ", "dim"), cell(o["task"], 30), ("  prompt ", "dim"), cell(o["prompt_version"], 20),
+        ("  variant ", "dim"), cell(o["variant"] or "-", 20), "\n",
+        ("tokens ", "dim"), f"in {o['input_tokens']:,} (cached {o['cached_input_tokens']:,}) "
+        f"out {o['output_tokens']:,} (reasoning {o['reasoning_tokens']:,})", est, "\n",
+        ("cost ", "dim"), cost, ("  latency ", "dim"),
         "n/a" if o["latency_ms"] is None else f"{o['latency_ms']:,.0f} ms",
     )
     if o.get("finish_reason"):

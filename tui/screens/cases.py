@@ -19,14 +19,8 @@ from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
 
-COLUMNS = [
-    ("time", "time", 11),
-    ("model", "model", 18),
-    ("task", "task", 12),
-    ("judge", "judge", 14),
-    ("score", "score", 5),
-    ("output", "output (first line)", FILL),
-]
+COLUMNS = [("time", "time", 11), ("model", "model", 18), ("task", "task", 12),
+           ("judge", "judge", 14), ("score", "score", 5), ("output", "output (first line)", FILL)]
 NARROW = [("time", "time", 11), ("model", "model", 12), ("task", "task", 8), ("judge", "judge", 10),
           ("score", "sc", 3), ("output", "output", FILL)]
 

@@ -109,9 +109,8 @@ class OverviewScreen(DataScreen):
         """Regressions are the slowest pane: drawn when ready, after the rest."""
         notes: list[str] = []
         now = self.app.now()
-        with (
-            self.app.reader() as conn
-        ):  # as of the engine's last analysis, else computed (and kept)
+        # as of the engine's last analysis, else computed (and kept)
+        with self.app.reader() as conn:
             rows, as_of = dashboard.regressions_cached(
                 conn,
                 self.app.cfg,
