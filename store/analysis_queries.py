@@ -228,11 +228,12 @@ def output_stats(conn: sqlite3.Connection, since: float | None, until: float,
     sql = f"""
         SELECT {sel}COUNT(*) AS n,
                SUM(error IS NOT NULL) AS call_errors,
-               COUNT(latency_ms) AS lat_n, SUM(latency_ms) AS lat_sum, SUM(latency_ms * latency_ms) AS lat_sumsq,
+               COUNT(latency_ms) AS lat_n, SUM(latency_ms) AS lat_sum,
+               SUM(latency_ms * latency_ms) AS lat_sumsq,
                COUNT(cost_pusd) AS cost_n, SUM(cost_pusd) AS cost_sum,
                SUM(CAST(cost_pusd AS REAL) * cost_pusd) AS cost_sumsq
         FROM outputs WHERE ts >= ? AND ts < ? {grp}
-    """  # noqa: E501
+    """
     return conn.execute(sql, _bounds(since, until)).fetchall()
 
 
@@ -300,10 +301,11 @@ def agreement_tables(conn: sqlite3.Connection) -> list[sqlite3.Row]:
                SUM(s.passed = 1 AND l.label = 'fail') AS judge_pass_human_fail,
                SUM(s.passed = 0 AND l.label = 'pass') AS judge_fail_human_pass,
                SUM(s.passed = 0 AND l.label = 'fail') AS both_fail
-        FROM labels l CROSS JOIN scores s ON s.output_id = l.output_id  -- few labels: drive from them
+        -- few labels: drive the join from them
+        FROM labels l CROSS JOIN scores s ON s.output_id = l.output_id
         WHERE s.status = 'ok' AND s.passed IS NOT NULL AND l.label IN ('pass', 'fail')
         GROUP BY s.judge ORDER BY s.judge
-    """  # noqa: E501
+    """
     return conn.execute(sql).fetchall()
 
 

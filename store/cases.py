@@ -155,9 +155,10 @@ def cases_page(
                   FROM (SELECT o.rowid AS r, {inner_keys} FROM outputs o {cond}
                         ORDER BY {order} LIMIT ?) p
                   JOIN outputs o ON o.rowid = p.r
-                  LEFT JOIN scores s ON s.rowid = (SELECT x.rowid FROM scores x WHERE x.output_id = o.id
-                                                   {judge_only} ORDER BY x.passed IS NOT 0, x.score LIMIT 1)
-                  ORDER BY {outer_order}"""  # noqa: E501
+                  LEFT JOIN scores s ON s.rowid = (
+                      SELECT x.rowid FROM scores x WHERE x.output_id = o.id {judge_only}
+                      ORDER BY x.passed IS NOT 0, x.score LIMIT 1)
+                  ORDER BY {outer_order}"""
     args.append(limit)
     if not f.failing and f.judge:
         args.append(f.judge)

@@ -107,10 +107,11 @@ def record(conn: sqlite3.Connection, run_id: str, case_id: str, owner: str,
     """Store the candidate's answer for a case this owner claimed."""
     with write(conn):
         cur = conn.execute(
-            """UPDATE run_cases SET status = ?, output_text = ?, input_tokens = ?, output_tokens = ?,
-                   cached_input_tokens = ?, reasoning_tokens = ?, usage_estimated = ?, cost_pusd = ?,
-                   latency_ms = ?, error = ?, attempts = attempts + ?, ts = ?
-               WHERE run_id = ? AND case_id = ? AND owner = ? AND status = 'claimed'""",  # noqa: E501
+            """UPDATE run_cases SET status = ?, output_text = ?, input_tokens = ?,
+                   output_tokens = ?, cached_input_tokens = ?, reasoning_tokens = ?,
+                   usage_estimated = ?, cost_pusd = ?, latency_ms = ?, error = ?,
+                   attempts = attempts + ?, ts = ?
+               WHERE run_id = ? AND case_id = ? AND owner = ? AND status = 'claimed'""",
             (
                 result.status,
                 result.output_text,
@@ -212,9 +213,9 @@ def record_live(conn: sqlite3.Connection, run_id: str, output: sqlite3.Row, now:
     """Copy a live output into a run as an ok case keyed by the output id."""
     with write(conn):
         conn.execute(
-            """INSERT OR IGNORE INTO run_cases (run_id, case_id, task, status, output_text, input_tokens,
-                   output_tokens, cost_pusd, latency_ms, ts, attempts)
-               VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, ?, 0)""",  # noqa: E501
+            """INSERT OR IGNORE INTO run_cases (run_id, case_id, task, status, output_text,
+                   input_tokens, output_tokens, cost_pusd, latency_ms, ts, attempts)
+               VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, ?, 0)""",
             (
                 run_id,
                 output["id"],
