@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-NOT_BENCHES = {"gen", "peers"}  # data generator and the peer comparison (make bench-peers)
+# the data generator (gen and its helper modules) and the peer comparison (make bench-peers)
+NOT_BENCHES = {"gen", "gen_tables", "gen_traffic", "peers"}
 OPT_IN = {"soak"}  # ten minutes: run by name (python -m bench soak)
 
 
@@ -23,7 +24,9 @@ def main(argv: list[str]) -> int:
     names = argv or [n for n in available() if n not in OPT_IN]
     unknown = [n for n in names if n not in available()]
     if unknown:
-        print(f"bench: no benchmark {unknown[0]!r} (have: {', '.join(available())})", file=sys.stderr)
+        print(
+            f"bench: no benchmark {unknown[0]!r} (have: {', '.join(available())})", file=sys.stderr
+        )
         return 2
     status = 0
     for name in names:

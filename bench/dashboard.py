@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import gen
+from bench.gen_traffic import Gen
 from evaltop.core.analysis import cache
 from evaltop.core.model import config as config_mod
 from evaltop.core.views import cases as dc
@@ -57,7 +58,7 @@ def ensure_db(outputs: int, seed: int, days: float) -> Path:
             return db
         print(f"{db} is stale (newest output {time.time() - newest:.0f}s old); regenerating")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    gen.build(db, gen.Gen(outputs, days, seed, float(int(time.time()) // 3600 * 3600)), force=True)
+    gen.build(db, Gen(outputs, days, seed, float(int(time.time()) // 3600 * 3600)), force=True)
     return db
 
 
@@ -94,7 +95,9 @@ def pane_queries(conn, cfg, now: float, reps: int) -> dict[str, dict]:
         # reference only: the overview screen runs its first fetch and the
         # regressions pane in separate workers, never this one call
         "overview in one call (reference)": lambda: dash.overview(conn, cfg, now),
-        "overview first fetch (no regressions)": lambda: dash.overview(conn, cfg, now, with_regressions=False),
+        "overview first fetch (no regressions)": lambda: dash.overview(
+            conn, cfg, now, with_regressions=False
+        ),
         "budget bars": lambda: dash.budget_lines(conn, cfg, now),
         "trend by judge": lambda: dash.trend(conn, cfg, now, "judge"),
         "trend by model": lambda: dash.trend(conn, cfg, now, "model"),
@@ -109,7 +112,10 @@ def pane_queries(conn, cfg, now: float, reps: int) -> dict[str, dict]:
     out = {}
     for name, fn in panes.items():
         out[name] = timed(fn, reps)
-        print(f"  {name:<28} p50 {out[name]['p50_ms']:9.2f} ms  p95 {out[name]['p95_ms']:9.2f} ms", flush=True)
+        print(
+            f"  {name:<28} p50 {out[name]['p50_ms']:9.2f} ms  p95 {out[name]['p95_ms']:9.2f} ms",
+            flush=True,
+        )
     return out
 
 
@@ -130,7 +136,9 @@ def case_pages(conn, now: float, reps: int) -> dict[str, dict]:
         "all outputs": CaseFilter(failing=False),
         "failing verdicts": CaseFilter(failing=True),
         "all, model filter": CaseFilter(failing=False, model="gpt-4o-mini"),
-        "failing, task + 7d": CaseFilter(failing=True, task="support_answer", since=now - 7 * 86400),
+        "failing, task + 7d": CaseFilter(
+            failing=True, task="support_answer", since=now - 7 * 86400
+        ),
     }
     out = {}
     for name, f in filters.items():
@@ -143,13 +151,15 @@ def case_pages(conn, now: float, reps: int) -> dict[str, dict]:
                     continue
             key = f"{name} @ {depth}"
             out[key] = timed(lambda f=f, after=after: dc.page(conn, f, after), reps)
-            print(f"  page {key:<32} p50 {out[key]['p50_ms']:8.2f} ms  p95 {out[key]['p95_ms']:8.2f} ms",
-                  flush=True)
+            print(f"  page {key:<32} p50 {out[key]['p50_ms']:8.2f} ms  "
+                  f"p95 {out[key]['p95_ms']:8.2f} ms", flush=True)
     first = dc.page(conn, CaseFilter(failing=True), None, limit=1)
     if first:
         oid = first[0]["id"]
         out["case detail"] = timed(lambda: dc.detail(conn, oid), reps)
-        out["next case"] = timed(lambda: dc.neighbour(conn, CaseFilter(failing=True), first[0]["key"], 1), reps)
+        out["next case"] = timed(
+            lambda: dc.neighbour(conn, CaseFilter(failing=True), first[0]["key"], 1), reps
+        )
     return out
 
 
@@ -187,13 +197,22 @@ def first_paint(cfg, db: Path) -> dict:
             await pilot.pause()
             settled = time.perf_counter() - t0
             switches = {}
-            for key, mode in (("2", "cases"), ("3", "regressions"), ("4", "spend"), ("5", "review")):
+            for key, mode in (
+                ("2", "cases"),
+                ("3", "regressions"),
+                ("4", "spend"),
+                ("5", "review"),
+            ):
                 t = time.perf_counter()
                 await pilot.press(key)
                 await app.workers.wait_for_complete()
                 await pilot.pause()
                 switches[mode] = round(time.perf_counter() - t, 3)
-        return {"first_paint_s": round(paint, 3), "settled_s": round(settled, 3), "screen_switch_s": switches}
+        return {
+            "first_paint_s": round(paint, 3),
+            "settled_s": round(settled, 3),
+            "screen_switch_s": switches,
+        }
 
     return asyncio.run(run())
 
@@ -221,7 +240,9 @@ def verdicts(res: dict) -> dict[str, bool]:
     # (a job), nor the reference sum of two of the overview's fetches
     worst_q = max((v["p95_ms"] for k, v in res["panes"].items()
                    if "p95_ms" in v and "fresh" not in k and "(reference)" not in k), default=0)
-    worst_p = max((v["p95_ms"] for k, v in res["pages"].items() if "@" in k and "p95_ms" in v), default=0)
+    worst_p = max(
+        (v["p95_ms"] for k, v in res["pages"].items() if "@" in k and "p95_ms" in v), default=0
+    )
     return {"query_ms": worst_q < TARGETS["query_ms"], "page_ms": worst_p < TARGETS["page_ms"],
             "first_paint_s": res["tui"]["first_paint_s"] < TARGETS["first_paint_s"],
             "rss_mb": res["rss_mb"] < TARGETS["rss_mb"]}
@@ -237,16 +258,22 @@ def markdown(res: dict) -> str:
                      else f"| {k} | {v['skipped']} | |")
     tui = res["tui"]
     switches = ", ".join(f"{k} {v:.1f} s" for k, v in tui["screen_switch_s"].items())
-    lines += ["", "| | measured | target |", "| --- | ---: | ---: |",
-              f"| first paint (overview with data) | {tui['first_paint_s']:.2f} s | < 1 s |",
-              f"| app idle after it (regressions pane filled) | {tui.get('settled_s', 0):.2f} s | |",
-              f"| peak RSS of the TUI process | {res['rss_mb']:.0f} MB | < 250 MB |",
-              f"| screen switch until its data is drawn | {switches} | |"]
+    lines += [
+        "",
+        "| | measured | target |",
+        "| --- | ---: | ---: |",
+        f"| first paint (overview with data) | {tui['first_paint_s']:.2f} s | < 1 s |",
+        f"| app idle after it (regressions pane filled) | {tui.get('settled_s', 0):.2f} s | |",
+        f"| peak RSS of the TUI process | {res['rss_mb']:.0f} MB | < 250 MB |",
+        f"| screen switch until its data is drawn | {switches} | |",
+    ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.dashboard", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.dashboard", description=__doc__.split("\n")[0]
+    )
     ap.add_argument("--outputs", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--days", type=float, default=90)
@@ -271,15 +298,32 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         conn.close()
     tui = tui_in_subprocess(db)
-    print(f"  first paint {tui['first_paint_s']:.3f} s, idle {tui.get('settled_s', 0):.3f} s; screen switches {tui['screen_switch_s']}")
-    res = {"bench": "dashboard", "outputs": a.outputs, "seed": a.seed, "db_mb": round(db.stat().st_size / 1e6),
-           "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-           "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                       "cpus": __import__("os").cpu_count()},
-           "analyse_job_ms": analyse_ms, "panes": panes, "pages": pages, "tui": tui, "rss_mb": tui["rss_mb"], "targets": TARGETS}
+    print(f"  first paint {tui['first_paint_s']:.3f} s, idle {tui.get('settled_s', 0):.3f} s; "
+          f"screen switches {tui['screen_switch_s']}")
+    res = {
+        "bench": "dashboard",
+        "outputs": a.outputs,
+        "seed": a.seed,
+        "db_mb": round(db.stat().st_size / 1e6),
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": __import__("os").cpu_count(),
+        },
+        "analyse_job_ms": analyse_ms,
+        "panes": panes,
+        "pages": pages,
+        "tui": tui,
+        "rss_mb": tui["rss_mb"],
+        "targets": TARGETS,
+    }
     res["meets_target"] = verdicts(res)
     print(f"  peak RSS of the TUI process {res['rss_mb']:.0f} MB")
-    print("  targets: " + ", ".join(f"{k} {'ok' if v else 'MISSED'}" for k, v in res["meets_target"].items()))
+    print(
+        "  targets: "
+        + ", ".join(f"{k} {'ok' if v else 'MISSED'}" for k, v in res["meets_target"].items())
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"dashboard-{a.seed}-{a.outputs}-{int(now)}.json"
     out.write_text(json.dumps(res, indent=2))

@@ -74,11 +74,17 @@ def make_chat_log(path: Path, n: int, seed: int = 2) -> int:
     with open(path, "wb") as fh:
         for i in range(n):
             rec = {
-                "id": f"c{i}", "ts": 1_767_225_600 + i * 0.5, "model": "gpt-4o-mini", "provider": "openai",
-                "task": f"task{i % 5}", "input": [
+                "id": f"c{i}",
+                "ts": 1_767_225_600 + i * 0.5,
+                "model": "gpt-4o-mini",
+                "provider": "openai",
+                "task": f"task{i % 5}",
+                "input": [
                     {"role": "system", "content": systems[i % 5]},
-                    {"role": "user", "content": " ".join(rng.choices(_WORDS, k=45))}],
-                "output": " ".join(rng.choices(_WORDS, k=60)), "latency_ms": 800 + i % 400,
+                    {"role": "user", "content": " ".join(rng.choices(_WORDS, k=45))},
+                ],
+                "output": " ".join(rng.choices(_WORDS, k=60)),
+                "latency_ms": 800 + i % 400,
             }
             fh.write(orjson.dumps(rec) + b"\n")
     return path.stat().st_size
@@ -127,9 +133,22 @@ def raw_ceiling(log: Path, db: Path, cpu: list[float] | None = None) -> float:
             for line in lines:
                 o = orjson.loads(line)
                 u = o.get("usage") or {}
-                rows.append((o["id"], o["ts"], o["model"], o["provider"], o["task"], o["prompt_version"],
-                             o["input"], o["output"], u.get("input_tokens", 0), u.get("output_tokens", 0),
-                             o["latency_ms"], now))
+                rows.append(
+                    (
+                        o["id"],
+                        o["ts"],
+                        o["model"],
+                        o["provider"],
+                        o["task"],
+                        o["prompt_version"],
+                        o["input"],
+                        o["output"],
+                        u.get("input_tokens", 0),
+                        u.get("output_tokens", 0),
+                        o["latency_ms"],
+                        now,
+                    )
+                )
             with store_db.write(conn):
                 conn.executemany(_RAW_SQL, rows)
             n += len(rows)
@@ -169,10 +188,20 @@ def tiktoken_ceiling(log: Path) -> dict[str, float]:
 
     timed("batch", lambda: enc.encode_ordinary_batch(texts, num_threads=cores))
     with ThreadPoolExecutor(cores) as pool:
-        timed("chunked", lambda: sum(pool.map(encode, [texts[i : i + 60] for i in range(0, len(texts), 60)])))
+        timed(
+            "chunked",
+            lambda: sum(pool.map(encode, [texts[i : i + 60] for i in range(0, len(texts), 60)])),
+        )
         part = -(-len(texts) // cores)
-        timed("joined", lambda: list(pool.map(lambda p: count_texts(p, enc),
-                                              [texts[i : i + part] for i in range(0, len(texts), part)])))
+        timed(
+            "joined",
+            lambda: list(
+                pool.map(
+                    lambda p: count_texts(p, enc),
+                    [texts[i : i + part] for i in range(0, len(texts), part)],
+                )
+            ),
+        )
     best = max(("batch", "chunked", "joined"), key=out.__getitem__)
     out["best"], out["best_cpu"], out["best_way"] = out[best], out[f"{best}_cpu"], best
     return out
@@ -189,8 +218,12 @@ def overlap_bound(raw_cpu: float, count_cpu: float, cores: int) -> float:
 
 def evaltop_ingest(log: Path, db: Path, workers: int | None = None) -> float:
     cfg = config_mod.validate(
-        {"store": {"path": str(db)}, "sources": [{"name": "bench", "path": str(log), "format": "native"}]},
-        origin="<bench>", base_dir=log.parent,
+        {
+            "store": {"path": str(db)},
+            "sources": [{"name": "bench", "path": str(log), "format": "native"}],
+        },
+        origin="<bench>",
+        base_dir=log.parent,
     )
     conn = store_db.connect(db)
     summary = ingest_once(cfg, conn, progress=False, workers=workers)
@@ -203,8 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=20_000)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--workers", type=int, default=None,
-                    help="ingest's worker processes (default: auto, as `evaltop ingest`; 0: threads only)")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="ingest's worker processes (default: auto, as `evaltop ingest`; 0: threads only)",
+    )
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="evaltop-bench-ingest-"))
     try:
@@ -213,9 +250,20 @@ def main(argv: list[str] | None = None) -> int:
         make_log(without, args.records, usage=False)
         chat_size = make_chat_log(chat, args.records)
         get_encoding("o200k_base")  # load ranks outside the timings
-        runs: dict[str, list[float]] = {"raw": [], "ing": [], "tik": [], "est": [], "tik_batch": [],
-                                        "tik_chunked": [], "tik_joined": [], "raw_cpu": [], "tik_cpu": [],
-                                        "tik_way": [], "chat": [], "chat_each": []}
+        runs: dict[str, list[float]] = {
+            "raw": [],
+            "ing": [],
+            "tik": [],
+            "est": [],
+            "tik_batch": [],
+            "tik_chunked": [],
+            "tik_joined": [],
+            "raw_cpu": [],
+            "tik_cpu": [],
+            "tik_way": [],
+            "chat": [],
+            "chat_each": [],
+        }
         for _ in range(args.runs):  # interleaved, so each ratio compares like with like
             runs["raw"].append(raw_ceiling(with_usage, _fresh_db(tmp, "raw"), runs["raw_cpu"]))
             runs["ing"].append(evaltop_ingest(with_usage, _fresh_db(tmp, "ing"), args.workers))
@@ -227,8 +275,12 @@ def main(argv: list[str] | None = None) -> int:
             runs["tik_cpu"].append(tik["best_cpu"])
             runs["tik_way"].append(tik["best_way"])
             runs["est"].append(evaltop_ingest(without, _fresh_db(tmp, "est"), args.workers))
-            runs["chat"].append(chat_ingest(chat, _fresh_db(tmp, "chat"), args.workers, remember=True))
-            runs["chat_each"].append(chat_ingest(chat, _fresh_db(tmp, "chate"), args.workers, remember=False))
+            runs["chat"].append(
+                chat_ingest(chat, _fresh_db(tmp, "chat"), args.workers, remember=True)
+            )
+            runs["chat_each"].append(
+                chat_ingest(chat, _fresh_db(tmp, "chate"), args.workers, remember=False)
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     ways = runs.pop("tik_way")
@@ -239,40 +291,68 @@ def main(argv: list[str] | None = None) -> int:
     cores = os.cpu_count() or 1
     bound = overlap_bound(med["raw_cpu"], med["tik_cpu"], cores)
     result = {
-        "bench": "ingest", "records": args.records, "runs": args.runs, "workers": args.workers,
-        "record_bytes": round(size / args.records), "cores": os.cpu_count(),
+        "bench": "ingest",
+        "records": args.records,
+        "runs": args.runs,
+        "workers": args.workers,
+        "record_bytes": round(size / args.records),
+        "cores": os.cpu_count(),
         "load_average": os.getloadavg()[0],
-        "with_usage": {"evaltop_rps": ing, "raw_ceiling_rps": raw, "ratio": r_usage, "target": 0.70,
-                       "evaltop_runs": runs["ing"], "raw_runs": runs["raw"]},
-        "without_usage": {"evaltop_rps": est, "tiktoken_ceiling_rps": tik, "ratio": r_count,
-                          "target": 0.80, "evaltop_runs": runs["est"], "tiktoken_runs": runs["tik"],
-                          "tiktoken_batch_rps": med["tik_batch"], "tiktoken_chunked_rps": med["tik_chunked"],
-                          "tiktoken_joined_rps": med["tik_joined"], "tiktoken_best_ways": ways,
-                          "overlap_bound_rps": bound, "overlap_bound_ratio": bound / tik,
-                          "evaltop_vs_bound": est / bound},
-        "chat_without_usage": {"record_bytes": round(chat_size / args.records), "evaltop_rps": med["chat"],
-                               "counted_every_time_rps": med["chat_each"],
-                               "speedup": statistics.median(a / b for a, b in zip(runs["chat"], runs["chat_each"],
-                                                                                  strict=True)),
-                               "evaltop_runs": runs["chat"], "counted_every_time_runs": runs["chat_each"]},
+        "with_usage": {
+            "evaltop_rps": ing,
+            "raw_ceiling_rps": raw,
+            "ratio": r_usage,
+            "target": 0.70,
+            "evaltop_runs": runs["ing"],
+            "raw_runs": runs["raw"],
+        },
+        "without_usage": {
+            "evaltop_rps": est,
+            "tiktoken_ceiling_rps": tik,
+            "ratio": r_count,
+            "target": 0.80,
+            "evaltop_runs": runs["est"],
+            "tiktoken_runs": runs["tik"],
+            "tiktoken_batch_rps": med["tik_batch"],
+            "tiktoken_chunked_rps": med["tik_chunked"],
+            "tiktoken_joined_rps": med["tik_joined"],
+            "tiktoken_best_ways": ways,
+            "overlap_bound_rps": bound,
+            "overlap_bound_ratio": bound / tik,
+            "evaltop_vs_bound": est / bound,
+        },
+        "chat_without_usage": {
+            "record_bytes": round(chat_size / args.records),
+            "evaltop_rps": med["chat"],
+            "counted_every_time_rps": med["chat_each"],
+            "speedup": statistics.median(
+                a / b for a, b in zip(runs["chat"], runs["chat_each"], strict=True)
+            ),
+            "evaltop_runs": runs["chat"],
+            "counted_every_time_runs": runs["chat_each"],
+        },
     }
-    print(f"ingest, {args.records:,} records of ~{result['record_bytes']:,} B, median of {args.runs} "
-          f"interleaved runs (ratio = median of per-run ratios; load average {os.getloadavg()[0]:.1f}):")
+    print(f"ingest, {args.records:,} records of ~{result['record_bytes']:,} B, "
+          f"median of {args.runs} interleaved runs (ratio = median of per-run ratios; "
+          f"load average {os.getloadavg()[0]:.1f}):")
     print(f"  with usage:    {ing:>9,.0f} rec/s   raw parse+insert ceiling {raw:>9,.0f} rec/s   "
           f"ratio {r_usage:.0%} (target >= 70%)")
-    print(f"  without usage: {est:>9,.0f} rec/s   tiktoken ceiling ({os.cpu_count()} cores) {tik:>9,.0f} rec/s   "
+    print(f"  without usage: {est:>9,.0f} rec/s   "
+          f"tiktoken ceiling ({os.cpu_count()} cores) {tik:>9,.0f} rec/s   "
           f"ratio {r_count:.0%} (target >= 80%)")
-    print(f"                 (tiktoken ceiling = the fastest of encode_ordinary_batch {med['tik_batch']:,.0f} rec/s, "
+    print("                 (tiktoken ceiling = the fastest of encode_ordinary_batch "
+          f"{med['tik_batch']:,.0f} rec/s, "
           f"chunks of texts {med['tik_chunked']:,.0f} rec/s\n"
-          f"                 and one joined call per core {med['tik_joined']:,.0f} rec/s; fastest per run: "
-          f"{', '.join(ways)})")
-    print(f"                 any ingest that stores what it counts is bounded by {bound:,.0f} rec/s = "
-          f"{bound / tik:.0%} of that ceiling\n"
-          f"                 (the raw ceiling's work plus counting, overlapped perfectly on {cores} cores); "
-          f"evaltop reaches {est / bound:.0%} of that bound")
+          f"                 and one joined call per core {med['tik_joined']:,.0f} rec/s; "
+          f"fastest per run: {', '.join(ways)})")
+    print("                 any ingest that stores what it counts is bounded by "
+          f"{bound:,.0f} rec/s = {bound / tik:.0%} of that ceiling\n"
+          "                 (the raw ceiling's work plus counting, overlapped perfectly on "
+          f"{cores} cores); evaltop reaches {est / bound:.0%} of that bound")
     c = result["chat_without_usage"]
-    print(f"  chat logs without usage (~{c['record_bytes']:,} B, one of 5 system prompts): {c['evaltop_rps']:,.0f} rec/s; "
-          f"{c['counted_every_time_rps']:,.0f} with every content counted again (x{c['speedup']:.2f}; no target)")
+    print(f"  chat logs without usage (~{c['record_bytes']:,} B, one of 5 system prompts): "
+          f"{c['evaltop_rps']:,.0f} rec/s; {c['counted_every_time_rps']:,.0f} with every content "
+          f"counted again (x{c['speedup']:.2f}; no target)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"ingest-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
     out.write_text(json.dumps(result, indent=2))

@@ -54,24 +54,41 @@ def _seed(path: Path, n: int) -> None:
                VALUES (?, ?, 'gpt-4o-mini', 'support', 'Where is my refund?', ?, ?)""",
             [(f"b{i}", now + i * 1e-3, OUTPUT, now) for i in range(n)])
         conn.executemany(
-            "INSERT INTO samples (output_id, probability, sampled_at, output_ts) VALUES (?, 1, ?, ?)",
-            [(f"b{i}", now, now + i * 1e-3) for i in range(n)])
+            "INSERT INTO samples (output_id, probability, sampled_at, output_ts)"
+            " VALUES (?, 1, ?, ?)",
+            [(f"b{i}", now, now + i * 1e-3) for i in range(n)],
+        )
     conn.close()
 
 
 def _config(base_url: str, tmp: Path, concurrency: int) -> config_mod.Config:
-    judge = {"name": "bench", "kind": "llm", "provider": "openai", "base_url": base_url,
-             "model": "claude-haiku-4-5", "rubric": "Grade correctness.", "concurrency": concurrency,
-             "timeout_s": 30, "deadline_s": 60, "max_output_tokens": 100}
-    return config_mod.validate({"judges": [judge], "store": {"path": str(tmp / "x.db")}}, base_dir=tmp)
+    judge = {
+        "name": "bench",
+        "kind": "llm",
+        "provider": "openai",
+        "base_url": base_url,
+        "model": "claude-haiku-4-5",
+        "rubric": "Grade correctness.",
+        "concurrency": concurrency,
+        "timeout_s": 30,
+        "deadline_s": 60,
+        "max_output_tokens": 100,
+    }
+    return config_mod.validate(
+        {"judges": [judge], "store": {"path": str(tmp / "x.db")}}, base_dir=tmp
+    )
 
 
 @contextlib.contextmanager
 def loopback(latency: float) -> Iterator[str]:
     """The loopback server in its own process (so it does not share our GIL);
     yields its OpenAI-style base URL."""
-    proc = subprocess.Popen([sys.executable, str(SERVER), "--latency", str(latency), "--usage", "120", "20"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(SERVER), "--latency", str(latency), "--usage", "120", "20"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         base = proc.stdout.readline().strip()
@@ -147,12 +164,20 @@ def measure(c: int, lat: float, runs: int, seconds: float = 10.0) -> dict:
     throughput = n / _median(slow, 0)
     raw_throughput = n / _median(raw_slow, 0)
     return {
-        "concurrency": c, "latency_s": lat, "outputs": n, "runs": runs,
-        "ideal_per_s": ideal, "throughput_per_s": round(throughput, 1),
+        "concurrency": c,
+        "latency_s": lat,
+        "outputs": n,
+        "runs": runs,
+        "ideal_per_s": ideal,
+        "throughput_per_s": round(throughput, 1),
         "ratio": round(throughput / ideal, 3),
-        "raw_httpx_per_s": round(raw_throughput, 1), "raw_httpx_ratio": round(raw_throughput / ideal, 3),
-        "evaltop_l0_wall_s": round(_median(fast, 0), 3), "raw_httpx_l0_wall_s": round(_median(raw, 0), 3),
-        "overhead_wall_ms_per_output": round(max(0.0, _median(fast, 0) - _median(raw, 0)) / n * 1000, 2),
+        "raw_httpx_per_s": round(raw_throughput, 1),
+        "raw_httpx_ratio": round(raw_throughput / ideal, 3),
+        "evaltop_l0_wall_s": round(_median(fast, 0), 3),
+        "raw_httpx_l0_wall_s": round(_median(raw, 0), 3),
+        "overhead_wall_ms_per_output": round(
+            max(0.0, _median(fast, 0) - _median(raw, 0)) / n * 1000, 2
+        ),
         "evaltop_cpu_ms_per_output": round(_median(fast, 1) / n * 1000, 2),
         "raw_httpx_cpu_ms_per_output": round(_median(raw, 1) / n * 1000, 2),
         "overhead_cpu_ms_per_output": round((_median(fast, 1) - _median(raw, 1)) / n * 1000, 2),
@@ -173,12 +198,14 @@ def main(argv: list[str]) -> int:
         c, lat = spec.split("x")
         r = measure(int(c), float(lat), args.runs, args.seconds)
         results.append(r)
-        print(f"C={r['concurrency']:>3} L={r['latency_s']:g}s: {r['throughput_per_s']:.1f}/s of ideal "
-              f"{r['ideal_per_s']:.0f}/s = {r['ratio']:.1%} (target >= 90%; bare httpx on this machine "
-              f"{r['raw_httpx_ratio']:.1%}); overhead per output "
-              f"{r['overhead_wall_ms_per_output']:.2f} ms wall, {r['overhead_cpu_ms_per_output']:.2f} ms CPU "
-              f"(evaltop {r['evaltop_cpu_ms_per_output']:.2f} vs bare httpx {r['raw_httpx_cpu_ms_per_output']:.2f})",
-              flush=True)
+        print(f"C={r['concurrency']:>3} L={r['latency_s']:g}s: "
+              f"{r['throughput_per_s']:.1f}/s of ideal "
+              f"{r['ideal_per_s']:.0f}/s = {r['ratio']:.1%} (target >= 90%; "
+              f"bare httpx on this machine {r['raw_httpx_ratio']:.1%}); overhead per output "
+              f"{r['overhead_wall_ms_per_output']:.2f} ms wall, "
+              f"{r['overhead_cpu_ms_per_output']:.2f} ms CPU "
+              f"(evaltop {r['evaltop_cpu_ms_per_output']:.2f} "
+              f"vs bare httpx {r['raw_httpx_cpu_ms_per_output']:.2f})", flush=True)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"judges-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
     out.write_text(json.dumps({"cpus": os.cpu_count(), "loadavg_1m": os.getloadavg()[0],

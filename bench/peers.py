@@ -79,10 +79,22 @@ def candidate(req: dict) -> tuple[int, dict, dict]:
     (Anthropic Messages: a verdict both tools accept: score in 0..1, pass, reason)."""
     if req["_path"].endswith("/v1/messages"):
         verdict = json.dumps({"score": 1, "pass": True, "reason": "names the person"})
-        return 200, {}, {"id": "msg_bench", "type": "message", "role": "assistant", "model": req.get("model"),
-                         "content": [{"type": "text", "text": verdict}], "stop_reason": "end_turn",
-                         "usage": {"input_tokens": 120, "output_tokens": 20}}
-    text = " ".join(str(m.get("content", "")) for m in req.get("messages") or [] if isinstance(m, dict))
+        return (
+            200,
+            {},
+            {
+                "id": "msg_bench",
+                "type": "message",
+                "role": "assistant",
+                "model": req.get("model"),
+                "content": [{"type": "text", "text": verdict}],
+                "stop_reason": "end_turn",
+                "usage": {"input_tokens": 120, "output_tokens": 20},
+            },
+        )
+    text = " ".join(
+        str(m.get("content", "")) for m in req.get("messages") or [] if isinstance(m, dict)
+    )
     answer = json.dumps({"name": "Ada", "chars": len(text)})
     return 200, {}, {"id": "chatcmpl-bench", "object": "chat.completion", "model": req.get("model"),
                      "choices": [{"index": 0, "finish_reason": "stop",
@@ -95,10 +107,13 @@ def ensure_promptfoo() -> str:
     if not PROMPTFOO.exists():
         npm = shutil.which("npm")
         if npm is None:
-            raise SystemExit("bench-peers: npm is not installed (apt-get install npm), so promptfoo cannot be installed")
+            raise SystemExit("bench-peers: npm is not installed (apt-get install npm), "
+                             "so promptfoo cannot be installed")
         PEERS.mkdir(parents=True, exist_ok=True)
         print(f"installing promptfoo: npm install --prefix {PEERS} promptfoo", flush=True)
-        res = subprocess.run([npm, "install", "--prefix", str(PEERS), "promptfoo"], capture_output=True, text=True)
+        res = subprocess.run(
+            [npm, "install", "--prefix", str(PEERS), "promptfoo"], capture_output=True, text=True
+        )
         if res.returncode != 0 or not PROMPTFOO.exists():
             tail = (res.stderr or res.stdout).strip().splitlines()[-5:]
             raise SystemExit("bench-peers: `npm install promptfoo` failed:\n  " + "\n  ".join(tail))
@@ -109,9 +124,19 @@ def ensure_promptfoo() -> str:
 def write_corpus(path: Path, n: int) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(n):
-            fh.write(json.dumps({"id": f"b{i:05d}", "source_output_id": f"o{i}", "task": "extract",
-                                 "input": f"Extract the person's name from message {i}: 'Hi, I am Ada.'",
-                                 "baseline_output": '{"name": "Ada"}', "scores": {}}) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": f"b{i:05d}",
+                        "source_output_id": f"o{i}",
+                        "task": "extract",
+                        "input": f"Extract the person's name from message {i}: 'Hi, I am Ada.'",
+                        "baseline_output": '{"name": "Ada"}',
+                        "scores": {},
+                    }
+                )
+                + "\n"
+            )
 
 
 def timed(cmd: list[str], env: dict, cwd: Path, ok_codes: tuple[int, ...]) -> float:
@@ -119,7 +144,9 @@ def timed(cmd: list[str], env: dict, cwd: Path, ok_codes: tuple[int, ...]) -> fl
     res = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     took = time.perf_counter() - start
     if res.returncode not in ok_codes:
-        raise SystemExit(f"bench-peers: {' '.join(cmd)} exited {res.returncode}:\n{res.stderr[-2000:]}")
+        raise SystemExit(
+            f"bench-peers: {' '.join(cmd)} exited {res.returncode}:\n{res.stderr[-2000:]}"
+        )
     return took
 
 
@@ -138,64 +165,118 @@ def main(argv: list[str]) -> int:
         cfg.write_text(CONFIG.format(db=work / "bench.db", base=llm.base_url, conc=conc))
         corpus = work / "corpus.jsonl"
         write_corpus(corpus, n)
-        env = dict(os.environ, OPENAI_API_KEY="sk-bench-not-a-real-key", ANTHROPIC_API_KEY="sk-bench-not-real", PROMPTFOO_DISABLE_TELEMETRY="1",
-                   PROMPTFOO_DISABLE_UPDATE="1", PROMPTFOO_CONFIG_DIR=str(work / ".promptfoo"),
-                   PROMPTFOO_DISABLE_SHARING="1", NO_COLOR="1")
-        export = [*EVALTOP, "corpus", "export", str(corpus), "--format", "promptfoo", "--candidate", "cand",
-                  "--out", str(work / "promptfooconfig.yaml"), "--config", str(cfg)]
+        env = dict(
+            os.environ,
+            OPENAI_API_KEY="sk-bench-not-a-real-key",
+            ANTHROPIC_API_KEY="sk-bench-not-real",
+            PROMPTFOO_DISABLE_TELEMETRY="1",
+            PROMPTFOO_DISABLE_UPDATE="1",
+            PROMPTFOO_CONFIG_DIR=str(work / ".promptfoo"),
+            PROMPTFOO_DISABLE_SHARING="1",
+            NO_COLOR="1",
+        )
+        export = [
+            *EVALTOP,
+            "corpus",
+            "export",
+            str(corpus),
+            "--format",
+            "promptfoo",
+            "--candidate",
+            "cand",
+            "--out",
+            str(work / "promptfooconfig.yaml"),
+            "--config",
+            str(cfg),
+        ]
         subprocess.run(export, env=env, check=True, capture_output=True)
-        pf_cmd = [str(PROMPTFOO), "eval", "-c", str(work / "promptfooconfig.yaml"), "--no-cache",
-                  "--max-concurrency", str(conc), "--no-table", "--no-progress-bar", "-o", str(work / "pf.json")]
+        pf_cmd = [
+            str(PROMPTFOO),
+            "eval",
+            "-c",
+            str(work / "promptfooconfig.yaml"),
+            "--no-cache",
+            "--max-concurrency",
+            str(conc),
+            "--no-table",
+            "--no-progress-bar",
+            "-o",
+            str(work / "pf.json"),
+        ]
         times: dict[str, list[float]] = {"promptfoo": [], "evaltop": []}
         startup: dict[str, list[float]] = {"promptfoo": [], "evaltop": []}
         ev_cmd: list[str] = []
         for r in range(args.repeats):
             before = llm.count("/chat/completions"), llm.count("/v1/messages")
             times["promptfoo"].append(timed(pf_cmd, env, work, (0, 100)))
-            pf_calls = llm.count("/chat/completions") - before[0], llm.count("/v1/messages") - before[1]
+            pf_calls = (
+                llm.count("/chat/completions") - before[0],
+                llm.count("/v1/messages") - before[1],
+            )
             ev_cmd = [*EVALTOP, "replay", str(corpus), "--candidate", "cand", "--run", f"bench-{r}",
                       "--concurrency", str(conc), "--config", str(cfg)]
             before = llm.count("/chat/completions"), llm.count("/v1/messages")
             times["evaltop"].append(timed(ev_cmd, env, work, (0,)))
-            ev_calls = llm.count("/chat/completions") - before[0], llm.count("/v1/messages") - before[1]
+            ev_calls = (
+                llm.count("/chat/completions") - before[0],
+                llm.count("/v1/messages") - before[1],
+            )
             startup["promptfoo"].append(timed([str(PROMPTFOO), "--version"], env, work, (0,)))
             startup["evaltop"].append(timed([*EVALTOP, "--version"], env, work, (0,)))
             if pf_calls != (n, n) or ev_calls != (n, n):
                 raise SystemExit(f"bench-peers: expected ({n} candidate, {n} judge) calls each, "
                                  f"got promptfoo {pf_calls}, evaltop {ev_calls}")
-            print(f"run {r + 1}: promptfoo {times['promptfoo'][-1]:.2f} s, evaltop {times['evaltop'][-1]:.2f} s",
-                  flush=True)
+            print(f"run {r + 1}: promptfoo {times['promptfoo'][-1]:.2f} s, "
+                  f"evaltop {times['evaltop'][-1]:.2f} s", flush=True)
     med = {k: statistics.median(v) for k, v in times.items()}
     ideal = 2 * n * args.latency / conc  # a candidate call and a judge call per case
     result = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": platform.platform(),
-        "cpus": os.cpu_count(), "python": platform.python_version(), "promptfoo": version,
-        "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip(),
-        "cases": n, "concurrency": conc, "latency_s": args.latency, "repeats": args.repeats,
-        "ideal_s": ideal, "times_s": times, "median_s": med,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "promptfoo": version,
+        "node": subprocess.run(
+            ["node", "--version"], capture_output=True, text=True
+        ).stdout.strip(),
+        "cases": n,
+        "concurrency": conc,
+        "latency_s": args.latency,
+        "repeats": args.repeats,
+        "ideal_s": ideal,
+        "times_s": times,
+        "median_s": med,
         "startup_median_s": {k: statistics.median(v) for k, v in startup.items()},
         "load_average": os.getloadavg(),
         "ratio_promptfoo_over_evaltop": med["promptfoo"] / med["evaltop"],
-        "commands": {"export": _show(export, work), "promptfoo": _show(pf_cmd, work), "evaltop": _show(ev_cmd, work)},
+        "commands": {
+            "export": _show(export, work),
+            "promptfoo": _show(pf_cmd, work),
+            "evaltop": _show(ev_cmd, work),
+        },
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"peers-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}.json"
     out.write_text(json.dumps(result, indent=2))
-    print(f"\n{n} cases, concurrency {conc}, latency {args.latency * 1000:.0f} ms (ideal {ideal:.2f} s), "
-          f"median of {args.repeats}:")
+    print(f"\n{n} cases, concurrency {conc}, latency {args.latency * 1000:.0f} ms "
+          f"(ideal {ideal:.2f} s), median of {args.repeats}:")
     print(f"  promptfoo {version}: {med['promptfoo']:.2f} s   ({result['commands']['promptfoo']})")
     print(f"  evaltop:          {med['evaltop']:.2f} s   ({result['commands']['evaltop']})")
     print(f"  ratio promptfoo / evaltop = {result['ratio_promptfoo_over_evaltop']:.2f}")
     st = result["startup_median_s"]
-    print(f"  start-up alone (--version): promptfoo {st['promptfoo']:.2f} s, evaltop {st['evaltop']:.2f} s; "
-          f"load average {result['load_average'][0]:.1f}")
+    print(f"  start-up alone (--version): promptfoo {st['promptfoo']:.2f} s, "
+          f"evaltop {st['evaltop']:.2f} s; load average {result['load_average'][0]:.1f}")
     print(f"results: {out}")
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
 def _show(cmd: list[str], work: Path) -> str:
-    text = " ".join(cmd).replace(str(work) + "/", "").replace(sys.executable + " -m evaltop.tui.cli.main", "evaltop")
+    text = (
+        " ".join(cmd)
+        .replace(str(work) + "/", "")
+        .replace(sys.executable + " -m evaltop.tui.cli.main", "evaltop")
+    )
     return text.replace(str(PROMPTFOO), "promptfoo")
 
 

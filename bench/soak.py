@@ -56,7 +56,9 @@ def soak(seconds: int, warmup: int) -> dict:
             start = time.monotonic()
             while proc.poll() is None:
                 try:
-                    samples.append((time.monotonic() - start, _cpu_seconds(proc.pid), _rss_mb(proc.pid)))
+                    samples.append(
+                        (time.monotonic() - start, _cpu_seconds(proc.pid), _rss_mb(proc.pid))
+                    )
                 except (FileNotFoundError, ProcessLookupError, IndexError):
                     break
                 time.sleep(1.0)
@@ -68,7 +70,9 @@ def soak(seconds: int, warmup: int) -> dict:
     if len(live) < 3:
         raise SystemExit(f"soak: the demo ended too early (rc={proc.returncode}):\n{out[-2000:]}")
     per_second = [
-        100.0 * (b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(live, live[1:], strict=False) if b[0] > a[0]
+        100.0 * (b[1] - a[1]) / (b[0] - a[0])
+        for a, b in zip(live, live[1:], strict=False)
+        if b[0] > a[0]
     ]
     span = live[-1][0] - live[0][0]
     return {
@@ -96,8 +100,9 @@ def main(argv: list[str]) -> int:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "soak.json").write_text(json.dumps(r, indent=2))
     print(f"demo soak {r['seconds']} s: RSS {r['rss_start_mb']} -> {r['rss_end_mb']} MB "
-          f"(growth {r['rss_growth_mb']} MB, peak {r['rss_peak_mb']} MB); CPU mean {r['cpu_mean_pct']}%, "
-          f"median second (between ticks) {r['cpu_idle_median_pct']}% (target < 5%); exit {r['exit_code']}")
+          f"(growth {r['rss_growth_mb']} MB, peak {r['rss_peak_mb']} MB); "
+          f"CPU mean {r['cpu_mean_pct']}%, median second (between ticks) "
+          f"{r['cpu_idle_median_pct']}% (target < 5%); exit {r['exit_code']}")
     return 0 if r["exit_code"] == 0 else 1
 
 

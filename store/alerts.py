@@ -11,14 +11,20 @@ import sqlite3
 
 from evaltop.store.db import write
 
-_COLUMNS = "rowid AS id, kind, level, message, dedupe_key, ts, acknowledged, notified, notify_attempts, notify_error"
+_COLUMNS = (
+    "rowid AS id, kind, level, message, dedupe_key, ts, acknowledged, notified, notify_attempts,"
+    " notify_error"
+)
 
 
-def insert(conn: sqlite3.Connection, kind: str, level: str, message: str, dedupe_key: str, ts: float) -> int | None:
+def insert(
+    conn: sqlite3.Connection, kind: str, level: str, message: str, dedupe_key: str, ts: float
+) -> int | None:
     """Store a new alert; the id, or None when ``dedupe_key`` already exists."""
     with write(conn):
         cur = conn.execute(
-            "INSERT OR IGNORE INTO alerts (kind, level, message, dedupe_key, ts) VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO alerts (kind, level, message, dedupe_key, ts)"
+            " VALUES (?, ?, ?, ?, ?)",
             (kind, level, message, dedupe_key, ts),
         )
         return cur.lastrowid if cur.rowcount == 1 else None
@@ -38,7 +44,9 @@ def list_alerts(
     until: float | None = None,
 ) -> list[dict]:
     """Newest first (unacknowledged before acknowledged when asked)."""
-    order = "acknowledged ASC, ts DESC, rowid DESC" if unacknowledged_first else "ts DESC, rowid DESC"
+    order = (
+        "acknowledged ASC, ts DESC, rowid DESC" if unacknowledged_first else "ts DESC, rowid DESC"
+    )
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM alerts WHERE ts >= ? AND ts <= ? ORDER BY {order} LIMIT ?",
         (-math.inf if since is None else since, math.inf if until is None else until, limit),
@@ -56,7 +64,9 @@ def undelivered(conn: sqlite3.Connection, limit: int) -> list[dict]:
     """Alerts not yet posted to the webhook: fewest attempts, then oldest, first
     (an alert the receiver keeps refusing does not block the others)."""
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM alerts WHERE notified = 0 ORDER BY notify_attempts, ts, rowid LIMIT ?", (limit,)
+        f"SELECT {_COLUMNS} FROM alerts WHERE notified = 0"
+        " ORDER BY notify_attempts, ts, rowid LIMIT ?",
+        (limit,),
     ).fetchall()
     return [dict(r) for r in rows]
 
@@ -64,8 +74,8 @@ def undelivered(conn: sqlite3.Connection, limit: int) -> list[dict]:
 def mark_notified(conn: sqlite3.Connection, alert_id: int) -> None:
     with write(conn):
         conn.execute(
-            "UPDATE alerts SET notified = 1, notify_attempts = notify_attempts + 1, notify_error = NULL "
-            "WHERE rowid = ?",
+            "UPDATE alerts SET notified = 1, notify_attempts = notify_attempts + 1, "
+            "notify_error = NULL WHERE rowid = ?",
             (alert_id,),
         )
 
@@ -73,6 +83,7 @@ def mark_notified(conn: sqlite3.Connection, alert_id: int) -> None:
 def mark_notify_failed(conn: sqlite3.Connection, alert_id: int, error: str) -> None:
     with write(conn):
         conn.execute(
-            "UPDATE alerts SET notify_attempts = notify_attempts + 1, notify_error = ? WHERE rowid = ?",
+            "UPDATE alerts SET notify_attempts = notify_attempts + 1, notify_error = ?"
+            " WHERE rowid = ?",
             (error, alert_id),
         )

@@ -27,12 +27,15 @@ class Cached:
     payload: Any
 
 
-def put(conn: sqlite3.Connection, key: str, now: float, computed_at: float, watermark: int, payload: Any) -> None:
+def put(
+    conn: sqlite3.Connection, key: str, now: float, computed_at: float, watermark: int, payload: Any
+) -> None:
     """Store (or replace) a result; the caller holds the write transaction.
     A result for an earlier ``now`` than the stored one is not kept (a slow
     dashboard miss must not replace the engine's newer run)."""
     conn.execute(
-        "INSERT INTO analysis_cache (key, now, computed_at, watermark, payload_json) VALUES (?, ?, ?, ?, ?) "
+        "INSERT INTO analysis_cache (key, now, computed_at, watermark, payload_json) "
+        "VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT(key) DO UPDATE SET now = excluded.now, computed_at = excluded.computed_at, "
         "watermark = excluded.watermark, payload_json = excluded.payload_json "
         "WHERE excluded.now >= analysis_cache.now",
@@ -43,8 +46,11 @@ def put(conn: sqlite3.Connection, key: str, now: float, computed_at: float, wate
 def get(conn: sqlite3.Connection, key: str) -> Cached | None:
     """The stored result for ``key``, or None (none yet, or an older schema)."""
     try:
-        row = conn.execute("SELECT key, now, computed_at, watermark, payload_json FROM analysis_cache WHERE key = ?",
-                           (key,)).fetchone()
+        row = conn.execute(
+            "SELECT key, now, computed_at, watermark, payload_json FROM analysis_cache"
+            " WHERE key = ?",
+            (key,),
+        ).fetchone()
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             return None

@@ -29,9 +29,14 @@ def _sums(prefix: str, y: str, cond: str) -> str:
         return f"SUM(CASE WHEN {cond} THEN {expr} END)"
     parts = {
         "n": f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)",
-        "sum_y": agg(y), "sum_yy": agg(f"{y} * {y}"),
-        "sum_w": agg("w"), "sum_wy": agg(f"w * {y}"), "sum_wyy": agg(f"w * {y} * {y}"),
-        "sum_ww": agg("w * w"), "sum_wwy": agg(f"w * w * {y}"), "sum_wwyy": agg(f"w * w * {y} * {y}"),
+        "sum_y": agg(y),
+        "sum_yy": agg(f"{y} * {y}"),
+        "sum_w": agg("w"),
+        "sum_wy": agg(f"w * {y}"),
+        "sum_wyy": agg(f"w * {y} * {y}"),
+        "sum_ww": agg("w * w"),
+        "sum_wwy": agg(f"w * w * {y}"),
+        "sum_wwyy": agg(f"w * w * {y} * {y}"),
     }
     return ", ".join(f"{expr} AS {prefix}{name}" for name, expr in parts.items())
 
@@ -51,8 +56,13 @@ def _bounds(since: float | None, until: float) -> tuple[float, float]:
     return (NO_START if since is None else since, until)
 
 
-def _split(conn: sqlite3.Connection, since: float | None, until: float,
-           scan: Callable[[float | None, float], Iterable], rollup: Callable[[int, int], Iterable]) -> list:
+def _split(
+    conn: sqlite3.Connection,
+    since: float | None,
+    until: float,
+    scan: Callable[[float | None, float], Iterable],
+    rollup: Callable[[int, int], Iterable],
+) -> list:
     """Row sets covering ``[since, until)``: whole hours from the rollup (when
     installed), the partial hours at either edge from ``scan``."""
     lo = -(2**62) if since is None else math.ceil(since / HOUR)
@@ -89,7 +99,11 @@ def _merge(parts: list[Iterable], keys: list[str]) -> list[dict]:
                     cur[c] = v if cur[c] is None else min(cur[c], v)
                 else:
                     cur[c] = v if cur[c] is None else cur[c] + v
-    return [acc[k] for k in sorted(acc, key=lambda k: tuple(_none_first(v) for v in k)) if acc[k]["rows"]]
+    return [
+        acc[k]
+        for k in sorted(acc, key=lambda k: tuple(_none_first(v) for v in k))
+        if acc[k]["rows"]
+    ]
 
 
 def score_aggregates(conn: sqlite3.Connection, since: float | None, until: float,
@@ -214,7 +228,8 @@ def output_stats(conn: sqlite3.Connection, since: float | None, until: float,
     sql = f"""
         SELECT {sel}COUNT(*) AS n,
                SUM(error IS NOT NULL) AS call_errors,
-               COUNT(latency_ms) AS lat_n, SUM(latency_ms) AS lat_sum, SUM(latency_ms * latency_ms) AS lat_sumsq,
+               COUNT(latency_ms) AS lat_n, SUM(latency_ms) AS lat_sum,
+               SUM(latency_ms * latency_ms) AS lat_sumsq,
                COUNT(cost_pusd) AS cost_n, SUM(cost_pusd) AS cost_sum,
                SUM(CAST(cost_pusd AS REAL) * cost_pusd) AS cost_sumsq
         FROM outputs WHERE ts >= ? AND ts < ? {grp}
@@ -286,7 +301,8 @@ def agreement_tables(conn: sqlite3.Connection) -> list[sqlite3.Row]:
                SUM(s.passed = 1 AND l.label = 'fail') AS judge_pass_human_fail,
                SUM(s.passed = 0 AND l.label = 'pass') AS judge_fail_human_pass,
                SUM(s.passed = 0 AND l.label = 'fail') AS both_fail
-        FROM labels l CROSS JOIN scores s ON s.output_id = l.output_id  -- few labels: drive from them
+        -- few labels: drive the join from them
+        FROM labels l CROSS JOIN scores s ON s.output_id = l.output_id
         WHERE s.status = 'ok' AND s.passed IS NOT NULL AND l.label IN ('pass', 'fail')
         GROUP BY s.judge ORDER BY s.judge
     """
@@ -303,9 +319,15 @@ def trend_buckets(conn: sqlite3.Connection, judge: str | None, since: float | No
     if bucket_s % HOUR:  # buckets that split hours: scan
         return [dict(r) for r in _scan_trend(conn, judge, since, until, bucket_s, by)]
     group = [f"hour / {bucket_s // HOUR} AS bucket", f"{by or 'NULL'} AS key"]
-    parts = _split(conn, since, until, lambda a, b: _scan_trend(conn, judge, a, b, bucket_s, by),
-                   lambda lo, hi: sr.hourly(conn, lo, hi, group, dims=(by,) if by else (), judge=judge,
-                                             counts=False))
+    parts = _split(
+        conn,
+        since,
+        until,
+        lambda a, b: _scan_trend(conn, judge, a, b, bucket_s, by),
+        lambda lo, hi: sr.hourly(
+            conn, lo, hi, group, dims=(by,) if by else (), judge=judge, counts=False
+        ),
+    )
     return _merge(parts, ["bucket", "key"])
 
 
@@ -328,11 +350,14 @@ def _scan_trend(conn: sqlite3.Connection, judge: str | None, since: float | None
     return conn.execute(sql, params).fetchall()
 
 
-def pending_count(conn: sqlite3.Connection, since: float | None = None, until: float | None = None) -> int:
+def pending_count(
+    conn: sqlite3.Connection, since: float | None = None, until: float | None = None
+) -> int:
     if until is None:
         return conn.execute("SELECT COUNT(*) FROM samples WHERE status = 'pending'").fetchone()[0]
     return conn.execute(
-        "SELECT COUNT(*) FROM samples WHERE status = 'pending' AND output_ts >= ? AND output_ts < ?",
+        "SELECT COUNT(*) FROM samples WHERE status = 'pending'"
+        " AND output_ts >= ? AND output_ts < ?",
         _bounds(since, until),
     ).fetchone()[0]
 

@@ -125,7 +125,9 @@ def cases_page(
             where.append(f"{col} = ?")
             args.append(value)
     if f.text:
-        where.append("(o.id = ? OR o.output_text LIKE ? ESCAPE '\\' OR o.input_text LIKE ? ESCAPE '\\')")
+        where.append(
+            "(o.id = ? OR o.output_text LIKE ? ESCAPE '\\' OR o.input_text LIKE ? ESCAPE '\\')"
+        )
         args += [f.text, _like(f.text), _like(f.text)]
     if after is not None:
         if len(after) != len(cols):
@@ -153,8 +155,9 @@ def cases_page(
                   FROM (SELECT o.rowid AS r, {inner_keys} FROM outputs o {cond}
                         ORDER BY {order} LIMIT ?) p
                   JOIN outputs o ON o.rowid = p.r
-                  LEFT JOIN scores s ON s.rowid = (SELECT x.rowid FROM scores x WHERE x.output_id = o.id
-                                                   {judge_only} ORDER BY x.passed IS NOT 0, x.score LIMIT 1)
+                  LEFT JOIN scores s ON s.rowid = (
+                      SELECT x.rowid FROM scores x WHERE x.output_id = o.id {judge_only}
+                      ORDER BY x.passed IS NOT 0, x.score LIMIT 1)
                   ORDER BY {outer_order}"""
     args.append(limit)
     if not f.failing and f.judge:

@@ -41,7 +41,9 @@ def save(conn: sqlite3.Connection, cp: Checkpoint, *, drop: Iterable[str] = ()) 
     of content its inode no longer holds."""
     for key in drop:
         if key != cp.file_key:
-            conn.execute("DELETE FROM checkpoints WHERE source = ? AND file_key = ?", (cp.source, key))
+            conn.execute(
+                "DELETE FROM checkpoints WHERE source = ? AND file_key = ?", (cp.source, key)
+            )
     conn.execute(
         f"INSERT INTO checkpoints ({_COLS}) VALUES (?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT(source, file_key) DO UPDATE SET path = excluded.path, "

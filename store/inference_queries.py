@@ -32,8 +32,13 @@ def _has_daily(conn: sqlite3.Connection) -> bool:
 
 # ---------------------------------------------------------------- inference
 
-_HOURLY_BY = {"model": "model", "task": "task", "day": "date(hour * 3600, 'unixepoch')", "hour": "hour",
-              "all": "''"}
+_HOURLY_BY = {
+    "model": "model",
+    "task": "task",
+    "day": "date(hour * 3600, 'unixepoch')",
+    "hour": "hour",
+    "all": "''",
+}
 _DAILY_BY = {"model": "model", "day": "date(day * 86400, 'unixepoch')", "all": "''"}
 
 
@@ -47,7 +52,10 @@ def _inference(conn: sqlite3.Connection, by: str, since: float | None, until: fl
     parts: list[tuple[int, list]] = []  # (sign, rows); sign 0: today's whole row
     if by in _DAILY_BY and since is not None and since % DAY == 0 and _has_daily(conn):
         today = int(until // DAY)
-        daily = f"SELECT {_DAILY_BY[by]} AS k, {_SELECT_SUMS} FROM rollup_daily WHERE day >= ? AND day < ? GROUP BY k"
+        daily = (
+            f"SELECT {_DAILY_BY[by]} AS k, {_SELECT_SUMS} FROM rollup_daily"
+            " WHERE day >= ? AND day < ? GROUP BY k"
+        )
         parts.append((1, conn.execute(daily, (int(since // DAY), today)).fetchall()))
         lo = max(lo, today * 24)
         later = conn.execute("SELECT 1 FROM rollup_hourly WHERE hour > ? LIMIT 1", (hi,)).fetchone()
@@ -84,7 +92,9 @@ def inference_totals(conn: sqlite3.Connection, since: float | None, until: float
     return out
 
 
-def inference_by(conn: sqlite3.Connection, by: str, since: float | None, until: float) -> list[dict]:
+def inference_by(
+    conn: sqlite3.Connection, by: str, since: float | None, until: float
+) -> list[dict]:
     """Inference outputs/tokens/cost grouped by model, task, day or hour."""
     if by not in _HOURLY_BY or by == "all":
         raise ValueError(f"inference_by: by must be model, task, day or hour, got {by!r}")
@@ -103,13 +113,17 @@ def spend_in(conn: sqlite3.Connection, since: float, until: float) -> tuple[int,
 
     def days(first: int, end: int) -> tuple[int, int]:
         return conn.execute(
-            "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) FROM rollup_daily "
-            "WHERE day >= ? AND day < ?", (first, end)).fetchone()
+            "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) "
+            "FROM rollup_daily WHERE day >= ? AND day < ?",
+            (first, end),
+        ).fetchone()
 
     def hours(first: int, end: int) -> tuple[int, int]:
         return conn.execute(
-            "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) FROM rollup_hourly "
-            "WHERE hour >= ? AND hour < ?", (first, end)).fetchone()
+            "SELECT coalesce(sum(cost_pusd), 0), coalesce(sum(unpriced_outputs), 0) "
+            "FROM rollup_hourly WHERE hour >= ? AND hour < ?",
+            (first, end),
+        ).fetchone()
 
     def scan(a: float, b: float) -> tuple[int, int]:
         return conn.execute(

@@ -54,7 +54,9 @@ def insert(conn: sqlite3.Connection, row: JudgeCallRow) -> None:
     conn.execute(f"INSERT INTO judge_calls ({_COLS}) VALUES ({_MARKS})", astuple(row))
 
 
-def totals_by_judge(conn: sqlite3.Connection, since: float | None, until: float) -> list[sqlite3.Row]:
+def totals_by_judge(
+    conn: sqlite3.Connection, since: float | None, until: float
+) -> list[sqlite3.Row]:
     """Per judge in [since, until): calls (requests sent), budget refusals,
     errors, retries, tokens, cost, unknown-cost calls."""
     return conn.execute(
@@ -76,7 +78,8 @@ def totals_by_judge(conn: sqlite3.Connection, since: float | None, until: float)
 
 def total_cost(conn: sqlite3.Connection, since: float | None, until: float) -> int:
     row = conn.execute(
-        "SELECT COALESCE(SUM(cost_pusd), 0) FROM judge_calls WHERE ts >= COALESCE(?, ts) AND ts < ?",
+        "SELECT COALESCE(SUM(cost_pusd), 0) FROM judge_calls"
+        " WHERE ts >= COALESCE(?, ts) AND ts < ?",
         (since, until),
     ).fetchone()
     return int(row[0])

@@ -27,7 +27,8 @@ def set_label(conn: sqlite3.Connection, output_id: str, label: str, score: float
     ts = time.time() if now is None else now
     with write(conn):
         conn.execute(
-            "INSERT INTO labels (output_id, label, score, reviewer, note, ts) VALUES (?, ?, ?, ?, ?, ?) "
+            "INSERT INTO labels (output_id, label, score, reviewer, note, ts) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(output_id) DO UPDATE SET label = excluded.label, score = excluded.score, "
             "reviewer = excluded.reviewer, note = excluded.note, ts = excluded.ts",
             (output_id, label, None if score is None else float(score), reviewer, note, ts),

@@ -46,7 +46,9 @@ def period_totals_scan(conn: sqlite3.Connection, kind: str, day: str, month: str
     return _totals(conn, "ledger", kind, day, month)
 
 
-def _totals(conn: sqlite3.Connection, table: str, kind: str, day: str, month: str) -> dict[str, int]:
+def _totals(
+    conn: sqlite3.Connection, table: str, kind: str, day: str, month: str
+) -> dict[str, int]:
     assert table in ("ledger", "ledger_daily")  # a fixed name, never user input
     row = conn.execute(
         f"""SELECT
@@ -87,19 +89,26 @@ def active_claim(conn: sqlite3.Connection, kind: str, ref: str) -> bool:
 
 
 def mark_sent(conn: sqlite3.Connection, rowid: int, now: float) -> None:
-    conn.execute("UPDATE ledger SET sent_at = COALESCE(sent_at, ?) WHERE rowid = ? AND state = 'reserved'",
-                 (now, rowid))
+    conn.execute(
+        "UPDATE ledger SET sent_at = COALESCE(sent_at, ?) WHERE rowid = ? AND state = 'reserved'",
+        (now, rowid),
+    )
 
 
 def add_amount(conn: sqlite3.Connection, rowid: int, extra_pusd: int) -> None:
-    conn.execute("UPDATE ledger SET amount_pusd = amount_pusd + ? WHERE rowid = ? AND state = 'reserved'",
-                 (extra_pusd, rowid))
+    conn.execute(
+        "UPDATE ledger SET amount_pusd = amount_pusd + ? WHERE rowid = ? AND state = 'reserved'",
+        (extra_pusd, rowid),
+    )
 
 
-def finish(conn: sqlite3.Connection, rowid: int, *, state: str, amount_pusd: int, now: float) -> bool:
+def finish(
+    conn: sqlite3.Connection, rowid: int, *, state: str, amount_pusd: int, now: float
+) -> bool:
     """Move a reserved row to ``settled`` or ``released``; False if it was not reserved."""
     cur = conn.execute(
-        "UPDATE ledger SET state = ?, amount_pusd = ?, settled_at = ? WHERE rowid = ? AND state = 'reserved'",
+        "UPDATE ledger SET state = ?, amount_pusd = ?, settled_at = ?"
+        " WHERE rowid = ? AND state = 'reserved'",
         (state, amount_pusd, now, rowid),
     )
     return cur.rowcount == 1
@@ -122,7 +131,8 @@ def note_refusal(conn: sqlite3.Connection, *, kind: str, amount_pusd: int, day: 
                  month: str, now: float) -> None:
     """Remember the last request the budget refused (one row per kind and day)."""
     cur = conn.execute(
-        "UPDATE ledger SET amount_pusd = ?, created_at = ? WHERE kind = ? AND day = ? AND state = 'refused'",
+        "UPDATE ledger SET amount_pusd = ?, created_at = ?"
+        " WHERE kind = ? AND day = ? AND state = 'refused'",
         (amount_pusd, now, kind, day),
     )
     if cur.rowcount == 0:

@@ -66,13 +66,17 @@ def max_reject_rowid(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM rejects").fetchone()[0])
 
 
-def reject_reasons(conn: sqlite3.Connection, *, after_rowid: int = 0, limit: int = 5) -> list[tuple]:
+def reject_reasons(
+    conn: sqlite3.Connection, *, after_rowid: int = 0, limit: int = 5
+) -> list[tuple]:
     """Top reasons among rejects newer than ``after_rowid``:
     (reason, count, file of the first, line_no of the first)."""
     return conn.execute(
         "SELECT reason, COUNT(*) AS n, "
-        "(SELECT file FROM rejects r2 WHERE r2.reason = r.reason AND r2.rowid > ? ORDER BY rowid LIMIT 1), "
-        "(SELECT line_no FROM rejects r2 WHERE r2.reason = r.reason AND r2.rowid > ? ORDER BY rowid LIMIT 1) "
+        "(SELECT file FROM rejects r2 WHERE r2.reason = r.reason AND r2.rowid > ?"
+        " ORDER BY rowid LIMIT 1), "
+        "(SELECT line_no FROM rejects r2 WHERE r2.reason = r.reason AND r2.rowid > ?"
+        " ORDER BY rowid LIMIT 1) "
         "FROM rejects r WHERE rowid > ? GROUP BY reason ORDER BY n DESC, reason LIMIT ?",
         (after_rowid, after_rowid, after_rowid, limit),
     ).fetchall()
@@ -87,7 +91,9 @@ def count_in_window(conn: sqlite3.Connection, table: str, since: float | None, u
     return int(conn.execute(sql, (lo, until)).fetchone()[0])
 
 
-def judge_cost_in_window(conn: sqlite3.Connection, since: float | None, until: float) -> tuple[int, int, int, int]:
+def judge_cost_in_window(
+    conn: sqlite3.Connection, since: float | None, until: float
+) -> tuple[int, int, int, int]:
     """(calls, input_tokens, output_tokens, cost_pusd) of judge_calls with
     since <= ts < until."""
     lo = float("-inf") if since is None else since
@@ -99,7 +105,9 @@ def judge_cost_in_window(conn: sqlite3.Connection, since: float | None, until: f
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
 
-def latest(conn: sqlite3.Connection, *, limit: int = 20, failing: bool = False) -> list[sqlite3.Row]:
+def latest(
+    conn: sqlite3.Connection, *, limit: int = 20, failing: bool = False
+) -> list[sqlite3.Row]:
     """Newest outputs first (ts, model, task, output_text, error); ``failing``
     keeps outputs with at least one failed score (scores.passed = 0)."""
     where = (

@@ -35,7 +35,8 @@ def ensure_run(conn: sqlite3.Connection, run_id: str, candidate: str, model: str
     """Create the run if new; return its row (existing rows are not changed)."""
     with write(conn):
         conn.execute(
-            "INSERT OR IGNORE INTO runs (run_id, candidate, model, corpus, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO runs (run_id, candidate, model, corpus, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
             (run_id, candidate, model, corpus, now),
         )
     return get_run(conn, run_id)
@@ -74,11 +75,13 @@ def claim(conn: sqlite3.Connection, run_id: str, case_id: str, task: str, owner:
     stale = list(stale_owners)
     with write(conn):
         row = conn.execute(
-            "SELECT status, owner FROM run_cases WHERE run_id = ? AND case_id = ?", (run_id, case_id)
+            "SELECT status, owner FROM run_cases WHERE run_id = ? AND case_id = ?",
+            (run_id, case_id),
         ).fetchone()
         if row is None:
             conn.execute(
-                "INSERT INTO run_cases (run_id, case_id, task, status, owner, ts) VALUES (?, ?, ?, 'claimed', ?, ?)",
+                "INSERT INTO run_cases (run_id, case_id, task, status, owner, ts)"
+                " VALUES (?, ?, ?, 'claimed', ?, ?)",
                 (run_id, case_id, task, owner, now),
             )
             return True
@@ -92,7 +95,8 @@ def claim(conn: sqlite3.Connection, run_id: str, case_id: str, task: str, owner:
                 (run_id, case_id),
             )
         conn.execute(
-            "UPDATE run_cases SET status = 'claimed', owner = ?, ts = ?, error = NULL WHERE run_id = ? AND case_id = ?",
+            "UPDATE run_cases SET status = 'claimed', owner = ?, ts = ?, error = NULL"
+            " WHERE run_id = ? AND case_id = ?",
             (owner, now, run_id, case_id),
         )
         return True
@@ -103,14 +107,28 @@ def record(conn: sqlite3.Connection, run_id: str, case_id: str, owner: str,
     """Store the candidate's answer for a case this owner claimed."""
     with write(conn):
         cur = conn.execute(
-            """UPDATE run_cases SET status = ?, output_text = ?, input_tokens = ?, output_tokens = ?,
-                   cached_input_tokens = ?, reasoning_tokens = ?, usage_estimated = ?, cost_pusd = ?,
-                   latency_ms = ?, error = ?, attempts = attempts + ?, ts = ?
+            """UPDATE run_cases SET status = ?, output_text = ?, input_tokens = ?,
+                   output_tokens = ?, cached_input_tokens = ?, reasoning_tokens = ?,
+                   usage_estimated = ?, cost_pusd = ?, latency_ms = ?, error = ?,
+                   attempts = attempts + ?, ts = ?
                WHERE run_id = ? AND case_id = ? AND owner = ? AND status = 'claimed'""",
-            (result.status, result.output_text, result.input_tokens, result.output_tokens,
-             result.cached_input_tokens, result.reasoning_tokens, int(result.usage_estimated),
-             result.cost_pusd, result.latency_ms, result.error, result.attempts, now,
-             run_id, case_id, owner),
+            (
+                result.status,
+                result.output_text,
+                result.input_tokens,
+                result.output_tokens,
+                result.cached_input_tokens,
+                result.reasoning_tokens,
+                int(result.usage_estimated),
+                result.cost_pusd,
+                result.latency_ms,
+                result.error,
+                result.attempts,
+                now,
+                run_id,
+                case_id,
+                owner,
+            ),
         )
         return cur.rowcount == 1
 
@@ -179,7 +197,9 @@ def set_mark(conn: sqlite3.Connection, name: str, value: int) -> None:
         )
 
 
-def outputs_after(conn: sqlite3.Connection, after_rowid: int, since_ts: float, limit: int) -> list[sqlite3.Row]:
+def outputs_after(
+    conn: sqlite3.Connection, after_rowid: int, since_ts: float, limit: int
+) -> list[sqlite3.Row]:
     """Live outputs past a rowid mark (successful calls only), oldest first."""
     return conn.execute(
         """SELECT rowid, id, ts, task, model, input_text, input_json, output_text, latency_ms,
@@ -193,11 +213,20 @@ def record_live(conn: sqlite3.Connection, run_id: str, output: sqlite3.Row, now:
     """Copy a live output into a run as an ok case keyed by the output id."""
     with write(conn):
         conn.execute(
-            """INSERT OR IGNORE INTO run_cases (run_id, case_id, task, status, output_text, input_tokens,
-                   output_tokens, cost_pusd, latency_ms, ts, attempts)
+            """INSERT OR IGNORE INTO run_cases (run_id, case_id, task, status, output_text,
+                   input_tokens, output_tokens, cost_pusd, latency_ms, ts, attempts)
                VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, ?, 0)""",
-            (run_id, output["id"], output["task"], output["output_text"], output["input_tokens"],
-             output["output_tokens"], output["cost_pusd"], output["latency_ms"], now),
+            (
+                run_id,
+                output["id"],
+                output["task"],
+                output["output_text"],
+                output["input_tokens"],
+                output["output_tokens"],
+                output["cost_pusd"],
+                output["latency_ms"],
+                now,
+            ),
         )
 
 
@@ -207,13 +236,16 @@ def outputs_by_ids(conn: sqlite3.Connection, ids: list[str]) -> list[sqlite3.Row
         chunk = ids[i:i + 500]
         marks = ",".join("?" * len(chunk))  # placeholders only; values are bound
         out += conn.execute(
-            "SELECT rowid, id, task, model, input_text, input_json, tags_json, metadata_json FROM outputs"
-            f" WHERE id IN ({marks})", chunk,
+            "SELECT rowid, id, task, model, input_text, input_json, tags_json, metadata_json"
+            f" FROM outputs WHERE id IN ({marks})",
+            chunk,
         ).fetchall()
     return out
 
 
-def copy_live_scores(conn: sqlite3.Connection, run_id: str, output_ids: list[str], now: float) -> int:
+def copy_live_scores(
+    conn: sqlite3.Connection, run_id: str, output_ids: list[str], now: float
+) -> int:
     """Reuse verdicts live judging already paid for: copy ``scores`` rows of
     these outputs into the run (existing run verdicts are kept)."""
     n = 0
@@ -222,8 +254,9 @@ def copy_live_scores(conn: sqlite3.Connection, run_id: str, output_ids: list[str
             chunk = output_ids[i:i + 500]
             marks = ",".join("?" * len(chunk))  # placeholders only; values are bound
             cur = conn.execute(
-                "INSERT OR IGNORE INTO run_scores (run_id, case_id, judge, kind, status, score, passed, reason,"
-                " error, ts) SELECT ?, output_id, judge, kind, status, score, passed, reason, error, ?"
+                "INSERT OR IGNORE INTO run_scores"
+                " (run_id, case_id, judge, kind, status, score, passed, reason, error, ts)"
+                " SELECT ?, output_id, judge, kind, status, score, passed, reason, error, ?"
                 f" FROM scores WHERE status = 'ok' AND output_id IN ({marks})",
                 [run_id, now, *chunk],
             )

@@ -42,7 +42,9 @@ def outputs_after(conn: sqlite3.Connection, rowid: int, limit: int) -> list[sqli
     ).fetchall()
 
 
-def outputs_by_ids(conn: sqlite3.Connection, ids: Sequence[str], max_rowid: int) -> list[sqlite3.Row]:
+def outputs_by_ids(
+    conn: sqlite3.Connection, ids: Sequence[str], max_rowid: int
+) -> list[sqlite3.Row]:
     """Outputs with these ids already covered by the output mark."""
     out: list[sqlite3.Row] = []
     for chunk in _chunks(list(ids), 500):
@@ -62,7 +64,9 @@ def first_seen(conn: sqlite3.Connection, column: str, value: str) -> float | Non
     return row[0]
 
 
-def feedback_for(conn: sqlite3.Connection, output_ids: Sequence[str], names: Sequence[str]) -> list[sqlite3.Row]:
+def feedback_for(
+    conn: sqlite3.Connection, output_ids: Sequence[str], names: Sequence[str]
+) -> list[sqlite3.Row]:
     """Feedback events named ``names`` about these outputs, oldest first."""
     if not names or not output_ids:
         return []
@@ -82,7 +86,9 @@ def max_feedback_rowid(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM feedback").fetchone()[0]
 
 
-def feedback_between(conn: sqlite3.Connection, after: int, through: int, names: Sequence[str]) -> list[sqlite3.Row]:
+def feedback_between(
+    conn: sqlite3.Connection, after: int, through: int, names: Sequence[str]
+) -> list[sqlite3.Row]:
     """Feedback named ``names`` with ``after < rowid <= through``, oldest first."""
     if not names:
         return []
@@ -98,14 +104,17 @@ def insert_samples(conn: sqlite3.Connection, rows: Iterable[tuple]) -> int:
     """INSERT OR IGNORE (output_id, strata, probability, sampled_at, output_ts); rows added."""
     before = conn.total_changes
     conn.executemany(
-        "INSERT OR IGNORE INTO samples (output_id, strata, probability, status, sampled_at, output_ts) "
-        "VALUES (?, ?, ?, 'pending', ?, ?)",
+        "INSERT OR IGNORE INTO samples"
+        " (output_id, strata, probability, status, sampled_at, output_ts)"
+        " VALUES (?, ?, ?, 'pending', ?, ?)",
         rows,
     )
     return conn.total_changes - before
 
 
-def raise_probability(conn: sqlite3.Connection, output_id: str, probability: float, strata: str) -> bool:
+def raise_probability(
+    conn: sqlite3.Connection, output_id: str, probability: float, strata: str
+) -> bool:
     """Raise a sample's inclusion probability (never lowers it); True if changed."""
     cur = conn.execute(
         "UPDATE samples SET probability = ?, strata = ? WHERE output_id = ? AND probability < ?",

@@ -71,12 +71,16 @@ def has_score(conn: sqlite3.Connection, output_id: str, judge: str) -> bool:
 
 def mark_done(conn: sqlite3.Connection, output_ids: Sequence[str]) -> int:
     before = conn.total_changes
-    conn.executemany("UPDATE samples SET status = 'done' WHERE output_id = ? AND status = 'pending'",
-                     [(i,) for i in output_ids])
+    conn.executemany(
+        "UPDATE samples SET status = 'done' WHERE output_id = ? AND status = 'pending'",
+        [(i,) for i in output_ids],
+    )
     return conn.total_changes - before
 
 
-def same_family_by_judge(conn: sqlite3.Connection, since: float | None, until: float) -> dict[str, int]:
+def same_family_by_judge(
+    conn: sqlite3.Connection, since: float | None, until: float
+) -> dict[str, int]:
     """Outputs per judge whose generator shares the judge's model family."""
     rows = conn.execute(
         """SELECT judge, COUNT(*) FROM scores

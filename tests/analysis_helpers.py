@@ -17,6 +17,7 @@ def add_outputs(conn, rows: Iterable[dict]) -> None:
     cols = ("id", "ts", "model", "task", "prompt_version", "variant", "input_text", "input_hash",
             "output_text", "finish_reason", "confidence", "error", "tags_json", "metadata_json",
             "latency_ms", "cost_pusd", "ingested_at")
+    text_cols = ("model", "task", "prompt_version", "variant", "output_text")  # "" when absent
     data = []
     for r in rows:
         r = dict(r)
@@ -25,38 +26,71 @@ def add_outputs(conn, rows: Iterable[dict]) -> None:
         r["tags_json"] = json.dumps(r.pop("tags", []))
         r["metadata_json"] = json.dumps(r.pop("metadata", {}))
         r["ingested_at"] = r["ts"]
-        data.append(tuple(r.get(c, "" if c in ("model", "task", "prompt_version", "variant", "output_text") else None)
-                          for c in cols))
+        data.append(tuple(r.get(c, "" if c in text_cols else None) for c in cols))
     with db.write(conn):
-        conn.executemany(f"INSERT INTO outputs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", data)
+        conn.executemany(
+            f"INSERT INTO outputs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", data
+        )
         # ingest keeps the hourly rollup with the rows; rebuild it the same way here
         conn.execute("DELETE FROM rollup_hourly")
-        conn.execute("INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, errors) "
-                     "SELECT CAST(ts / 3600 AS INTEGER), model, task, prompt_version, variant, COUNT(*), "
-                     "SUM(error IS NOT NULL) FROM outputs GROUP BY 1, 2, 3, 4, 5")
+        conn.execute(
+            "INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, "
+            "errors) SELECT CAST(ts / 3600 AS INTEGER), model, task, prompt_version, variant, "
+            "COUNT(*), SUM(error IS NOT NULL) FROM outputs GROUP BY 1, 2, 3, 4, 5"
+        )
 
 
 def add_feedback(conn, rows: Iterable[dict]) -> None:
-    data = [(r["id"], r["output_id"], r.get("ts", NOW), r["name"], r.get("value_num"), r.get("value_text"),
-             r.get("ts", NOW)) for r in rows]
+    data = [
+        (
+            r["id"],
+            r["output_id"],
+            r.get("ts", NOW),
+            r["name"],
+            r.get("value_num"),
+            r.get("value_text"),
+            r.get("ts", NOW),
+        )
+        for r in rows
+    ]
     with db.write(conn):
-        conn.executemany("INSERT INTO feedback (id, output_id, ts, name, value_num, value_text, ingested_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?)", data)
+        conn.executemany(
+            "INSERT INTO feedback (id, output_id, ts, name, value_num, value_text, ingested_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            data,
+        )
 
 
 def add_samples(conn, rows: Iterable[tuple[str, float, float]]) -> None:
     """(output_id, probability, output_ts)."""
     with db.write(conn):
-        conn.executemany("INSERT INTO samples (output_id, strata, probability, status, sampled_at, output_ts) "
-                         "VALUES (?, 'base', ?, 'done', ?, ?)", [(o, p, ts, ts) for o, p, ts in rows])
+        conn.executemany(
+            "INSERT INTO samples (output_id, strata, probability, status, sampled_at, output_ts) "
+            "VALUES (?, 'base', ?, 'done', ?, ?)",
+            [(o, p, ts, ts) for o, p, ts in rows],
+        )
 
 
 def add_scores(conn, rows: Iterable[dict]) -> None:
-    data = [(r["output_id"], r["judge"], r.get("kind", "rule"), r.get("status", "ok"), r.get("score"),
-             r.get("passed"), r["output_ts"], r["output_ts"]) for r in rows]
+    data = [
+        (
+            r["output_id"],
+            r["judge"],
+            r.get("kind", "rule"),
+            r.get("status", "ok"),
+            r.get("score"),
+            r.get("passed"),
+            r["output_ts"],
+            r["output_ts"],
+        )
+        for r in rows
+    ]
     with db.write(conn):
-        conn.executemany("INSERT INTO scores (output_id, judge, kind, status, score, passed, output_ts, created_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", data)
+        conn.executemany(
+            "INSERT INTO scores (output_id, judge, kind, status, score, passed, output_ts, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            data,
+        )
 
 
 def judged_output(conn_rows: dict, oid: str, ts: float, passed: bool, *, task: str, model: str,
@@ -67,12 +101,28 @@ def judged_output(conn_rows: dict, oid: str, ts: float, passed: bool, *, task: s
     conn_rows["outputs"].append({"id": oid, "ts": ts, "task": task, "model": model,
                                  "prompt_version": prompt_version, "variant": variant, **extra})
     conn_rows["samples"].append((oid, p, ts))
-    conn_rows["scores"].append({"output_id": oid, "judge": "json_valid", "kind": "rule",
-                                "score": 1.0 if passed else 0.0, "passed": int(passed), "output_ts": ts})
+    conn_rows["scores"].append(
+        {
+            "output_id": oid,
+            "judge": "json_valid",
+            "kind": "rule",
+            "score": 1.0 if passed else 0.0,
+            "passed": int(passed),
+            "output_ts": ts,
+        }
+    )
     if llm:
         score = rng.choice((3, 4, 5)) if passed else rng.choice((1, 2))
-        conn_rows["scores"].append({"output_id": oid, "judge": "quality", "kind": "llm",
-                                    "score": float(score), "passed": int(score >= 3), "output_ts": ts})
+        conn_rows["scores"].append(
+            {
+                "output_id": oid,
+                "judge": "quality",
+                "kind": "llm",
+                "score": float(score),
+                "passed": int(score >= 3),
+                "output_ts": ts,
+            }
+        )
 
 
 def new_rows() -> dict[str, list]:

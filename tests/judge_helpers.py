@@ -30,12 +30,17 @@ def seed(conn: sqlite3.Connection, n: int = 1, *, model: str = "gpt-4o-mini", ta
             oid = f"{prefix}{i}"
             text = output[i] if isinstance(output, list) else output
             conn.execute(
-                """INSERT INTO outputs (id, ts, model, task, input_text, output_text, latency_ms,
-                                        tags_json, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (oid, ts + i * 0.001, model, task, input_text, text, 500.0, json.dumps(tags or []), ts))
+                "INSERT INTO outputs (id, ts, model, task, input_text, output_text, latency_ms,\n"
+                "                                        tags_json, ingested_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (oid, ts + i * 0.001, model, task, input_text, text, 500.0,
+                 json.dumps(tags or []), ts),
+            )
             conn.execute(
-                "INSERT INTO samples (output_id, probability, sampled_at, output_ts) VALUES (?, 1.0, ?, ?)",
-                (oid, ts, ts + i * 0.001))
+                "INSERT INTO samples (output_id, probability, sampled_at, output_ts) "
+                "VALUES (?, 1.0, ?, ?)",
+                (oid, ts, ts + i * 0.001),
+            )
             ids.append(oid)
     return ids
 
@@ -58,9 +63,12 @@ def _watch_ledger(db_path, stop: threading.Event, seen: list[int]) -> None:
     c = db.connect(db_path, migrate=False)
     try:
         while not stop.is_set():
-            seen.append(c.execute(
-                "SELECT COALESCE(SUM(amount_pusd), 0) FROM ledger WHERE state IN ('reserved', 'settled')"
-            ).fetchone()[0])
+            seen.append(
+                c.execute(
+                    "SELECT COALESCE(SUM(amount_pusd), 0) FROM ledger "
+                    "WHERE state IN ('reserved', 'settled')"
+                ).fetchone()[0]
+            )
     finally:
         c.close()
 

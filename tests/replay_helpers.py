@@ -26,10 +26,11 @@ def add_output(conn, oid: str, *, input: Any = "hello", output: str = "ok", task
         text, ijson = input, None
     with write(conn):
         conn.execute(
-            """INSERT INTO outputs (id, ts, model, task, prompt_version, input_text, input_json, input_hash,
-                   output_text, input_tokens, output_tokens, cost_pusd, latency_ms, error, tags_json,
-                   metadata_json, ingested_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 10, 5, ?, ?, ?, ?, ?, ?)""",
+            "INSERT INTO outputs (id, ts, model, task, prompt_version, input_text, input_json, "
+            "input_hash,\n                   "
+            "output_text, input_tokens, output_tokens, cost_pusd, latency_ms, error, tags_json,\n"
+            "                   metadata_json, ingested_at)\n"
+            "               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 10, 5, ?, ?, ?, ?, ?, ?)",
             (oid, ts, model, task, prompt_version, text, ijson, text_hash(text), output, cost_pusd,
              latency_ms, error, json.dumps(tags or []), json.dumps(metadata or {}), ts),
         )
@@ -39,18 +40,29 @@ def add_score(conn, oid: str, judge: str, passed: bool | None, *, score: float |
               kind: str = "rule", reason: str = "because", ts: float = NOW - 3600) -> None:
     with write(conn):
         conn.execute(
-            """INSERT INTO scores (output_id, judge, kind, status, score, passed, reason, output_ts, created_at)
-               VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?)""",
-            (oid, judge, kind, score if score is not None else (None if passed is None else float(passed)),
-             None if passed is None else int(passed), reason, ts, ts),
+            "INSERT INTO scores (output_id, judge, kind, status, score, passed, reason, output_ts, "
+            "created_at)\n               VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?)",
+            (
+                oid,
+                judge,
+                kind,
+                score if score is not None else (None if passed is None else float(passed)),
+                None if passed is None else int(passed),
+                reason,
+                ts,
+                ts,
+            ),
         )
 
 
 def add_sample(conn, oid: str, output_ts: float) -> None:
     """A pending sample (probability 1) for the live judge runner to score."""
     with write(conn):
-        conn.execute("INSERT INTO samples (output_id, strata, probability, status, sampled_at, output_ts)"
-                     " VALUES (?, 'base', 1.0, 'pending', ?, ?)", (oid, output_ts, output_ts))
+        conn.execute(
+            "INSERT INTO samples (output_id, strata, probability, status, sampled_at, output_ts)"
+            " VALUES (?, 'base', 1.0, 'pending', ?, ?)",
+            (oid, output_ts, output_ts),
+        )
 
 
 def add_label(conn, oid: str, label: str, note: str | None = None) -> None:
@@ -59,24 +71,43 @@ def add_label(conn, oid: str, label: str, note: str | None = None) -> None:
                      (oid, label, note, NOW))
 
 
-def add_run(conn, run_id: str, verdicts: dict[str, dict[str, tuple]], *, task_of=lambda cid: "t",
-            cost_pusd: int = 1000, latency_ms: float = 100.0, errors: set[str] = frozenset()) -> None:
+def add_run(
+    conn,
+    run_id: str,
+    verdicts: dict[str, dict[str, tuple]],
+    *,
+    task_of=lambda cid: "t",
+    cost_pusd: int = 1000,
+    latency_ms: float = 100.0,
+    errors: set[str] = frozenset(),
+) -> None:
     """verdicts: case_id -> judge -> (passed, score, kind)."""
     with write(conn):
-        conn.execute("INSERT INTO runs (run_id, candidate, model, corpus, created_at) VALUES (?, 'c', 'm', '', ?)",
-                     (run_id, NOW))
+        conn.execute(
+            "INSERT INTO runs (run_id, candidate, model, corpus, created_at) "
+            "VALUES (?, 'c', 'm', '', ?)",
+            (run_id, NOW),
+        )
         for cid, per in verdicts.items():
             status = "error" if cid in errors else "ok"
             conn.execute(
-                """INSERT INTO run_cases (run_id, case_id, task, status, output_text, cost_pusd, latency_ms, ts)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                (run_id, cid, task_of(cid), status, None if status == "error" else f"out {cid}",
-                 None if status == "error" else cost_pusd, latency_ms, NOW),
+                "INSERT INTO run_cases (run_id, case_id, task, status, output_text, cost_pusd, "
+                "latency_ms, ts)\n                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    cid,
+                    task_of(cid),
+                    status,
+                    None if status == "error" else f"out {cid}",
+                    None if status == "error" else cost_pusd,
+                    latency_ms,
+                    NOW,
+                ),
             )
             for judge, (passed, score, kind) in per.items():
                 conn.execute(
-                    """INSERT INTO run_scores (run_id, case_id, judge, kind, status, score, passed, reason, ts)
-                       VALUES (?, ?, ?, ?, 'ok', ?, ?, 'r', ?)""",
+                    "INSERT INTO run_scores (run_id, case_id, judge, kind, status, score, passed, "
+                    "reason, ts)\n                       VALUES (?, ?, ?, ?, 'ok', ?, ?, 'r', ?)",
                     (run_id, cid, judge, kind, score, None if passed is None else int(passed), NOW),
                 )
 
@@ -106,14 +137,28 @@ class ScriptedCandidate:
 
     def __call__(self, req: dict) -> tuple[int, dict, Any]:
         msgs = req.get("messages") or []
-        text = " ".join(m.get("content", "") for m in msgs if isinstance(m, dict) and isinstance(m.get("content"), str))
+        text = " ".join(
+            m.get("content", "")
+            for m in msgs
+            if isinstance(m, dict) and isinstance(m.get("content"), str)
+        )
         if req["_path"].endswith("/messages"):
             with self.lock:
                 self.judge_calls += 1
             verdict = {"score": 2 if "phone_number" in text else 4, "reason": "scripted judge"}
-            return 200, {}, {"id": "msg_j", "type": "message", "role": "assistant", "model": req.get("model"),
-                             "content": [{"type": "text", "text": json.dumps(verdict)}], "stop_reason": "end_turn",
-                             "usage": {"input_tokens": 50, "output_tokens": 10}}
+            return (
+                200,
+                {},
+                {
+                    "id": "msg_j",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": req.get("model"),
+                    "content": [{"type": "text", "text": json.dumps(verdict)}],
+                    "stop_reason": "end_turn",
+                    "usage": {"input_tokens": 50, "output_tokens": 10},
+                },
+            )
         m = _CASE.search(text)
         n = int(m.group(1)) if m else -1
         with self.lock:
@@ -126,8 +171,16 @@ class ScriptedCandidate:
             return reply
         answer = json.dumps({"phone_number": "x"} if "BREAK" in text else {"name": f"CASE-{n}"})
         body: dict[str, Any] = {
-            "id": "chatcmpl-x", "object": "chat.completion", "model": req.get("model"),
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": answer}}],
+            "id": "chatcmpl-x",
+            "object": "chat.completion",
+            "model": req.get("model"),
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": answer},
+                }
+            ],
         }
         if "NOUSAGE" not in text:
             body["usage"] = {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
@@ -138,7 +191,9 @@ class ScriptedCandidate:
             return sum(self.calls.values())
 
 
-def write_corpus(path, n: int, *, task: str = "extract", extra: dict[int, str] | None = None) -> list[dict]:
+def write_corpus(
+    path, n: int, *, task: str = "extract", extra: dict[int, str] | None = None
+) -> list[dict]:
     cases = []
     for i in range(n):
         text = f"Extract the contact from CASE-{i}. {(extra or {}).get(i, '')}"

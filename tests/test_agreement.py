@@ -11,14 +11,33 @@ from evaltop.store import labels
 from tests.analysis_helpers import NOW, add_outputs, add_samples, add_scores
 
 
-def labelled(conn, table: tuple[int, int, int, int], judge: str = "quality", start: int = 0) -> None:
+def labelled(
+    conn, table: tuple[int, int, int, int], judge: str = "quality", start: int = 0
+) -> None:
     """Outputs whose (judge verdict, human label) follow the 2x2 ``table``:
     both pass, judge pass/human fail, judge fail/human pass, both fail."""
-    cells = [(1, "pass")] * table[0] + [(1, "fail")] * table[1] + [(0, "pass")] * table[2] + [(0, "fail")] * table[3]
+    cells = (
+        [(1, "pass")] * table[0]
+        + [(1, "fail")] * table[1]
+        + [(0, "pass")] * table[2]
+        + [(0, "fail")] * table[3]
+    )
     ids = [f"{judge}-{start + i}" for i in range(len(cells))]
     add_outputs(conn, [{"id": oid, "ts": NOW - 100} for oid in ids])
-    add_scores(conn, [{"output_id": oid, "judge": judge, "kind": "llm", "passed": passed, "score": 4.0 * passed,
-                       "output_ts": NOW - 100} for oid, (passed, _h) in zip(ids, cells, strict=True)])
+    add_scores(
+        conn,
+        [
+            {
+                "output_id": oid,
+                "judge": judge,
+                "kind": "llm",
+                "passed": passed,
+                "score": 4.0 * passed,
+                "output_ts": NOW - 100,
+            }
+            for oid, (passed, _h) in zip(ids, cells, strict=True)
+        ],
+    )
     for oid, (_p, human) in zip(ids, cells, strict=True):
         labels.set_label(conn, oid, human, reviewer="ana")
 
@@ -56,7 +75,8 @@ def test_labels_replace_and_validate(conn):
     labels.set_label(conn, "o1", "fail", score=2, reviewer="bo", note="wrong date", now=NOW)
     labels.set_label(conn, "o1", "pass", reviewer="ana", now=NOW + 1)
     row = labels.get_label(conn, "o1")
-    assert (row["label"], row["reviewer"], row["score"], row["note"], row["ts"]) == ("pass", "ana", None, None, NOW + 1)
+    assert (row["label"], row["reviewer"], row["score"], row["note"], row["ts"]) == (
+        "pass", "ana", None, None, NOW + 1)
     with pytest.raises(ValueError, match="'pass' or 'fail'"):
         labels.set_label(conn, "o1", "maybe")
     assert labels.count_labels(conn) == {"pass": 1}
@@ -64,7 +84,13 @@ def test_labels_replace_and_validate(conn):
 
 
 def test_review_queue_is_oldest_first_keyset_paged_and_skips_labelled(conn):
-    add_outputs(conn, [{"id": f"o{i}", "ts": NOW - 1000 + (i % 7), "output_text": f"text {i}"} for i in range(25)])
+    add_outputs(
+        conn,
+        [
+            {"id": f"o{i}", "ts": NOW - 1000 + (i % 7), "output_text": f"text {i}"}
+            for i in range(25)
+        ],
+    )
     add_samples(conn, [(f"o{i}", 0.1, NOW - 1000 + (i % 7)) for i in range(25)])
     labels.set_label(conn, "o3", "pass")
     seen, after = [], None
@@ -98,10 +124,28 @@ def test_review_queue_keeps_samples_whatever_their_judging_status(conn):
     assert labels.count_unlabeled(conn) == len(queue)
 
 def test_score_trend_buckets(conn):
-    add_outputs(conn, [{"id": f"o{i}", "ts": NOW - 7200 + i * 100, "model": "a" if i % 2 else "b"} for i in range(72)])
+    add_outputs(
+        conn,
+        [
+            {"id": f"o{i}", "ts": NOW - 7200 + i * 100, "model": "a" if i % 2 else "b"}
+            for i in range(72)
+        ],
+    )
     add_samples(conn, [(f"o{i}", 0.5 if i < 36 else 1.0, NOW - 7200 + i * 100) for i in range(72)])
-    add_scores(conn, [{"output_id": f"o{i}", "judge": "q", "kind": "llm", "passed": int(i % 3 != 0),
-                       "score": float(i % 5), "output_ts": NOW - 7200 + i * 100} for i in range(72)])
+    add_scores(
+        conn,
+        [
+            {
+                "output_id": f"o{i}",
+                "judge": "q",
+                "kind": "llm",
+                "passed": int(i % 3 != 0),
+                "score": float(i % 5),
+                "output_ts": NOW - 7200 + i * 100,
+            }
+            for i in range(72)
+        ],
+    )
     points = score_trend(conn, "q", Window(NOW - 7200, NOW), 3600)
     assert [p["ts"] for p in points] == [NOW - 7200, NOW - 3600]
     assert [p["n"] for p in points] == [36, 36]

@@ -97,15 +97,22 @@ def test_forecast_alert_when_the_burn_rate_crosses_the_cap(make_config, conn):
     add_output(conn, DAY0 - 2 * 86400, "0")
     for h in range(6):  # $1 an hour since 06:00; now is 12:00
         add_output(conn, DAY0 + (6 + h + 0.5) * 3600, "1.00")
-    state = inference_budget.inference_state(budget_cfg(make_config, inference_daily_usd=18.0), conn, NOW)
+    state = inference_budget.inference_state(
+        budget_cfg(make_config, inference_daily_usd=18.0), conn, NOW
+    )
     assert state["spent_today_usd"] == 6.0
     assert state["forecast_day_usd"] == 18.0  # 6 + $1/h x 12 h left
 
     at_cap = alerts.check_alerts(budget_cfg(make_config, inference_daily_usd=18.0), conn, NOW)
     assert [(a["kind"], a["level"], a["dedupe_key"]) for a in at_cap] == [
         ("forecast", "warning", "forecast:inference_daily:1:2026-11-27")]
-    assert "forecast to reach $18.00 by the end of UTC 2026-11-27, over the $18.00 budget" in at_cap[0]["message"]
-    assert alerts.check_alerts(budget_cfg(make_config, inference_daily_usd=18.0), conn, NOW + 1) == []
+    assert (
+        "forecast to reach $18.00 by the end of UTC 2026-11-27, over the $18.00 budget"
+        in at_cap[0]["message"]
+    )
+    assert (
+        alerts.check_alerts(budget_cfg(make_config, inference_daily_usd=18.0), conn, NOW + 1) == []
+    )
     assert alerts.check_alerts(budget_cfg(make_config, inference_daily_usd=18.01), conn, NOW) == []
 
 
@@ -235,7 +242,9 @@ def test_judge_cap_refusal_raises_one_critical_pause_alert(make_config, conn):
     r = budget.reserve(conn, "judge", usd_to_pusd("1.70"), ref="a", owner="t", cfg=cfg, now=NOW)
     budget.settle(conn, r, usd_to_pusd("1.70"), now=NOW)
     assert "budget:judge_paused:2026-11-27" not in keys(alerts.check_alerts(cfg, conn, NOW))
-    refused = budget.reserve(conn, "judge", usd_to_pusd("0.50"), ref="b", owner="t", cfg=cfg, now=NOW)
+    refused = budget.reserve(
+        conn, "judge", usd_to_pusd("0.50"), ref="b", owner="t", cfg=cfg, now=NOW
+    )
     assert refused is None
     new = alerts.check_alerts(cfg, conn, NOW + 60)
     assert keys(new) == ["budget:judge_paused:2026-11-27"]

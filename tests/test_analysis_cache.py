@@ -69,11 +69,15 @@ def test_stale_foreign_or_future_results_are_recomputed(planted, cfg, make_confi
         assert not got.cached and got.as_of == now
         assert got.value == _fresh(planted, c, now)
     assert cache.regressions(planted, cfg, NOW + cache.stale_after(cfg)).cached
-    longer = cfg.model_copy(update={"schedule": cfg.schedule.model_copy(update={"analysis_seconds": 600})})
+    longer = cfg.model_copy(
+        update={"schedule": cfg.schedule.model_copy(update={"analysis_seconds": 600})}
+    )
     assert cache.regressions(planted, longer, late).cached  # a slower job keeps results longer
 
 
-def test_a_miss_is_stored_only_when_the_caller_may_write_and_never_over_a_newer_run(planted, cfg, db_path):
+def test_a_miss_is_stored_only_when_the_caller_may_write_and_never_over_a_newer_run(
+    planted, cfg, db_path
+):
     ro = store_db.connect(db_path, readonly=True)
     try:
         assert not cache.regressions(ro, cfg, NOW).cached
@@ -82,7 +86,8 @@ def test_a_miss_is_stored_only_when_the_caller_may_write_and_never_over_a_newer_
         again = cache.regressions(ro, cfg, NOW + 10, db_path=db_path)
         assert again.cached and again.as_of == NOW and again.value == _fresh(ro, cfg, NOW)
         cache.refresh(planted, cfg, NOW + 20)
-        cache.regressions(ro, cfg, NOW + 15 - cache.stale_after(cfg) - 10, db_path=db_path)  # an older miss
+        # an older miss
+        cache.regressions(ro, cfg, NOW + 15 - cache.stale_after(cfg) - 10, db_path=db_path)
         assert store.get(ro, cache.regressions_key(cfg)).now == NOW + 20
     finally:
         ro.close()
@@ -117,7 +122,10 @@ def test_the_engine_analyse_job_stores_what_a_fresh_run_computes(planted, make_c
 
 
 def test_the_report_computes_fresh_and_ignores_the_cache(planted, cfg):
-    poison = {"rows": [{"segment": {"task": "POISON"}, "judge": "POISON", "significant": True}], "notes": []}
+    poison = {
+        "rows": [{"segment": {"task": "POISON"}, "judge": "POISON", "significant": True}],
+        "notes": [],
+    }
     with store_db.write(planted):
         store.put(planted, cache.regressions_key(cfg), NOW, NOW, 0, poison)
     window = Window.ending_at(NOW, DAY)
@@ -128,7 +136,9 @@ def test_the_report_computes_fresh_and_ignores_the_cache(planted, cfg):
 
 
 def test_cached_agreement_equals_fresh_and_review_total_is_exact(planted, cfg, db_path):
-    oids = [r[0] for r in planted.execute("SELECT output_id FROM samples ORDER BY output_id LIMIT 60")]
+    oids = [
+        r[0] for r in planted.execute("SELECT output_id FROM samples ORDER BY output_id LIMIT 60")
+    ]
     for i, oid in enumerate(oids):
         labels.set_label(planted, oid, "pass" if i % 3 else "fail", now=NOW)
     cache.refresh(planted, cfg, NOW)
@@ -143,8 +153,10 @@ def test_cached_agreement_equals_fresh_and_review_total_is_exact(planted, cfg, d
 
 
 def _count_unlabeled_by_scan(conn) -> int:
-    return conn.execute("SELECT COUNT(*) FROM samples s LEFT JOIN labels l ON l.output_id = s.output_id "
-                        "WHERE l.output_id IS NULL").fetchone()[0]
+    return conn.execute(
+        "SELECT COUNT(*) FROM samples s LEFT JOIN labels l ON l.output_id = s.output_id "
+        "WHERE l.output_id IS NULL"
+    ).fetchone()[0]
 
 
 def test_review_counts_follow_every_sample_and_label_change(conn):
@@ -153,8 +165,11 @@ def test_review_counts_follow_every_sample_and_label_change(conn):
 
     def sample(oid):
         with store_db.write(conn):
-            conn.execute("INSERT OR IGNORE INTO samples (output_id, probability, sampled_at, output_ts) "
-                         "VALUES (?, 0.5, ?, ?)", (oid, NOW, NOW))
+            conn.execute(
+                "INSERT OR IGNORE INTO samples (output_id, probability, sampled_at, output_ts) "
+                "VALUES (?, 0.5, ?, ?)",
+                (oid, NOW, NOW),
+            )
 
     check()
     for i in range(5):

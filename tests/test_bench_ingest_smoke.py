@@ -29,4 +29,6 @@ def test_a_tiny_run_writes_every_figure(tmp_path, monkeypatch, capsys):
     chat = result["chat_without_usage"]
     assert chat["evaltop_rps"] > 0 and chat["counted_every_time_rps"] > 0 and chat["speedup"] > 0
     printed = capsys.readouterr().out
-    assert "raw parse+insert ceiling" in printed and "bounded by" in printed and "chat logs" in printed
+    assert (
+        "raw parse+insert ceiling" in printed and "bounded by" in printed and "chat logs" in printed
+    )

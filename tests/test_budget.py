@@ -18,7 +18,10 @@ def _cfg(make_config, daily=None, monthly=None):
 
 
 def _ledger(conn):
-    return [dict(r) for r in conn.execute("SELECT * FROM ledger WHERE state != 'refused' ORDER BY rowid")]
+    return [
+        dict(r)
+        for r in conn.execute("SELECT * FROM ledger WHERE state != 'refused' ORDER BY rowid")
+    ]
 
 
 def test_reserve_within_cap_then_refuse_past_it(conn, make_config):
@@ -70,7 +73,9 @@ def test_guard_refuses_inside_the_same_transaction(conn, make_config):
         return "claimed" if db_has_ref(c, "job") else None
 
     def db_has_ref(c, ref):
-        return c.execute("SELECT 1 FROM ledger WHERE ref = ? AND state = 'reserved'", (ref,)).fetchone()
+        return c.execute(
+            "SELECT 1 FROM ledger WHERE ref = ? AND state = 'reserved'", (ref,)
+        ).fetchone()
 
     first = budget.try_reserve(conn, amount_pusd=CENT, ref="job", cfg=cfg, now=NOW, guard=guard)
     second = budget.try_reserve(conn, amount_pusd=CENT, ref="job", cfg=cfg, now=NOW, guard=guard)
@@ -121,7 +126,9 @@ def test_fifty_threads_never_overshoot_the_cap(db_path, make_config):
     for t in threads:
         t.join()
     c = db.connect(db_path)
-    total = c.execute("SELECT SUM(amount_pusd) FROM ledger WHERE state IN ('reserved','settled')").fetchone()[0]
+    total = c.execute(
+        "SELECT SUM(amount_pusd) FROM ledger WHERE state IN ('reserved','settled')"
+    ).fetchone()[0]
     granted = sum(got)
     assert len(got) == 100
     assert total <= usd_to_pusd("0.10")
@@ -146,8 +153,12 @@ def test_reconcile_settles_sent_and_releases_unsent(conn, make_config):
     assert rows["c"]["state"] == "reserved"  # a live process's call is left alone
     lost = conn.execute("SELECT * FROM judge_calls").fetchall()
     assert len(lost) == 1
-    assert (lost[0]["status"], lost[0]["cost_known"], lost[0]["cost_pusd"], lost[0]["output_id"]) == (
-        "lost", 0, CENT, "o1")
+    assert (
+        lost[0]["status"],
+        lost[0]["cost_known"],
+        lost[0]["cost_pusd"],
+        lost[0]["output_id"],
+    ) == ("lost", 0, CENT, "o1")
     # owner + older_than=0 finishes everything that owner holds (clean shutdown)
     out = budget.reconcile(conn, owner="alive", older_than=0, now=NOW + 901)
     assert out.settled == 1 and not budget.release(conn, fresh)

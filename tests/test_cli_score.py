@@ -29,11 +29,17 @@ def _records(n: int) -> list[dict]:
     now = time.time()
     out = []
     for i in range(1, n + 1):
-        out.append({
-            "id": f"o{i}", "ts": now - 600 + i, "model": "gpt-4o-mini", "task": "extract",
-            "input": f"question {i}", "output": json.dumps({"answer": i}) if i != 2 else "not json " + NASTY,
-            "usage": {"input_tokens": 10, "output_tokens": 5},
-        })
+        out.append(
+            {
+                "id": f"o{i}",
+                "ts": now - 600 + i,
+                "model": "gpt-4o-mini",
+                "task": "extract",
+                "input": f"question {i}",
+                "output": json.dumps({"answer": i}) if i != 2 else "not json " + NASTY,
+                "usage": {"input_tokens": 10, "output_tokens": 5},
+            }
+        )
     return out
 
 
@@ -51,7 +57,9 @@ def _setup(tmp_path: Path, n: int = 3, extra: str = "") -> Path:
     return cfg
 
 
-def _evaltop(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+def _evaltop(
+    *args: str, stdin: str | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "evaltop.tui.cli.main", *args], input=stdin,
                           capture_output=True, text=True, timeout=120, env=env)
 
@@ -84,8 +92,9 @@ def test_score_once_then_review_from_a_pipe(tmp_path):
     # Logged text arrives without anything a terminal would act on.
     assert "not json ]0;pwnedok[2J 31m [@click=app.quit]x" in done.stdout
     assert not any(ch in done.stdout for ch in ("\x1b", "\x07", "\x9b"))
-    assert db.execute("SELECT output_id, label, reviewer FROM labels ORDER BY output_id").fetchall() == [
-        ("o1", "pass", "ann"), ("o2", "fail", "ann")]
+    assert db.execute(
+        "SELECT output_id, label, reviewer FROM labels ORDER BY output_id"
+    ).fetchall() == [("o1", "pass", "ann"), ("o2", "fail", "ann")]
 
     # Only the skipped case is left; end of input quits without labelling it.
     done = _evaltop("review", "--config", str(cfg), stdin="")
@@ -114,13 +123,19 @@ def test_score_without_pending_work_and_bad_config(tmp_path):
     assert result.exit_code == 2, result.output  # a config problem: one line, exit 2
     assert "EVALTOP_UNSET_KEY" in result.output and "Traceback" not in result.output
     (tmp_path / "prices").mkdir()
-    (tmp_path / "prices" / "p.json").write_text('{"m": {"input_cost_per_token": "cheap", "output_cost_per_token": 1e-6}}',
-                                                  encoding="utf-8")
+    (tmp_path / "prices" / "p.json").write_text(
+        '{"m": {"input_cost_per_token": "cheap", "output_cost_per_token": 1e-6}}', encoding="utf-8"
+    )
     priced = tmp_path / "prices" / "evaltop.toml"
-    priced.write_text(f'[store]\npath = "{tmp_path / "prices" / "x.db"}"\n[pricing]\nfile = "p.json"\n')
+    priced.write_text(
+        f'[store]\npath = "{tmp_path / "prices" / "x.db"}"\n[pricing]\nfile = "p.json"\n'
+    )
     for cmd in (["score", "--once"], ["run", "--seconds", "1"]):
         result = runner.invoke(cli, [*cmd, "--config", str(priced)])
-        assert result.exit_code == 2 and "input_cost_per_token" in result.output, (cmd, result.output)
+        assert result.exit_code == 2 and "input_cost_per_token" in result.output, (
+            cmd,
+            result.output,
+        )
         assert not (tmp_path / "prices" / "x.db").exists()  # stopped before creating the store
     bad = tmp_path / "bad.toml"
     bad.write_text("[schedule]\npoll_seconds = -1\n", encoding="utf-8")
@@ -206,7 +221,8 @@ def test_run_exits_0_on_sigterm_and_leaves_no_reserved_ledger_rows(tmp_path):
     with LoopbackLLM(latency_s=4.0) as llm:
         judge = (
             '\n[[judges]]\nname = "quality"\nkind = "llm"\nprovider = "openai"\n'
-            f'base_url = "{llm.openai_base_url}"\nmodel = "judge-x"\napi_key_env = "EVALTOP_TEST_KEY"\n'
+            f'base_url = "{llm.openai_base_url}"\nmodel = "judge-x"\n'
+            'api_key_env = "EVALTOP_TEST_KEY"\n'
             'rubric = "Is it right?"\n'
             "\n[pricing.models.judge-x]\ninput_per_mtok = 1.0\noutput_per_mtok = 2.0\n"
             "\n[budgets]\njudge_daily_usd = 5.0\n"
@@ -220,13 +236,17 @@ def test_run_exits_0_on_sigterm_and_leaves_no_reserved_ledger_rows(tmp_path):
     assert "evaltop run: stopped" in out
     with sqlite3.connect(db_path) as c:
         assert c.execute("SELECT COUNT(*) FROM ledger WHERE state = 'reserved'").fetchone()[0] == 0
-        assert c.execute("SELECT COUNT(*) FROM judge_calls WHERE judge = 'quality'").fetchone()[0] >= 1
+        assert (
+            c.execute("SELECT COUNT(*) FROM judge_calls WHERE judge = 'quality'").fetchone()[0] >= 1
+        )
         assert c.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0
 
 
 def _first_lines(proc: subprocess.Popen, n: int) -> list[str]:
     lines = []
-    for line in proc.stdout:  # blocks until the child prints; the child is bounded by the test's kill
+    for (
+        line
+    ) in proc.stdout:  # blocks until the child prints; the child is bounded by the test's kill
         lines.append(line.rstrip("\n"))
         if len(lines) >= n:
             break
@@ -236,13 +256,15 @@ def _first_lines(proc: subprocess.Popen, n: int) -> list[str]:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP])
 def test_run_stops_cleanly_on_sigint_and_sighup(tmp_path, sig):
     cfg = _setup(tmp_path, n=1, extra="\n[schedule]\nlease_seconds = 30\n")
-    rc, out, err, first = _signal_after(["run", "--config", str(cfg)], lambda proc: _first_lines(proc, 1),
-                                        sig=sig)
+    rc, out, err, first = _signal_after(
+        ["run", "--config", str(cfg)], lambda proc: _first_lines(proc, 1), sig=sig
+    )
     assert "evaltop run: leader" in first[0]
     assert rc == 0, err
     assert out.rstrip().endswith("evaltop run: stopped")
     with sqlite3.connect(tmp_path / "evaltop.db") as c:
-        assert c.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0  # 30 s lease, released at once
+        # 30 s lease, released at once
+        assert c.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0
 
 
 def test_score_loops_until_sigterm(tmp_path):
@@ -264,9 +286,15 @@ def test_review_and_cases_print_logged_text_as_the_dashboard_shows_it(tmp_path, 
     """With [redaction] enabled, `review` and `cases` print secrets and PII as
     their placeholders, as judges and the dashboard see them; off, as logged."""
     log = tmp_path / "app.jsonl"
-    rec = {"id": "s1", "ts": time.time() - 60, "model": "gpt-4o-mini", "task": "support",
-           "input": f"I am {SECRETS['email']}, call {SECRETS['phone']}",
-           "output": f"{SECRETS['key']} is your key", "usage": {"input_tokens": 10, "output_tokens": 5}}
+    rec = {
+        "id": "s1",
+        "ts": time.time() - 60,
+        "model": "gpt-4o-mini",
+        "task": "support",
+        "input": f"I am {SECRETS['email']}, call {SECRETS['phone']}",
+        "output": f"{SECRETS['key']} is your key",
+        "usage": {"input_tokens": 10, "output_tokens": 5},
+    }
     log.write_text(json.dumps(rec) + "\n", encoding="utf-8")
     cfg = tmp_path / "evaltop.toml"
     cfg.write_text(

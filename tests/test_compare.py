@@ -29,8 +29,15 @@ def seeded(db_path):
     add_run(conn, "base", verdicts(fail={1}), task_of=task_of, cost_pusd=1000, latency_ms=100)
     add_run(conn, "same", verdicts(fail={1}), task_of=task_of, cost_pusd=1000, latency_ms=100)
     # the candidate: 12 extract cases break (pass -> fail), case 1 is fixed, 10 score lower.
-    add_run(conn, "worse", verdicts(fail={3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25}, low=set(range(0, 20, 2))),
-            task_of=task_of, cost_pusd=400, latency_ms=250, errors={"c39"})
+    add_run(
+        conn,
+        "worse",
+        verdicts(fail={3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25}, low=set(range(0, 20, 2))),
+        task_of=task_of,
+        cost_pusd=400,
+        latency_ms=250,
+        errors={"c39"},
+    )
     yield conn
     conn.close()
 
@@ -46,19 +53,26 @@ def test_planted_regression_is_found_with_exact_counts(seeded):
     assert "wins" not in f  # rule scores are pass/fail: no separate score test
     flips = r["flipped"]
     directions = [f["direction"] for f in flips]
-    assert directions == sorted(directions, key=lambda d: d != "pass_to_fail")  # pass->fail listed first
+    # pass->fail listed first
+    assert directions == sorted(directions, key=lambda d: d != "pass_to_fail")
     assert any(f["case_id"] == "c39" and "(call failed)" in f["judges"] for f in flips)
     assert r["regression"] is True
-    assert {s["test"] for s in r["significant"] if s["direction"] == "regressed"} >= {"fields pass rate"}
+    assert {s["test"] for s in r["significant"] if s["direction"] == "regressed"} >= {
+        "fields pass rate"
+    }
     by = {t["task"]: t for t in r["by_task"]}
-    assert by["extract"]["pass_to_fail"] == 13 and by["summary"]["pass_to_fail"] == 10  # odd ids + c39; even <20
-    assert r["cost"]["a_usd"] == pytest.approx(39 * 1e-9 + 1e-9) and r["cost"]["b_usd"] == pytest.approx(39 * 4e-10)
+    # odd ids + c39; even <20
+    assert by["extract"]["pass_to_fail"] == 13 and by["summary"]["pass_to_fail"] == 10
+    assert r["cost"]["a_usd"] == pytest.approx(39 * 1e-9 + 1e-9) and r["cost"][
+        "b_usd"
+    ] == pytest.approx(39 * 4e-10)
     assert r["latency"]["delta_mean_ms"] == pytest.approx(150) and r["errors"] == {"a": 0, "b": 1}
 
 
 def test_overall_counts_are_case_level(seeded):
     r = compare(run_side(seeded, "base"), run_side(seeded, "worse"))
-    assert r["overall"]["pass_to_fail"] == 23  # 12 odd (fields) + 10 even < 20 (helpful) + c39 (call failed)
+    # 12 odd (fields) + 10 even < 20 (helpful) + c39 (call failed)
+    assert r["overall"]["pass_to_fail"] == 23
     assert r["overall"]["fail_to_pass"] == 1  # c01 fixed
     flips = {f["case_id"]: f["judges"] for f in r["flipped"]}
     assert flips["c03"] == ["fields"] and flips["c02"] == ["helpful"] and flips["c01"] == ["fields"]
@@ -67,7 +81,11 @@ def test_overall_counts_are_case_level(seeded):
 def test_a_judge_only_one_side_has_does_not_decide_the_case(db_path):
     conn = connect(db_path)
     add_run(conn, "a", {f"c{i}": {"fields": (True, 1.0, "rule")} for i in range(10)})
-    add_run(conn, "b", {f"c{i}": {"fields": (True, 1.0, "rule"), "new": (False, 0.0, "rule")} for i in range(10)})
+    add_run(
+        conn,
+        "b",
+        {f"c{i}": {"fields": (True, 1.0, "rule"), "new": (False, 0.0, "rule")} for i in range(10)},
+    )
     r = compare(run_side(conn, "a"), run_side(conn, "b"))
     conn.close()
     assert r["overall"]["pass_rate_b"] == 1.0 and r["overall"]["pass_to_fail"] == 0
@@ -102,7 +120,9 @@ def test_corpus_side_uses_stored_scores_and_computes_missing_rules(make_config):
 
 
 def cli_run(db_path, *args):
-    return CliRunner().invoke(cli, ["compare", *args, "--db", str(db_path), "--config", str(db_path) + ".toml"])
+    return CliRunner().invoke(
+        cli, ["compare", *args, "--db", str(db_path), "--config", str(db_path) + ".toml"]
+    )
 
 
 def test_cli_exit_codes(seeded, db_path):

@@ -28,10 +28,18 @@ def test_example_config_is_valid(tmp_path):
     [
         ("[store]\npaht = 'x'\n", "store.paht: unknown key"),
         ("[[sources]]\nname='a'\npath='x'\nformat='xml'\n", "sources[0].format:"),
-        ("[[judges]]\nname='j'\nkind='llm'\nprovider='openai'\nbase_url='http://x'\nmodel='m'\nscale=[5,1]\n",
-         "judges[0]: scale must be [lo, hi] with lo < hi"),
-        ("[[judges]]\nname='j'\nkind='rule'\nrule='regex'\n", "judges[0]: rule 'regex' needs `pattern`"),
-        ("[sampling]\nbase_rate = 2\n", "sampling.base_rate: Input should be less than or equal to 1"),
+        (
+            "[[judges]]\nname='j'\nkind='llm'\nprovider='openai'\nbase_url='http://x'\nmodel='m'\nscale=[5,1]\n",
+            "judges[0]: scale must be [lo, hi] with lo < hi",
+        ),
+        (
+            "[[judges]]\nname='j'\nkind='rule'\nrule='regex'\n",
+            "judges[0]: rule 'regex' needs `pattern`",
+        ),
+        (
+            "[sampling]\nbase_rate = 2\n",
+            "sampling.base_rate: Input should be less than or equal to 1",
+        ),
         ("[budgets]\njudge_daily_usd = 'lots'\n", "budgets.judge_daily_usd:"),
         ("[store\npath='x'\n", "invalid TOML"),
     ],
@@ -100,7 +108,7 @@ def test_maintain_seconds_new_key_old_key_and_both(tmp_path, caplog):
 
 
 def test_the_engine_runs_maintain_every_maintain_seconds(tmp_path):
-    from evaltop.core.ops.engine import default_jobs
+    from evaltop.core.ops.jobs import default_jobs
 
     cfg = config.load(write(tmp_path, "[schedule]\nrollup_seconds = 11\n"))
     assert {j.name: j.interval for j in default_jobs(cfg)}["maintain"] == 11

@@ -18,8 +18,10 @@ from evaltop.core.rollout.corpus import (
     minhash,
 )
 
-LONG = ("Please summarise the quarterly report for the northern region, focusing on revenue, churn, "
-        "hiring plans and the open risks the finance team raised in the last review meeting. ")
+LONG = (
+    "Please summarise the quarterly report for the northern region, focusing on revenue, churn, "
+    "hiring plans and the open risks the finance team raised in the last review meeting. "
+)
 
 
 def read(path):
@@ -43,8 +45,14 @@ def test_exact_duplicates_collapse_to_the_failing_one(conn, make_config, tmp_pat
 def test_near_duplicates_are_dropped_within_a_task(conn, make_config, tmp_path):
     cfg = make_config()
     add_output(conn, "n1", input=LONG + "Thanks!", task="sum")
-    add_output(conn, "n2", input=LONG + "Thanks a lot!", task="sum")  # one word more: near-duplicate
-    add_output(conn, "n3", input="Translate 'good morning' into French, formal register please.", task="sum")
+    # one word more: near-duplicate
+    add_output(conn, "n2", input=LONG + "Thanks a lot!", task="sum")
+    add_output(
+        conn,
+        "n3",
+        input="Translate 'good morning' into French, formal register please.",
+        task="sum",
+    )
     add_output(conn, "n4", input=LONG + "Thanks!!", task="other")  # same text, other task: kept
     s = build(cfg, conn, tmp_path / "c.jsonl", now=NOW)
     ids = sorted(c["source_output_id"] for c in read(tmp_path / "c.jsonl"))
@@ -59,7 +67,9 @@ def test_minhash_index_separates_near_from_different():
     for i in range(40):  # growth past the initial capacity keeps earlier signatures
         idx.add(minhash(f"unrelated filler text number {i} about {i * 3} things"))
     assert idx.is_near(minhash(LONG + "Thanks a lot!"))
-    assert not idx.is_near(minhash("Write a haiku about databases and the sea at night, in English."))
+    assert not idx.is_near(
+        minhash("Write a haiku about databases and the sea at night, in English.")
+    )
 
 
 def test_stratified_keeps_failures_and_labels_and_caps_passes(conn, make_config, tmp_path):
@@ -89,7 +99,9 @@ def test_stratified_keeps_failures_and_labels_and_caps_passes(conn, make_config,
 def test_sampling_is_deterministic_by_seed(conn, make_config, tmp_path):
     cfg = make_config()
     for i in range(30):
-        add_output(conn, f"p{i}", input=f"distinct prompt {i} with words {i * 31} and {i * 7}", task="qa")
+        add_output(
+            conn, f"p{i}", input=f"distinct prompt {i} with words {i * 31} and {i * 7}", task="qa"
+        )
         add_score(conn, f"p{i}", "j", True)
     build(cfg, conn, tmp_path / "a.jsonl", per_segment=5, seed="s1", now=NOW)
     build(cfg, conn, tmp_path / "b.jsonl", per_segment=5, seed="s1", now=NOW)
@@ -107,7 +119,12 @@ def test_window_excludes_old_outputs(conn, make_config, tmp_path):
     assert [c["source_output_id"] for c in read(tmp_path / "c.jsonl")] == ["new"]
 
 
-SECRETS = ["jane.roe@example.org", "sk-proj-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2", "4111 1111 1111 1111", "+1 (415) 555-0134"]
+SECRETS = [
+    "jane.roe@example.org",
+    "sk-proj-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2",
+    "4111 1111 1111 1111",
+    "+1 (415) 555-0134",
+]
 
 
 def test_redaction_removes_planted_secrets_everywhere(conn, make_config, tmp_path):
@@ -160,7 +177,11 @@ def test_add_case_appends_once_and_defaults_next_to_config(conn, make_config, tm
     assert path == tmp_path / "corpus.jsonl"
     add_case(cfg, conn, "x1")
     cases = load(path)
-    assert len(cases) == 1 and cases[0]["id"] == case_id_for("x1") and cases[0]["input"] == "mail me at [EMAIL]"
+    assert (
+        len(cases) == 1
+        and cases[0]["id"] == case_id_for("x1")
+        and cases[0]["input"] == "mail me at [EMAIL]"
+    )
     with pytest.raises(CorpusError, match="no stored output"):
         add_case(cfg, conn, "missing")
 
@@ -185,7 +206,9 @@ def test_bounded_candidate_heap_keeps_the_smallest_seeded_ranks(conn, make_confi
     cfg = make_config()
     ids = [f"p{i}" for i in range(60)]  # more than per_segment x EXAMINE_FACTOR = 20 candidates
     for i, oid in enumerate(ids):
-        add_output(conn, oid, input=f"unique prompt {i} mentioning {i * 101} and {i * 7} items", task="qa")
+        add_output(
+            conn, oid, input=f"unique prompt {i} mentioning {i * 101} and {i * 7} items", task="qa"
+        )
         add_score(conn, oid, "j", True)
     build(cfg, conn, tmp_path / "c.jsonl", per_segment=3, seed="s", now=NOW)
     got = sorted(c["source_output_id"] for c in read(tmp_path / "c.jsonl"))

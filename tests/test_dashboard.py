@@ -25,13 +25,20 @@ def ro(tmp_path):
 
 
 def test_filter_language():
-    f = dc.parse_filter('model:gpt-4o-mini task:"sql gen" judge:json_valid since:2h refund timeout', NOW)
+    f = dc.parse_filter(
+        'model:gpt-4o-mini task:"sql gen" judge:json_valid since:2h refund timeout', NOW
+    )
     assert (f.model, f.task, f.judge, f.text, f.failing) == ("gpt-4o-mini", "sql gen", "json_valid",
                                                              "refund timeout", True)
     assert f.since == NOW - 7200
-    assert dc.parse_filter("prompt:v2 variant:B sort:oldest", NOW, failing=False).prompt_version == "v2"
+    assert (
+        dc.parse_filter("prompt:v2 variant:B sort:oldest", NOW, failing=False).prompt_version
+        == "v2"
+    )
     assert dc.parse_filter("error: timeout", NOW).text == "error: timeout"  # unknown keys are text
-    assert dc.describe_filter(f) == "model:gpt-4o-mini task:'sql gen' judge:json_valid refund timeout"
+    assert (
+        dc.describe_filter(f) == "model:gpt-4o-mini task:'sql gen' judge:json_valid refund timeout"
+    )
     for bad, says in (('task:"open', "close the quote"), ("since:yesterday", "since:"),
                       ("sort:best", "newest, oldest"), ("model:", "needs a value")):
         with pytest.raises(ValueError, match=says):
@@ -65,18 +72,28 @@ def test_keyset_pages_cover_the_list_exactly_once(ro, sort, failing):
 
 def test_text_filter_matches_input_and_output_literally(ro):
     rows = dc.page(ro, dc.parse_filter("customer c3 place", NOW, failing=False), limit=1000)
-    inputs = [ro.execute("SELECT input_text FROM outputs WHERE id = ?", (r["id"],)).fetchone()[0] for r in rows]
+    inputs = [
+        ro.execute("SELECT input_text FROM outputs WHERE id = ?", (r["id"],)).fetchone()[0]
+        for r in rows
+    ]
     assert len(rows) == 900 // 7 + 1 and all("customer c3 place" in t for t in inputs)
-    assert len(dc.page(ro, dc.parse_filter("100%_", NOW, failing=False))) == 0  # LIKE wildcards are literal
-    assert [r["id"] for r in dc.page(ro, dc.parse_filter("out-000042", NOW, failing=False))] == ["out-000042"]
+    # LIKE wildcards are literal
+    assert len(dc.page(ro, dc.parse_filter("100%_", NOW, failing=False))) == 0
+    assert [r["id"] for r in dc.page(ro, dc.parse_filter("out-000042", NOW, failing=False))] == [
+        "out-000042"
+    ]
 
 
 def test_budget_lines_and_spend_add_up(ro, make_config):
     cfg = seed_config(make_config)
     lines = {b.name: b for b in dashboard.budget_lines(ro, cfg, NOW)}
     day0 = dashboard.day_start(NOW)
-    today_inf = ro.execute("SELECT coalesce(sum(cost_pusd),0) FROM outputs WHERE ts >= ?", (day0,)).fetchone()[0]
-    today_judge = ro.execute("SELECT sum(cost_pusd) FROM judge_calls WHERE ts >= ?", (day0,)).fetchone()[0]
+    today_inf = ro.execute(
+        "SELECT coalesce(sum(cost_pusd),0) FROM outputs WHERE ts >= ?", (day0,)
+    ).fetchone()[0]
+    today_judge = ro.execute(
+        "SELECT sum(cost_pusd) FROM judge_calls WHERE ts >= ?", (day0,)
+    ).fetchone()[0]
     assert lines["inference today"].spent_pusd == today_inf
     assert lines["judge today"].spent_pusd == today_judge
     assert lines["judge today"].cap_pusd == 5 * 10**12
@@ -84,7 +101,9 @@ def test_budget_lines_and_spend_add_up(ro, make_config):
     s = dashboard.spend(ro, cfg, NOW)
     total = ro.execute("SELECT coalesce(sum(cost_pusd),0) FROM outputs").fetchone()[0]
     assert s.by_kind[0]["cost_pusd"] == total == sum(r["inference_pusd"] for r in s.by_day)
-    assert s.by_kind[0]["unpriced"] == 300 and s.unpriced == [{"model": "llama-3.1-8b", "outputs": 300}]
+    assert s.by_kind[0]["unpriced"] == 300 and s.unpriced == [
+        {"model": "llama-3.1-8b", "outputs": 300}
+    ]
     assert s.by_kind[1]["count"] == ro.execute("SELECT count(*) FROM judge_calls").fetchone()[0]
 
 
@@ -92,8 +111,10 @@ def test_overview_numbers(ro, make_config):
     o = dashboard.overview(ro, seed_config(make_config), NOW)
     assert o.outputs == 450 and o.judged == 225 and len(o.spark_outputs) == 24
     rates = {r.judge: r for r in o.rates}
-    js = ro.execute("SELECT sum(passed), count(*) FROM scores WHERE judge = 'json_valid' AND output_ts >= ?",
-                    (NOW - 86400,)).fetchone()
+    js = ro.execute(
+        "SELECT sum(passed), count(*) FROM scores WHERE judge = 'json_valid' AND output_ts >= ?",
+        (NOW - 86400,),
+    ).fetchone()
     assert rates["json_valid"].passed == js[0] and rates["json_valid"].n == js[1]
     assert o.alerts[0]["level"] == "critical"  # newest unacknowledged first
     assert all(isinstance(r, Regression) for r in o.regressions)
@@ -113,14 +134,19 @@ def test_case_detail_and_json(ro, tmp_path):
 
 def test_segment_filter_from_a_regression():
     f = dc.segment_filter(Segment(task="sql", model="m", prompt_version="*", variant=""), "judge-a")
-    assert (f.task, f.model, f.prompt_version, f.variant, f.judge) == ("sql", "m", None, "", "judge-a")
+    assert (f.task, f.model, f.prompt_version, f.variant, f.judge) == (
+        "sql", "m", None, "", "judge-a")
 
 
 def _daily_vs_hourly(conn):
-    daily = conn.execute("SELECT day, model, outputs, unpriced_outputs, cost_pusd FROM rollup_daily "
-                         "WHERE outputs != 0 OR cost_pusd != 0 ORDER BY day, model").fetchall()
-    hourly = conn.execute("SELECT hour / 24, model, sum(outputs), sum(unpriced_outputs), sum(cost_pusd) "
-                          "FROM rollup_hourly GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+    daily = conn.execute(
+        "SELECT day, model, outputs, unpriced_outputs, cost_pusd FROM rollup_daily "
+        "WHERE outputs != 0 OR cost_pusd != 0 ORDER BY day, model"
+    ).fetchall()
+    hourly = conn.execute(
+        "SELECT hour / 24, model, sum(outputs), sum(unpriced_outputs), sum(cost_pusd) "
+        "FROM rollup_hourly GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall()
     return [tuple(r) for r in daily], [tuple(r) for r in hourly]
 
 
@@ -147,10 +173,14 @@ def test_day_aligned_windows_read_days_and_todays_hours(ro):
     """The daily path and the hourly path give the same sums (month, 30 days)."""
     since = dashboard.day_start(NOW) - 5 * 86400
     fast = q.inference_by(ro, "model", since, NOW)
-    slow = ro.execute("SELECT model, sum(outputs), sum(cost_pusd), sum(unpriced_outputs) FROM rollup_hourly "
-                      "WHERE hour BETWEEN ? AND ? GROUP BY model ORDER BY model",
-                      (int(since // 3600), int(NOW // 3600))).fetchall()
-    assert [(r["k"], r["outputs"], r["cost_pusd"], r["unpriced_outputs"]) for r in fast] == [tuple(r) for r in slow]
+    slow = ro.execute(
+        "SELECT model, sum(outputs), sum(cost_pusd), sum(unpriced_outputs) FROM rollup_hourly "
+        "WHERE hour BETWEEN ? AND ? GROUP BY model ORDER BY model",
+        (int(since // 3600), int(NOW // 3600)),
+    ).fetchall()
+    assert [(r["k"], r["outputs"], r["cost_pusd"], r["unpriced_outputs"]) for r in fast] == [
+        tuple(r) for r in slow
+    ]
     assert q.inference_totals(ro, since, NOW)["outputs"] == sum(r[1] for r in slow)
 
 

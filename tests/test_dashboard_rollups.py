@@ -35,14 +35,30 @@ def _traffic(conn, rng: random.Random, start: float, end: float, n: int, prefix:
         for judge, kind in JUDGES:
             r = rng.random()
             if r < 0.05:
-                scores.append({"output_id": oid, "judge": judge, "kind": kind, "status": "error", "output_ts": ts})
+                scores.append(
+                    {
+                        "output_id": oid,
+                        "judge": judge,
+                        "kind": kind,
+                        "status": "error",
+                        "output_ts": ts,
+                    }
+                )
             elif kind == "llm":
                 s = rng.randint(1, 5)
                 scores.append({"output_id": oid, "judge": judge, "kind": kind, "score": float(s),
                                "passed": None if r < 0.1 else int(s >= 3), "output_ts": ts})
             else:
-                scores.append({"output_id": oid, "judge": judge, "kind": kind, "passed": int(r < 0.8),
-                               "score": float(r < 0.8), "output_ts": ts})
+                scores.append(
+                    {
+                        "output_id": oid,
+                        "judge": judge,
+                        "kind": kind,
+                        "passed": int(r < 0.8),
+                        "score": float(r < 0.8),
+                        "output_ts": ts,
+                    }
+                )
     add_outputs(conn, outs)
     add_samples(conn, samples)
     add_scores(conn, scores)
@@ -74,7 +90,10 @@ WINDOWS = [
 def _check_scores(conn) -> None:
     for since, until in WINDOWS:
         for dims in ((), aq.DIMENSIONS, ("model",), ("task",), ("variant",), ("task", "model")):
-            _same(aq.score_aggregates(conn, since, until, dims), aq._scan_aggregates(conn, since, until, list(dims)))
+            _same(
+                aq.score_aggregates(conn, since, until, dims),
+                aq._scan_aggregates(conn, since, until, list(dims)),
+            )
         for bucket in (HOUR, 6 * HOUR, DAY, 900):
             for by in (None, "model", "task"):
                 for judge in (None, "quality"):
@@ -101,18 +120,31 @@ def test_score_aggregates_and_trends_equal_a_scan(store):
 def test_still_equal_after_more_data_and_changes(store):
     _traffic(store, random.Random(8), NOW - 2 * DAY, NOW + 1, 400, "b")
     with db.write(store):
-        store.execute("UPDATE scores SET status = 'ok', passed = 1, score = 4.0 WHERE status = 'error' "
-                      "AND rowid % 2 = 0")
-        store.execute("UPDATE scores SET reason = 'why' WHERE rowid % 5 = 0")  # not a counted column
+        store.execute(
+            "UPDATE scores SET status = 'ok', passed = 1, score = 4.0 WHERE status = 'error' "
+            "AND rowid % 2 = 0"
+        )
+        # not a counted column
+        store.execute("UPDATE scores SET reason = 'why' WHERE rowid % 5 = 0")
         store.execute("DELETE FROM scores WHERE rowid % 7 = 0")
         store.execute("UPDATE samples SET probability = probability * 2 WHERE rowid % 3 = 0")
         store.execute("DELETE FROM samples WHERE rowid % 11 = 0")
     # a sample written after its output's scores re-weights them
-    unsampled = [r[0] for r in store.execute(
-        "SELECT o.id FROM outputs o WHERE NOT EXISTS (SELECT 1 FROM samples s WHERE s.output_id = o.id) "
-        "AND EXISTS (SELECT 1 FROM scores x WHERE x.output_id = o.id) LIMIT 50")]
-    add_samples(store, [(oid, 0.1, store.execute("SELECT ts FROM outputs WHERE id = ?", (oid,)).fetchone()[0])
-                        for oid in unsampled])
+    unsampled = [
+        r[0]
+        for r in store.execute(
+            "SELECT o.id FROM outputs o "
+            "WHERE NOT EXISTS (SELECT 1 FROM samples s WHERE s.output_id = o.id) "
+            "AND EXISTS (SELECT 1 FROM scores x WHERE x.output_id = o.id) LIMIT 50"
+        )
+    ]
+    add_samples(
+        store,
+        [
+            (oid, 0.1, store.execute("SELECT ts FROM outputs WHERE id = ?", (oid,)).fetchone()[0])
+            for oid in unsampled
+        ],
+    )
     assert unsampled
     _check_scores(store)
 
@@ -121,10 +153,25 @@ def test_hour_boundaries(tmp_path):
     conn = db.connect(tmp_path / "b.db")
     h = NOW - 5 * HOUR
     edge = [h, math.nextafter(h, 0), h + HOUR - 1e-6, h - HOUR, math.nextafter(h - HOUR, 0)]
-    add_outputs(conn, [{"id": f"e{i}", "ts": ts, "model": "m", "task": "t"} for i, ts in enumerate(edge)])
-    add_scores(conn, [{"output_id": f"e{i}", "judge": "j", "passed": i % 2, "score": float(i), "output_ts": ts}
-                      for i, ts in enumerate(edge)])
-    hours = dict(conn.execute("SELECT hour, sum(rows) FROM score_rollup_hourly GROUP BY hour").fetchall())
+    add_outputs(
+        conn, [{"id": f"e{i}", "ts": ts, "model": "m", "task": "t"} for i, ts in enumerate(edge)]
+    )
+    add_scores(
+        conn,
+        [
+            {
+                "output_id": f"e{i}",
+                "judge": "j",
+                "passed": i % 2,
+                "score": float(i),
+                "output_ts": ts,
+            }
+            for i, ts in enumerate(edge)
+        ],
+    )
+    hours = dict(
+        conn.execute("SELECT hour, sum(rows) FROM score_rollup_hourly GROUP BY hour").fetchall()
+    )
     want: dict[int, int] = {}
     for ts in edge:  # each score in the hour that holds it exactly, nextafter included
         want[math.floor(ts / HOUR)] = want.get(math.floor(ts / HOUR), 0) + 1
@@ -139,7 +186,11 @@ def test_hour_boundaries(tmp_path):
 
 
 def test_analysis_results_identical_with_and_without_the_rollup(store, tmp_path):
-    cfg = validate({"analysis": {"since": "24h", "baseline": "7d", "min_n": 5}}, origin="<t>", base_dir=tmp_path)
+    cfg = validate(
+        {"analysis": {"since": "24h", "baseline": "7d", "min_n": 5}},
+        origin="<t>",
+        base_dir=tmp_path,
+    )
     cur = Window(NOW - DAY + 17.25, NOW + 1)
     base = Window(NOW - 8 * DAY + 17.25, NOW - DAY + 17.25)
     with_rollup = (find_regressions(store, cfg, cur, base), judge_summaries(store, cur))
@@ -153,12 +204,27 @@ def test_analysis_results_identical_with_and_without_the_rollup(store, tmp_path)
 def _calls(conn, rng: random.Random, n: int, start: float, end: float) -> None:
     with db.write(conn):
         conn.executemany(
-            "INSERT INTO judge_calls (judge, model, output_id, status, input_tokens, output_tokens, cost_pusd, "
-            "cost_known, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(rng.choice(("quality", "tone")), rng.choice(("x", "y")), f"o{i}", rng.choice(("ok", "ok", "error")),
-              rng.randint(10, 900), rng.randint(1, 99), rng.randint(0, 10**9), int(rng.random() < 0.9),
-              rng.uniform(start, end)) for i in range(n)] + [
-             ("quality", "x", "edge", "ok", 1, 1, 5, 1, ts) for ts in (NOW - DAY, math.nextafter(NOW - DAY, 0))])
+            "INSERT INTO judge_calls (judge, model, output_id, status, input_tokens, "
+            "output_tokens, cost_pusd, cost_known, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    rng.choice(("quality", "tone")),
+                    rng.choice(("x", "y")),
+                    f"o{i}",
+                    rng.choice(("ok", "ok", "error")),
+                    rng.randint(10, 900),
+                    rng.randint(1, 99),
+                    rng.randint(0, 10**9),
+                    int(rng.random() < 0.9),
+                    rng.uniform(start, end),
+                )
+                for i in range(n)
+            ]
+            + [
+                ("quality", "x", "edge", "ok", 1, 1, 5, 1, ts)
+                for ts in (NOW - DAY, math.nextafter(NOW - DAY, 0))
+            ],
+        )
 
 
 def _check_spend(conn) -> None:
@@ -174,25 +240,41 @@ def _check_spend(conn) -> None:
             (-1e18 if since is None else since, until)).fetchone()[0]
         if since is not None:
             t = window_totals(conn, since, until)
-            assert inference_queries.spend_in(conn, since, until) == ((t[0].cost_pusd, t[0].unpriced_outputs) if t else (0, 0))
+            assert inference_queries.spend_in(conn, since, until) == (
+                (t[0].cost_pusd, t[0].unpriced_outputs) if t else (0, 0)
+            )
 
 
 def test_judge_spend_and_inference_spend_equal_a_scan(tmp_path):
     conn = db.connect(tmp_path / "s.db")
     rng = random.Random(3)
     _calls(conn, rng, 800, NOW - 40 * DAY, NOW)
-    add_outputs(conn, [{"id": f"p{i}", "ts": rng.uniform(NOW - 40 * DAY, NOW), "model": rng.choice(MODELS),
-                        "cost_pusd": rng.choice((None, rng.randint(1, 10**8)))} for i in range(600)])
+    add_outputs(
+        conn,
+        [
+            {
+                "id": f"p{i}",
+                "ts": rng.uniform(NOW - 40 * DAY, NOW),
+                "model": rng.choice(MODELS),
+                "cost_pusd": rng.choice((None, rng.randint(1, 10**8))),
+            }
+            for i in range(600)
+        ],
+    )
     with db.write(conn):  # add_outputs fills counts only; the priced columns as ingest keeps them
         conn.execute("DELETE FROM rollup_hourly")
-        conn.execute("INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, "
-                     "unpriced_outputs, cost_pusd) SELECT CAST(ts / 3600 AS INTEGER), model, task, "
-                     "prompt_version, variant, count(*), sum(cost_pusd IS NULL), coalesce(sum(cost_pusd), 0) "
-                     "FROM outputs GROUP BY 1, 2, 3, 4, 5")
+        conn.execute(
+            "INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, "
+            "unpriced_outputs, cost_pusd) SELECT CAST(ts / 3600 AS INTEGER), model, task, "
+            "prompt_version, variant, count(*), sum(cost_pusd IS NULL), "
+            "coalesce(sum(cost_pusd), 0) FROM outputs GROUP BY 1, 2, 3, 4, 5"
+        )
     _check_spend(conn)
     _calls(conn, rng, 200, NOW - 3 * DAY, NOW)
     with db.write(conn):  # settled, re-priced, dropped
-        conn.execute("UPDATE judge_calls SET cost_pusd = cost_pusd + 7, cost_known = 1 WHERE rowid % 3 = 0")
+        conn.execute(
+            "UPDATE judge_calls SET cost_pusd = cost_pusd + 7, cost_known = 1 WHERE rowid % 3 = 0"
+        )
         conn.execute("DELETE FROM judge_calls WHERE rowid % 13 = 0")
     _check_spend(conn)
     conn.close()

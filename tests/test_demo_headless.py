@@ -63,8 +63,12 @@ def test_outputs_went_through_the_tailer(demo_run):
     assert live > 20  # live traffic, not only the backfill
     assert conn.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0] >= 1
     # outputs logged without usage were counted by tiktoken and say so
-    assert conn.execute("SELECT COUNT(*) FROM outputs WHERE usage_estimated = 1 AND input_tokens > 0"
-                        ).fetchone()[0] > 0
+    assert (
+        conn.execute(
+            "SELECT COUNT(*) FROM outputs WHERE usage_estimated = 1 AND input_tokens > 0"
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def test_rule_checks_and_demo_judge_scored_with_judge_spend(demo_run):
@@ -75,8 +79,9 @@ def test_rule_checks_and_demo_judge_scored_with_judge_spend(demo_run):
     assert kinds.get("rule", 0) > 100 and kinds.get("demo", 0) > 100, kinds
     judges = {r[0] for r in conn.execute("SELECT DISTINCT judge FROM scores")}
     assert {"json_valid", "contact_fields", "latency_4s", "quality"} <= judges
-    failed = conn.execute("SELECT COUNT(*) FROM scores WHERE judge = 'contact_fields' AND passed = 0"
-                          ).fetchone()[0]
+    failed = conn.execute(
+        "SELECT COUNT(*) FROM scores WHERE judge = 'contact_fields' AND passed = 0"
+    ).fetchone()[0]
     assert failed > 0
     calls = conn.execute("SELECT COUNT(*), SUM(cost_pusd), MIN(cost_pusd) FROM judge_calls"
                          " WHERE status = 'ok'").fetchone()

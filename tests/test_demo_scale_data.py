@@ -9,15 +9,25 @@ import sqlite3
 import pytest
 
 from bench import gen
+from bench.gen_traffic import Gen
 from evaltop.store import db as store_db
 from evaltop.store.rollups.hourly import totals_match_outputs
 
 END = 1_790_000_000.0
-TABLES = ("outputs", "feedback", "samples", "scores", "judge_calls", "ledger", "labels", "rollup_hourly")
+TABLES = (
+    "outputs",
+    "feedback",
+    "samples",
+    "scores",
+    "judge_calls",
+    "ledger",
+    "labels",
+    "rollup_hourly",
+)
 
 
 def _build(path, seed=3, n=6000):
-    gen.build(path, gen.Gen(n, 30, seed, END), log=lambda *_: None)
+    gen.build(path, Gen(n, 30, seed, END), log=lambda *_: None)
     return path
 
 
@@ -67,11 +77,21 @@ def test_shape_judged_share_feedback_models_tasks(small):
     assert conn.execute("SELECT COUNT(DISTINCT model) FROM outputs").fetchone()[0] == 12
     assert conn.execute("SELECT COUNT(DISTINCT task) FROM outputs").fetchone()[0] == 30
     # every sampled output has its verdicts and one priced judge call with a settled ledger row
-    assert conn.execute("SELECT COUNT(*) FROM samples s LEFT JOIN scores c ON c.output_id = s.output_id"
-                        " WHERE c.output_id IS NULL").fetchone()[0] == 0
-    calls = conn.execute("SELECT COUNT(*), MIN(cost_pusd), SUM(cost_pusd) FROM judge_calls").fetchone()
+    assert (
+        conn.execute(
+            "SELECT COUNT(*) FROM samples s LEFT JOIN scores c ON c.output_id = s.output_id"
+            " WHERE c.output_id IS NULL"
+        ).fetchone()[0]
+        == 0
+    )
+    calls = conn.execute(
+        "SELECT COUNT(*), MIN(cost_pusd), SUM(cost_pusd) FROM judge_calls"
+    ).fetchone()
     assert calls[0] == sampled and calls[1] > 0
-    assert conn.execute("SELECT SUM(amount_pusd) FROM ledger WHERE state = 'settled'").fetchone()[0] == calls[2]
+    assert (
+        conn.execute("SELECT SUM(amount_pusd) FROM ledger WHERE state = 'settled'").fetchone()[0]
+        == calls[2]
+    )
     # one model has no price: unpriced, never $0
     unpriced = conn.execute("SELECT COUNT(*), SUM(cost_pusd IS NOT NULL) FROM outputs"
                             " WHERE model = 'acme-llama-8b-ft'").fetchone()
@@ -84,7 +104,7 @@ def test_shape_judged_share_feedback_models_tasks(small):
 
 def test_refuses_to_overwrite_and_never_leaves_a_half_file(small, tmp_path):
     with pytest.raises(SystemExit, match="exists"):
-        gen.build(small, gen.Gen(10, 1, 1, END), log=lambda *_: None)
+        gen.build(small, Gen(10, 1, 1, END), log=lambda *_: None)
     assert not (tmp_path / "a.db.partial").exists()
 
 

@@ -9,7 +9,8 @@ import time
 import pytest
 from wait_helpers import until
 
-from evaltop.core.ops.engine import Engine, JobSpec
+from evaltop.core.ops.engine import Engine
+from evaltop.core.ops.jobs import JobSpec
 from evaltop.store import leases
 
 
@@ -98,7 +99,10 @@ def test_run_once_runs_each_job_in_order_and_reports_errors(cfg, db_path):
         assert order == ["a"]
         assert result == {"a": {"x": 1}, "b": {"error": "ZeroDivisionError: division by zero",
                                                  "config_error": False}}
-        assert {r["job"]: (r["runs"], r["errors"]) for r in engine.job_stats()} == {"a": (1, 0), "b": (1, 1)}
+        assert {r["job"]: (r["runs"], r["errors"]) for r in engine.job_stats()} == {
+            "a": (1, 0),
+            "b": (1, 1),
+        }
         with pytest.raises(ValueError, match="unknown job"):
             engine.run_once(["nope"])
     finally:
@@ -181,15 +185,19 @@ def test_stop_waits_for_in_flight_work_then_releases(cfg, db_path, conn):
 
 
 def test_default_jobs_follow_the_config(make_config):
-    from evaltop.core.ops.engine import default_jobs
+    from evaltop.core.ops.jobs import default_jobs
 
     cfg = make_config({"schedule": {"poll_seconds": 2, "budget_seconds": 7}})
     assert [(j.name, j.interval) for j in default_jobs(cfg)] == [
         ("poll", 2), ("score", 30), ("maintain", 60), ("budget", 7), ("analyse", 60)]
-    shadow = make_config({
-        "models": {"cand": {"provider": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m"}},
-        "shadow": {"enabled": True, "candidate": "cand"},
-    })
+    shadow = make_config(
+        {
+            "models": {
+                "cand": {"provider": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m"}
+            },
+            "shadow": {"enabled": True, "candidate": "cand"},
+        }
+    )
     assert [j.name for j in default_jobs(shadow)][-1] == "shadow"
 
 
@@ -199,9 +207,13 @@ def test_budget_and_maintain_jobs_raise_alerts_and_post_them(make_config, db_pat
     from evaltop.store.db import write
 
     now = time.time()
+    # $3 today, not in the rollup: an edge-hour read
     with write(conn):
-        conn.execute("INSERT INTO outputs (id, ts, model, cost_pusd, ingested_at) VALUES ('o1', ?, 'm', ?, ?)",
-                     (now - 1, 3 * 10**12, now))  # $3 today, not in the rollup: an edge-hour read
+        conn.execute(
+            "INSERT INTO outputs (id, ts, model, cost_pusd, ingested_at) "
+            "VALUES ('o1', ?, 'm', ?, ?)",
+            (now - 1, 3 * 10**12, now),
+        )
     events = Events()
     with WebhookReceiver() as hook:
         cfg = make_config({"budgets": {"inference_daily_usd": 2.0, "webhook_url": hook.url}})
@@ -213,19 +225,33 @@ def test_budget_and_maintain_jobs_raise_alerts_and_post_them(make_config, db_pat
     assert result["budget"] == {"new_alerts": 1, "sent": 1, "failed": 0, "error": None}
     assert set(result["maintain"]) == {"wal_frames", "checkpointed", "busy"}
     [alert] = events.kinds("alert")
-    assert alert["level"] == "critical" and alert["dedupe_key"].startswith("budget:inference_daily:1:")
+    assert alert["level"] == "critical" and alert["dedupe_key"].startswith(
+        "budget:inference_daily:1:"
+    )
     assert hook.texts() == [f"evaltop critical: {alert['message']}"]
 
 
-def test_taking_over_an_expired_lease_settles_the_dead_leaders_reservations(make_config, db_path, conn):
+def test_taking_over_an_expired_lease_settles_the_dead_leaders_reservations(
+    make_config, db_path, conn
+):
     from evaltop.core.scoring import budget
 
     cfg = make_config({"budgets": {"judge_daily_usd": 10.0}, "schedule": {"lease_seconds": 0.6}})
     now = time.time()
     dead = "h:99:dead"
-    sent = budget.try_reserve(conn, amount_pusd=5 * 10**9, ref="o1|q", owner=dead, cfg=cfg, now=now - 5,
-                              sent=True, meta={"judge": "q", "model": "m", "output_id": "o1"})
-    unsent = budget.try_reserve(conn, amount_pusd=7 * 10**9, ref="o2|q", owner=dead, cfg=cfg, now=now - 5)
+    sent = budget.try_reserve(
+        conn,
+        amount_pusd=5 * 10**9,
+        ref="o1|q",
+        owner=dead,
+        cfg=cfg,
+        now=now - 5,
+        sent=True,
+        meta={"judge": "q", "model": "m", "output_id": "o1"},
+    )
+    unsent = budget.try_reserve(
+        conn, amount_pusd=7 * 10**9, ref="o2|q", owner=dead, cfg=cfg, now=now - 5
+    )
     assert sent.reservation and unsent.reservation
     leases.acquire(conn, "jobs", dead, ttl=1, now=now - 5)  # expired 4 s ago
     events = Events()

@@ -70,8 +70,10 @@ def test_spend_unpriced_is_never_zero_and_kind_has_judges(tmp_path):
     assert rows["house-model-7"][1:] == ["2", "205", "25", "unpriced", "2"]
     assert rows["gpt-4o-mini"][4].startswith("$") and rows["gpt-4o-mini"][5] == "0"
     conn = store_db.connect(tmp_path / "evaltop.db")
-    conn.execute("INSERT INTO judge_calls (judge, model, output_id, status, input_tokens, output_tokens, "
-                 "cost_pusd, ts) VALUES ('j', 'claude', 'o1', 'ok', 40, 9, 1234000000, 1767225601)")
+    conn.execute(
+        "INSERT INTO judge_calls (judge, model, output_id, status, input_tokens, output_tokens, "
+        "cost_pusd, ts) VALUES ('j', 'claude', 'o1', 'ok', 40, 9, 1234000000, 1767225601)"
+    )
     conn.close()
     kind = _run("spend", "--by", "kind", "--config", cfg).output.splitlines()
     assert kind[1].split()[:2] == ["inference", "3"]
@@ -94,8 +96,10 @@ def test_cases_latest_first_sanitised_and_failing(tmp_path):
     assert "answer 2" in lines[1]
     assert _run("cases", "--failing", "--config", cfg).output.strip() == "no failing outputs"
     conn = store_db.connect(tmp_path / "evaltop.db")
-    conn.execute("INSERT INTO scores (output_id, judge, kind, status, passed, output_ts, created_at) "
-                 "VALUES ('o1', 'r', 'rule', 'ok', 0, 1, 1), ('o2', 'r', 'rule', 'ok', 1, 1, 1)")
+    conn.execute(
+        "INSERT INTO scores (output_id, judge, kind, status, passed, output_ts, created_at) "
+        "VALUES ('o1', 'r', 'rule', 'ok', 0, 1, 1), ('o2', 'r', 'rule', 'ok', 1, 1, 1)"
+    )
     conn.close()
     failing = _run("cases", "--failing", "--config", cfg).output.splitlines()
     assert len(failing) == 1 and "answer 1" in failing[0]
@@ -108,11 +112,16 @@ def test_cases_without_database_exit_2(tmp_path):
 
 def test_bad_price_file_is_a_user_error_before_the_database_exists(tmp_path):
     cfg = _cfg(tmp_path)
-    (tmp_path / "prices.json").write_text('{"gpt-4o-mini": {"input_cost_per_token": "cheap", "output_cost_per_token": 1e-6}}')
+    (tmp_path / "prices.json").write_text(
+        '{"gpt-4o-mini": {"input_cost_per_token": "cheap", "output_cost_per_token": 1e-6}}'
+    )
     with open(cfg, "a") as fh:
         fh.write('[pricing]\nfile = "prices.json"\n')
     write_lines(tmp_path / "logs" / "a.jsonl", [native(1)])
     res = _run("ingest", "--once", "--config", cfg)
     assert res.exit_code == 2
-    assert "gpt-4o-mini.input_cost_per_token" in res.output and len(res.output.strip().splitlines()) == 1
+    assert (
+        "gpt-4o-mini.input_cost_per_token" in res.output
+        and len(res.output.strip().splitlines()) == 1
+    )
     assert not (tmp_path / "evaltop.db").exists()

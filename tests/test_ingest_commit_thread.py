@@ -24,7 +24,9 @@ def _fail_commit_of_the_batch_holding(conn, output_id: str) -> None:
     """)
 
 
-def test_a_failed_commit_stores_nothing_of_its_batch_and_a_rerun_stores_the_rest(tmp_path, make_config, conn):
+def test_a_failed_commit_stores_nothing_of_its_batch_and_a_rerun_stores_the_rest(
+    tmp_path, make_config, conn
+):
     n = 2 * MAX_LINES + 500  # three batches; the second one's COMMIT fails
     write_lines(tmp_path / "app.jsonl", [native(i) for i in range(n)])
     cfg = source_config(make_config, "app.jsonl")

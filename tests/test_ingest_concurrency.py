@@ -52,7 +52,9 @@ def test_two_processes_backfilling_together(tmp_path):
                    'path = "logs/*.jsonl"\nformat = "native"\n')
     store_db.connect(tmp_path / "e.db").close()  # schema first, so neither child migrates
     cmd = [sys.executable, "-m", "evaltop.tui.cli.main", "ingest", "--once", "--config", str(cfg)]
-    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)
+    ]
     for p in procs:
         out, err = p.communicate()
         assert p.returncode == 0, err

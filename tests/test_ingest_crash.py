@@ -25,7 +25,10 @@ N_LINES = 96_000
 
 def _write_config(tmp_path, **schedule) -> str:
     cfg = tmp_path / "evaltop.toml"
-    text = f'[store]\npath = "{tmp_path / "evaltop.db"}"\n\n[[sources]]\nname = "app"\npath = "logs/*.jsonl"\nformat = "native"\n'
+    text = (
+        f'[store]\npath = "{tmp_path / "evaltop.db"}"\n'
+        '\n[[sources]]\nname = "app"\npath = "logs/*.jsonl"\nformat = "native"\n'
+    )
     if schedule:
         text += "\n[schedule]\n" + "".join(f"{k} = {v}\n" for k, v in schedule.items())
     cfg.write_text(text)
@@ -79,7 +82,9 @@ def test_kill_9_mid_backfill_then_restart_is_exact(tmp_path):
         conn.close()
     assert 0 < first < N_LINES, "the kill did not land mid-backfill"
     _kill_at_progress(cfg, 2)  # killed again, further on
-    done = subprocess.run(_evaltop("ingest", "--once", "--config", cfg), capture_output=True, text=True)
+    done = subprocess.run(
+        _evaltop("ingest", "--once", "--config", cfg), capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert "0 duplicates" in done.stdout
     conn = store_db.connect(db)
@@ -138,7 +143,9 @@ def test_ctrl_c_with_worker_processes_stops_after_a_commit(tmp_path):
     assert "Traceback" not in err
     stopped_at = int(out.split(" outputs")[0].split()[-1].replace(",", ""))
     assert 0 < stopped_at < N_LINES
-    done = subprocess.run(_evaltop("ingest", "--once", "--config", cfg), capture_output=True, text=True)
+    done = subprocess.run(
+        _evaltop("ingest", "--once", "--config", cfg), capture_output=True, text=True
+    )
     assert f"{N_LINES - stopped_at:,} outputs, 0 feedback, 0 duplicates" in done.stdout
     conn = store_db.connect(tmp_path / "evaltop.db")
     try:

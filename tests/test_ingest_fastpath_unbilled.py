@@ -19,15 +19,27 @@ def _rows(conn) -> dict[str, tuple]:
 
 
 def test_native_failed_calls(tmp_path, make_config, conn):
-    write_lines(tmp_path / "app.jsonl", [
-        native(1, usage=False, output="", error={"message": "rate limited"}, pad=50),  # unbilled
-        native(2, usage=False, output=None, error="timeout after 30s", pad=50),  # unbilled
-        native(3, usage=False, output="I can't help with that.", error="refusal", finish_reason="refusal"),
-        native(4, output="", error="content_filter"),  # usage reported: priced by it
-        native(5, usage=False, output=""),  # empty answer, no error: the prompt was billed
-        native(6, usage=False, output="", error="upstream 502", cost_usd=0.002),  # the log's cost wins
-        native(7, usage=False, model="no-such-model", output="", error="boom"),  # unbilled, even unpriced
-    ])
+    write_lines(
+        tmp_path / "app.jsonl",
+        [
+            # unbilled
+            native(1, usage=False, output="", error={"message": "rate limited"}, pad=50),
+            native(2, usage=False, output=None, error="timeout after 30s", pad=50),  # unbilled
+            native(
+                3,
+                usage=False,
+                output="I can't help with that.",
+                error="refusal",
+                finish_reason="refusal",
+            ),
+            native(4, output="", error="content_filter"),  # usage reported: priced by it
+            native(5, usage=False, output=""),  # empty answer, no error: the prompt was billed
+            # the log's cost wins
+            native(6, usage=False, output="", error="upstream 502", cost_usd=0.002),
+            # unbilled, even unpriced
+            native(7, usage=False, model="no-such-model", output="", error="boom"),
+        ],
+    )
     s = ingest_once(source_config(make_config, "app.jsonl"), conn)
     assert (s.outputs, s.rejected) == (7, 0)
     rows = _rows(conn)
@@ -48,17 +60,21 @@ def test_native_failed_calls(tmp_path, make_config, conn):
 
 
 def test_batch_error_lines_of_openai_and_anthropic(tmp_path, make_config, conn):
-    write_lines(tmp_path / "batch.jsonl", [
-        b'{"id": "batch_req_1", "custom_id": "c1", "response": null, '
-        b'"error": {"code": "server_error", "message": "boom"}}\n',
-        b'{"custom_id": "c2", "result": {"type": "errored", "error": {"type": "error", '
-        b'"error": {"type": "invalid_request_error", "message": "bad"}}}}\n',
-        b'{"custom_id": "c3", "result": {"type": "expired"}}\n',
-        b'{"id": "batch_req_4", "custom_id": "c4", "response": {"status_code": 200, "body": '
-        b'{"id": "chatcmpl-4", "object": "chat.completion", "created": 1767225600, "model": "gpt-4o-mini", '
-        b'"choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, '
-        b'"finish_reason": "stop"}], "usage": {"prompt_tokens": 9, "completion_tokens": 1}}}, "error": null}\n',
-    ])
+    write_lines(
+        tmp_path / "batch.jsonl",
+        [
+            b'{"id": "batch_req_1", "custom_id": "c1", "response": null, '
+            b'"error": {"code": "server_error", "message": "boom"}}\n',
+            b'{"custom_id": "c2", "result": {"type": "errored", "error": {"type": "error", '
+            b'"error": {"type": "invalid_request_error", "message": "bad"}}}}\n',
+            b'{"custom_id": "c3", "result": {"type": "expired"}}\n',
+            b'{"id": "batch_req_4", "custom_id": "c4", "response": {"status_code": 200, "body": '
+            b'{"id": "chatcmpl-4", "object": "chat.completion", "created": 1767225600, '
+            b'"model": "gpt-4o-mini", "choices": [{"index": 0, "message": {"role": "assistant", '
+            b'"content": "ok"}, "finish_reason": "stop"}], '
+            b'"usage": {"prompt_tokens": 9, "completion_tokens": 1}}}, "error": null}\n',
+        ],
+    )
     s = ingest_once(source_config(make_config, "batch.jsonl", format="auto"), conn)
     assert (s.outputs, s.rejected) == (4, 0)
     got = {r[0]: (r[1], r[2], r[3]) for r in conn.execute(
@@ -66,5 +82,8 @@ def test_batch_error_lines_of_openai_and_anthropic(tmp_path, make_config, conn):
     unbilled = sorted(k for k, v in got.items() if v[1] == "unbilled-error")
     assert len(unbilled) == 3 and all(got[k][0] == 1 and got[k][2] == 0 for k in unbilled)
     assert got["chatcmpl-4"] == (0, "builtin", 0)
-    costs = {r[0] for r in conn.execute("SELECT cost_pusd FROM outputs WHERE cost_source = 'unbilled-error'")}
+    costs = {
+        r[0]
+        for r in conn.execute("SELECT cost_pusd FROM outputs WHERE cost_source = 'unbilled-error'")
+    }
     assert costs == {0}

@@ -18,7 +18,12 @@ SAMPLES = Path(__file__).parent / "data" / "formats"
 
 
 def test_all_format_samples_auto_detected_match_parse_record(tmp_path, make_config, conn):
-    lines = [ln for f in sorted(SAMPLES.glob("*.jsonl")) for ln in f.read_bytes().splitlines() if ln.strip()]
+    lines = [
+        ln
+        for f in sorted(SAMPLES.glob("*.jsonl"))
+        for ln in f.read_bytes().splitlines()
+        if ln.strip()
+    ]
     assert len(lines) > 20
     write_lines(tmp_path / "mixed.jsonl", [ln + b"\n" for ln in lines])
     # the reference: parse_record line by line, as documented
@@ -35,7 +40,12 @@ def test_all_format_samples_auto_detected_match_parse_record(tmp_path, make_conf
             dups += r.id in ids
             ids.add(r.id)
     s = ingest_once(source_config(make_config, "mixed.jsonl", format="auto"), conn)
-    assert (s.outputs, s.feedback, s.rejected, s.duplicates) == (len(out_ids), len(fb_ids), rejected, dups)
+    assert (s.outputs, s.feedback, s.rejected, s.duplicates) == (
+        len(out_ids),
+        len(fb_ids),
+        rejected,
+        dups,
+    )
     assert {r[0] for r in conn.execute("SELECT id FROM outputs")} == out_ids
     formats = {r[0] for r in conn.execute("SELECT DISTINCT format FROM outputs")}
     assert formats == {"native", "openai", "anthropic", "otel", "litellm", "langfuse"}
@@ -43,9 +53,20 @@ def test_all_format_samples_auto_detected_match_parse_record(tmp_path, make_conf
 
 
 def test_output_columns(tmp_path, make_config, conn):
-    chat = native(1, input=[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi  there"}],
-                  tags=["beta", "edge"], metadata={"tenant": "acme"}, logprobs=[-0.1, -0.3],
-                  latency_ms=812.5, prompt_version="v2", variant="B", error={"message": "timeout"})
+    chat = native(
+        1,
+        input=[
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Hi  there"},
+        ],
+        tags=["beta", "edge"],
+        metadata={"tenant": "acme"},
+        logprobs=[-0.1, -0.3],
+        latency_ms=812.5,
+        prompt_version="v2",
+        variant="B",
+        error={"message": "timeout"},
+    )
     reported = native(2, model="no-such-model", cost_usd=0.0125)
     counted = native(3, usage=False, output="hello there, general kenobi")
     write_lines(tmp_path / "app.jsonl", [chat, reported, counted])
@@ -59,7 +80,12 @@ def test_output_columns(tmp_path, make_config, conn):
     assert json.loads(r1["tags_json"]) == ["beta", "edge"]
     assert json.loads(r1["metadata_json"])["tenant"] == "acme"
     assert abs(r1["confidence"] - 0.8187307530779818) < 1e-12  # exp(mean(-0.1, -0.3))
-    assert (r1["latency_ms"], r1["prompt_version"], r1["variant"], r1["error"]) == (812.5, "v2", "B", "timeout")
+    assert (r1["latency_ms"], r1["prompt_version"], r1["variant"], r1["error"]) == (
+        812.5,
+        "v2",
+        "B",
+        "timeout",
+    )
     assert r1["ts"] == native(1)["ts"] and r1["source"] == "app" and r1["format"] == "native"
     assert r1["cost_source"] is not None and r1["cost_pusd"] > 0
     assert (rows["o2"]["cost_pusd"], rows["o2"]["cost_source"]) == (12_500_000_000, "reported")

@@ -23,7 +23,9 @@ def test_plain_lines_every_ten_percent():
     out = io.StringIO()
     _feed(BackfillProgress(None, stream=out), 10 * MIN_BYTES)
     lines = out.getvalue().splitlines()
-    assert [ln.split(": ")[-1].split("%")[0] for ln in lines] == [str(p) for p in range(10, 101, 10)]
+    assert [ln.split(": ")[-1].split("%")[0] for ln in lines] == [
+        str(p) for p in range(10, 101, 10)
+    ]
     assert all("logs/[bold]app.jsonl" in ln for ln in lines)
 
 

@@ -20,9 +20,22 @@ def _snapshot(path):
     try:
         return (
             [tuple(r) for r in conn.execute(ROWS)],
-            [tuple(r) for r in conn.execute("SELECT line_no, byte_offset, reason FROM rejects ORDER BY rowid")],
-            [tuple(r) for r in conn.execute("SELECT * FROM rollup_hourly ORDER BY hour, model, task")],
-            [tuple(r) for r in conn.execute("SELECT name, value FROM counters WHERE name NOT LIKE '%@%' ORDER BY name")],
+            [
+                tuple(r)
+                for r in conn.execute(
+                    "SELECT line_no, byte_offset, reason FROM rejects ORDER BY rowid"
+                )
+            ],
+            [
+                tuple(r)
+                for r in conn.execute("SELECT * FROM rollup_hourly ORDER BY hour, model, task")
+            ],
+            [
+                tuple(r)
+                for r in conn.execute(
+                    "SELECT name, value FROM counters WHERE name NOT LIKE '%@%' ORDER BY name"
+                )
+            ],
         )
     finally:
         conn.close()
@@ -87,7 +100,9 @@ def test_workers_that_cannot_start_fall_back_in_process(tmp_path):
     write_lines(tmp_path / "app.jsonl", [native(i) for i in range(300)])
     script = tmp_path / "unguarded.py"
     script.write_text(UNGUARDED.format(db=str(tmp_path / "e.db"), log=str(tmp_path / "app.jsonl")))
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     results = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT")]
     assert results[-1] == "RESULT 300 0 0"

@@ -15,7 +15,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.skipif(os.environ.get("EVALTOP_SKIP_WHEEL_TEST") == "1", reason="EVALTOP_SKIP_WHEEL_TEST=1")
+@pytest.mark.skipif(
+    os.environ.get("EVALTOP_SKIP_WHEEL_TEST") == "1", reason="EVALTOP_SKIP_WHEEL_TEST=1"
+)
 def test_wheel_installs_and_runs(tmp_path):
     dist, src = tmp_path / "dist", tmp_path / "src"
     shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
@@ -45,9 +47,15 @@ def test_wheel_installs_and_runs(tmp_path):
     assert init.returncode == 0, init.stderr
     assert "[[sources]]" in (work / "evaltop.toml").read_text()
     probe = subprocess.run(
-        [str(py), "-c", "import evaltop.core.ingest.pricing as p, evaltop.store.db, evaltop.tui.cli.main;"
-         "print(p.__file__); print(len(p.PriceBook.builtin().models()))"],
-        capture_output=True, text=True, cwd=work,
+        [
+            str(py),
+            "-c",
+            "import evaltop.core.ingest.pricing as p, evaltop.store.db, evaltop.tui.cli.main;"
+            "print(p.__file__); print(len(p.PriceBook.builtin().models()))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=work,
     )
     assert probe.returncode == 0, probe.stderr
     where, n = probe.stdout.split()

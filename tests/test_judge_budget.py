@@ -34,7 +34,9 @@ def test_fifty_concurrent_calls_near_the_cap_never_overshoot(make_config, conn, 
     assert rows(conn, "SELECT COUNT(*) AS n FROM ledger WHERE state = 'reserved'") == [{"n": 0}]
     settled = rows(conn, "SELECT SUM(amount_pusd) AS t FROM ledger WHERE state = 'settled'")[0]["t"]
     assert settled == s.cost_pusd <= cap
-    assert rows(conn, "SELECT COUNT(*) AS n FROM samples WHERE status = 'pending'") == [{"n": 120 - sent}]
+    assert rows(conn, "SELECT COUNT(*) AS n FROM samples WHERE status = 'pending'") == [
+        {"n": 120 - sent}
+    ]
 
 
 def test_killed_mid_call_reconciles_as_spent_then_rejudges(make_config, conn, db_path, tmp_path):
@@ -46,8 +48,11 @@ def test_killed_mid_call_reconciles_as_spent_then_rejudges(make_config, conn, db
             f"[[judges]]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in judge.items()))
         cfg = make_config({"judges": [judge], "budgets": {"judge_daily_usd": 1.0}})
         seed(conn, 2)
-        code = ("import sys; from evaltop.core.model import config; from evaltop.core.scoring.judges.runner import score_pending;"
-                "cfg = config.load(sys.argv[1]); score_pending(cfg, cfg.db_path, owner='crasher')")
+        code = (
+            "import sys; from evaltop.core.model import config; "
+            "from evaltop.core.scoring.judges.runner import score_pending;"
+            "cfg = config.load(sys.argv[1]); score_pending(cfg, cfg.db_path, owner='crasher')"
+        )
         proc = subprocess.Popen([sys.executable, "-c", code, str(cfg_path)])
         try:
             deadline = time.monotonic() + 60

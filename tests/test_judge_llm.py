@@ -32,9 +32,20 @@ def test_good_reply_scores_and_exact_cost(make_config, conn, db_path, llm, provi
     cfg = _cfg(make_config, llm, provider, api_key_env="JUDGE_KEY_FOR_TEST")
     seed(conn, 3, output=["PLANT_SCORE=5 great", "PLANT_SCORE=2 poor", "plain"])
     s = score_pending(cfg, db_path)
-    assert (s.sampled, s.judged, s.passed, s.failed, s.errors, s.calls, s.retries) == (3, 3, 2, 1, 0, 3, 0)
+    assert (s.sampled, s.judged, s.passed, s.failed, s.errors, s.calls, s.retries) == (
+        3,
+        3,
+        2,
+        1,
+        0,
+        3,
+        0,
+    )
     assert s.cost_pusd == 3 * cost(1000, 50)
-    got = {r["output_id"]: (r["score"], r["passed"], r["status"]) for r in rows(conn, "SELECT * FROM scores")}
+    got = {
+        r["output_id"]: (r["score"], r["passed"], r["status"])
+        for r in rows(conn, "SELECT * FROM scores")
+    }
     assert got == {"o0": (5.0, 1, "ok"), "o1": (2.0, 0, "ok"), "o2": (4.0, 1, "ok")}
     calls = rows(conn, "SELECT * FROM judge_calls")
     assert {(c["status"], c["attempts"], c["input_tokens"], c["output_tokens"], c["cost_pusd"],
@@ -91,7 +102,10 @@ def test_retry_after_values_are_parsed_and_capped():
     assert parse_retry_after("nan") is None
     future = email.utils.formatdate(1_000_030, usegmt=True)
     assert parse_retry_after(future, now=1_000_000) == 30.0
-    assert parse_retry_after(email.utils.formatdate(1_000_000 + 86400, usegmt=True), now=1_000_000) == 60.0
+    assert (
+        parse_retry_after(email.utils.formatdate(1_000_000 + 86400, usegmt=True), now=1_000_000)
+        == 60.0
+    )
 
 
 def test_huge_retry_after_never_waits_past_the_deadline(make_config, conn, db_path, llm):
@@ -104,7 +118,9 @@ def test_huge_retry_after_never_waits_past_the_deadline(make_config, conn, db_pa
     # an outage, not a verdict: the sample stays pending for a later run
     assert (s.deferred, s.errors) == (1, 0)
     assert rows(conn, "SELECT status FROM samples") == [{"status": "pending"}]
-    assert rows(conn, "SELECT state, amount_pusd FROM ledger") == [{"state": "released", "amount_pusd": 0}]
+    assert rows(conn, "SELECT state, amount_pusd FROM ledger") == [
+        {"state": "released", "amount_pusd": 0}
+    ]
 
 
 def test_500_retried_with_backoff_then_good(make_config, conn, db_path, llm):
@@ -112,10 +128,14 @@ def test_500_retried_with_backoff_then_good(make_config, conn, db_path, llm):
     seed(conn, 1)
     s = score_pending(_cfg(make_config, llm), db_path)
     assert (s.judged, s.retries) == (1, 2)
-    assert rows(conn, "SELECT attempts, status FROM judge_calls") == [{"attempts": 3, "status": "ok"}]
+    assert rows(conn, "SELECT attempts, status FROM judge_calls") == [
+        {"attempts": 3, "status": "ok"}
+    ]
 
 
-def test_500_forever_gives_up_then_error_for_good_after_three_series(make_config, conn, db_path, llm):
+def test_500_forever_gives_up_then_error_for_good_after_three_series(
+    make_config, conn, db_path, llm
+):
     llm.set_mode("500")
     seed(conn, 1)
     cfg = _cfg(make_config, llm, max_retries=1)
@@ -139,7 +159,9 @@ def test_529_overloaded_anthropic_retried(make_config, conn, db_path, llm):
     assert (s.judged, s.retries, s.cost_pusd) == (1, 1, cost(30, 3))
 
 
-def test_slow_trickle_past_deadline_is_timeout_with_reserved_estimate(make_config, conn, db_path, llm):
+def test_slow_trickle_past_deadline_is_timeout_with_reserved_estimate(
+    make_config, conn, db_path, llm
+):
     llm.set_mode("slow_trickle", trickle_s=0.05)
     seed(conn, 1)
     s = score_pending(_cfg(make_config, llm, timeout_s=1, deadline_s=0.6), db_path)
@@ -159,7 +181,9 @@ def test_slow_trickle_past_deadline_is_timeout_with_reserved_estimate(make_confi
     ("schema_violation", {"variant": "string"}, "schema: 'score' must be a number"),
     ("schema_violation", {"variant": "no_reason"}, "schema: 'reason' must be a string"),
 ])
-def test_bad_replies_are_errors_never_default_scores(make_config, conn, db_path, llm, mode, kw, why):
+def test_bad_replies_are_errors_never_default_scores(
+    make_config, conn, db_path, llm, mode, kw, why
+):
     llm.set_mode(mode, usage=(100, 10), **kw)
     seed(conn, 1)
     s = score_pending(_cfg(make_config, llm), db_path)
@@ -195,8 +219,11 @@ def test_insufficient_quota_is_never_retried(make_config, conn, db_path, llm):
 def test_missing_api_key_env_names_the_variable(make_config, conn, db_path, llm):
     seed(conn, 1)
     cfg = _cfg(make_config, llm, api_key_env="NO_SUCH_JUDGE_KEY")
-    with pytest.raises(ConfigError, match=r"judges\[0\] \(quality\)\.api_key_env: environment variable "
-                                          r"NO_SUCH_JUDGE_KEY is not set"):
+    with pytest.raises(
+        ConfigError,
+        match=r"judges\[0\] \(quality\)\.api_key_env: environment variable "
+        r"NO_SUCH_JUDGE_KEY is not set",
+    ):
         score_pending(cfg, db_path)
     assert llm.count() == 0
 
@@ -217,9 +244,15 @@ def test_check_judges_validates_everything_without_opening_anything(make_config,
         {"name": "d", "kind": "demo"},
         llm_judge("http://127.0.0.1:9/v1", api_key_env="SOME_JUDGE_KEY"),
     ]})
-    with pytest.raises(ConfigError, match=r"judges\[2\] \(quality\)\.api_key_env: .*SOME_JUDGE_KEY"):
+    with pytest.raises(
+        ConfigError, match=r"judges\[2\] \(quality\)\.api_key_env: .*SOME_JUDGE_KEY"
+    ):
         check_judges(good)
     monkeypatch.setenv("SOME_JUDGE_KEY", "k")
     check_judges(good)
-    with pytest.raises(ConfigError, match=r"judges\[0\] \(d\)\.model: 'no-such-model' has no price"):
-        check_judges(make_config({"judges": [{"name": "d", "kind": "demo", "model": "no-such-model"}]}))
+    with pytest.raises(
+        ConfigError, match=r"judges\[0\] \(d\)\.model: 'no-such-model' has no price"
+    ):
+        check_judges(
+            make_config({"judges": [{"name": "d", "kind": "demo", "model": "no-such-model"}]})
+        )

@@ -36,12 +36,20 @@ def test_sixty_concurrent_connections_all_answered():
 
 def test_wire_formats_and_routes():
     with LoopbackLLM(usage=(7, 3)) as llm:
-        o = httpx.post(f"{llm.base_url}/chat/completions",
-                       json={"model": "gpt-x", "messages": [{"role": "user", "content": "PLANT_SCORE=2"}]}).json()
+        o = httpx.post(
+            f"{llm.base_url}/chat/completions",
+            json={"model": "gpt-x", "messages": [{"role": "user", "content": "PLANT_SCORE=2"}]},
+        ).json()
         assert json.loads(o["choices"][0]["message"]["content"])["score"] == 2
         assert o["usage"] == {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10}
-        a = httpx.post(f"{llm.anthropic_base_url}/v1/messages",
-                       json={"model": "claude-x", "system": "s", "messages": [{"role": "user", "content": "hi"}]}).json()
+        a = httpx.post(
+            f"{llm.anthropic_base_url}/v1/messages",
+            json={
+                "model": "claude-x",
+                "system": "s",
+                "messages": [{"role": "user", "content": "hi"}],
+            },
+        ).json()
         assert a["type"] == "message" and a["usage"]["input_tokens"] == 7
         assert json.loads(a["content"][0]["text"])["score"] == 4
         assert httpx.post(f"{llm.base_url}/v1/embeddings", json={}).status_code == 404
@@ -62,9 +70,16 @@ def test_responder_hook_with_a_seeded_fault_mix():
         return 200, {}, {"choices": [{"message": {"content": text}}], "path": req["_path"]}
 
     with LoopbackLLM(responder=responder) as llm:
-        codes = [httpx.post(f"{llm.openai_base_url}/chat/completions",
-                            json={"messages": [{"role": "user", "content": "echo"}]}) for _ in range(20)]
+        codes = [
+            httpx.post(
+                f"{llm.openai_base_url}/chat/completions",
+                json={"messages": [{"role": "user", "content": "echo"}]},
+            )
+            for _ in range(20)
+        ]
     expected = random.Random(7)
-    assert [r.status_code for r in codes] == [503 if expected.random() < 0.5 else 200 for _ in range(20)]
+    assert [r.status_code for r in codes] == [
+        503 if expected.random() < 0.5 else 200 for _ in range(20)
+    ]
     ok = next(r for r in codes if r.status_code == 200).json()
     assert ok["choices"][0]["message"]["content"] == "ECHO" and ok["path"] == "/v1/chat/completions"

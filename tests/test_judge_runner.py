@@ -27,15 +27,31 @@ RULES = [
 
 def test_rules_run_on_applicable_outputs_and_samples_finish(make_config, conn, db_path):
     cfg = make_config({"judges": RULES})
-    seed(conn, 2, task="extract", output=['{"name": "a", "email": "b"}', '{"name": "a", "phone_number": 1}'])
+    seed(
+        conn,
+        2,
+        task="extract",
+        output=['{"name": "a", "email": "b"}', '{"name": "a", "phone_number": 1}'],
+    )
     seed(conn, 1, task="chat", output="x" * 40, prefix="c")
     s = score_pending(cfg, db_path)
-    got = {(r["output_id"], r["judge"]): (r["passed"], r["reason"]) for r in rows(conn, "SELECT * FROM scores")}
+    got = {
+        (r["output_id"], r["judge"]): (r["passed"], r["reason"])
+        for r in rows(conn, "SELECT * FROM scores")
+    }
     assert got[("o1", "fields")] == (0, "unexpected field 'phone_number'")
     assert got[("o0", "fields")][0] == 1 and got[("o0", "json")][0] == 1
     assert got[("c0", "short")] == (0, "output is 40 characters, over the limit of 30")
     assert ("c0", "json") not in got  # applies_to: extract only
-    assert (s.sampled, s.judged, s.passed, s.failed, s.done, s.cost_pusd, s.calls) == (3, 7, 4, 3, 3, 0, 0)
+    assert (s.sampled, s.judged, s.passed, s.failed, s.done, s.cost_pusd, s.calls) == (
+        3,
+        7,
+        4,
+        3,
+        3,
+        0,
+        0,
+    )
 
 
 def test_no_judges_leaves_samples_pending(make_config, conn, db_path):
@@ -58,8 +74,15 @@ def test_demo_judge_is_offline_deterministic_and_metered(make_config, conn, db_p
     assert sc["o1"]["passed"] == 1 and sc["o2"]["passed"] == 0
     # deterministic: the same verdict again, from the pure function
     j = cfg.judges[0]
-    again = demo_verdict(j, Subject(id="o1", output_text=outputs[1], task="extract_contact",
-                                    input_text='Reply with ONLY a JSON object with the keys "name" and "email".'))
+    again = demo_verdict(
+        j,
+        Subject(
+            id="o1",
+            output_text=outputs[1],
+            task="extract_contact",
+            input_text='Reply with ONLY a JSON object with the keys "name" and "email".',
+        ),
+    )
     assert again.score == sc["o1"]["score"]
     calls = rows(conn, "SELECT * FROM judge_calls ORDER BY output_id")
     price = PriceBook.from_config(cfg).lookup("gemini-2.0-flash-lite")
@@ -76,7 +99,9 @@ def test_demo_judge_is_offline_deterministic_and_metered(make_config, conn, db_p
 def test_family_guard_warns_or_skips(make_config, conn, db_path):
     with LoopbackLLM(usage=(10, 10)) as llm:
         warn = llm_judge(llm.openai_base_url, name="warn", model="gpt-4.1-mini")
-        skip = llm_judge(llm.openai_base_url, name="skip", model="gpt-4.1-mini", require_different_family=True)
+        skip = llm_judge(
+            llm.openai_base_url, name="skip", model="gpt-4.1-mini", require_different_family=True
+        )
         other = llm_judge(llm.openai_base_url, name="other")  # claude judge
         cfg = make_config({"judges": [warn, skip, other]})
         seed(conn, 2, model="gpt-4o-mini")
@@ -87,7 +112,10 @@ def test_family_guard_warns_or_skips(make_config, conn, db_path):
     assert sc[("o0", "warn")]["same_family"] == 1 and sc[("o0", "warn")]["status"] == "ok"
     assert sc[("c0", "warn")]["same_family"] == 0
     assert sc[("c0", "other")]["same_family"] == 1
-    assert sc[("o0", "skip")]["status"] == "skipped" and "same model family (gpt)" in sc[("o0", "skip")]["error"]
+    assert (
+        sc[("o0", "skip")]["status"] == "skipped"
+        and "same model family (gpt)" in sc[("o0", "skip")]["error"]
+    )
     assert sc[("c0", "skip")]["status"] == "ok"
     assert s.skipped_family == 2 and s.done == 3
     ctx = ReportContext(cfg=cfg, conn=conn, window=Window(None, 4e9))
@@ -102,15 +130,21 @@ def test_two_runners_at_once_judge_each_pair_once(make_config, conn, db_path):
         cfg = make_config({"judges": [llm_judge(llm.openai_base_url, concurrency=4)]})
         seed(conn, 24)
         out = []
-        threads = [threading.Thread(target=lambda i=i: out.append(score_pending(cfg, db_path, owner=f"p{i}")))
-                   for i in range(2)]
+        threads = [
+            threading.Thread(
+                target=lambda i=i: out.append(score_pending(cfg, db_path, owner=f"p{i}"))
+            )
+            for i in range(2)
+        ]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         assert llm.count() == 24  # nobody paid twice
     assert sum(s.judged for s in out) == 24
-    assert rows(conn, "SELECT COUNT(*) AS n, COUNT(DISTINCT output_id) AS d FROM scores") == [{"n": 24, "d": 24}]
+    assert rows(conn, "SELECT COUNT(*) AS n, COUNT(DISTINCT output_id) AS d FROM scores") == [
+        {"n": 24, "d": 24}
+    ]
     assert rows(conn, "SELECT COUNT(*) AS n FROM judge_calls") == [{"n": 24}]
     assert rows(conn, "SELECT COUNT(*) AS n FROM samples WHERE status = 'done'") == [{"n": 24}]
 
@@ -118,8 +152,15 @@ def test_two_runners_at_once_judge_each_pair_once(make_config, conn, db_path):
 @pytest.mark.parametrize("enabled", [True, False])
 def test_redaction_before_the_judge_sees_text(make_config, conn, db_path, enabled):
     with LoopbackLLM(usage=(10, 10)) as llm:
-        cfg = make_config({"judges": [llm_judge(llm.openai_base_url)], "redaction": {"enabled": enabled}})
-        seed(conn, 1, output="Mail me at jane.doe@example.com", input_text="key sk-proj-abcdefghijklmnop0123456789")
+        cfg = make_config(
+            {"judges": [llm_judge(llm.openai_base_url)], "redaction": {"enabled": enabled}}
+        )
+        seed(
+            conn,
+            1,
+            output="Mail me at jane.doe@example.com",
+            input_text="key sk-proj-abcdefghijklmnop0123456789",
+        )
         score_pending(cfg, db_path)
         sent = llm.requests[0]["json"]["messages"][1]["content"]
     assert ("jane.doe@example.com" in sent) is (not enabled)
@@ -130,7 +171,9 @@ def test_redaction_before_the_judge_sees_text(make_config, conn, db_path, enable
 def test_report_section_spend_judges_budget_and_failure(make_config, conn, db_path):
     with LoopbackLLM(usage=(200, 50)) as llm:
         judge = llm_judge(llm.openai_base_url, concurrency=1, max_output_tokens=50)
-        cfg = make_config({"judges": [judge], "budgets": {"judge_daily_usd": 0.0013, "judge_monthly_usd": 5}})
+        cfg = make_config(
+            {"judges": [judge], "budgets": {"judge_daily_usd": 0.0013, "judge_monthly_usd": 5}}
+        )
         seed(conn, 3)
         s = score_pending(cfg, db_path)
     # each call costs $0.00045 and reserves ~$0.0008 (prompt ~500 tokens + 50 output):
@@ -147,7 +190,12 @@ def test_report_section_spend_judges_budget_and_failure(make_config, conn, db_pa
     assert (q["input_tokens"], q["output_tokens"]) == (400, 100)
     assert q["cost_usd"] == 2 * one / 1e12
     b = rep["budgets"]["judge"]
-    assert (b["daily_usd"], b["spent_today_usd"], b["monthly_usd"], b["paused"]) == (0.0013, 0.0009, 5.0, True)
+    assert (b["daily_usd"], b["spent_today_usd"], b["monthly_usd"], b["paused"]) == (
+        0.0013,
+        0.0009,
+        5.0,
+        True,
+    )
     assert report_mod.failures(rep, {"budget"}) == [f"budget: {b['reason']}"]
     assert not [f for f in report_mod.failures(rep, {"regression"}) if f.startswith("budget")]
     md = report_mod.markdown(rep)
@@ -159,13 +207,18 @@ def test_report_section_spend_judges_budget_and_failure(make_config, conn, db_pa
         assert llm.count() == 0
     assert (again.sampled, again.skipped_budget, again.calls) == (1, 1, 0)
     assert again.budget_reason == b["reason"]
-    assert rows(conn, "SELECT COUNT(*) AS n FROM judge_calls WHERE status = 'refused_budget'") == [{"n": 1}]
+    assert rows(conn, "SELECT COUNT(*) AS n FROM judge_calls WHERE status = 'refused_budget'") == [
+        {"n": 1}
+    ]
 
 
 def test_judge_subjects_for_replays_meters_under_run_id(make_config, conn, db_path):
     with LoopbackLLM(usage=(10, 10)) as llm:
         cfg = make_config({"judges": [llm_judge(llm.openai_base_url), RULES[2]]})
-        subs = [Subject(id=f"case{i}", output_text=f"PLANT_SCORE={i + 1}", model="mistral-large") for i in range(3)]
+        subs = [
+            Subject(id=f"case{i}", output_text=f"PLANT_SCORE={i + 1}", model="mistral-large")
+            for i in range(3)
+        ]
         out = judge_subjects(cfg, db_path, subs, run_id="run-1", skip={("case2", "quality")})
         assert llm.count() == 2
     v = sorted((d["id"], d["judge"], d["status"], d["score"], d["passed"]) for d in out["verdicts"])

@@ -118,7 +118,9 @@ class Daemon:
 def _holder(db) -> tuple | None:
     c = sqlite3.connect(db)
     try:
-        return c.execute("SELECT owner, heartbeat, expires_at FROM leases WHERE name = 'jobs'").fetchone()
+        return c.execute(
+            "SELECT owner, heartbeat, expires_at FROM leases WHERE name = 'jobs'"
+        ).fetchone()
     finally:
         c.close()
 

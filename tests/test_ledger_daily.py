@@ -20,7 +20,9 @@ def all_periods(conn):
 def assert_agree(conn):
     periods = all_periods(conn)
     for kind, day, month in periods + [("judge", "2026-11-28", "2026-11")]:
-        assert ledger.period_totals(conn, kind, day, month) == ledger.period_totals_scan(conn, kind, day, month)
+        assert ledger.period_totals(conn, kind, day, month) == ledger.period_totals_scan(
+            conn, kind, day, month
+        )
 
 
 def test_rollup_equals_scan_through_random_budget_traffic(make_config, conn):
@@ -31,12 +33,21 @@ def test_rollup_equals_scan_through_random_budget_traffic(make_config, conn):
         now = rng.choice(DAYS) + rng.random() * 3600
         op = rng.random()
         if op < 0.45 or not held:
-            r = budget.reserve(conn, "judge", rng.randrange(1, 5_000_000_000), ref=f"r{i}", owner="t",
-                               cfg=cfg, now=now)
+            r = budget.reserve(
+                conn,
+                "judge",
+                rng.randrange(1, 5_000_000_000),
+                ref=f"r{i}",
+                owner="t",
+                cfg=cfg,
+                now=now,
+            )
             if r is not None:
                 held.append(r)
         elif op < 0.75:
-            budget.settle(conn, held.pop(rng.randrange(len(held))), rng.randrange(0, 5_000_000_000), now=now)
+            budget.settle(
+                conn, held.pop(rng.randrange(len(held))), rng.randrange(0, 5_000_000_000), now=now
+            )
         else:
             budget.release(conn, held.pop(rng.randrange(len(held))))
         if i % 50 == 0:
@@ -62,9 +73,13 @@ def test_migration_backfills_existing_ledger_rows(db_path):
         for name in ("ins", "upd", "del"):
             conn.execute(f"DROP TRIGGER ledger_daily_{name}")
         conn.executemany(
-            "INSERT INTO ledger (kind, state, amount_pusd, day, month, created_at) VALUES ('judge', ?, ?, ?, ?, 0)",
-            [("settled", 5, "2026-11-27", "2026-11"), ("reserved", 7, "2026-11-27", "2026-11"),
-             ("settled", 11, "2026-11-03", "2026-11")],
+            "INSERT INTO ledger (kind, state, amount_pusd, day, month, created_at) "
+            "VALUES ('judge', ?, ?, ?, ?, 0)",
+            [
+                ("settled", 5, "2026-11-27", "2026-11"),
+                ("reserved", 7, "2026-11-27", "2026-11"),
+                ("settled", 11, "2026-11-03", "2026-11"),
+            ],
         )
         steps.run_script(conn, steps.STEPS[13])  # v14: ledger_daily
     assert ledger.period_totals(conn, "judge", "2026-11-27", "2026-11") == {

@@ -20,7 +20,14 @@ def book():
 
 def test_builtin_table_is_dated_and_covers_the_big_four(book):
     assert book.as_of
-    for m in ("gpt-4o-mini", "gpt-5", "claude-sonnet-4-5", "claude-haiku-4-5", "gemini-2.5-flash", "mistral-large"):
+    for m in (
+        "gpt-4o-mini",
+        "gpt-5",
+        "claude-sonnet-4-5",
+        "claude-haiku-4-5",
+        "gemini-2.5-flash",
+        "mistral-large",
+    ):
         assert book.lookup(m) is not None, m
 
 
@@ -34,9 +41,17 @@ def test_openai_cached_tokens_billed_at_cached_rate(book):
 
 def test_anthropic_cache_reads_and_writes(book):
     # claude-sonnet-4-5: $3 in, $0.30 cache read, $3.75 cache write, $15 out (per M).
-    # Anthropic usage: input_tokens=50, cache_read=10_000, cache_creation=2_000 -> total input 12_050.
-    u = Usage(input_tokens=12_050, cached_input_tokens=10_000, cache_write_tokens=2_000, output_tokens=300)
-    usd = Decimal(50) * 3 + Decimal(10_000) * Decimal("0.30") + Decimal(2_000) * Decimal("3.75") + 300 * 15
+    # Anthropic usage: input_tokens=50, cache_read=10_000, cache_creation=2_000
+    # -> total input 12_050.
+    u = Usage(
+        input_tokens=12_050, cached_input_tokens=10_000, cache_write_tokens=2_000, output_tokens=300
+    )
+    usd = (
+        Decimal(50) * 3
+        + Decimal(10_000) * Decimal("0.30")
+        + Decimal(2_000) * Decimal("3.75")
+        + 300 * 15
+    )
     assert book.cost_pusd("claude-sonnet-4-5-20250929", u) == int(usd * 10**6)
 
 
@@ -94,8 +109,14 @@ def test_layers_config_beats_file_beats_builtin(tmp_path, make_config):
         "gpt-4o-mini": {"input_cost_per_token": 9e-06, "output_cost_per_token": 9e-06},
         "dall-e-3": {"input_cost_per_pixel": 1e-8},
     }))
-    cfg = make_config({"pricing": {"file": "prices.json",
-                                   "models": {"gpt-4o-mini": {"input_per_mtok": 0.2, "output_per_mtok": 0.8}}}})
+    cfg = make_config(
+        {
+            "pricing": {
+                "file": "prices.json",
+                "models": {"gpt-4o-mini": {"input_per_mtok": 0.2, "output_per_mtok": 0.8}},
+            }
+        }
+    )
     b = PriceBook.from_config(cfg)
     u = Usage(input_tokens=1_000_000, cached_input_tokens=500_000, output_tokens=1_000_000)
     assert b.lookup("gpt-4o").source == "file"
@@ -111,7 +132,10 @@ def test_layers_config_beats_file_beats_builtin(tmp_path, make_config):
     [
         ("[1, 2]", "expected a JSON object"),
         ("{not json", "not a JSON price file"),
-        ('{"m": {"input_cost_per_token": "cheap", "output_cost_per_token": 1}}', "m.input_cost_per_token"),
+        (
+            '{"m": {"input_cost_per_token": "cheap", "output_cost_per_token": 1}}',
+            "m.input_cost_per_token",
+        ),
         ('{"m": {"input_cost_per_token": -1, "output_cost_per_token": 1}}', "finite number >= 0"),
     ],
 )
@@ -162,13 +186,12 @@ def _reference_cost(rates: dict, counts: tuple[int, int, int, int, int]) -> int:
 )
 def test_cost_is_exact_on_both_paths(rates, counts, whole):
     if whole:  # whole picodollars per token: USD per Mtok with at most 6 decimals
-        rates = {k: (None if v is None else v.quantize(Decimal("0.000001"))) for k, v in rates.items()}
-    price = Price(
-        input=per_mtok_to_pusd_per_token(rates["input"]), output=per_mtok_to_pusd_per_token(rates["output"]),
-        cached_input=None if rates["cached"] is None else per_mtok_to_pusd_per_token(rates["cached"]),
-        cache_write=None if rates["write"] is None else per_mtok_to_pusd_per_token(rates["write"]),
-        reasoning=None if rates["reasoning"] is None else per_mtok_to_pusd_per_token(rates["reasoning"]),
-    )
+        rates = {
+            k: (None if v is None else v.quantize(Decimal("0.000001"))) for k, v in rates.items()
+        }
+    pusd = {k: None if v is None else per_mtok_to_pusd_per_token(v) for k, v in rates.items()}
+    price = Price(input=pusd["input"], output=pusd["output"], cached_input=pusd["cached"],
+                  cache_write=pusd["write"], reasoning=pusd["reasoning"])
     inp, out, cached, write, reasoning = counts
     got = price.cost_of(inp, out, cached, write, reasoning)
     assert type(got) is int

@@ -25,27 +25,56 @@ PLANTED = [
     ("amex 3782-822463-10005 exp", "3782-822463-10005", "[CARD]"),
     ("plain 5555555555554444 exp", "5555555555554444", "[CARD]"),
     ("k sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8t x", "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8t", "[API_KEY]"),
-    ("k sk-ant-api03-AbCdEf_0123456789-xyzXYZ x", "sk-ant-api03-AbCdEf_0123456789-xyzXYZ", "[API_KEY]"),
-    ("k sk-0123456789abcdefABCDEF0123456789abcdefABCDEF0123 x",
-     "sk-0123456789abcdefABCDEF0123456789abcdefABCDEF0123", "[API_KEY]"),
+    (
+        "k sk-ant-api03-AbCdEf_0123456789-xyzXYZ x",
+        "sk-ant-api03-AbCdEf_0123456789-xyzXYZ",
+        "[API_KEY]",
+    ),
+    (
+        "k sk-0123456789abcdefABCDEF0123456789abcdefABCDEF0123 x",
+        "sk-0123456789abcdefABCDEF0123456789abcdefABCDEF0123",
+        "[API_KEY]",
+    ),
     ("aws AKIAIOSFODNN7EXAMPLE x", "AKIAIOSFODNN7EXAMPLE", "[API_KEY]"),
-    ("gh ghp_abcdefghijklmnopqrstuvwxyz0123456789 x", "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "[API_KEY]"),
+    (
+        "gh ghp_abcdefghijklmnopqrstuvwxyz0123456789 x",
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "[API_KEY]",
+    ),
     ("slack xoxb-123456789012-abcdefghijKL x", "xoxb-123456789012-abcdefghijKL", "[API_KEY]"),
-    ("gcp AIzaSyA-1234567890abcdefghijklmnopqrstu x", "AIzaSyA-1234567890abcdefghijklmnopqrstu", "[API_KEY]"),
+    (
+        "gcp AIzaSyA-1234567890abcdefghijklmnopqrstu x",
+        "AIzaSyA-1234567890abcdefghijklmnopqrstu",
+        "[API_KEY]",
+    ),
     ("-H 'Bearer abc.DEF-123_xyz'", "abc.DEF-123_xyz", "Bearer [TOKEN]"),
-    ("Authorization: Basic dXNlcjpwYXNzd29yZA==\nnext", "dXNlcjpwYXNzd29yZA==", "Authorization: [CREDENTIAL]\nnext"),
+    (
+        "Authorization: Basic dXNlcjpwYXNzd29yZA==\nnext",
+        "dXNlcjpwYXNzd29yZA==",
+        "Authorization: [CREDENTIAL]\nnext",
+    ),
     ('{"Authorization": "Token t0ps3cr3t"}', "t0ps3cr3t", "[CREDENTIAL]"),
-    ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl x",
-     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl", "[TOKEN]"),
+    (
+        "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl x",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl",
+        "[TOKEN]",
+    ),
     ("db password=hunter22 ok", "hunter22", "password=[SECRET]"),
     ("host 192.168.10.200, ok", "192.168.10.200", "[IP]"),
     ("host 2001:db8:85a3::8a2e:370:7334 ok", "2001:db8:85a3::8a2e:370:7334", "[IP]"),
     ("host fe80::1ff:fe23:4567:890a ok", "fe80::1ff:fe23:4567:890a", "[IP]"),
     ("from josé.müller@exämple.de, thanks", "josé.müller@exämple.de", "from [EMAIL], thanks"),
     ("write to ann@example.com.", "ann@example.com", "write to [EMAIL]."),
-    ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI", "key = [SECRET]"),
-    ("k: -----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY----- end", "MIIEow",
-     "k: [PRIVATE_KEY] end"),
+    (
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "wJalrXUtnFEMI",
+        "key = [SECRET]",
+    ),
+    (
+        "k: -----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY----- end",
+        "MIIEow",
+        "k: [PRIVATE_KEY] end",
+    ),
     ("-----BEGIN PRIVATE KEY-----\nMIIEvQ truncated log line", "MIIEvQ", "[PRIVATE_KEY]"),
 ]
 
@@ -106,8 +135,17 @@ def test_safe_redact_hides_value_when_redaction_crashes(monkeypatch):
 
 def test_hostile_sizes_are_linear():
     # Would take minutes with a backtracking-prone pattern.
-    for text in ("a" * 200_000, "1" * 200_000, "a." * 100_000, ":" * 100_000, "1 " * 100_000,
-                 "a@" * 100_000, "0 12 " * 40_000, "a@b." * 50_000, "-----BEGIN PRIVATE KEY-----" * 20_000):
+    for text in (
+        "a" * 200_000,
+        "1" * 200_000,
+        "a." * 100_000,
+        ":" * 100_000,
+        "1 " * 100_000,
+        "a@" * 100_000,
+        "0 12 " * 40_000,
+        "a@b." * 50_000,
+        "-----BEGIN PRIVATE KEY-----" * 20_000,
+    ):
         out = redact_text(text)
         assert isinstance(out, str)
 
@@ -126,10 +164,14 @@ def _luhn_complete(prefix: str) -> str:
 
 @st.composite
 def secrets_(draw):
-    kind = draw(st.sampled_from(["email", "key", "ant", "aws", "gh", "card", "ipv4", "phone", "bearer"]))
+    kind = draw(
+        st.sampled_from(["email", "key", "ant", "aws", "gh", "card", "ipv4", "phone", "bearer"])
+    )
     body = draw(st.text(_alnum, min_size=24, max_size=40))
     if kind == "email":
-        user = draw(st.text(_alnum + "._+", min_size=1, max_size=12).filter(lambda s: s[0].isalnum()))
+        user = draw(
+            st.text(_alnum + "._+", min_size=1, max_size=12).filter(lambda s: s[0].isalnum())
+        )
         return f"{user}{body[:6]}@{body[6:12].lower()}.example.com"
     if kind == "key":
         return "sk-" + body
@@ -155,8 +197,15 @@ def secrets_(draw):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.text(max_size=40), secrets_(), st.sampled_from([" ; ", ". ", ", ", ") ", "\n"])),
-                min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=40), secrets_(), st.sampled_from([" ; ", ". ", ", ", ") ", "\n"])
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_fuzz_planted_secrets_never_survive(triples):
     pairs = [(f, s) for f, s, _ in triples]
     cores = [secret.removeprefix("Bearer ") for _f, secret in pairs]
@@ -190,14 +239,18 @@ def _random_secret(rng) -> str:
     if kind == 4:
         return "ghp_" + body
     if kind == 5:
-        num = _luhn_complete(rng.choice("45") + "".join(rng.choice("0123456789") for _ in range(14)))
+        num = _luhn_complete(
+            rng.choice("45") + "".join(rng.choice("0123456789") for _ in range(14))
+        )
         sep = rng.choice(["", " ", "-"])
         return sep.join(num[i:i + 4] for i in range(0, 16, 4))
     if kind == 6:
         return ".".join(str(rng.randint(0, 255)) for _ in range(4))
     if kind == 7:
         d = "".join(rng.choice("0123456789") for _ in range(10))
-        return rng.choice(["+1 ({}) {}-{}", "{}-{}-{}", "+44 {} {} {}"]).format(d[:3], d[3:6], d[6:])
+        return rng.choice(["+1 ({}) {}-{}", "{}-{}-{}", "+44 {} {} {}"]).format(
+            d[:3], d[3:6], d[6:]
+        )
     return "Authorization: Bearer " + body
 
 

@@ -27,9 +27,11 @@ PLANTED = {
     "phone": "+44 20 7946 0958",
     "bearer": "Bearer abcDEF123456ghiJKL",
 }
-SECRET_TEXT = ("Customer maria.lopez@example.com paid with 5555 5555 5555 4444, call +44 20 7946 0958. "
-               "Keys: sk-proj-Q1w2E3r4T5y6U7i8O9p0AsDfGh sk-ant-api03-ZYXWVU9876543210-abcdef "
-               "AKIAJ7Q2EXAMPLEKEY12; header Authorization: Bearer abcDEF123456ghiJKL")
+SECRET_TEXT = (
+    "Customer maria.lopez@example.com paid with 5555 5555 5555 4444, call +44 20 7946 0958. "
+    "Keys: sk-proj-Q1w2E3r4T5y6U7i8O9p0AsDfGh sk-ant-api03-ZYXWVU9876543210-abcdef "
+    "AKIAJ7Q2EXAMPLEKEY12; header Authorization: Bearer abcDEF123456ghiJKL"
+)
 
 
 def leaks(text: str) -> list[str]:
@@ -53,8 +55,16 @@ class Echo(ScriptedCandidate):
     def __call__(self, req):
         if req["_path"].endswith("/chat/completions"):
             text = " ".join(m["content"] for m in req["messages"])
-            return 200, {}, {"choices": [{"index": 0, "message": {"role": "assistant", "content": "echo " + text}}],
-                             "usage": {"prompt_tokens": 10, "completion_tokens": 10}}
+            return (
+                200,
+                {},
+                {
+                    "choices": [
+                        {"index": 0, "message": {"role": "assistant", "content": "echo " + text}}
+                    ],
+                    "usage": {"prompt_tokens": 10, "completion_tokens": 10},
+                },
+            )
         return super().__call__(req)
 
 
@@ -63,8 +73,15 @@ def test_planted_secrets_never_reach_corpus_or_judges(tmp_path, on):
     with LoopbackLLM(responder=Echo()) as llm:
         cfg = config(tmp_path, llm.base_url, on)
         conn = connect(cfg.db_path)
-        add_output(conn, "live1", input=[{"role": "user", "content": SECRET_TEXT}], output="Sure: " + SECRET_TEXT,
-                   task="support", ts=NOW - 60, metadata={"note": SECRET_TEXT})
+        add_output(
+            conn,
+            "live1",
+            input=[{"role": "user", "content": SECRET_TEXT}],
+            output="Sure: " + SECRET_TEXT,
+            task="support",
+            ts=NOW - 60,
+            metadata={"note": SECRET_TEXT},
+        )
         add_sample(conn, "live1", NOW - 60)
         # live judging
         score_pending(cfg, cfg.db_path)

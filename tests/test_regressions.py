@@ -125,7 +125,9 @@ def test_too_little_data_says_so(conn, make_config):
     rng = random.Random(0)
     rows = new_rows()
     for i in range(10):
-        judged_output(rows, f"b{i}", NOW - 2 * DAY, True, task="rare", model="m", rng=rng, llm=False)
+        judged_output(
+            rows, f"b{i}", NOW - 2 * DAY, True, task="rare", model="m", rng=rng, llm=False
+        )
         judged_output(rows, f"c{i}", NOW - 1, False, task="rare", model="m", rng=rng, llm=False)
     flush(conn, rows)
     [r] = reg.find_regressions(conn, make_config({"analysis": {"min_n": 30}}), CURRENT, BASELINE)
@@ -141,14 +143,30 @@ def test_model_takeover_is_a_task_level_event(conn, make_config):
     for window, model, rate in ((BASELINE, "gpt-4o", 0.9), (CURRENT, "claude-sonnet", 0.6)):
         for _ in range(200):
             i += 1
-            judged_output(rows, f"o{i}", rng.uniform(window.since, window.until), rng.random() < rate,
-                          task="summarize", model=model, rng=rng, llm=False)
+            judged_output(
+                rows,
+                f"o{i}",
+                rng.uniform(window.since, window.until),
+                rng.random() < rate,
+                task="summarize",
+                model=model,
+                rng=rng,
+                llm=False,
+            )
     for window in (BASELINE, CURRENT):  # a task where both models serve: arms, not a takeover
         for model in ("gpt-4o", "claude-sonnet"):
             for _ in range(100):
                 i += 1
-                judged_output(rows, f"o{i}", rng.uniform(window.since, window.until), rng.random() < 0.9,
-                              task="classify", model=model, rng=rng, llm=False)
+                judged_output(
+                    rows,
+                    f"o{i}",
+                    rng.uniform(window.since, window.until),
+                    rng.random() < 0.9,
+                    task="classify",
+                    model=model,
+                    rng=rng,
+                    llm=False,
+                )
     flush(conn, rows)
     results = reg.find_regressions(conn, make_config(), CURRENT, BASELINE)
     task_level = [r for r in results if r.level == "task"]
@@ -165,10 +183,24 @@ def test_model_takeover_is_a_task_level_event(conn, make_config):
 
 def test_prompt_level_regressions_list_both_outputs(conn, make_config):
     outs = [
-        {"id": "old-a", "ts": NOW - 3 * DAY, "input_text": "Q1", "input_hash": "h1", "output_text": "{\"a\": 1}",
-         "task": "extract", "model": "m1"},
-        {"id": "new-a", "ts": NOW - 100, "input_text": "Q1", "input_hash": "h1", "output_text": "not json",
-         "task": "extract", "model": "m2"},
+        {
+            "id": "old-a",
+            "ts": NOW - 3 * DAY,
+            "input_text": "Q1",
+            "input_hash": "h1",
+            "output_text": '{"a": 1}',
+            "task": "extract",
+            "model": "m1",
+        },
+        {
+            "id": "new-a",
+            "ts": NOW - 100,
+            "input_text": "Q1",
+            "input_hash": "h1",
+            "output_text": "not json",
+            "task": "extract",
+            "model": "m2",
+        },
         {"id": "old-b", "ts": NOW - 3 * DAY, "input_hash": "h2", "output_text": "{}"},
         {"id": "new-b", "ts": NOW - 100, "input_hash": "h2", "output_text": "{}"},
         {"id": "old-c", "ts": NOW - 3 * DAY, "input_hash": "h3", "output_text": "x"},
@@ -180,7 +212,7 @@ def test_prompt_level_regressions_list_both_outputs(conn, make_config):
                        "score": float(verdicts[o["id"]]), "output_ts": o["ts"]} for o in outs])
     [hit] = reg.prompt_regressions(conn, CURRENT, BASELINE)
     assert hit["judge"] == "json_valid" and hit["input_hash"] == "h1" and hit["input_text"] == "Q1"
-    assert hit["baseline"]["output_id"] == "old-a" and hit["baseline"]["output_text"] == "{\"a\": 1}"
+    assert hit["baseline"]["output_id"] == "old-a" and hit["baseline"]["output_text"] == '{"a": 1}'
     assert hit["current"]["output_id"] == "new-a" and hit["current"]["model"] == "m2"
 
 
@@ -189,7 +221,15 @@ def test_report_section_failures_and_markdown(conn, make_config):
     planted_traffic(conn, seed=1, planted=("extract", "claude-haiku"))
     ctx = ReportContext(cfg=cfg, conn=conn, window=CURRENT, baseline=BASELINE, now=NOW)
     section = report_section(ctx)
-    assert {"scores", "pending_samples", "sampling", "regressions", "arms", "downstream", "agreement"} <= set(section)
+    assert {
+        "scores",
+        "pending_samples",
+        "sampling",
+        "regressions",
+        "arms",
+        "downstream",
+        "agreement",
+    } <= set(section)
     assert len(section["regressions"]) == 3 and section["regression_summary"]["regressed"] == 3
     s = section["scores"]["json_valid"]
     assert s["judged"] == 6 * 300 and s["passed"] + s["failed"] == s["judged"] and s["errors"] == 0
@@ -212,10 +252,19 @@ def test_markdown_keeps_untrusted_names_literal():
 
     assert _cell("evil|model\n[x](javascript:alert(1)) <img src=x> `code` *b* a_b\\") == (
         "evil\\|model \\[x\\](javascript:alert(1)) &lt;img src=x&gt; 'code' \\*b\\* a\\_b\\\\")
-    report = {"scores": {}, "regressions": [], "regression_summary": {"tested": 1, "insufficient": 0},
-              "prompt_regressions": [{"judge": "j|x", "baseline": {"output_id": "a", "model": "m<1>"},
-                                      "current": {"output_id": "b", "model": "m2"}}],
-              "downstream": {"all": {"outputs": 10, "error": {"rate": 0.1, "n": 10}}}}
+    report = {
+        "scores": {},
+        "regressions": [],
+        "regression_summary": {"tested": 1, "insufficient": 0},
+        "prompt_regressions": [
+            {
+                "judge": "j|x",
+                "baseline": {"output_id": "a", "model": "m<1>"},
+                "current": {"output_id": "b", "model": "m2"},
+            }
+        ],
+        "downstream": {"all": {"outputs": 10, "error": {"rate": 0.1, "n": 10}}},
+    }
     text = "\n".join(markdown(report))
     assert "1 comparison tested" in text and "j\\|x" in text and "m&lt;1&gt;" in text
     assert "error rate 10.0% (n=10)" in text
@@ -224,7 +273,9 @@ def test_markdown_keeps_untrusted_names_literal():
 def test_bad_analysis_window_in_config_names_the_key(make_config):
     from evaltop.core.model.config import ConfigError
 
-    with pytest.raises(ConfigError, match=r"analysis\.baseline: expected a duration such as 90m.*'week'"):
+    with pytest.raises(
+        ConfigError, match=r"analysis\.baseline: expected a duration such as 90m.*'week'"
+    ):
         make_config({"analysis": {"baseline": "week"}})
     cfg = make_config({"analysis": {"since": "2h", "baseline": "1d"}})
     current, baseline = analysis_windows(cfg.analysis, NOW)

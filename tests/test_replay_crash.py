@@ -25,16 +25,30 @@ def counts(db) -> tuple[int, int]:
     try:
         if not c.execute("SELECT 1 FROM sqlite_master WHERE name = 'run_cases'").fetchone():
             return 0, 0
-        ok, claimed = c.execute("SELECT coalesce(sum(status='ok'), 0), coalesce(sum(status='claimed'), 0)"
-                                " FROM run_cases WHERE run_id = 'crash'").fetchone()
+        ok, claimed = c.execute(
+            "SELECT coalesce(sum(status='ok'), 0), coalesce(sum(status='claimed'), 0)"
+            " FROM run_cases WHERE run_id = 'crash'"
+        ).fetchone()
         return ok, claimed
     finally:
         c.close()
 
 
 def replay_cmd(cfgfile, corpus):
-    return [sys.executable, "-m", "evaltop.tui.cli.main", "replay", str(corpus), "--candidate", "cand",
-            "--run", "crash", "--config", str(cfgfile), "--no-judge"]
+    return [
+        sys.executable,
+        "-m",
+        "evaltop.tui.cli.main",
+        "replay",
+        str(corpus),
+        "--candidate",
+        "cand",
+        "--run",
+        "crash",
+        "--config",
+        str(cfgfile),
+        "--no-judge",
+    ]
 
 
 def test_sigkill_mid_run_then_resume_pays_each_recorded_case_once(tmp_path):
@@ -65,18 +79,29 @@ def test_sigkill_mid_run_then_resume_pays_each_recorded_case_once(tmp_path):
         assert child.returncode == -signal.SIGKILL
         assert script.total() == DONE_FIRST + CONC
 
-        done = subprocess.run(replay_cmd(cfgfile, corpus), env=env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            replay_cmd(cfgfile, corpus), env=env, capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, done.stderr
-        assert f"already done {DONE_FIRST}" in done.stdout and f"lost calls from a crashed run {CONC}" in done.stdout
+        assert (
+            f"already done {DONE_FIRST}" in done.stdout
+            and f"lost calls from a crashed run {CONC}" in done.stdout
+        )
 
     c = sqlite3.connect(cfg.db_path)
-    status = c.execute("SELECT status, count(*) FROM run_cases WHERE run_id='crash' GROUP BY status").fetchall()
-    lost_cases = c.execute("SELECT case_id FROM run_cases WHERE lost_calls = 1 ORDER BY case_id").fetchall()
+    status = c.execute(
+        "SELECT status, count(*) FROM run_cases WHERE run_id='crash' GROUP BY status"
+    ).fetchall()
+    lost_cases = c.execute(
+        "SELECT case_id FROM run_cases WHERE lost_calls = 1 ORDER BY case_id"
+    ).fetchall()
     cost, lost = c.execute("SELECT sum(cost_pusd), sum(lost_calls) FROM run_cases").fetchone()
     c.close()
     assert status == [("ok", N)]
     # the in-flight cases were called twice, every other case exactly once
-    assert [cid for (cid,) in lost_cases] == [f"c{n:03d}" for n in range(DONE_FIRST, DONE_FIRST + CONC)]
+    assert [cid for (cid,) in lost_cases] == [
+        f"c{n:03d}" for n in range(DONE_FIRST, DONE_FIRST + CONC)
+    ]
     assert script.calls == {n: 2 if DONE_FIRST <= n < DONE_FIRST + CONC else 1 for n in range(N)}
     assert script.total() == N + lost
     assert cost == N * CALL_PUSD  # recorded inference spend: one reply per case

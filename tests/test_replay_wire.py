@@ -15,7 +15,12 @@ def test_openai_usage_keeps_cached_and_reasoning_as_subsets():
                   "prompt_tokens_details": {"cached_tokens": 100},
                   "completion_tokens_details": {"reasoning_tokens": 30}}})
     assert (text, finish) == ("hi", "stop")
-    assert (usage.input_tokens, usage.cached_input_tokens, usage.output_tokens, usage.reasoning_tokens) == (120, 100, 40, 30)
+    assert (
+        usage.input_tokens,
+        usage.cached_input_tokens,
+        usage.output_tokens,
+        usage.reasoning_tokens,
+    ) == (120, 100, 40, 30)
     assert usage.estimated is False
 
 
@@ -49,12 +54,19 @@ def test_malformed_replies_raise(provider, body, msg):
 
 def test_request_bodies_per_provider():
     msgs = messages_of([{"role": "system", "content": "S"}, {"role": "user", "content": "U"}])
-    oa = CandidateModel(provider="openai", base_url="http://h/v1/", model="m", params={"temperature": 0})
+    oa = CandidateModel(
+        provider="openai", base_url="http://h/v1/", model="m", params={"temperature": 0}
+    )
     url, headers, body = build_request(oa, msgs, "k")
     assert url == "http://h/v1/chat/completions" and headers == {"Authorization": "Bearer k"}
     assert body == {"model": "m", "messages": msgs, "max_tokens": 1024, "temperature": 0}
     an = CandidateModel(provider="anthropic", base_url="http://h", model="c", max_output_tokens=9)
     url, headers, body = build_request(an, msgs, None)
     assert url == "http://h/v1/messages" and "x-api-key" not in headers
-    assert body == {"model": "c", "max_tokens": 9, "messages": [{"role": "user", "content": "U"}], "system": "S"}
+    assert body == {
+        "model": "c",
+        "max_tokens": 9,
+        "messages": [{"role": "user", "content": "U"}],
+        "system": "S",
+    }
     assert messages_of("plain") == [{"role": "user", "content": "plain"}]

@@ -39,8 +39,22 @@ DATASET = [
     _rec("b1", 7205, model="zz-unknown", usage=(300, 100)),  # unpriced
     _rec("a4", 3 * H + 899),  # last second in the window
     _rec("a5", 3 * H + 900),  # on the window's end: out
-    {"type": "feedback", "id": "f1", "output_id": "a2", "ts": BASE_TS + 1900, "name": "thumbs", "value": 1},
-    {"type": "feedback", "id": "f2", "output_id": "a1", "ts": BASE_TS + 100, "name": "thumbs", "value": 0},
+    {
+        "type": "feedback",
+        "id": "f1",
+        "output_id": "a2",
+        "ts": BASE_TS + 1900,
+        "name": "thumbs",
+        "value": 1,
+    },
+    {
+        "type": "feedback",
+        "id": "f2",
+        "output_id": "a1",
+        "ts": BASE_TS + 100,
+        "name": "thumbs",
+        "value": 0,
+    },
     b"this is not json\n",
     _rec("a2", 1800),  # duplicate
 ]
@@ -64,7 +78,8 @@ def test_section_on_known_dataset(loaded, conn):
     sec = ingest_report.report_section(ctx)
     assert sec["outputs"] == 5
     assert sec["feedback"] == 1
-    assert sec["rejected"] == 0 and sec["duplicates"] == 0  # both were ingested today, not in 2026-01
+    # both were ingested today, not in 2026-01
+    assert sec["rejected"] == 0 and sec["duplicates"] == 0
     assert sec["tokens"] == {"input": 3300, "output": 1600, "cached_input": 200, "cache_write": 0,
                              "reasoning": 100, "estimated_outputs": 1}
     # a2, a4: 1000*$1 + 500*$2 per M = $0.002; a3: 800*$1 + 200*$0.5 + 500*$2 = $0.0019; e1: $0
@@ -82,7 +97,9 @@ def test_all_window_counts_rejects_and_duplicates(loaded, conn):
     sec = ingest_report.report_section(ctx)
     assert (sec["outputs"], sec["feedback"], sec["rejected"], sec["duplicates"]) == (7, 2, 1, 1)
     bounded = Window(time.time() - 3600, time.time() + 60)  # ingested in the last hour
-    sec = ingest_report.report_section(report_mod.ReportContext(cfg=loaded, conn=conn, window=bounded))
+    sec = ingest_report.report_section(
+        report_mod.ReportContext(cfg=loaded, conn=conn, window=bounded)
+    )
     assert (sec["outputs"], sec["rejected"], sec["duplicates"]) == (0, 1, 1)
 
 
@@ -101,10 +118,15 @@ def test_window_totals_equal_a_scan_for_any_window(tmp_path, make_config, conn):
         since = None if rng.random() < 0.15 else a
         got = {t.key: (t.outputs, t.input_tokens, t.output_tokens, t.cost_pusd, t.unpriced_outputs)
                for t in rollups.window_totals(conn, since, b, by="model")}
-        want = {r[0]: tuple(r[1:]) for r in conn.execute(
-            "SELECT model, COUNT(*), SUM(input_tokens), SUM(output_tokens), COALESCE(SUM(cost_pusd), 0), "
-            "SUM(cost_pusd IS NULL) FROM outputs WHERE ts >= ? AND ts < ? GROUP BY model",
-            (float("-inf") if since is None else since, b))}
+        want = {
+            r[0]: tuple(r[1:])
+            for r in conn.execute(
+                "SELECT model, COUNT(*), SUM(input_tokens), SUM(output_tokens), "
+                "COALESCE(SUM(cost_pusd), 0), SUM(cost_pusd IS NULL) FROM outputs "
+                "WHERE ts >= ? AND ts < ? GROUP BY model",
+                (float("-inf") if since is None else since, b),
+            )
+        }
         assert got == want, (since, b)
 
 
@@ -116,11 +138,22 @@ def _write_cfg(tmp_path, extra: str = "") -> str:
 
 
 def test_cli_report_json_and_markdown(loaded, tmp_path):
-    cfg = _write_cfg(tmp_path, '[pricing.models."m-a"]\ninput_per_mtok = 1.0\noutput_per_mtok = 2.0\n')
+    cfg = _write_cfg(
+        tmp_path, '[pricing.models."m-a"]\ninput_per_mtok = 1.0\noutput_per_mtok = 2.0\n'
+    )
     res = CliRunner().invoke(cli, ["report", "--format", "json", "--config", cfg])
     assert res.exit_code == 0, res.output
     rep = json.loads(res.output)
-    for key in ("window", "outputs", "feedback", "rejected", "duplicates", "tokens", "spend", "by_model"):
+    for key in (
+        "window",
+        "outputs",
+        "feedback",
+        "rejected",
+        "duplicates",
+        "tokens",
+        "spend",
+        "by_model",
+    ):
         assert key in rep
     assert rep["window"]["since"] is None and rep["outputs"] == 7
     assert set(rep["spend"]) >= {"inference_usd", "judge_usd", "unpriced_outputs"}
@@ -150,12 +183,18 @@ def test_cli_fail_on_budget(tmp_path, make_config, conn):
     now = time.time()
     write_lines(tmp_path / "app.jsonl", [_rec(f"n{i}", 0, ts=now - 60 - i) for i in range(3)])
     budget = "[budgets]\ninference_daily_usd = 0.001\n"
-    cfg = _write_cfg(tmp_path, budget + '[pricing.models."m-a"]\ninput_per_mtok = 1.0\noutput_per_mtok = 2.0\n')
+    cfg = _write_cfg(
+        tmp_path, budget + '[pricing.models."m-a"]\ninput_per_mtok = 1.0\noutput_per_mtok = 2.0\n'
+    )
     ok = CliRunner().invoke(cli, ["ingest", "--once", "--config", cfg])
     assert ok.exit_code == 0, ok.output
-    res = CliRunner().invoke(cli, ["report", "--since", "24h", "--fail-on", "budget", "--config", cfg])
+    res = CliRunner().invoke(
+        cli, ["report", "--since", "24h", "--fail-on", "budget", "--config", cfg]
+    )
     assert res.exit_code == 1, res.output
     assert "budget" in res.stderr
     calm = _write_cfg(tmp_path, "[budgets]\ninference_daily_usd = 100.0\n")
-    res = CliRunner().invoke(cli, ["report", "--since", "24h", "--fail-on", "budget", "--config", calm])
+    res = CliRunner().invoke(
+        cli, ["report", "--since", "24h", "--fail-on", "budget", "--config", calm]
+    )
     assert res.exit_code == 0, res.output

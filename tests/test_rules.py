@@ -37,10 +37,24 @@ def test_json_schema_inline(make_config):
 
 def test_json_schema_file_and_bad_schemas(make_config, tmp_path):
     (tmp_path / "s.json").write_text(json.dumps(SCHEMA))
-    assert _check(make_config, {"rule": "json_schema", "schema_file": "s.json"}, '{"name": "x"}').passed
+    assert _check(
+        make_config, {"rule": "json_schema", "schema_file": "s.json"}, '{"name": "x"}'
+    ).passed
     with pytest.raises(ConfigError, match=r"judges\[0\] \(r\)\.schema: invalid JSON Schema"):
-        compile_rules(make_config({"judges": [
-            {"name": "r", "kind": "rule", "rule": "json_schema", "schema": {"type": "no-such-type"}}]}))
+        compile_rules(
+            make_config(
+                {
+                    "judges": [
+                        {
+                            "name": "r",
+                            "kind": "rule",
+                            "rule": "json_schema",
+                            "schema": {"type": "no-such-type"},
+                        }
+                    ]
+                }
+            )
+        )
     with pytest.raises(ConfigError, match=r"schema_file .*missing\.json.*cannot read"):
         _check(make_config, {"rule": "json_schema", "schema_file": "missing.json"}, "{}")
     (tmp_path / "bad.json").write_text("{oops")
@@ -53,8 +67,14 @@ def test_regex_and_bad_pattern(make_config):
     assert _check(make_config, rule, "555-1234").passed
     bad = _check(make_config, rule, "5551234")
     assert not bad.passed and "does not match" in bad.reason
-    with pytest.raises(ConfigError, match=r"judges\[0\] \(r\)\.pattern: invalid regular expression"):
-        compile_rules(make_config({"judges": [{"name": "r", "kind": "rule", "rule": "regex", "pattern": "("}]}))
+    with pytest.raises(
+        ConfigError, match=r"judges\[0\] \(r\)\.pattern: invalid regular expression"
+    ):
+        compile_rules(
+            make_config(
+                {"judges": [{"name": "r", "kind": "rule", "rule": "regex", "pattern": "("}]}
+            )
+        )
 
 
 def test_contains_and_not_contains(make_config):

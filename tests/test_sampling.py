@@ -75,23 +75,85 @@ def stratum_outputs() -> list[tuple[dict, float, str]]:
     for i in range(150):
         out += [
             ({"id": f"plain-{i}", "ts": t, "model": "old-model"}, 0.1, "base"),
-            ({"id": f"lowconf-{i}", "ts": t, "model": "old-model", "confidence": 0.2}, 0.4, "base,low_confidence"),
-            ({"id": f"highconf-{i}", "ts": t, "model": "old-model", "confidence": 0.9}, 0.1, "base"),
-            ({"id": f"err-{i}", "ts": t, "model": "old-model", "error": "HTTP 500"}, 0.9, "base,error"),
-            ({"id": f"refused-{i}", "ts": t, "model": "old-model", "finish_reason": "content_filter"}, 0.9,
-             "base,error"),
+            (
+                {"id": f"lowconf-{i}", "ts": t, "model": "old-model", "confidence": 0.2},
+                0.4,
+                "base,low_confidence",
+            ),
+            (
+                {"id": f"highconf-{i}", "ts": t, "model": "old-model", "confidence": 0.9},
+                0.1,
+                "base",
+            ),
+            (
+                {"id": f"err-{i}", "ts": t, "model": "old-model", "error": "HTTP 500"},
+                0.9,
+                "base,error",
+            ),
+            (
+                {
+                    "id": f"refused-{i}",
+                    "ts": t,
+                    "model": "old-model",
+                    "finish_reason": "content_filter",
+                },
+                0.9,
+                "base,error",
+            ),
             ({"id": f"vip-{i}", "ts": t, "model": "old-model", "tags": ["vip"]}, 0.6, "base,edge"),
-            ({"id": f"phone-{i}", "ts": t, "model": "old-model", "metadata": {"channel": "phone"}}, 0.6,
-             "base,edge"),
-            ({"id": f"email-{i}", "ts": t, "model": "old-model", "metadata": {"channel": "email"}}, 0.1, "base"),
+            (
+                {
+                    "id": f"phone-{i}",
+                    "ts": t,
+                    "model": "old-model",
+                    "metadata": {"channel": "phone"},
+                },
+                0.6,
+                "base,edge",
+            ),
+            (
+                {
+                    "id": f"email-{i}",
+                    "ts": t,
+                    "model": "old-model",
+                    "metadata": {"channel": "email"},
+                },
+                0.1,
+                "base",
+            ),
             ({"id": f"newmodel-{i}", "ts": t, "model": "brand-new"}, 0.3, "base,new_version"),
-            ({"id": f"newprompt-{i}", "ts": t, "model": "old-model", "prompt_version": "p2"}, 0.3,
-             "base,new_version"),
-            ({"id": f"long-{i}", "ts": t, "model": "old-model", "output_text": "x" * 100}, 0.7, "base,long_output"),
-            ({"id": f"longlow-{i}", "ts": t, "model": "old-model", "output_text": "x" * 500,
-              "confidence": 0.1}, 0.7, "base,low_confidence,long_output"),
-            ({"id": f"errlow-{i}", "ts": t, "model": "brand-new", "error": "boom", "confidence": 0.1}, 0.9,
-             "base,low_confidence,error,new_version"),
+            (
+                {"id": f"newprompt-{i}", "ts": t, "model": "old-model", "prompt_version": "p2"},
+                0.3,
+                "base,new_version",
+            ),
+            (
+                {"id": f"long-{i}", "ts": t, "model": "old-model", "output_text": "x" * 100},
+                0.7,
+                "base,long_output",
+            ),
+            (
+                {
+                    "id": f"longlow-{i}",
+                    "ts": t,
+                    "model": "old-model",
+                    "output_text": "x" * 500,
+                    "confidence": 0.1,
+                },
+                0.7,
+                "base,low_confidence,long_output",
+            ),
+            (
+                {
+                    "id": f"errlow-{i}",
+                    "ts": t,
+                    "model": "brand-new",
+                    "error": "boom",
+                    "confidence": 0.1,
+                },
+                0.9,
+                "base,low_confidence,error,new_version",
+            ),
         ]
     return out
 
@@ -99,7 +161,10 @@ def stratum_outputs() -> list[tuple[dict, float, str]]:
 def test_probability_is_the_max_of_qualifying_rates(conn, make_config):
     cfg = make_config({"sampling": RATES})
     cases = stratum_outputs()
-    add_outputs(conn, history() + [{**o, "prompt_version": o.get("prompt_version", "p1")} for o, _, _ in cases])
+    add_outputs(
+        conn,
+        history() + [{**o, "prompt_version": o.get("prompt_version", "p1")} for o, _, _ in cases],
+    )
     sample_new(cfg, conn, now=NOW)
     got = samples_of(conn)
     for output, p, strata in cases:
@@ -109,7 +174,17 @@ def test_probability_is_the_max_of_qualifying_rates(conn, make_config):
             assert got[output["id"]] == (p, strata)
     # every kind of case was sampled at least once, so each row above was checked
     kinds = {oid.split("-")[0] for oid in got}
-    assert {"lowconf", "err", "vip", "phone", "newmodel", "newprompt", "long", "longlow", "errlow"} <= kinds
+    assert {
+        "lowconf",
+        "err",
+        "vip",
+        "phone",
+        "newmodel",
+        "newprompt",
+        "long",
+        "longlow",
+        "errlow",
+    } <= kinds
 
 
 def test_new_version_window_is_relative_to_the_output(conn, make_config):
@@ -120,14 +195,21 @@ def test_new_version_window_is_relative_to_the_output(conn, make_config):
         {"id": "after", "ts": NOW - 6 * DAY, "model": "m2"},
     ])
     first_seen = sampling._FirstSeen(conn)
-    rows = {r["id"]: r for r in conn.execute(f"SELECT {sampling.store.OUTPUT_COLUMNS} FROM outputs")}
-    q = {oid: sampling.qualifying_strata(cfg, rows[oid], corrected=False, first_seen=first_seen) for oid in rows}
+    rows = {
+        r["id"]: r for r in conn.execute(f"SELECT {sampling.store.OUTPUT_COLUMNS} FROM outputs")
+    }
+    q = {
+        oid: sampling.qualifying_strata(cfg, rows[oid], corrected=False, first_seen=first_seen)
+        for oid in rows
+    }
     assert "new_version" in q["first"] and "new_version" in q["within"]
     assert "new_version" not in q["after"]  # 4 days after first seen, horizon is 3
 
 
 def pick(pred, prefix: str) -> str:
-    return next(f"{prefix}-{i}" for i in range(10_000) if pred(decision_u("test-seed", f"{prefix}-{i}")))
+    return next(
+        f"{prefix}-{i}" for i in range(10_000) if pred(decision_u("test-seed", f"{prefix}-{i}"))
+    )
 
 
 def test_late_correction_pulls_the_output_in_and_raises_probability(conn, make_config):
@@ -135,18 +217,38 @@ def test_late_correction_pulls_the_output_in_and_raises_probability(conn, make_c
     passed_over = pick(lambda u: u >= 0.1, "late")
     already = pick(lambda u: u < 0.1, "early")
     falsy = pick(lambda u: u >= 0.1, "nope")
-    add_outputs(conn, history() + [{"id": oid, "ts": NOW - DAY, "model": "old-model", "prompt_version": "p1",
-                                    "variant": "a"} for oid in (passed_over, already, falsy)])
+    add_outputs(
+        conn,
+        history()
+        + [
+            {
+                "id": oid,
+                "ts": NOW - DAY,
+                "model": "old-model",
+                "prompt_version": "p1",
+                "variant": "a",
+            }
+            for oid in (passed_over, already, falsy)
+        ],
+    )
     first = sample_new(cfg, conn, now=NOW)
     assert set(samples_of(conn)) == {already} and first.sampled == 1
     assert samples_of(conn)[already] == (0.1, "base")
 
-    add_feedback(conn, [
-        {"id": "f1", "output_id": passed_over, "name": "user_corrected", "value_num": 1},
-        {"id": "f2", "output_id": already, "name": "user_corrected", "value_text": "rewrote the answer"},
-        {"id": "f3", "output_id": falsy, "name": "user_corrected", "value_text": "false"},
-        {"id": "f4", "output_id": "not-ingested-yet", "name": "user_corrected", "value_num": 1},
-    ])
+    add_feedback(
+        conn,
+        [
+            {"id": "f1", "output_id": passed_over, "name": "user_corrected", "value_num": 1},
+            {
+                "id": "f2",
+                "output_id": already,
+                "name": "user_corrected",
+                "value_text": "rewrote the answer",
+            },
+            {"id": "f3", "output_id": falsy, "name": "user_corrected", "value_text": "false"},
+            {"id": "f4", "output_id": "not-ingested-yet", "name": "user_corrected", "value_num": 1},
+        ],
+    )
     late = sample_new(cfg, conn, now=NOW + 60)
     got = samples_of(conn)
     assert late.late_sampled == 1 and late.raised == 1
@@ -155,15 +257,30 @@ def test_late_correction_pulls_the_output_in_and_raises_probability(conn, make_c
     assert falsy not in got
 
     # the correction for an output ingested later is seen by the normal path
-    add_outputs(conn, [{"id": "not-ingested-yet", "ts": NOW, "model": "old-model", "prompt_version": "p1",
-                        "variant": "a"}])
+    add_outputs(
+        conn,
+        [
+            {
+                "id": "not-ingested-yet",
+                "ts": NOW,
+                "model": "old-model",
+                "prompt_version": "p1",
+                "variant": "a",
+            }
+        ],
+    )
     later = sample_new(cfg, conn, now=NOW + 120)
-    assert later.evaluated == 1 and samples_of(conn)["not-ingested-yet"] == (1.0, "base,user_corrected")
+    assert later.evaluated == 1 and samples_of(conn)["not-ingested-yet"] == (
+        1.0,
+        "base,user_corrected",
+    )
     assert sample_new(cfg, conn, now=NOW + 180).sampled == 0  # marks advanced: nothing repeats
 
 
 def test_pause_when_judge_budget_is_spent(conn, make_config):
-    budget = pytest.importorskip("evaltop.core.scoring.budget", reason="the judges engineer's budget module is missing")
+    budget = pytest.importorskip(
+        "evaltop.core.scoring.budget", reason="the judges engineer's budget module is missing"
+    )
     cfg = make_config({"sampling": RATES, "budgets": {"judge_daily_usd": 1.0}})
     add_outputs(conn, traffic(200))
     state = sampling_state(cfg, conn, NOW)
@@ -190,8 +307,19 @@ def test_pause_when_judge_budget_is_spent(conn, make_config):
     ("not json", "not json either", False),
 ])
 def test_edge_match_on_stored_json(make_config, tags_json, metadata_json, hit):
-    cfg = make_config({"sampling": {"strata": {"edge": {"rate": 0.5, "tags": ["vip", "café/x"],
-                                                        "metadata": {"channel": ["phone", "fax"]}}}}})
+    cfg = make_config(
+        {
+            "sampling": {
+                "strata": {
+                    "edge": {
+                        "rate": 0.5,
+                        "tags": ["vip", "café/x"],
+                        "metadata": {"channel": ["phone", "fax"]},
+                    }
+                }
+            }
+        }
+    )
     assert sampling._edge_match(cfg, tags_json, metadata_json) is hit
 
 
@@ -202,7 +330,9 @@ import time
 from evaltop.core.model import config
 from evaltop.core.scoring.sampling import sample_new
 from evaltop.store import db
-cfg = config.validate({"sampling": {"base_rate": 0.3, "seed": "two-procs", "strata": {"new_version": {"rate": 0.0}}}})
+cfg = config.validate(
+    {"sampling": {"base_rate": 0.3, "seed": "two-procs", "strata": {"new_version": {"rate": 0.0}}}}
+)
 conn = db.connect(sys.argv[1])
 open(sys.argv[1] + ".ready" + sys.argv[2], "w").close()
 for _ in range(100000):  # start together: bounded wait for the other process

@@ -18,23 +18,35 @@ from evaltop.tui.cli.main import cli
 
 def shadow_config(tmp_path, base, rate=0.5, enabled=True):
     path, _ = write_config(tmp_path, base)
-    path.write_text(path.read_text() + f'\n[shadow]\nenabled = {str(enabled).lower()}\ncandidate = "cand"\n'
-                    f'rate = {rate}\n')
+    path.write_text(
+        path.read_text() + f'\n[shadow]\nenabled = {str(enabled).lower()}\ncandidate = "cand"\n'
+        f"rate = {rate}\n"
+    )
     return load(path)
 
 
 def seed(conn, start, n):
     for i in range(start, start + n):
         text = f"Extract the contact from CASE-{i}." + (" BREAK" if i % 4 == 0 else "")
-        add_output(conn, f"out{i}", input=text, task="extract", output=json.dumps({"name": f"CASE-{i}"}),
-                   ts=NOW - 60)
+        add_output(
+            conn,
+            f"out{i}",
+            input=text,
+            task="extract",
+            output=json.dumps({"name": f"CASE-{i}"}),
+            ts=NOW - 60,
+        )
 
 
 def case_ids(db, run_id):
     c = sqlite3.connect(db)
     try:
-        return {r[0] for r in c.execute("SELECT case_id FROM run_cases WHERE run_id = ? AND status = 'ok'",
-                                        (run_id,))}
+        return {
+            r[0]
+            for r in c.execute(
+                "SELECT case_id FROM run_cases WHERE run_id = ? AND status = 'ok'", (run_id,)
+            )
+        }
     finally:
         c.close()
 
@@ -111,8 +123,10 @@ def test_live_verdicts_already_paid_for_are_reused(tmp_path):
         assert out["live_verdicts_reused"] == 1
         assert script.judge_calls == 3 + 2  # candidate side 3, live side only the 2 not yet judged
         c = sqlite3.connect(cfg.db_path)
-        score = c.execute("SELECT score FROM run_scores WHERE run_id = 'shadow-live:cand' AND case_id = 'out1'"
-                          " AND judge = 'helpful'").fetchone()
+        score = c.execute(
+            "SELECT score FROM run_scores WHERE run_id = 'shadow-live:cand' AND case_id = 'out1'"
+            " AND judge = 'helpful'"
+        ).fetchone()
         c.close()
         assert score == (5.0,)
         conn.close()

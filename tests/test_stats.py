@@ -73,7 +73,9 @@ def test_weighted_interval_covers_the_population_rate():
 
 
 def test_two_proportion_z_matches_the_classic_pooled_test():
-    p, method = stats.two_proportion_test(WeightedAgg.from_counts(30, 100), WeightedAgg.from_counts(50, 100))
+    p, method = stats.two_proportion_test(
+        WeightedAgg.from_counts(30, 100), WeightedAgg.from_counts(50, 100)
+    )
     se = (0.4 * 0.6 * (2 / 100)) ** 0.5
     assert method == "z"
     assert p == pytest.approx(2 * sps.norm.sf(0.2 / se))
@@ -81,15 +83,22 @@ def test_two_proportion_z_matches_the_classic_pooled_test():
 
 
 def test_two_proportion_small_counts_use_fisher():
-    p, method = stats.two_proportion_test(WeightedAgg.from_counts(1, 8), WeightedAgg.from_counts(6, 8))
+    p, method = stats.two_proportion_test(
+        WeightedAgg.from_counts(1, 8), WeightedAgg.from_counts(6, 8)
+    )
     assert method == "fisher"
     assert p == pytest.approx(sps.fisher_exact([[1, 7], [6, 2]]).pvalue)
-    assert stats.two_proportion_test(WeightedAgg.from_counts(8, 8), WeightedAgg.from_counts(8, 8))[0] == 1.0
+    assert (
+        stats.two_proportion_test(WeightedAgg.from_counts(8, 8), WeightedAgg.from_counts(8, 8))[0]
+        == 1.0
+    )
 
 
 def test_weighting_shrinks_the_evidence_to_the_effective_size():
     """The same rates from 100 outputs with uneven weights are less certain."""
-    even = stats.two_proportion_test(WeightedAgg.from_counts(60, 100), WeightedAgg.from_counts(45, 100))[0]
+    even = stats.two_proportion_test(
+        WeightedAgg.from_counts(60, 100), WeightedAgg.from_counts(45, 100)
+    )[0]
     ws = [10] * 20 + [1] * 80
     uneven = stats.two_proportion_test(
         WeightedAgg.from_values([1] * 12 + [0] * 8 + [1] * 48 + [0] * 32, ws),
@@ -99,7 +108,9 @@ def test_weighting_shrinks_the_evidence_to_the_effective_size():
 
 
 def test_bh_qvalues_by_hand():
-    assert stats.bh_qvalues([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.5])
+    assert stats.bh_qvalues([0.01, 0.04, 0.03, 0.5]) == pytest.approx(
+        [0.04, 0.16 / 3, 0.16 / 3, 0.5]
+    )
     assert stats.bh_qvalues([]) == []
 
 

@@ -98,7 +98,9 @@ def test_copy_made_after_the_content_check_is_recognised(tmp_path, make_config, 
     monkeypatch.setattr(jsonl_tail, "_same_content", same_then_rotate)
     second = ingest_once(cfg, conn)
     assert (second.outputs, second.duplicates) == (36, 0)
-    assert (tmp_path / "app.jsonl.1").stat().st_size > 0 and log.stat().st_size == 0  # the race did happen
+    assert (
+        tmp_path / "app.jsonl.1"
+    ).stat().st_size > 0 and log.stat().st_size == 0  # the race did happen
 
     monkeypatch.undo()
     again = ingest_once(cfg, conn)  # the copy: the same 37 lines under a new inode
@@ -124,7 +126,9 @@ def test_a_stale_row_under_the_new_files_key_does_not_stall_the_source(tmp_path,
     cfg = source_config(make_config, "app.jsonl*")
     st = os.stat(log)
     fp = fingerprint(b"")
-    store_cp.save(conn, Checkpoint("app", file_key(st.st_dev, st.st_ino, fp), str(log), 500, 5, 500, fp))
+    store_cp.save(
+        conn, Checkpoint("app", file_key(st.st_dev, st.st_ino, fp), str(log), 500, 5, 500, fp)
+    )
     conn.commit()
     for _ in range(2):
         ingest_once(cfg, conn)

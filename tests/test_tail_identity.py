@@ -81,7 +81,9 @@ def test_file_found_empty_and_written_before_read_is_fingerprinted_over_what_was
     assert fp_len(row.fingerprint) == FP_BYTES  # over what was read, not the "0:..." discovery saw
 
 
-def test_half_line_fingerprint_does_not_carry_its_offset_to_other_content(tmp_path, make_config, conn):
+def test_half_line_fingerprint_does_not_carry_its_offset_to_other_content(
+    tmp_path, make_config, conn
+):
     half = line(native(10))[:7]  # '{"id": ' : the first bytes of every line
     cfg, later, row = _found_then_written(tmp_path, make_config, conn, half, range(10, 70))
     os.remove(later)  # gone; another file with other lines appears
@@ -92,7 +94,9 @@ def test_half_line_fingerprint_does_not_carry_its_offset_to_other_content(tmp_pa
     assert fp_len(row.fingerprint) == FP_BYTES
 
 
-def test_checkpoint_fingerprinted_over_fewer_bytes_than_it_read_is_not_trusted(tmp_path, make_config, conn):
+def test_checkpoint_fingerprinted_over_fewer_bytes_than_it_read_is_not_trusted(
+    tmp_path, make_config, conn
+):
     """A row written before the fix (offset past its fingerprint) that the
     file's first bytes match: the file is read from 0, nothing skipped."""
     cfg = source_config(make_config, "app.jsonl")
@@ -107,7 +111,9 @@ def test_checkpoint_fingerprinted_over_fewer_bytes_than_it_read_is_not_trusted(t
     assert [r.offset for r in store_cp.load(conn, "app")] == [st.st_size]
 
 
-def test_copytruncate_copy_on_an_empty_files_inode_continues_at_the_originals_offset(tmp_path, make_config):
+def test_copytruncate_copy_on_an_empty_files_inode_continues_at_the_originals_offset(
+    tmp_path, make_config
+):
     """The copy is made into the inode an empty, already-seen file has (here
     the empty file itself, so the inode is the same without luck)."""
     log, empty = tmp_path / "app.jsonl", tmp_path / "app.jsonl.1"

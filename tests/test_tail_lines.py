@@ -11,7 +11,12 @@ from evaltop.core.ingest.pipeline import ingest_once
 
 
 def _rejects(conn):
-    return [tuple(r) for r in conn.execute("SELECT line_no, byte_offset, reason, head FROM rejects ORDER BY rowid")]
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT line_no, byte_offset, reason, head FROM rejects ORDER BY rowid"
+        )
+    ]
 
 
 def test_partial_last_line_waits_for_its_newline(tmp_path, make_config, conn):
@@ -59,7 +64,9 @@ def test_long_line_still_being_written_is_not_consumed(tmp_path, make_config, co
     write_lines(log, [b'"}\n', native(2)])
     s = ingest_once(cfg, conn)
     assert (s.outputs, s.rejected) == (1, 1)
-    assert [r[:3] for r in _rejects(conn)] == [(2, len(line(native(1))), "line longer than 1000 bytes")]
+    assert [r[:3] for r in _rejects(conn)] == [
+        (2, len(line(native(1))), "line longer than 1000 bytes")
+    ]
 
 
 def test_invalid_utf8_blank_lines_and_crlf(tmp_path, make_config, conn):
@@ -118,9 +125,18 @@ def test_duplicates_are_counted_not_stored(tmp_path, make_config, conn):
 
 
 def test_feedback_events_stored_and_deduplicated(tmp_path, make_config, conn):
-    fb = {"type": "feedback", "id": "f1", "output_id": "o1", "ts": 1767225700, "name": "thumbs", "value": True}
+    fb = {
+        "type": "feedback",
+        "id": "f1",
+        "output_id": "o1",
+        "ts": 1767225700,
+        "name": "thumbs",
+        "value": True,
+    }
     write_lines(tmp_path / "app.jsonl", [native(1), fb, fb])
     s = ingest_once(source_config(make_config, "app.jsonl"), conn)
     assert (s.outputs, s.feedback, s.duplicates) == (1, 1, 1)
-    row = conn.execute("SELECT output_id, name, value_num, value_text, source FROM feedback").fetchone()
+    row = conn.execute(
+        "SELECT output_id, name, value_num, value_text, source FROM feedback"
+    ).fetchone()
     assert tuple(row) == ("o1", "thumbs", 1.0, None, "app")

@@ -27,7 +27,14 @@ def _fresh_cache(monkeypatch):
 
 def test_cl100k_matches_openai_reference_ids():
     # The ids OpenAI's cookbook shows for this string under cl100k_base.
-    assert tokens.get_encoding("cl100k_base").encode("tiktoken is great!") == [83, 1609, 5963, 374, 2294, 0]
+    assert tokens.get_encoding("cl100k_base").encode("tiktoken is great!") == [
+        83,
+        1609,
+        5963,
+        374,
+        2294,
+        0,
+    ]
 
 
 def test_o200k_round_trips_and_differs_from_cl100k():
@@ -76,9 +83,12 @@ def test_counts_with_no_network(tmp_path):
                HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", NO_PROXY="")
     code = textwrap.dedent("""
         from evaltop.core.ingest import tokens
-        print(tokens.count_text("tiktoken is great!", "gpt-4"), tokens.count_text("hello", "claude-3-haiku"))
+        print(tokens.count_text("tiktoken is great!", "gpt-4"),
+              tokens.count_text("hello", "claude-3-haiku"))
     """)
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["6", "1"]
 
@@ -102,10 +112,17 @@ def test_encoding_choice(model, enc, estimated):
 
 
 def test_estimate_usage_counts_chat_overhead():
-    msgs = [Message(role="system", content="Be brief."), Message(role="user", content="tiktoken is great!")]
+    msgs = [
+        Message(role="system", content="Be brief."),
+        Message(role="user", content="tiktoken is great!"),
+    ]
     rec = LoggedOutput(id="a", ts=0, model="gpt-4", input=msgs, output="tiktoken is great!")
     enc = tokens.get_encoding("cl100k_base")
-    expected_in = sum(len(enc.encode(t)) for t in ["system", "Be brief.", "user", "tiktoken is great!"]) + 3 * 2 + 3
+    expected_in = (
+        sum(len(enc.encode(t)) for t in ["system", "Be brief.", "user", "tiktoken is great!"])
+        + 3 * 2
+        + 3
+    )
     u = tokens.estimate_usage(rec)
     assert u == Usage(input_tokens=expected_in, output_tokens=6, estimated=True)
 
@@ -138,9 +155,26 @@ def test_model_family(model, family):
 # strings inside a text, whitespace at the edges (the split regex looks ahead
 # at a text's end), lone and paired surrogates, empty texts, long runs.
 _HARD = [
-    "", " ", "  \n", "a <|endoftext|> b", "<|endoftext|>", "<|endofprompt|> x", "<|fim_prefix|>",
-    "trailing spaces   ", "   leading", "\n\nnewlines\n", "\ud800 lone", "pair \ud83d\ude00 ok", "end \ud83d",
-    "\ude00 start", "x" * 5000, " " * 300, "1234567890" * 20, "Straße 東京 ¿qué? 🎉", "<|endof", "text|>",
+    "",
+    " ",
+    "  \n",
+    "a <|endoftext|> b",
+    "<|endoftext|>",
+    "<|endofprompt|> x",
+    "<|fim_prefix|>",
+    "trailing spaces   ",
+    "   leading",
+    "\n\nnewlines\n",
+    "\ud800 lone",
+    "pair \ud83d\ude00 ok",
+    "end \ud83d",
+    "\ude00 start",
+    "x" * 5000,
+    " " * 300,
+    "1234567890" * 20,
+    "Straße 東京 ¿qué? 🎉",
+    "<|endof",
+    "text|>",
 ]
 
 
@@ -161,7 +195,9 @@ def test_count_texts_on_random_text_equals_encode_ordinary():
     from hypothesis import strategies as st
 
     enc = tokens.get_encoding("o200k_base")
-    pieces = st.sampled_from(_HARD + ["word", " ", "\t", "é", "<|", "|>", "endoftext", "\n", "42", "'s"])
+    pieces = st.sampled_from(
+        _HARD + ["word", " ", "\t", "é", "<|", "|>", "endoftext", "\n", "42", "'s"]
+    )
     text = st.one_of(st.text(max_size=40), st.lists(pieces, max_size=12).map("".join))
 
     @settings(max_examples=300, deadline=None)
@@ -210,13 +246,20 @@ def test_long_chat_contents_are_counted_once_and_remembered(monkeypatch):
     monkeypatch.setattr(tokens, "_shared", {})
     enc = tokens.get_encoding("o200k_base")
     n = lambda s: len(enc.encode_ordinary(s))  # noqa: E731
-    system = [("system", f"You are support agent {k}. " + "Follow the policy: be exact. " * 20) for k in range(3)]
+    system = [
+        ("system", f"You are support agent {k}. " + "Follow the policy: be exact. " * 20)
+        for k in range(3)
+    ]
     history = "user: where is my order?\nassistant: " + "It ships tomorrow. " * 20
 
     def batch(lo: int, hi: int):
         counting, want = tokens.UsageCounts(), {}
         for i in range(lo, hi):
-            msgs = [system[i % 3], ("user", history if i % 2 else f"question {i}"), ("user", f"and {i}?")]
+            msgs = [
+                system[i % 3],
+                ("user", history if i % 2 else f"question {i}"),
+                ("user", f"and {i}?"),
+            ]
             counting.add(i, "gpt-4o-mini", msgs, f"answer {i}")
             want[i] = (sum(n(r) + n(c) + 3 for r, c in msgs) + 3, n(f"answer {i}"))
         return counting, want

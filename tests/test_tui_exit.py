@@ -53,9 +53,20 @@ def start_dashboard(tmp_path, controlling: bool):
     env = dict(os.environ, TERM="xterm-256color")
     proc = subprocess.Popen(
         # plain `evaltop` (no command) is the dashboard; `evaltop tui` the same, named
-        [sys.executable, "-c", "from evaltop.tui.cli.main import main; main()", "--config", str(cfg),
-         *(["tui"] if controlling else [])],
-        stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, cwd=tmp_path,
+        [
+            sys.executable,
+            "-c",
+            "from evaltop.tui.cli.main import main; main()",
+            "--config",
+            str(cfg),
+            *(["tui"] if controlling else []),
+        ],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        cwd=tmp_path,
         preexec_fn=_take_terminal if controlling else None,
     )
     os.close(slave)

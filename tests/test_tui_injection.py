@@ -80,13 +80,22 @@ def seed_nasty(db_path) -> None:
         for i in range(60):
             r = rows[i]
             insert_score(conn, r[0], r[1], NASTY_JUDGE, int(i < 30 or i % 3 == 0), reason=NASTY)
-            conn.execute("INSERT INTO samples (output_id, strata, probability, status, sampled_at, "
-                         "output_ts) VALUES (?, ?, 1.0, 'done', ?, ?)", (r[0], NASTY[:30], r[1], r[1] - 10_000_000))
+            conn.execute(
+                "INSERT INTO samples (output_id, strata, probability, status, sampled_at, "
+                "output_ts) VALUES (?, ?, 1.0, 'done', ?, ?)",
+                (r[0], NASTY[:30], r[1], r[1] - 10_000_000),
+            )
         insert_score(conn, "out-009999", NOW - 10, NASTY_JUDGE, 0, reason="B" * 1_000_000)
-        conn.execute("INSERT INTO feedback (id, output_id, ts, name, value_text, ingested_at) VALUES "
-                     "('fb-nasty', 'out-005059', ?, ?, ?, ?)", (NOW - 5, NASTY_JUDGE, NASTY, NOW))
-        conn.execute("INSERT INTO alerts (kind, level, message, dedupe_key, ts) VALUES (?, 'critical', ?, 'n1', ?)",
-                     (NASTY_TASK, NASTY, NOW - 60))
+        conn.execute(
+            "INSERT INTO feedback (id, output_id, ts, name, value_text, ingested_at) VALUES "
+            "('fb-nasty', 'out-005059', ?, ?, ?, ?)",
+            (NOW - 5, NASTY_JUDGE, NASTY, NOW),
+        )
+        conn.execute(
+            "INSERT INTO alerts (kind, level, message, dedupe_key, ts) "
+            "VALUES (?, 'critical', ?, 'n1', ?)",
+            (NASTY_TASK, NASTY, NOW - 60),
+        )
     rebuild_rollup(conn)
     conn.close()
 

@@ -33,18 +33,44 @@ def big_db(tmp_path_factory):
     def outputs():
         for i in range(N):
             ts = NOW - (N - i) * 3.0  # one every 3 s: about a week
-            yield (f"o{i}", ts, "app", "native", models[i % 4], "p", tasks[i % 5], "v1", "", f"question {i}",
-                   None, f"h{i}", f"answer {i} needle{i % 1000}", 100, 20, 0, 1_000_000 * (i % 7), 300.0,
-                   None, "[]", "{}", ts)
+            yield (
+                f"o{i}",
+                ts,
+                "app",
+                "native",
+                models[i % 4],
+                "p",
+                tasks[i % 5],
+                "v1",
+                "",
+                f"question {i}",
+                None,
+                f"h{i}",
+                f"answer {i} needle{i % 1000}",
+                100,
+                20,
+                0,
+                1_000_000 * (i % 7),
+                300.0,
+                None,
+                "[]",
+                "{}",
+                ts,
+            )
 
     marks = ",".join("?" * len(OUTPUT_COLS))
     with store_db.write(conn):
-        conn.executemany(f"INSERT INTO outputs ({','.join(OUTPUT_COLS)}) VALUES ({marks})", outputs())
         conn.executemany(
-            "INSERT INTO scores (output_id, judge, kind, status, score, passed, output_ts, created_at) "
-            "VALUES (?, 'json_valid', 'rule', 'ok', ?, ?, ?, ?)",
-            ((f"o{i}", float(i % 4 != 0), int(i % 4 != 0), NOW - (N - i) * 3.0, NOW)
-             for i in range(0, N, 10)))
+            f"INSERT INTO outputs ({','.join(OUTPUT_COLS)}) VALUES ({marks})", outputs()
+        )
+        conn.executemany(
+            "INSERT INTO scores (output_id, judge, kind, status, score, passed, output_ts, "
+            "created_at) VALUES (?, 'json_valid', 'rule', 'ok', ?, ?, ?, ?)",
+            (
+                (f"o{i}", float(i % 4 != 0), int(i % 4 != 0), NOW - (N - i) * 3.0, NOW)
+                for i in range(0, N, 10)
+            ),
+        )
         conn.executemany(
             "INSERT INTO samples (output_id, strata, probability, status, sampled_at, output_ts) "
             "VALUES (?, 'base', 0.1, 'done', ?, ?)",
@@ -80,7 +106,9 @@ def test_keyset_pages_deep_into_a_large_table(big_db, make_config):
 
 
 async def test_every_screen_loads_on_a_large_db(big_db, make_config):
-    app = EvaltopApp(make_config({"analysis": {"min_n": 10}}), big_db, clock=lambda: NOW, live=False)
+    app = EvaltopApp(
+        make_config({"analysis": {"min_n": 10}}), big_db, clock=lambda: NOW, live=False
+    )
     async with app.run_test(size=(160, 48)) as pilot:
         for key in ("1", "2", "3", "4", "5", "2"):
             await pilot.press(key)

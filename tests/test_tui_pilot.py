@@ -106,7 +106,9 @@ async def test_filter_drill_down_next_prev_label_back(app):
         case_id = app.screen.row["id"]
         await press(pilot, "r")
         conn = sqlite3.connect(app.db_path)
-        assert conn.execute("SELECT label FROM labels WHERE output_id = ?", (case_id,)).fetchone() == ("fail",)
+        assert conn.execute(
+            "SELECT label FROM labels WHERE output_id = ?", (case_id,)
+        ).fetchone() == ("fail",)
         conn.close()
         assert "FAIL" in str(app.screen.query_one("#sec-review").render())
         await press(pilot, "escape")
@@ -158,7 +160,9 @@ async def test_review_queue_one_key_labels(app):
         assert before > 0 and "agreement" in str(app.screen.query_one("#status").render())
         await press(pilot, "a")
         conn = sqlite3.connect(app.db_path)
-        assert conn.execute("SELECT label FROM labels WHERE output_id = ?", (first,)).fetchone() == ("pass",)
+        assert conn.execute(
+            "SELECT label FROM labels WHERE output_id = ?", (first,)
+        ).fetchone() == ("pass",)
         conn.close()
         assert first not in table(app).row_keys
         nxt = table(app).current_key
@@ -233,8 +237,11 @@ async def test_new_critical_alert_toasts_and_rings_once(app):
         assert app.bells == 0  # alerts present at start are in the pane, not toasts
         conn = store_db.connect(app.db_path)
         with store_db.write(conn):
-            conn.execute("INSERT INTO alerts (kind, level, message, dedupe_key, ts) VALUES "
-                         "('budget', 'critical', 'judge daily budget exhausted', 'k-new', ?)", (NOW,))
+            conn.execute(
+                "INSERT INTO alerts (kind, level, message, dedupe_key, ts) VALUES "
+                "('budget', 'critical', 'judge daily budget exhausted', 'k-new', ?)",
+                (NOW,),
+            )
         conn.close()
         app.poll_now()
         await settle(pilot)
@@ -313,7 +320,8 @@ async def test_background_reloads_never_pile_up(app):
         for _ in range(5):  # five changes arrive while the first reload is still running
             screen.db_changed()
         await settle(pilot)
-        assert screen._token - before == 2  # one load now, one after it for everything that came meanwhile
+        # one load now, one after it for everything that came meanwhile
+        assert screen._token - before == 2
         assert screen._inflight == 0 and not screen._pending
 
 

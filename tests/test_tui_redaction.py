@@ -123,8 +123,10 @@ def test_the_fetch_worker_redacts_ahead_of_the_event_loop():
     """``prewarm`` (run on the screen's worker thread) leaves every short
     string of the fetched rows redacted in the cache the cells read."""
     safe_text.set_redaction(True)
-    rows = [{"head": f"case {i} from {PLANTED['email']}", "meta": {"k": [f"{PLANTED['phone']} #{i}"]}}
-            for i in range(50)]
+    rows = [
+        {"head": f"case {i} from {PLANTED['email']}", "meta": {"k": [f"{PLANTED['phone']} #{i}"]}}
+        for i in range(50)
+    ]
     safe_text._redact_short.cache_clear()
     safe_text.prewarm(rows)
     warmed = safe_text._redact_short.cache_info()

@@ -32,13 +32,21 @@ def shadowed_cfg(tmp_path):
     script = ScriptedCandidate()
     with LoopbackLLM(responder=script) as llm:
         path, _ = write_config(tmp_path, llm.base_url)
-        path.write_text(path.read_text() + '\n[shadow]\nenabled = true\ncandidate = "cand"\nrate = 1.0\n')
+        path.write_text(
+            path.read_text() + '\n[shadow]\nenabled = true\ncandidate = "cand"\nrate = 1.0\n'
+        )
         cfg = load(path)
         conn = connect(cfg.db_path)
         for i in range(24):
             text = f"Extract the contact from CASE-{i}." + (" BREAK" if i % 4 == 0 else "")
-            add_output(conn, f"out{i}", input=text, task="extract", output=json.dumps({"name": f"CASE-{i}"}),
-                       ts=NOW - 60)
+            add_output(
+                conn,
+                f"out{i}",
+                input=text,
+                task="extract",
+                output=json.dumps({"name": f"CASE-{i}"}),
+                ts=NOW - 60,
+            )
         conn.close()
         shadow_step(cfg, cfg.db_path, limit=100, now=NOW)
     return cfg

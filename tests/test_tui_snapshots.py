@@ -27,12 +27,16 @@ def describe(app) -> str:
     from textual.widgets import DataTable
 
     screen = app.screen
-    parts = [f"screen={type(screen).__name__} settled={getattr(screen, 'settled', None)} size={app.size}"]
+    parts = [
+        f"screen={type(screen).__name__} settled={getattr(screen, 'settled', None)} size={app.size}"
+    ]
     for t in screen.query(DataTable):
         widths = [c.get_render_width(t) for c in t.columns.values()]
-        parts.append(f"{t.id}: rows={t.row_count} cursor={t.cursor_coordinate} widths={widths} "
-                     f"pending={t._require_update_dimensions}/{len(t._new_rows)}/{len(t._updated_cells)} "
-                     f"updates={t._update_count} id={id(t)}")
+        parts.append(
+            f"{t.id}: rows={t.row_count} cursor={t.cursor_coordinate} widths={widths} "
+            f"pending={t._require_update_dimensions}/{len(t._new_rows)}/{len(t._updated_cells)} "
+            f"updates={t._update_count} id={id(t)}"
+        )
     return "; ".join(parts)
 
 

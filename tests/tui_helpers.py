@@ -56,7 +56,9 @@ async def settle(pilot, timeout: float = SETTLE_TIMEOUT) -> None:
         if getattr(screen, "settled", True) and not _tables_pending(screen):
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"{type(screen).__name__} did not show its data within {timeout:g} s")
+            raise AssertionError(
+                f"{type(screen).__name__} did not show its data within {timeout:g} s"
+            )
         await pilot.pause(0.02)
 
 
@@ -68,7 +70,8 @@ TASKS = ["summarize", "sql", "support"]
 OUTPUT_COLS = (
     "id", "ts", "source", "format", "model", "provider", "task", "prompt_version", "variant",
     "input_text", "input_json", "input_hash", "output_text", "input_tokens", "output_tokens",
-    "usage_estimated", "cost_pusd", "latency_ms", "error", "tags_json", "metadata_json", "ingested_at",
+    "usage_estimated", "cost_pusd", "latency_ms", "error", "tags_json", "metadata_json",
+    "ingested_at",
 )
 
 
@@ -96,7 +99,8 @@ def insert_score(conn, output_id: str, ts: float, judge: str, passed: int | None
     conn.execute(
         """INSERT INTO scores (output_id, judge, kind, status, score, passed, reason, output_ts,
            created_at) VALUES (?,?,?,?,?,?,?,?,?)""",
-        (output_id, judge, kind, status, score if score is not None else passed, passed, reason, ts, ts + 60),
+        (output_id, judge, kind, status, score if score is not None else passed, passed, reason,
+         ts, ts + 60),
     )
 
 
@@ -105,17 +109,22 @@ def rebuild_rollup(conn) -> None:
     with store_db.write(conn):
         conn.execute("DELETE FROM rollup_hourly")
         conn.execute(
-            """INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, errors,
-                 input_tokens, output_tokens, estimated_outputs, unpriced_outputs, cost_pusd,
-                 latency_ms_sum)
-               SELECT CAST(ts / 3600 AS INTEGER), model, task, prompt_version, variant, count(*),
-                 sum(error IS NOT NULL), sum(input_tokens), sum(output_tokens), sum(usage_estimated),
-                 sum(cost_pusd IS NULL), coalesce(sum(cost_pusd), 0), coalesce(sum(latency_ms), 0)
-               FROM outputs GROUP BY 1, 2, 3, 4, 5"""
+            "INSERT INTO rollup_hourly (hour, model, task, prompt_version, variant, outputs, "
+            "errors,\n                 "
+            "input_tokens, output_tokens, estimated_outputs, unpriced_outputs, cost_pusd,\n"
+            "                 latency_ms_sum)\n"
+            "               SELECT CAST(ts / 3600 AS INTEGER), model, task, prompt_version, "
+            "variant, count(*),\n                 "
+            "sum(error IS NOT NULL), sum(input_tokens), sum(output_tokens), sum(usage_estimated),\n"
+            "                 sum(cost_pusd IS NULL), coalesce(sum(cost_pusd), 0), "
+            "coalesce(sum(latency_ms), 0)\n"
+            "               FROM outputs GROUP BY 1, 2, 3, 4, 5"
         )
 
 
-def seed(db_path: Path, *, n: int = 900, now: float = NOW, days: float = 8, rng_seed: int = 7) -> Path:
+def seed(
+    db_path: Path, *, n: int = 900, now: float = NOW, days: float = 8, rng_seed: int = 7
+) -> Path:
     """A small realistic DB: three models, three tasks, a regression of claude on sql
     in the last day, judge calls with cost, feedback, labels, alerts."""
     rng = random.Random(rng_seed)
@@ -130,8 +139,11 @@ def seed(db_path: Path, *, n: int = 900, now: float = NOW, days: float = 8, rng_
         recent = ts > now - 86400
         pv = "v2" if recent and i % 2 else "v1"
         user = f"Question {i}: how many orders did customer c{i % 7} place last week?"
-        out = (f'{{"sql": "SELECT count(*) FROM orders WHERE customer = \'c{i % 7}\'"}}'
-               if task == "sql" else f"Summary {i}: the customer asked about order status.\nSecond line.")
+        out = (
+            f'{{"sql": "SELECT count(*) FROM orders WHERE customer = \'c{i % 7}\'"}}'
+            if task == "sql"
+            else f"Summary {i}: the customer asked about order status.\nSecond line."
+        )
         cost = None if model == "llama-3.1-8b" else 1_000_000_000 + i * 1_000_000
         rows.append(output_row(i, ts, model=model, provider=provider, task=task, prompt_version=pv,
                                user=user, output=out, cost_pusd=cost, estimated=int(cost is None),
@@ -142,8 +154,17 @@ def seed(db_path: Path, *, n: int = 900, now: float = NOW, days: float = 8, rng_
             verdicts.append((f"out-{i:06d}", ts, "json_valid", ok, "rule", None,
                              "" if ok else "output is not valid JSON: Expecting value at 1:1"))
             llm_score = rng.choice([2, 3, 4, 5]) if ok else rng.choice([1, 2])
-            verdicts.append((f"out-{i:06d}", ts, "helpfulness", int(llm_score >= 3), "llm", llm_score,
-                             f"The answer {'addresses' if llm_score >= 3 else 'misses'} the question."))
+            verdicts.append(
+                (
+                    f"out-{i:06d}",
+                    ts,
+                    "helpfulness",
+                    int(llm_score >= 3),
+                    "llm",
+                    llm_score,
+                    f"The answer {'addresses' if llm_score >= 3 else 'misses'} the question.",
+                )
+            )
             calls.append(("helpfulness", "judge-mini", f"out-{i:06d}", "ok", 300, 40,
                           200_000_000 + (i % 5) * 10_000_000, ts + 60))
     insert_outputs(conn, rows)
@@ -151,20 +172,28 @@ def seed(db_path: Path, *, n: int = 900, now: float = NOW, days: float = 8, rng_
         for v in verdicts:
             insert_score(conn, v[0], v[1], v[2], v[3], kind=v[4], score=v[5], reason=v[6])
         conn.executemany(
-            """INSERT INTO judge_calls (judge, model, output_id, status, input_tokens, output_tokens,
-               cost_pusd, ts) VALUES (?,?,?,?,?,?,?,?)""", calls)
+            "INSERT INTO judge_calls (judge, model, output_id, status, input_tokens, "
+            "output_tokens,\n               cost_pusd, ts) VALUES (?,?,?,?,?,?,?,?)",
+            calls,
+        )
         conn.executemany(
-            """INSERT INTO ledger (kind, ref, state, amount_pusd, day, month, created_at, settled_at)
-               VALUES ('judge', ?, 'settled', ?, strftime('%Y-%m-%d', ?, 'unixepoch'),
-                       strftime('%Y-%m', ?, 'unixepoch'), ?, ?)""",
-            [(c[2], c[6], c[7], c[7], c[7], c[7]) for c in calls])
+            "INSERT INTO ledger (kind, ref, state, amount_pusd, day, month, created_at, "
+            "settled_at)\n               VALUES ('judge', ?, 'settled', ?, "
+            "strftime('%Y-%m-%d', ?, 'unixepoch'),\n                       "
+            "strftime('%Y-%m', ?, 'unixepoch'), ?, ?)",
+            [(c[2], c[6], c[7], c[7], c[7], c[7]) for c in calls],
+        )
         conn.executemany(
             """INSERT INTO samples (output_id, strata, probability, status, sampled_at, output_ts)
                VALUES (?, 'base', 0.5, 'done', ?, ?)""",
             [(f"out-{i:06d}", rows[i][1] + 30, rows[i][1]) for i in range(0, n, 2)])
         conn.executemany(
             "INSERT INTO labels (output_id, label, reviewer, ts) VALUES (?,?,?,?)",
-            [(f"out-{i:06d}", "pass" if i % 3 else "fail", "ana", now - 100) for i in range(0, n // 2, 10)])
+            [
+                (f"out-{i:06d}", "pass" if i % 3 else "fail", "ana", now - 100)
+                for i in range(0, n // 2, 10)
+            ],
+        )
         conn.executemany(
             """INSERT INTO feedback (id, output_id, ts, name, value_num, source, ingested_at)
                VALUES (?,?,?,?,?,?,?)""",
@@ -172,9 +201,23 @@ def seed(db_path: Path, *, n: int = 900, now: float = NOW, days: float = 8, rng_
              for i in range(0, n, 25)])
         conn.executemany(
             "INSERT INTO alerts (kind, level, message, dedupe_key, ts) VALUES (?,?,?,?,?)",
-            [("budget", "warning", "judge daily spend at 80% of $5.00", "budget:judge:0.8:day", now - 3000),
-             ("budget", "critical", "inference monthly spend over budget ($120.00)",
-              "budget:inference:1.0:month", now - 600)])
+            [
+                (
+                    "budget",
+                    "warning",
+                    "judge daily spend at 80% of $5.00",
+                    "budget:judge:0.8:day",
+                    now - 3000,
+                ),
+                (
+                    "budget",
+                    "critical",
+                    "inference monthly spend over budget ($120.00)",
+                    "budget:inference:1.0:month",
+                    now - 600,
+                ),
+            ],
+        )
     rebuild_rollup(conn)
     conn.close()
     return db_path

@@ -22,5 +22,7 @@ def until(predicate: Callable[[], T], timeout: float = 60.0, what: str = "condit
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what} (last: {value!r})")
+            raise AssertionError(
+                f"timed out after {timeout:g} s waiting for {what} (last: {value!r})"
+            )
         time.sleep(tick)  # a bounded poll on a condition, not a wait for work

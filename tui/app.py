@@ -52,7 +52,9 @@ def terminal_gone(fd: int = 0) -> bool:
     try:
         poller = select.poll()
         poller.register(fd, select.POLLHUP | select.POLLERR | select.POLLNVAL)
-        return any(ev & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, ev in poller.poll(0))
+        return any(
+            ev & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, ev in poller.poll(0)
+        )
     except (OSError, ValueError):
         return True
 
@@ -264,7 +266,9 @@ class EvaltopApp(App):
         if self._seen_alerts is None:
             self._seen_alerts = ids
             return
-        fresh = [a for a in alerts if a["id"] not in self._seen_alerts and not a.get("acknowledged")]
+        fresh = [
+            a for a in alerts if a["id"] not in self._seen_alerts and not a.get("acknowledged")
+        ]
         self._seen_alerts |= ids
         rang = False
         for a in reversed(fresh):
@@ -305,8 +309,9 @@ class EvaltopApp(App):
         if isinstance(self.screen, HelpScreen):
             return
         groups = [("Screens (from anywhere)", self.BINDINGS)]
-        for title, cls in (("Overview", OverviewScreen), ("Cases", CasesScreen), ("Case detail", CaseDetailScreen),
-                           ("Regressions", RegressionsScreen), ("Review", ReviewScreen)):
+        for title, cls in (("Overview", OverviewScreen), ("Cases", CasesScreen),
+                           ("Case detail", CaseDetailScreen), ("Regressions", RegressionsScreen),
+                           ("Review", ReviewScreen)):
             groups.append((title, cls.BINDINGS))
         groups.append(("Tables", []))
         groups.append(("Everywhere", []))
@@ -323,8 +328,9 @@ class EvaltopApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for mode, label in (("overview", "Overview"), ("cases", "Cases"), ("regressions", "Regressions"),
-                            ("spend", "Spend"), ("review", "Review queue"), ("shadow", "Shadow")):
+        for mode, label in (("overview", "Overview"), ("cases", "Cases"),
+                            ("regressions", "Regressions"), ("spend", "Spend"),
+                            ("review", "Review queue"), ("shadow", "Shadow")):
             yield SystemCommand(f"Go to {label}", f"Show the {label} screen",
                                 lambda m=mode: self.action_mode(m))
         yield SystemCommand("Help: keys", "Every key binding, grouped", self.action_help)

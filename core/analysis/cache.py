@@ -2,7 +2,7 @@
 
 The regressions comparison (thousands of tests at 1M outputs) and judge-human
 agreement cost far more than a pane may take. The engine's ``analyse`` job
-(core/ops/engine.py) calls :func:`refresh` every ``[schedule] analysis_seconds``,
+(core/ops/jobs.py) calls :func:`refresh` every ``[schedule] analysis_seconds``,
 which computes them for its ``now`` and stores each as one row (regressions in
 their JSON form, :meth:`Regressions.to_json`); a dashboard reads that row and
 shows "as of" its time. A result older than :func:`stale_after` (or computed with other settings, or

@@ -71,7 +71,9 @@ def config_dict(home: Path, *, judge_daily_usd: float | None = None,
     tasks = traffic_mod.TASK_MIX
     return {
         "store": {"path": str(home / DB_NAME)},
-        "sources": [{"name": "demo-app", "path": str(home / "logs" / LOG_NAME), "format": "native"}],
+        "sources": [
+            {"name": "demo-app", "path": str(home / "logs" / LOG_NAME), "format": "native"}
+        ],
         "sampling": {
             "base_rate": 0.25,
             "seed": "evaltop-demo",
@@ -86,29 +88,63 @@ def config_dict(home: Path, *, judge_daily_usd: float | None = None,
             },
         },
         "judges": [
-            {"name": "json_valid", "kind": "rule", "rule": "json_valid",
-             "applies_to": {"tasks": ["extract_contact"]}},
-            {"name": "contact_fields", "kind": "rule", "rule": "allowed_fields",
-             "fields": list(traffic_mod.ALLOWED_FIELDS), "applies_to": {"tasks": ["extract_contact"]}},
+            {
+                "name": "json_valid",
+                "kind": "rule",
+                "rule": "json_valid",
+                "applies_to": {"tasks": ["extract_contact"]},
+            },
+            {
+                "name": "contact_fields",
+                "kind": "rule",
+                "rule": "allowed_fields",
+                "fields": list(traffic_mod.ALLOWED_FIELDS),
+                "applies_to": {"tasks": ["extract_contact"]},
+            },
             {"name": "latency_4s", "kind": "rule", "rule": "max_latency_ms", "max_ms": 4000},
-            {"name": "no_refusal", "kind": "rule", "rule": "refusal",
-             "applies_to": {"tasks": ["support_answer"]}},
-            {"name": "ticket_label", "kind": "rule", "rule": "regex",
-             "pattern": r"^(billing|bug|feature_request|account|other)$",
-             "applies_to": {"tasks": ["classify_ticket"]}},
-            {"name": "sql_select", "kind": "rule", "rule": "regex", "pattern": r"(?i)^\s*(select|with)\b",
-             "applies_to": {"tasks": ["sql_generation"]}},
-            {"name": "quality", "kind": "demo", "model": JUDGE_MODEL, "scale": [1, 5],
-             "pass_threshold": 3, "rubric": "Is the reply correct, complete and in the requested format?",
-             "applies_to": {"tasks": list(tasks)}},
+            {
+                "name": "no_refusal",
+                "kind": "rule",
+                "rule": "refusal",
+                "applies_to": {"tasks": ["support_answer"]},
+            },
+            {
+                "name": "ticket_label",
+                "kind": "rule",
+                "rule": "regex",
+                "pattern": r"^(billing|bug|feature_request|account|other)$",
+                "applies_to": {"tasks": ["classify_ticket"]},
+            },
+            {
+                "name": "sql_select",
+                "kind": "rule",
+                "rule": "regex",
+                "pattern": r"(?i)^\s*(select|with)\b",
+                "applies_to": {"tasks": ["sql_generation"]},
+            },
+            {
+                "name": "quality",
+                "kind": "demo",
+                "model": JUDGE_MODEL,
+                "scale": [1, 5],
+                "pass_threshold": 3,
+                "rubric": "Is the reply correct, complete and in the requested format?",
+                "applies_to": {"tasks": list(tasks)},
+            },
         ],
         "budgets": {
             "judge_daily_usd": judge_daily_usd,
             "inference_daily_usd": inference_daily_usd,
             "alert_at": [0.5, 0.8, 1.0],
         },
-        "schedule": {"poll_seconds": 1, "score_seconds": 2, "maintain_seconds": 30,
-                     "budget_seconds": 2, "lease_seconds": 15, "score_batch": 400},
+        "schedule": {
+            "poll_seconds": 1,
+            "score_seconds": 2,
+            "maintain_seconds": 30,
+            "budget_seconds": 2,
+            "lease_seconds": 15,
+            "score_batch": 400,
+        },
         "analysis": {"alpha": 0.05, "min_n": 5, "since": "12h", "baseline": "3d"},
         "redaction": {"enabled": True},
         "tui": {"refresh_seconds": 1.0},
@@ -278,7 +314,9 @@ class DemoSession:
 
     def _tick(self) -> None:
         assert self._traffic is not None
-        self._append(self._traffic.advance(self.clock(), traffic_mod.constant(self.opts.live_per_second)))
+        self._append(
+            self._traffic.advance(self.clock(), traffic_mod.constant(self.opts.live_per_second))
+        )
 
     def stop_traffic(self) -> None:
         if self._writer is not None:

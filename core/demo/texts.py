@@ -63,20 +63,40 @@ _QUESTIONS = [
     ("Please delete my account and all data.", "account"),
 ]
 _ANSWERS = {
-    "account": "You can manage this under Settings -> Account. Click \"{a}\" and follow the emailed link; it expires after 30 minutes. Docs: https://docs.acme.example/account",
-    "billing": "Thanks for flagging this. I can see the charge on your account; billing will review it within one business day and you'll get an email from billing@acme.example. Docs: https://docs.acme.example/billing",
-    "bug": "Sorry about that! Please update {p} to the latest version first. If it still happens, send us the time it occurred and we'll open an engineering ticket.",
-    "feature_request": "Great idea. It isn't available yet, but I've added your vote to the request so the product team sees it. You can follow the roadmap at https://acme.example/roadmap.",
-    "other": "Our support team is available Monday to Friday, 08:00-20:00 CET, and the status page at https://status.acme.example is always up to date.",
+    "account": (
+        'You can manage this under Settings -> Account. Click "{a}" and follow the emailed '
+        "link; it expires after 30 minutes. Docs: https://docs.acme.example/account"
+    ),
+    "billing": (
+        "Thanks for flagging this. I can see the charge on your account; billing will review "
+        "it within one business day and you'll get an email from billing@acme.example. "
+        "Docs: https://docs.acme.example/billing"
+    ),
+    "bug": (
+        "Sorry about that! Please update {p} to the latest version first. If it still "
+        "happens, send us the time it occurred and we'll open an engineering ticket."
+    ),
+    "feature_request": (
+        "Great idea. It isn't available yet, but I've added your vote to the request so the "
+        "product team sees it. You can follow the roadmap at https://acme.example/roadmap."
+    ),
+    "other": (
+        "Our support team is available Monday to Friday, 08:00-20:00 CET, and the status "
+        "page at https://status.acme.example is always up to date."
+    ),
 }
 _ACTIONS = ["Reset password", "Invite member", "Manage seats", "Security"]
 REFUSAL = "I'm sorry, but I can't help with that request."
 
 _SIG_STYLES = [
-    "Hi team,\n\nCould you send me the renewal quote for next year?\n\nBest regards,\n{name}\n{title}, {company}\n{email}",
-    "Hello! We met at the trade show last week. I'd love a demo for my team. You can reach me at {email}. -- {name} ({company})",
-    "From: {name} <{email}>\nSubject: Partnership\n\nWe at {company} are exploring vendors for Q3. Are you free Thursday?",
-    "Quick question about pricing for 40 seats.\n\nThanks,\n{name} | {company}\nM: {phone} | {email}",
+    "Hi team,\n\nCould you send me the renewal quote for next year?\n\n"
+    "Best regards,\n{name}\n{title}, {company}\n{email}",
+    "Hello! We met at the trade show last week. I'd love a demo for my team. "
+    "You can reach me at {email}. -- {name} ({company})",
+    "From: {name} <{email}>\nSubject: Partnership\n\n"
+    "We at {company} are exploring vendors for Q3. Are you free Thursday?",
+    "Quick question about pricing for 40 seats.\n\n"
+    "Thanks,\n{name} | {company}\nM: {phone} | {email}",
 ]
 _TITLES = ["Head of Operations", "CTO", "Procurement Lead", "Office Manager", "VP Sales"]
 
@@ -96,13 +116,17 @@ _THREADS = [
 ]
 
 _SQL = [
-    ("How many customers are on the Pro plan?", "SELECT COUNT(*) FROM customers WHERE plan = 'Pro';"),
+    ("How many customers are on the Pro plan?",
+     "SELECT COUNT(*) FROM customers WHERE plan = 'Pro';"),
     ("Total unpaid invoice amount per customer, largest first.",
-     "SELECT c.name, SUM(i.amount_usd) AS unpaid FROM invoices i JOIN customers c ON c.id = i.customer_id WHERE i.paid = 0 GROUP BY c.id ORDER BY unpaid DESC;"),
+     "SELECT c.name, SUM(i.amount_usd) AS unpaid FROM invoices i "
+     "JOIN customers c ON c.id = i.customer_id WHERE i.paid = 0 "
+     "GROUP BY c.id ORDER BY unpaid DESC;"),
     ("Customers created in the last 30 days.",
      "SELECT id, name FROM customers WHERE created_at >= date('now', '-30 days');"),
     ("Average invoice amount by month.",
-     "SELECT strftime('%Y-%m', issued_at) AS month, AVG(amount_usd) FROM invoices GROUP BY month ORDER BY month;"),
+     "SELECT strftime('%Y-%m', issued_at) AS month, AVG(amount_usd) FROM invoices "
+     "GROUP BY month ORDER BY month;"),
 ]
 
 

@@ -60,8 +60,18 @@ FLAWS: dict[str, list[tuple[str, float]]] = {
     "sql_generation": [("not_sql", 0.05)],
 }
 CANDIDATE_FLAWS = {REGRESSED_TASK: [("hallucinated_field", 0.7), ("prose_json", 0.1)]}
-MODEL_QUALITY = {"gpt-4o-mini": 1.0, "claude-haiku-4-5": 0.8, "gemini-2.5-flash": 1.2, CANDIDATE: 0.6}
-MEDIAN_LATENCY_MS = {"gpt-4o-mini": 900, "claude-haiku-4-5": 1300, "gemini-2.5-flash": 750, CANDIDATE: 450}
+MODEL_QUALITY = {
+    "gpt-4o-mini": 1.0,
+    "claude-haiku-4-5": 0.8,
+    "gemini-2.5-flash": 1.2,
+    CANDIDATE: 0.6,
+}
+MEDIAN_LATENCY_MS = {
+    "gpt-4o-mini": 900,
+    "claude-haiku-4-5": 1300,
+    "gemini-2.5-flash": 750,
+    CANDIDATE: 450,
+}
 NO_USAGE = {"gemini-2.5-flash": 0.3}  # share of records logged without usage (counted by tiktoken)
 ERROR_RATE = 0.01
 SLOW_RATE = 0.02
@@ -70,7 +80,9 @@ REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-2")
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return (
+        datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
 
 
 def diurnal(per_hour: float) -> Callable[[float], float]:
@@ -137,7 +149,11 @@ class DemoTraffic:
 
     # -- one output -------------------------------------------------------
     def _prompt_version(self, task: str, ts: float) -> str:
-        if task == NEW_PROMPT[0] and self.prompt_change_at is not None and ts >= self.prompt_change_at:
+        if (
+            task == NEW_PROMPT[0]
+            and self.prompt_change_at is not None
+            and ts >= self.prompt_change_at
+        ):
             return NEW_PROMPT[1]
         return PROMPT_VERSIONS[task]
 
@@ -232,7 +248,9 @@ class DemoTraffic:
         rng = self.rng
         unsure = rng.random() < (0.35 if flawed else 0.05)
         centre = -1.1 if unsure else -0.06
-        return [round(min(0.0, rng.gauss(centre, 0.05 if not unsure else 0.4)), 4) for _ in range(8)]
+        return [
+            round(min(0.0, rng.gauss(centre, 0.05 if not unsure else 0.4)), 4) for _ in range(8)
+        ]
 
     def _schedule_feedback(self, rec: dict, ts: float, task: str, flaw: str | None) -> None:
         rng = self.rng

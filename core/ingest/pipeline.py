@@ -66,7 +66,8 @@ _C = {name: i for i, name in enumerate(store_out.OUTPUT_COLUMNS)}
 def _rollup_rows(rows: list[tuple]) -> list[tuple]:
     """Per-batch increments, aggregated in Python, for rows actually inserted."""
     acc: dict[tuple, list] = {}
-    ts, model, task, pv, var = _C["ts"], _C["model"], _C["task"], _C["prompt_version"], _C["variant"]
+    ts, model, task, pv, var = (_C["ts"], _C["model"], _C["task"], _C["prompt_version"],
+                                _C["variant"])
     it, ot, ct, wt, rt = (_C[k] for k in ("input_tokens", "output_tokens", "cached_input_tokens",
                                           "cache_write_tokens", "reasoning_tokens"))
     est, cost, lat, err = _C["usage_estimated"], _C["cost_pusd"], _C["latency_ms"], _C["error"]
@@ -121,9 +122,15 @@ def write_batch(conn, batch: Batch, prep: Prepared, now: float) -> IngestSummary
     conn.execute("BEGIN IMMEDIATE")
     try:
         _check_expected(conn, batch)
-        have = store_out.existing_ids(conn, "outputs", list(prep.outputs)) if prep.outputs else set()
+        have = (
+            store_out.existing_ids(conn, "outputs", list(prep.outputs)) if prep.outputs else set()
+        )
         new_out = [row for key, row in prep.outputs.items() if key not in have]
-        have_fb = store_out.existing_ids(conn, "feedback", list(prep.feedback)) if prep.feedback else set()
+        have_fb = (
+            store_out.existing_ids(conn, "feedback", list(prep.feedback))
+            if prep.feedback
+            else set()
+        )
         new_fb = [row for key, row in prep.feedback.items() if key not in have_fb]
         dups = prep.dup_in_batch + len(have) + len(have_fb)
         if new_out:
@@ -185,7 +192,9 @@ def _tailers(cfg: Config) -> list[tuple[str, Tailer]]:
     ]
 
 
-def _prepared(batches: Iterable[Batch], fmt: str, prep: Preparer) -> Iterator[tuple[Batch, Prepared, float]]:
+def _prepared(
+    batches: Iterable[Batch], fmt: str, prep: Preparer
+) -> Iterator[tuple[Batch, Prepared, float]]:
     """Prepared batches in order, up to ``prep.ahead`` in flight: on this
     thread, the next batches are parsed and their token counting started
     before batch k is priced and handed over (a batch with nothing to count
@@ -247,13 +256,16 @@ class _Committer:
         self.total.add(summary)
         if batch.nbytes:
             self.files.add((batch.source, batch.path))
-        self.progress.update(batch.source, batch.path, batch.start_offset, batch.checkpoint.offset, batch.size)
+        self.progress.update(
+            batch.source, batch.path, batch.start_offset, batch.checkpoint.offset, batch.size
+        )
         return True
 
     def close(self) -> None:
         try:
             if self._inflight is not None:
-                wait([self._inflight[0]])  # never leave a COMMIT running on a connection we give back
+                # never leave a COMMIT running on a connection we give back
+                wait([self._inflight[0]])
         finally:
             self._thread.shutdown(wait=True)
 

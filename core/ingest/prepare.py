@@ -75,7 +75,9 @@ def unbilled_error(rec: LoggedOutput) -> bool:
     return rec.usage is None and bool(rec.error) and not rec.output
 
 
-def _output_row(rec: LoggedOutput, book: PriceBook, source: str, now: float, unbilled: bool) -> tuple:
+def _output_row(
+    rec: LoggedOutput, book: PriceBook, source: str, now: float, unbilled: bool
+) -> tuple:
     u = rec.usage
     assert u is not None  # counted by start_counting/finish
     if unbilled and rec.reported_cost_usd is None:
@@ -127,16 +129,38 @@ def _values_row(v: dict, book: PriceBook, source: str, now: float, estimated: in
     inp = v["input"]
     if type(inp) is list:  # (role, content) pairs
         text = "\n".join([f"{role}: {content}" for role, content in inp])
-        input_json = orjson.dumps([{"role": role, "content": content} for role, content in inp]).decode()
+        input_json = orjson.dumps(
+            [{"role": role, "content": content} for role, content in inp]
+        ).decode()
     else:
         text, input_json = inp or "", None
     meta, tags = v["metadata"], v.get("tags")
     return (
-        v["id"], v["ts"].timestamp(), source, "native", model, v["provider"],
-        v.get("task", ""), v.get("prompt_version", ""), v.get("variant", ""), text, input_json,
-        input_hash(text), v["output"], v.get("finish_reason"), u["input_tokens"], u["output_tokens"],
-        u["cached_input_tokens"], u["cache_write_tokens"], u["reasoning_tokens"], estimated, cost, cost_source,
-        v.get("latency_ms"), v.get("confidence"), v["error"],
+        v["id"],
+        v["ts"].timestamp(),
+        source,
+        "native",
+        model,
+        v["provider"],
+        v.get("task", ""),
+        v.get("prompt_version", ""),
+        v.get("variant", ""),
+        text,
+        input_json,
+        input_hash(text),
+        v["output"],
+        v.get("finish_reason"),
+        u["input_tokens"],
+        u["output_tokens"],
+        u["cached_input_tokens"],
+        u["cache_write_tokens"],
+        u["reasoning_tokens"],
+        estimated,
+        cost,
+        cost_source,
+        v.get("latency_ms"),
+        v.get("confidence"),
+        v["error"],
         orjson.dumps(tags).decode() if tags else "[]",
         orjson.dumps(meta, default=str, option=_JSON_OPTS).decode() if meta else "{}",
         now,
@@ -181,7 +205,9 @@ def parse_lines(batch: Batch, fmt: str, now: float, book: PriceBook | None = Non
         try:
             obj = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            rejects.append((src, path, line_no, offset, _json_reason(line, exc), line[:HEAD_BYTES], now))
+            rejects.append(
+                (src, path, line_no, offset, _json_reason(line, exc), line[:HEAD_BYTES], now)
+            )
             continue
         if not isinstance(obj, dict):
             reason = f"expected a JSON object per line, got {type(obj).__name__}"
@@ -196,7 +222,9 @@ def parse_lines(batch: Batch, fmt: str, now: float, book: PriceBook | None = Non
                     recs_out.append(fast_record(v, src))
                 continue
         try:
-            recs = parse_record(obj, fmt, source=src, line_hash=hashlib.blake2b(line, digest_size=16).hexdigest())
+            recs = parse_record(
+                obj, fmt, source=src, line_hash=hashlib.blake2b(line, digest_size=16).hexdigest()
+            )
         except FormatError as exc:
             rejects.append((src, path, line_no, offset, str(exc), line[:HEAD_BYTES], now))
             continue

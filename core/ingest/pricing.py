@@ -39,7 +39,9 @@ class Price:
         rates = self.rates()
         # Whole picodollars per token (every built-in price): integer sums are
         # the same exact result as Decimal ones, several times faster.
-        whole = tuple(int(r) for r in rates) if all(r == r.to_integral_value() for r in rates) else None
+        whole = (
+            tuple(int(r) for r in rates) if all(r == r.to_integral_value() for r in rates) else None
+        )
         object.__setattr__(self, "_whole", whole)
 
     def rates(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
@@ -127,8 +129,12 @@ def load_litellm_file(path: Path) -> dict[str, Price]:
             return None if v is None else _usd_per_token(v, f"{path}: {name}.{key}")
 
         prices[name.lower()] = Price(
-            input=_usd_per_token(entry["input_cost_per_token"], f"{path}: {name}.input_cost_per_token"),
-            output=_usd_per_token(entry["output_cost_per_token"], f"{path}: {name}.output_cost_per_token"),
+            input=_usd_per_token(
+                entry["input_cost_per_token"], f"{path}: {name}.input_cost_per_token"
+            ),
+            output=_usd_per_token(
+                entry["output_cost_per_token"], f"{path}: {name}.output_cost_per_token"
+            ),
             cached_input=opt("cache_read_input_token_cost"),
             cache_write=opt("cache_creation_input_token_cost"),
             reasoning=opt("output_cost_per_reasoning_token"),
@@ -138,7 +144,9 @@ def load_litellm_file(path: Path) -> dict[str, Price]:
 
 
 def builtin_table() -> dict[str, Any]:
-    return json.loads(files("evaltop.core.data").joinpath("prices.json").read_text(encoding="utf-8"))
+    return json.loads(
+        files("evaltop.core.data").joinpath("prices.json").read_text(encoding="utf-8")
+    )
 
 
 # Suffixes that name a snapshot of a model rather than another model.
@@ -164,7 +172,9 @@ def candidate_names(model: str) -> list[str]:
     m = model.strip().lower()
     names = [m]
     bare = m.rsplit("/", 1)[-1]
-    bare = re.sub(r"^([a-z]{2}\.)?(anthropic|meta|mistral|amazon|cohere)\.", "", bare)  # bedrock ids
+    bare = re.sub(
+        r"^([a-z]{2}\.)?(anthropic|meta|mistral|amazon|cohere)\.", "", bare
+    )  # bedrock ids
     if bare != m:
         names.append(bare)
     cur = bare
@@ -190,7 +200,9 @@ class PriceBook:
     @classmethod
     def builtin(cls) -> PriceBook:
         table = builtin_table()
-        return cls({n: _per_mtok(e, "builtin") for n, e in table["models"].items()}, table.get("as_of", ""))
+        return cls(
+            {n: _per_mtok(e, "builtin") for n, e in table["models"].items()}, table.get("as_of", "")
+        )
 
     @classmethod
     def from_config(cls, cfg: Config) -> PriceBook:
@@ -224,7 +236,9 @@ def price_record(rec: LoggedOutput, usage: Usage, book: PriceBook) -> tuple[int 
     """(cost_pusd, cost_source). A cost the log reports wins ("reported");
     else the price book's layer; unpriced is (None, None)."""
     if rec.reported_cost_usd is not None:
-        return int((rec.reported_cost_usd * PUSD_PER_USD).to_integral_value(rounding="ROUND_HALF_EVEN")), "reported"
+        return int(
+            (rec.reported_cost_usd * PUSD_PER_USD).to_integral_value(rounding="ROUND_HALF_EVEN")
+        ), "reported"
     price = book.lookup(rec.model) if rec.model else None
     if price is None:
         return None, None

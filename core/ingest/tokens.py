@@ -59,7 +59,8 @@ _O200K_PAT = "|".join(
 _SPECS = {
     "o200k_base": (_O200K_PAT, {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}),
     "cl100k_base": (
-        r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
+        r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+|"""
+        r""" ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
         {
             "<|endoftext|>": 100257,
             "<|fim_prefix|>": 100258,
@@ -229,12 +230,16 @@ _ALLOW_SEPARATOR = frozenset({_SEPARATOR})
 
 def _encode_joined(encoding: tiktoken.Encoding, text: str) -> np.ndarray:
     try:
-        return encoding.encode_to_numpy(text, allowed_special=_ALLOW_SEPARATOR, disallowed_special=())
+        return encoding.encode_to_numpy(
+            text, allowed_special=_ALLOW_SEPARATOR, disallowed_special=()
+        )
     except UnicodeEncodeError:
         # lone surrogates (JSON "\ud800"): replaced as ``encode_ordinary``
         # replaces them; the separators keep one text's from pairing with the next's
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-        return encoding.encode_to_numpy(text, allowed_special=_ALLOW_SEPARATOR, disallowed_special=())
+        return encoding.encode_to_numpy(
+            text, allowed_special=_ALLOW_SEPARATOR, disallowed_special=()
+        )
 
 
 def estimate_usage(rec: LoggedOutput) -> Usage:
@@ -318,7 +323,10 @@ class UsageCounts:
                 self._counts[name] = count_texts(texts, enc)
                 continue
             size = -(-len(texts) // threads)
-            futs = [pool.submit(count_texts, texts[i : i + size], enc) for i in range(0, len(texts), size)]
+            futs = [
+                pool.submit(count_texts, texts[i : i + size], enc)
+                for i in range(0, len(texts), size)
+            ]
             self._counts[name] = futs
             running += futs
         return running

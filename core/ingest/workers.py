@@ -151,7 +151,9 @@ class Preparer:
             self._start_pool()
         if self._pool_ready():
             return self._pool.submit(_work, batch, fmt, now)
-        return _Counted(start_counting(parse_lines(batch, fmt, now, self.book), self._tokens), self.book)
+        return _Counted(
+            start_counting(parse_lines(batch, fmt, now, self.book), self._tokens), self.book
+        )
 
     def close(self) -> None:
         for ex in (self._tokens, self._pool):

@@ -145,7 +145,9 @@ class JudgeConfig(_Strict):
     def _check(self) -> JudgeConfig:
         if self.kind == "rule":
             if self.rule is None:
-                raise ValueError("a rule judge needs `rule` (one of json_valid, json_schema, regex, ...)")
+                raise ValueError(
+                    "a rule judge needs `rule` (one of json_valid, json_schema, regex, ...)"
+                )
             need = {
                 "regex": "pattern", "contains": "value", "not_contains": "value",
                 "allowed_fields": "fields", "max_length": "max_chars", "max_latency_ms": "max_ms",
@@ -153,9 +155,13 @@ class JudgeConfig(_Strict):
             if need and getattr(self, need) is None:
                 raise ValueError(f"rule {self.rule!r} needs `{need}`")
             if self.rule == "json_schema" and self.schema_ is None and not self.schema_file:
-                raise ValueError("rule 'json_schema' needs `schema` (inline table) or `schema_file`")
+                raise ValueError(
+                    "rule 'json_schema' needs `schema` (inline table) or `schema_file`"
+                )
         if self.kind == "llm":
-            missing = [k for k in ("provider", "base_url", "model") if getattr(self, k) in (None, "")]
+            missing = [
+                k for k in ("provider", "base_url", "model") if getattr(self, k) in (None, "")
+            ]
             if missing:
                 raise ValueError(f"an llm judge needs {', '.join(missing)}")
         lo, hi = self.scale
@@ -187,7 +193,9 @@ class BudgetsConfig(_Strict):
     def _fractions(cls, v: list[float]) -> list[float]:
         for x in v:
             if not 0 < x <= 10:
-                raise ValueError(f"alert_at values are fractions of the budget such as 0.8, got {x}")
+                raise ValueError(
+                    f"alert_at values are fractions of the budget such as 0.8, got {x}"
+                )
         return sorted(v)
 
 
@@ -285,14 +293,19 @@ class Config(_Strict):
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
-        for what, names in (("sources", [s.name for s in self.sources]), ("judges", [j.name for j in self.judges])):
+        for what, names in (
+            ("sources", [s.name for s in self.sources]),
+            ("judges", [j.name for j in self.judges]),
+        ):
             seen: set[str] = set()
             for n in names:
                 if n in seen:
                     raise ValueError(f"duplicate {what} name {n!r}")
                 seen.add(n)
         if self.shadow.enabled and self.shadow.candidate not in self.models:
-            raise ValueError(f"shadow.candidate {self.shadow.candidate!r} is not a [models.NAME] entry")
+            raise ValueError(
+                f"shadow.candidate {self.shadow.candidate!r} is not a [models.NAME] entry"
+            )
         return self
 
     def resolve(self, p: str) -> Path:
@@ -309,7 +322,9 @@ def _loc(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("function-after", "function-before") or str(part).startswith(("function-", "literal[")):
+        elif part in ("function-after", "function-before") or str(part).startswith(
+            ("function-", "literal[")
+        ):
             continue
         else:
             out += ("." if out else "") + str(part)
@@ -331,7 +346,9 @@ def _describe(err: dict) -> str:
     return msg
 
 
-def validate(data: dict[str, Any], *, origin: str = "<config>", base_dir: Path = Path(".")) -> Config:
+def validate(
+    data: dict[str, Any], *, origin: str = "<config>", base_dir: Path = Path(".")
+) -> Config:
     try:
         cfg = Config.model_validate(data)
     except ValidationError as exc:

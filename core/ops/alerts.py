@@ -59,7 +59,9 @@ def _judge_state(cfg: Config, conn: sqlite3.Connection, now: float) -> dict | No
     return judge_budget_state(conn, cfg, now)
 
 
-def _judge_readings(cfg: Config, conn: sqlite3.Connection, now: float, p: Periods) -> list[BudgetReading]:
+def _judge_readings(
+    cfg: Config, conn: sqlite3.Connection, now: float, p: Periods
+) -> list[BudgetReading]:
     state = _judge_state(cfg, conn, now)
     if state is None:
         return []
@@ -89,7 +91,9 @@ def _inference_readings(ib: InferenceBudget) -> list[BudgetReading]:
 def readings(cfg: Config, conn: sqlite3.Connection, now: float) -> list[BudgetReading]:
     """Every configured cap with its spend (and forecast for inference)."""
     p = Periods.at(now)
-    return _inference_readings(inference_budget(cfg, conn, now)) + _judge_readings(cfg, conn, now, p)
+    return _inference_readings(inference_budget(cfg, conn, now)) + _judge_readings(
+        cfg, conn, now, p
+    )
 
 
 def _crossed(spent: int, cap: int, threshold: float) -> bool:
@@ -121,7 +125,9 @@ def _evaluate(r: BudgetReading, alert_at: list[float]) -> list[tuple[str, str, s
     return found
 
 
-def _judge_pause(cfg: Config, conn: sqlite3.Connection, now: float) -> list[tuple[str, str, str, str]]:
+def _judge_pause(
+    cfg: Config, conn: sqlite3.Connection, now: float
+) -> list[tuple[str, str, str, str]]:
     """A critical alert when the judge cap refuses calls. Reservations stop
     spend just short of the cap, so the 100% threshold alone may never fire
     although judging has stopped; this says so, once per UTC day."""
@@ -137,7 +143,9 @@ def check_alerts(cfg: Config, conn: sqlite3.Connection, now: float | None = None
     """Raise the alerts the current spend calls for; return the new ones."""
     now = time.time() if now is None else now
     new = []
-    raised = [a for reading in readings(cfg, conn, now) for a in _evaluate(reading, cfg.budgets.alert_at)]
+    raised = [
+        a for reading in readings(cfg, conn, now) for a in _evaluate(reading, cfg.budgets.alert_at)
+    ]
     for kind, level, message, key in raised + _judge_pause(cfg, conn, now):
         alert_id = store_alerts.insert(conn, kind, level, message, key, now)
         if alert_id is not None:

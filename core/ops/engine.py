@@ -1,24 +1,23 @@
-"""The scheduled jobs and who runs them (docs/engine.md).
+"""Who runs the scheduled jobs, and when (docs/engine.md).
 
 :class:`Engine` runs APScheduler 3.x (``BackgroundScheduler``, off the
-caller's thread) with the jobs ``poll`` (tail sources), ``score`` (sample new
-outputs, judge pending samples), ``maintain`` (database upkeep), ``budget``
-(budget thresholds, forecasts, webhook), ``analyse`` (dashboard results) and,
-with ``[shadow] enabled``, ``shadow``, plus a lease heartbeat. Only the holder of the ``jobs`` lease runs
-them; others watch and take over when it is released or expires. Runs,
-errors (the scheduler carries on) and overruns are counted in ``job_stats``.
+caller's thread) with the jobs of :mod:`evaltop.core.ops.jobs`: ``poll`` (tail
+sources), ``score`` (sample new outputs, judge pending samples), ``maintain``
+(database upkeep), ``budget`` (budget thresholds, forecasts, webhook),
+``analyse`` (dashboard results) and, with ``[shadow] enabled``, ``shadow``,
+plus a lease heartbeat. Only the holder of the ``jobs`` lease runs them;
+others watch and take over when it is released or expires. Runs, errors (the
+scheduler carries on) and overruns are counted in ``job_stats``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,57 +26,14 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExe
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from evaltop.core.analysis import cache as analysis_cache
 from evaltop.core.model.config import Config, ConfigError
-from evaltop.core.ops.alerts import check_alerts, deliver
+from evaltop.core.ops.jobs import JobSpec, default_jobs, plain
 from evaltop.core.ops.lease import JOBS_LEASE, Lease
 from evaltop.core.scoring.budget import reconcile
 from evaltop.store import jobs as store_jobs
-from evaltop.store.db import ConnectionPool, write
+from evaltop.store.db import ConnectionPool
 
 log = logging.getLogger(__name__)
-
-@dataclass(frozen=True)
-class JobSpec:
-    """A scheduled job: ``func(engine)`` every ``interval`` seconds."""
-
-    name: str
-    interval: float
-    func: Callable[[Engine], Any]
-
-
-def default_jobs(cfg: Config) -> list[JobSpec]:
-    s = cfg.schedule
-    specs = [
-        JobSpec("poll", s.poll_seconds, poll_job),
-        JobSpec("score", s.score_seconds, score_job),
-        JobSpec("maintain", s.maintain_seconds, maintain_job),
-        JobSpec("budget", s.budget_seconds, budget_job),
-        JobSpec("analyse", s.analysis_seconds, analyse_job),
-    ]
-    if cfg.shadow.enabled:
-        specs.append(JobSpec("shadow", s.score_seconds, shadow_job))
-    return specs
-
-
-def plain(result: Any) -> Any:
-    """A job's summary as JSON-friendly data (dataclasses, pydantic, dicts);
-    a job that returns nothing summarises as ``{}``."""
-    return {} if result is None else _jsonable(result)
-
-
-def _jsonable(value: Any) -> Any:
-    if callable(getattr(value, "as_dict", None)):
-        return _jsonable(value.as_dict())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if hasattr(value, "model_dump"):
-        return value.model_dump()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 class Engine:
@@ -89,9 +45,17 @@ class Engine:
     ``jobs`` replaces the default job list (tests, demos).
     """
 
-    def __init__(self, cfg: Config, db_path: str | Path, *, owner: str | None = None,
-                 on_event: Callable[[str, dict], None] | None = None, jobs: Iterable[JobSpec] | None = None,
-                 lease_name: str = JOBS_LEASE, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        cfg: Config,
+        db_path: str | Path,
+        *,
+        owner: str | None = None,
+        on_event: Callable[[str, dict], None] | None = None,
+        jobs: Iterable[JobSpec] | None = None,
+        lease_name: str = JOBS_LEASE,
+        clock: Callable[[], float] = time.time,
+    ):
         self.cfg = cfg
         self.db_path = Path(db_path)
         self.clock = clock
@@ -214,7 +178,9 @@ class Engine:
         for row in rows:
             spec = self._jobs.get(row["job"])
             row["interval_s"] = spec.interval if spec else None
-            row["failing"] = row["last_error_at"] is not None and row["last_error_at"] == row["last_finished"]
+            row["failing"] = (
+                row["last_error_at"] is not None and row["last_error_at"] == row["last_finished"]
+            )
         return rows
 
     # -- internals ------------------------------------------------------------
@@ -305,7 +271,9 @@ class Engine:
             if self.lease.held:
                 if not self.lease.renew():
                     holder = self.lease.holder()
-                    log.warning("lost the job lease to %s; watching", holder.owner if holder else "nobody")
+                    log.warning(
+                        "lost the job lease to %s; watching", holder.owner if holder else "nobody"
+                    )
                     self._emit("lease_lost", {"holder": holder.owner if holder else None})
                 return
             got = self.lease.try_acquire()
@@ -321,74 +289,23 @@ class Engine:
                 self._emit("leader", {"owner": self.owner, "took_over_from": got.took_over_from})
             elif got.holder is not None and got.holder.owner != self._watching:
                 self._watching = got.holder.owner
-                self._emit("watcher", {"holder": got.holder.owner, "expires_at": got.holder.expires_at})
+                self._emit(
+                    "watcher", {"holder": got.holder.owner, "expires_at": got.holder.expires_at}
+                )
         except Exception as exc:
             log.exception("lease heartbeat failed")
             try:
-                store_jobs.finished(self.connection(), "lease", self.clock(), 0.0,
-                                    f"{type(exc).__name__}: {exc}"[:2000])
+                store_jobs.finished(
+                    self.connection(),
+                    "lease",
+                    self.clock(),
+                    0.0,
+                    f"{type(exc).__name__}: {exc}"[:2000],
+                )
             except sqlite3.Error:
                 pass
         finally:
             self._leave()
-
-
-# -- the default jobs (each takes the engine, returns a summary) --------------
-
-
-def poll_job(engine: Engine) -> Any:
-    """Tail every source once (one Ingestor per engine keeps file state)."""
-    ingestor = engine.state.get("ingestor")
-    if ingestor is None:
-        from evaltop.core.ingest.pipeline import Ingestor
-
-        # The stop event lets a long backfill end after its current transaction.
-        ingestor = engine.state["ingestor"] = Ingestor(engine.cfg, engine.db_path,
-                                                       stop=engine.stopping)
-    return ingestor.poll()
-
-
-def score_job(engine: Engine) -> dict:
-    """Sample new outputs, then judge up to ``score_batch`` pending samples."""
-    from evaltop.core.scoring.judges.runner import score_pending
-    from evaltop.core.scoring.sampling import sample_new
-
-    sampled = sample_new(engine.cfg, engine.connection(), now=engine.clock())
-    scored = score_pending(engine.cfg, engine.db_path, limit=engine.cfg.schedule.score_batch,
-                           owner=engine.owner)
-    return {"sampled": plain(sampled), "scored": plain(scored)}
-
-
-def maintain_job(engine: Engine) -> dict:
-    """Database upkeep every ``maintain_seconds``: a passive WAL checkpoint (keeps the
-    -wal file from growing) and ``PRAGMA optimize``; rollups are kept by ingest."""
-    conn = engine.connection()
-    busy, wal_frames, checkpointed = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    with write(conn):  # optimize may ANALYZE: take the write lock up front
-        conn.execute("PRAGMA optimize")
-    return {"wal_frames": wal_frames, "checkpointed": checkpointed, "busy": bool(busy)}
-
-
-def budget_job(engine: Engine) -> dict:
-    """Raise budget/forecast alerts, then post undelivered ones to the webhook."""
-    conn = engine.connection()
-    new = check_alerts(engine.cfg, conn, engine.clock())
-    for alert in new:
-        engine._emit("alert", alert)
-    return {"new_alerts": len(new), **deliver(engine.cfg, conn)}
-
-
-def analyse_job(engine: Engine) -> dict:
-    """Compute the dashboard's analysis results (regressions, judge-human
-    agreement) for the engine's clock and store them (core/analysis/cache.py)."""
-    return analysis_cache.refresh(engine.connection(), engine.cfg, engine.clock())
-
-
-def shadow_job(engine: Engine) -> dict:
-    """Send a deterministic sample of new live inputs to the shadow candidate."""
-    from evaltop.core.rollout.shadow import shadow_step
-
-    return shadow_step(engine.cfg, engine.db_path, now=engine.clock())
 
 
 def reconcile_owner(engine: Engine, owner: str) -> None:

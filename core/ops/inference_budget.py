@@ -124,7 +124,9 @@ def _cap(usd: float | None) -> int | None:
     return None if usd is None else usd_to_pusd(usd)
 
 
-def inference_budget(cfg: Config, conn: sqlite3.Connection, now: float | None = None) -> InferenceBudget:
+def inference_budget(
+    cfg: Config, conn: sqlite3.Connection, now: float | None = None
+) -> InferenceBudget:
     """Spend today and this month, unpriced counts and end-of-period forecasts."""
     now = time.time() if now is None else now
     p = Periods.at(now)

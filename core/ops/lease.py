@@ -69,7 +69,9 @@ class Lease:
     def try_acquire(self) -> Acquired:
         """Take the lease if free, ours or expired; see :class:`Acquired`."""
         with self._lock:
-            got = store_leases.acquire(self._connection(), self.name, self.owner, self.ttl, self._clock())
+            got = store_leases.acquire(
+                self._connection(), self.name, self.owner, self.ttl, self._clock()
+            )
             self._held = got.ok
             return got
 
@@ -78,7 +80,9 @@ class Lease:
         with self._lock:
             if not self._held:
                 return False
-            self._held = store_leases.renew(self._connection(), self.name, self.owner, self.ttl, self._clock())
+            self._held = store_leases.renew(
+                self._connection(), self.name, self.owner, self.ttl, self._clock()
+            )
             return self._held
 
     def release(self) -> bool:

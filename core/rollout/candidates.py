@@ -85,8 +85,10 @@ def build_request(model: CandidateModel, messages: list[dict[str, str]], key: st
     if model.provider == "anthropic":
         system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
         body: dict[str, Any] = {
-            "model": model.model, "max_tokens": model.max_output_tokens,
-            "messages": [m for m in messages if m["role"] != "system"] or [{"role": "user", "content": ""}],
+            "model": model.model,
+            "max_tokens": model.max_output_tokens,
+            "messages": [m for m in messages if m["role"] != "system"]
+            or [{"role": "user", "content": ""}],
         }
         if system:
             body["system"] = system
@@ -114,10 +116,15 @@ def parse_reply(provider: str, data: Any) -> tuple[str, Usage | None, str | None
         blocks = data.get("content")
         if not isinstance(blocks, list):
             raise ValueError("reply has no content[] list")
-        text = "".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
+        text = "".join(
+            b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text"
+        )
         usage = None
         if u is not None:
-            cache_r, cache_w = _int(u.get("cache_read_input_tokens")), _int(u.get("cache_creation_input_tokens"))
+            cache_r, cache_w = (
+                _int(u.get("cache_read_input_tokens")),
+                _int(u.get("cache_creation_input_tokens")),
+            )
             usage = Usage(input_tokens=_int(u.get("input_tokens")) + cache_r + cache_w,
                           cached_input_tokens=cache_r, cache_write_tokens=cache_w,
                           output_tokens=_int(u.get("output_tokens")))
@@ -129,8 +136,16 @@ def parse_reply(provider: str, data: Any) -> tuple[str, Usage | None, str | None
     text = msg.get("content") if isinstance(msg.get("content"), str) else (msg.get("refusal") or "")
     usage = None
     if u is not None:
-        pd = u.get("prompt_tokens_details") if isinstance(u.get("prompt_tokens_details"), dict) else {}
-        cd = u.get("completion_tokens_details") if isinstance(u.get("completion_tokens_details"), dict) else {}
+        pd = (
+            u.get("prompt_tokens_details")
+            if isinstance(u.get("prompt_tokens_details"), dict)
+            else {}
+        )
+        cd = (
+            u.get("completion_tokens_details")
+            if isinstance(u.get("completion_tokens_details"), dict)
+            else {}
+        )
         inp, out = _int(u.get("prompt_tokens")), _int(u.get("completion_tokens"))
         usage = Usage(input_tokens=inp, output_tokens=out,
                       cached_input_tokens=min(inp, _int(pd.get("cached_tokens"))),
@@ -183,14 +198,17 @@ class CandidateClient:
                     async with asyncio.timeout(self.model.timeout_s):  # whole reply, even a trickle
                         wait = await self._attempt(url, headers, body, res)
                 except TimeoutError:
-                    res.error, wait = f"timeout: no complete reply within {self.model.timeout_s:g} s", -1
+                    res.error = f"timeout: no complete reply within {self.model.timeout_s:g} s"
+                    wait = -1
                 res.latency_ms = (time.monotonic() - start) * 1000  # of the last attempt
                 if wait is None:
                     break
                 if attempt == self.model.max_retries:
                     break
                 res.retries += 1
-                backoff = backoff_delay(attempt + 1, base=BACKOFF_BASE_S, cap=BACKOFF_CAP_S, rng=self.rng)
+                backoff = backoff_delay(
+                    attempt + 1, base=BACKOFF_BASE_S, cap=BACKOFF_CAP_S, rng=self.rng
+                )
                 await asyncio.sleep(wait if wait >= 0 else backoff)
         return res
 

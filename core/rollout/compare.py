@@ -57,8 +57,13 @@ def run_side(conn: sqlite3.Connection, run_id: str) -> Side:
     cases: dict[str, CaseSide] = {}
     for r in store_runs.run_cases(conn, run_id):
         if r["status"] in ("ok", "error"):
-            cases[r["case_id"]] = CaseSide(task=r["task"], ok=r["status"] == "ok", cost_pusd=r["cost_pusd"],
-                                           latency_ms=r["latency_ms"], output=r["output_text"] or "")
+            cases[r["case_id"]] = CaseSide(
+                task=r["task"],
+                ok=r["status"] == "ok",
+                cost_pusd=r["cost_pusd"],
+                latency_ms=r["latency_ms"],
+                output=r["output_text"] or "",
+            )
     for s in store_runs.run_scores(conn, run_id):
         c = cases.get(s["case_id"])
         if c is None or s["status"] != "ok":
@@ -108,7 +113,11 @@ def _mean(xs: list[float]) -> float | None:
 
 
 def _judge_stats(judge: str, pairs: list[tuple[CaseSide, CaseSide]]) -> dict[str, Any]:
-    pf = [(a.passed[judge], b.passed[judge]) for a, b in pairs if judge in a.passed and judge in b.passed]
+    pf = [
+        (a.passed[judge], b.passed[judge])
+        for a, b in pairs
+        if judge in a.passed and judge in b.passed
+    ]
     to_fail = sum(1 for x, y in pf if x and not y)
     to_pass = sum(1 for x, y in pf if not x and y)
     out: dict[str, Any] = {
@@ -118,15 +127,27 @@ def _judge_stats(judge: str, pairs: list[tuple[CaseSide, CaseSide]]) -> dict[str
     }
     kinds = {a.kind.get(judge) for a, _ in pairs} | {b.kind.get(judge) for _, b in pairs}
     if "rule" not in kinds:
-        sc = [(a.score[judge], b.score[judge]) for a, b in pairs if judge in a.score and judge in b.score]
+        sc = [
+            (a.score[judge], b.score[judge])
+            for a, b in pairs
+            if judge in a.score and judge in b.score
+        ]
         wins = sum(1 for x, y in sc if y > x)
         losses = sum(1 for x, y in sc if y < x)
-        out.update({
-            "n_scored": len(sc), "mean_a": _mean([x for x, _ in sc]), "mean_b": _mean([y for _, y in sc]),
-            "mean_delta": _mean([y - x for x, y in sc]), "wins": wins, "ties": len(sc) - wins - losses,
-            "losses": losses, "sign_p": sign_test(wins, losses),
-            "wilcoxon_p": wilcoxon_paired([x for x, _ in sc], [y for _, y in sc]) if sc else 1.0,
-        })
+        wilcoxon = wilcoxon_paired([x for x, _ in sc], [y for _, y in sc]) if sc else 1.0
+        out.update(
+            {
+                "n_scored": len(sc),
+                "mean_a": _mean([x for x, _ in sc]),
+                "mean_b": _mean([y for _, y in sc]),
+                "mean_delta": _mean([y - x for x, y in sc]),
+                "wins": wins,
+                "ties": len(sc) - wins - losses,
+                "losses": losses,
+                "sign_p": sign_test(wins, losses),
+                "wilcoxon_p": wilcoxon,
+            }
+        )
     return out
 
 
@@ -134,18 +155,27 @@ def _flip(case_id: str, x: CaseSide, y: CaseSide, *, worse: bool) -> dict[str, A
     """A flipped case and the judges that failed on its losing side."""
     loser = y if worse else x
     failed = sorted(j for j, ok in loser.passed.items() if not ok)
-    return {"case_id": case_id, "task": x.task, "direction": "pass_to_fail" if worse else "fail_to_pass",
-            "judges": failed + ([] if loser.ok else ["(call failed)"]),
-            "a_output": x.output[:300], "b_output": y.output[:300]}
+    return {
+        "case_id": case_id,
+        "task": x.task,
+        "direction": "pass_to_fail" if worse else "fail_to_pass",
+        "judges": failed + ([] if loser.ok else ["(call failed)"]),
+        "a_output": x.output[:300],
+        "b_output": y.output[:300],
+    }
 
 
 def _money(cases: list[CaseSide]) -> dict[str, Any]:
     priced = [c.cost_pusd for c in cases if c.ok and c.cost_pusd is not None]
     lat = [c.latency_ms for c in cases if c.ok and c.latency_ms is not None]
-    return {"cost_usd": pusd_to_usd(sum(priced)) if priced else None, "cost_pusd": sum(priced) if priced else None,
-            "unpriced": sum(1 for c in cases if c.ok and c.cost_pusd is None),
-            "latency_mean_ms": _mean(lat), "latency_p50_ms": statistics.median(lat) if lat else None,
-            "errors": sum(1 for c in cases if not c.ok)}
+    return {
+        "cost_usd": pusd_to_usd(sum(priced)) if priced else None,
+        "cost_pusd": sum(priced) if priced else None,
+        "unpriced": sum(1 for c in cases if c.ok and c.cost_pusd is None),
+        "latency_mean_ms": _mean(lat),
+        "latency_p50_ms": statistics.median(lat) if lat else None,
+        "errors": sum(1 for c in cases if not c.ok),
+    }
 
 
 def _delta(a: float | int | None, b: float | int | None) -> float | int | None:
@@ -172,7 +202,9 @@ def compare(a: Side, b: Side, *, alpha: float = 0.05) -> dict[str, Any]:
                "pass_to_fail": len(to_fail), "fail_to_pass": len(to_pass),
                "mcnemar_p": mcnemar(len(to_fail), len(to_pass))}
     # Every test, its direction (True = moved against B), then BH q-values.
-    tests: list[tuple[str, float, bool]] = [("overall pass rate", overall["mcnemar_p"], len(to_fail) > len(to_pass))]
+    tests: list[tuple[str, float, bool]] = [
+        ("overall pass rate", overall["mcnemar_p"], len(to_fail) > len(to_pass))
+    ]
     for j, s in per_judge.items():
         tests.append((f"{j} pass rate", s["mcnemar_p"], s["pass_to_fail"] > s["fail_to_pass"]))
         if "wilcoxon_p" in s:
@@ -189,7 +221,10 @@ def compare(a: Side, b: Side, *, alpha: float = 0.05) -> dict[str, Any]:
               "pass_to_fail": sum(1 for i in members if outcome[i] == (True, False)),
               "fail_to_pass": sum(1 for i in members if outcome[i] == (False, True))}
              for task, members in sorted(by_task.items())]
-    flipped = [_flip(i, a.cases[i], b.cases[i], worse=i in to_fail) for i in (to_fail + to_pass)[:FLIP_LIMIT]]
+    flipped = [
+        _flip(i, a.cases[i], b.cases[i], worse=i in to_fail)
+        for i in (to_fail + to_pass)[:FLIP_LIMIT]
+    ]
     ma, mb = _money([x for x, _ in pairs]), _money([y for _, y in pairs])
     return {
         "a": a.name, "b": b.name, "alpha": alpha,
@@ -227,37 +262,46 @@ def to_markdown(r: dict[str, Any]) -> str:
     o = r["overall"]
     verdict = "**significant regression**" if r["regression"] else "no significant regression"
     lines = [
-        f"## Compare `{r['b']}` against `{r['a']}`: {verdict} (alpha {r['alpha']:g})", "",
+        f"## Compare `{r['b']}` against `{r['a']}`: {verdict} (alpha {r['alpha']:g})",
+        "",
         f"Paired cases: {r['cases']['paired']} (A {r['cases']['a']}, B {r['cases']['b']}). "
         f"Overall pass rate {_pct(o['pass_rate_a'])} -> {_pct(o['pass_rate_b'])}; "
-        f"pass->fail {o['pass_to_fail']}, fail->pass {o['fail_to_pass']}, McNemar p {_num(o['mcnemar_p'])}.", "",
-        "| judge | n | pass A | pass B | pass->fail | fail->pass | McNemar p | mean A | mean B | W/T/L | Wilcoxon p |",
+        f"pass->fail {o['pass_to_fail']}, fail->pass {o['fail_to_pass']}, "
+        f"McNemar p {_num(o['mcnemar_p'])}.",
+        "",
+        "| judge | n | pass A | pass B | pass->fail | fail->pass | McNemar p "
+        "| mean A | mean B | W/T/L | Wilcoxon p |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for j, s in r["judges"].items():
         wtl = f"{s['wins']}/{s['ties']}/{s['losses']}" if "wins" in s else "-"
         lines.append(
-            f"| {_cell(j)} | {s['n']} | {_pct(s['pass_rate_a'])} | {_pct(s['pass_rate_b'])} | {s['pass_to_fail']} "
-            f"| {s['fail_to_pass']} | {_num(s['mcnemar_p'])} | {_num(s.get('mean_a'))} | {_num(s.get('mean_b'))} "
-            f"| {wtl} | {_num(s.get('wilcoxon_p'))} |")
+            f"| {_cell(j)} | {s['n']} | {_pct(s['pass_rate_a'])} | {_pct(s['pass_rate_b'])} "
+            f"| {s['pass_to_fail']} | {s['fail_to_pass']} | {_num(s['mcnemar_p'])} "
+            f"| {_num(s.get('mean_a'))} | {_num(s.get('mean_b'))} "
+            f"| {wtl} | {_num(s.get('wilcoxon_p'))} |"
+        )
     if r["significant"]:
         lines.append("")
     for s in r["significant"]:
         lines.append(f"- {s['direction']}: {s['test']} (p {_num(s['p'])}, q {_num(s['q'])})")
-    lines += ["", "| task | n | pass A | pass B | pass->fail | fail->pass |", "|---|---|---|---|---|---|"]
+    lines += ["", "| task | n | pass A | pass B | pass->fail | fail->pass |",
+              "|---|---|---|---|---|---|"]
     for t in r["by_task"]:
         lines.append(f"| {_cell(t['task'] or '(none)')} | {t['n']} | {_pct(t['pass_rate_a'])} | "
                      f"{_pct(t['pass_rate_b'])} | {t['pass_to_fail']} | {t['fail_to_pass']} |")
     c, lat, e = r["cost"], r["latency"], r["errors"]
     lines += ["", f"Cost: A {_usd(c['a_usd'])}, B {_usd(c['b_usd'])}, delta {_usd(c['delta_usd'])} "
               f"(unpriced cases A {c['unpriced_a']}, B {c['unpriced_b']}). "
-              f"Latency mean: A {_num(lat['a_mean_ms'], '{:.0f}')} ms, B {_num(lat['b_mean_ms'], '{:.0f}')} ms. "
+              f"Latency mean: A {_num(lat['a_mean_ms'], '{:.0f}')} ms, "
+              f"B {_num(lat['b_mean_ms'], '{:.0f}')} ms. "
               f"Call errors: A {e['a']}, B {e['b']}."]
     if r["flipped"]:
         lines += ["", "Flipped cases (pass->fail first):", ""]
         for f in r["flipped"]:
             lines.append(f"- `{_code(f['case_id'])}` [{_cell(f['task'])}] {f['direction']}: "
-                         f"{', '.join(_cell(j) for j in f['judges']) or 'overall'}; B: `{_code(f['b_output'][:120])}`")
+                         f"{', '.join(_cell(j) for j in f['judges']) or 'overall'}; "
+                         f"B: `{_code(f['b_output'][:120])}`")
     return "\n".join(lines) + "\n"
 
 

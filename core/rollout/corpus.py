@@ -39,7 +39,8 @@ from evaltop.core.text.redact import redact_obj, redact_text
 
 NEAR_DUP_JACCARD = 0.7
 FAIL_CAP_FACTOR = 10
-EXAMINE_FACTOR = 20  # candidates looked at per slot before a segment gives up (bounds near-dup work)
+# candidates looked at per slot before a segment gives up (bounds near-dup work)
+EXAMINE_FACTOR = 20
 _MAX_SHINGLES = 2000
 _WORD = re.compile(r"\w+", re.UNICODE)
 OUTCOMES = ("fail", "labelled", "pass", "unscored")
@@ -80,8 +81,11 @@ def minhash(text: str) -> np.ndarray:
     """64-value MinHash signature of the shingle set (multiply-add hashing mod 2**64);
     the fraction of equal values estimates the Jaccard similarity of two texts."""
     sh = shingles(text)
-    hs = np.fromiter((int.from_bytes(hashlib.blake2b(x.encode(), digest_size=8).digest(), "big") for x in sh),
-                     dtype=np.uint64, count=len(sh))
+    hs = np.fromiter(
+        (int.from_bytes(hashlib.blake2b(x.encode(), digest_size=8).digest(), "big") for x in sh),
+        dtype=np.uint64,
+        count=len(sh),
+    )
     return (hs[:, None] * _MUL[None, :] + _ADD[None, :]).min(axis=0)
 
 
@@ -203,28 +207,50 @@ def case_from_output(conn: sqlite3.Connection, output_id: str) -> dict:
         raise CorpusError(f"no stored output with id {output_id!r}")
     inp = stored_input(o)
     scores = {
-        s["judge"]: {"kind": s["kind"], "score": s["score"],
-                     "passed": None if s["passed"] is None else bool(s["passed"]), "reason": s["reason"]}
+        s["judge"]: {
+            "kind": s["kind"],
+            "score": s["score"],
+            "passed": None if s["passed"] is None else bool(s["passed"]),
+            "reason": s["reason"],
+        }
         for s in conn.execute(
-            "SELECT judge, kind, score, passed, reason FROM scores WHERE output_id = ? AND status = 'ok' ORDER BY judge",
+            "SELECT judge, kind, score, passed, reason FROM scores "
+            "WHERE output_id = ? AND status = 'ok' ORDER BY judge",
             (output_id,),
         )
     }
-    lab = conn.execute("SELECT label, score, note FROM labels WHERE output_id = ?", (output_id,)).fetchone()
-    label = None if lab is None else {"label": lab["label"], "score": lab["score"], "note": lab["note"]}
+    lab = conn.execute(
+        "SELECT label, score, note FROM labels WHERE output_id = ?", (output_id,)
+    ).fetchone()
+    label = (
+        None if lab is None else {"label": lab["label"], "score": lab["score"], "note": lab["note"]}
+    )
     failed = o["error"] is not None or any(s["passed"] is False for s in scores.values()) or (
         label is not None and label["label"] == "fail")
     outcome = "fail" if failed else "labelled" if label else "pass" if scores else "unscored"
     return {
-        "id": case_id_for(output_id), "source_output_id": output_id, "ts": o["ts"],
-        "task": o["task"], "model": o["model"], "prompt_version": o["prompt_version"],
-        "variant": o["variant"], "input": inp, "baseline_output": o["output_text"],
-        "baseline": {"latency_ms": o["latency_ms"], "input_tokens": o["input_tokens"],
-                     "output_tokens": o["output_tokens"], "cost_usd": pusd_to_usd(o["cost_pusd"]),
-                     "cost_pusd": o["cost_pusd"],
-                     "error": o["error"]},
-        "scores": scores, "label": label, "outcome": outcome,
-        "metadata": orjson.loads(o["metadata_json"] or "{}"), "tags": orjson.loads(o["tags_json"] or "[]"),
+        "id": case_id_for(output_id),
+        "source_output_id": output_id,
+        "ts": o["ts"],
+        "task": o["task"],
+        "model": o["model"],
+        "prompt_version": o["prompt_version"],
+        "variant": o["variant"],
+        "input": inp,
+        "baseline_output": o["output_text"],
+        "baseline": {
+            "latency_ms": o["latency_ms"],
+            "input_tokens": o["input_tokens"],
+            "output_tokens": o["output_tokens"],
+            "cost_usd": pusd_to_usd(o["cost_pusd"]),
+            "cost_pusd": o["cost_pusd"],
+            "error": o["error"],
+        },
+        "scores": scores,
+        "label": label,
+        "outcome": outcome,
+        "metadata": orjson.loads(o["metadata_json"] or "{}"),
+        "tags": orjson.loads(o["tags_json"] or "[]"),
         "redacted": False,
     }
 
@@ -266,7 +292,9 @@ def default_path(cfg: Config) -> Path:
     return cfg.resolve("corpus.jsonl")
 
 
-def add_case(cfg: Config, conn: sqlite3.Connection, output_id: str, path: Path | None = None) -> Path:
+def add_case(
+    cfg: Config, conn: sqlite3.Connection, output_id: str, path: Path | None = None
+) -> Path:
     """Append one stored output to the corpus file (default :func:`default_path`).
 
     Idempotent: an output already in the file is not added again. Raises
@@ -307,8 +335,13 @@ def load(path: Path) -> list[dict]:
         if not isinstance(cid, str) or not cid:
             raise CorpusError(f"{path}:{n}: `id` must be a non-empty string")
         inp = case.get("input")
-        if not (isinstance(inp, str) or (isinstance(inp, list) and all(isinstance(m, dict) for m in inp))):
-            raise CorpusError(f"{path}:{n}: `input` must be a string or a list of {{role, content}} messages")
+        if not (
+            isinstance(inp, str)
+            or (isinstance(inp, list) and all(isinstance(m, dict) for m in inp))
+        ):
+            raise CorpusError(
+                f"{path}:{n}: `input` must be a string or a list of {{role, content}} messages"
+            )
         if cid in seen:
             raise CorpusError(f"{path}:{n}: duplicate case id {cid!r}")
         seen.add(cid)

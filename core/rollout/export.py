@@ -62,14 +62,16 @@ def _allowed_fields_js(fields: list[str]) -> str:
     return (
         "let o = output;\n"
         "if (typeof o === 'string') {\n"
-        "  try { o = JSON.parse(o); } catch (e) { return {pass: false, score: 0, reason: 'not JSON'}; }\n"
+        "  try { o = JSON.parse(o); } catch (e) "
+        "{ return {pass: false, score: 0, reason: 'not JSON'}; }\n"
         "}\n"
         "if (o === null || typeof o !== 'object' || Array.isArray(o)) {\n"
         "  return {pass: false, score: 0, reason: 'not a JSON object'};\n"
         "}\n"
         f"const allowed = new Set({allowed});\n"
         "const extra = Object.keys(o).filter((k) => !allowed.has(k));\n"
-        "return extra.length ? {pass: false, score: 0, reason: 'unexpected field ' + JSON.stringify(extra[0])}"
+        "return extra.length"
+        " ? {pass: false, score: 0, reason: 'unexpected field ' + JSON.stringify(extra[0])}"
         " : {pass: true, score: 1, reason: 'fields allowed'};\n"
     )
 
@@ -81,10 +83,20 @@ def judge_assertion(judge: JudgeConfig, base_dir: Path) -> dict[str, Any] | None
         lo, hi = judge.scale
         rubric = (f"{judge.rubric.strip()}\n\n(evaltop judge {judge.name!r}: scale {lo:g}-{hi:g}, "
                   f"passes at {judge.threshold:g})")
-        a = {"type": "llm-rubric", "value": rubric, "threshold": round((judge.threshold - lo) / (hi - lo), 6),
-             # the same grader model as our judge (a different family than the candidate, if you chose so)
-             "provider": _provider(judge.provider or "openai", judge.model or "", judge.base_url or "",
-                                   judge.api_key_env, {"max_tokens": judge.max_output_tokens})}
+        a = {
+            "type": "llm-rubric",
+            "value": rubric,
+            "threshold": round((judge.threshold - lo) / (hi - lo), 6),
+            # the same grader model as our judge (a different family than the candidate, if you
+            # chose so)
+            "provider": _provider(
+                judge.provider or "openai",
+                judge.model or "",
+                judge.base_url or "",
+                judge.api_key_env,
+                {"max_tokens": judge.max_output_tokens},
+            ),
+        }
     elif judge.kind != "rule":
         return None
     elif judge.rule == "json_valid":
@@ -93,7 +105,9 @@ def judge_assertion(judge: JudgeConfig, base_dir: Path) -> dict[str, Any] | None
         schema = judge.schema_
         if schema is None and judge.schema_file:
             path = Path(judge.schema_file)
-            schema = json.loads((path if path.is_absolute() else base_dir / path).read_text(encoding="utf-8"))
+            schema = json.loads(
+                (path if path.is_absolute() else base_dir / path).read_text(encoding="utf-8")
+            )
         a = {"type": "is-json", "value": schema}
     elif judge.rule == "regex":
         a = {"type": "regex", "value": judge.pattern}
@@ -145,7 +159,10 @@ def promptfoo_test(case: dict, judges: list[JudgeConfig], base_dir: Path, chat: 
     out: dict[str, Any] = {
         "description": f"{case.get('task') or 'case'} {case['id']}",
         "vars": vars_,
-        "metadata": {k: case.get(k, "") or "" for k in ("id", "source_output_id", "task", "model", "prompt_version")},
+        "metadata": {
+            k: case.get(k, "") or ""
+            for k in ("id", "source_output_id", "task", "model", "prompt_version")
+        },
     }
     out["metadata"]["case_id"] = out["metadata"].pop("id")
     if asserts:
@@ -176,8 +193,10 @@ def write_promptfoo(cfg: Config, cases: list[dict], out: Path, *, corpus_name: s
     head = (f"# promptfoo config exported by `evaltop corpus export` from {corpus_name}.\n"
             "# Run: npx promptfoo eval -c <this file>\n")
     if not providers:
-        head += ("# providers: `echo` is a placeholder that returns the prompt; replace it with your\n"
-                 "# candidate (e.g. openai:chat:gpt-4.1-mini) or export with --provider/--candidate.\n")
+        head += (
+            "# providers: `echo` is a placeholder that returns the prompt; replace it with your\n"
+            "# candidate (e.g. openai:chat:gpt-4.1-mini) or export with --provider/--candidate.\n"
+        )
     text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
     Path(out).write_text(head + text, encoding="utf-8")
     return Path(out)

@@ -93,7 +93,9 @@ def usage_for(case_input, text: str, reported: Usage | None, model: str) -> Usag
     """Reported usage, else a tiktoken estimate over the messages and reply."""
     if reported is not None:
         return reported
-    rec = LoggedOutput(id="replay", ts=0, model=model, input=messages_of(case_input), output=text or "")
+    rec = LoggedOutput(
+        id="replay", ts=0, model=model, input=messages_of(case_input), output=text or ""
+    )
     return estimate_usage(rec)
 
 
@@ -203,8 +205,10 @@ def replay(cfg: Config, db_path: Path, corpus_path: Path, candidate: str, run_id
         run = store_runs.ensure_run(conn, run_id, candidate, model.model,
                                     str(Path(corpus_path).resolve()), time.time())
         if run["candidate"] != candidate:
-            raise ConfigError(f"--run {run_id!r} already belongs to candidate {run['candidate']!r}; "
-                              "pick another run name")
+            raise ConfigError(
+                f"--run {run_id!r} already belongs to candidate {run['candidate']!r}; "
+                "pick another run name"
+            )
         summary = ReplaySummary(run_id=run_id, cases=len(cases))
         owner = new_owner()
         advance, stop = _progress(len(cases), progress)

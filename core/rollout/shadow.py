@@ -47,8 +47,14 @@ def sampled(seed: str, output_id: str, rate: float) -> bool:
 
 
 def _case(row) -> dict[str, Any]:
-    return {"id": row["id"], "task": row["task"], "model": row["model"], "input": stored_input(row),
-            "tags": orjson.loads(row["tags_json"] or "[]"), "metadata": orjson.loads(row["metadata_json"] or "{}")}
+    return {
+        "id": row["id"],
+        "task": row["task"],
+        "model": row["model"],
+        "input": stored_input(row),
+        "tags": orjson.loads(row["tags_json"] or "[]"),
+        "metadata": orjson.loads(row["metadata_json"] or "{}"),
+    }
 
 
 def shadow_step(cfg: Config, db_path: Path, *, limit: int = 50, now: float | None = None,
@@ -89,14 +95,25 @@ def shadow_step(cfg: Config, db_path: Path, *, limit: int = 50, now: float | Non
         retry = [_case(r) for r in _errored(conn, cand_run)]
         todo = {c["id"]: c for c in retry + cases}
         if todo:
-            asyncio.run(call_cases(cfg, conn, cand_run, sh.candidate, list(todo.values()), owner=owner,
-                                   summary=summary))
+            asyncio.run(
+                call_cases(
+                    cfg,
+                    conn,
+                    cand_run,
+                    sh.candidate,
+                    list(todo.values()),
+                    owner=owner,
+                    summary=summary,
+                )
+            )
         store_runs.set_mark(conn, mark_name, last)
         out: dict[str, Any] = {"sampled": len(picked), "called": summary.called, "ok": summary.ok,
                                "errors": summary.errors, "scanned_to_rowid": last,
                                "live_verdicts_reused": reused}
         if judge and todo:
-            out["judged_candidate"] = judge_run(cfg, db_path, cand_run, list(todo.values()), owner=owner)
+            out["judged_candidate"] = judge_run(
+                cfg, db_path, cand_run, list(todo.values()), owner=owner
+            )
             out["judged_live"] = judge_run(cfg, db_path, live_run, list(todo.values()), owner=owner)
         return out
     finally:

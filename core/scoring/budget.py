@@ -69,7 +69,9 @@ def caps_pusd(cfg: Config, kind: str = "judge") -> tuple[int | None, int | None]
             None if monthly is None else usd_to_pusd(monthly))
 
 
-def _over(totals: dict[str, int], daily: int | None, monthly: int | None, amount: int) -> str | None:
+def _over(
+    totals: dict[str, int], daily: int | None, monthly: int | None, amount: int
+) -> str | None:
     day_used = totals["day_settled"] + totals["day_reserved"]
     month_used = totals["month_settled"] + totals["month_reserved"]
     if daily is not None and day_used + amount > daily:
@@ -105,7 +107,9 @@ def try_reserve(conn: sqlite3.Connection, *, kind: str = "judge", amount_pusd: i
         if daily is not None or monthly is not None:
             why = _over(ledger.period_totals(conn, kind, day, month), daily, monthly, amount_pusd)
             if why:
-                ledger.note_refusal(conn, kind=kind, amount_pusd=amount_pusd, day=day, month=month, now=now)
+                ledger.note_refusal(
+                    conn, kind=kind, amount_pusd=amount_pusd, day=day, month=month, now=now
+                )
                 return ReserveResult(None, "budget", f"{kind} {why}")
         rowid = ledger.insert_reservation(
             conn, kind=kind, ref=ref, owner=owner, amount_pusd=amount_pusd, day=day, month=month,
@@ -129,7 +133,9 @@ def extend(conn: sqlite3.Connection, reservation: Reservation, extra_pusd: int, 
     daily, monthly = caps_pusd(cfg, reservation.kind)
     with db.write(conn):
         if daily is not None or monthly is not None:
-            totals = ledger.period_totals(conn, reservation.kind, reservation.day, reservation.month)
+            totals = ledger.period_totals(
+                conn, reservation.kind, reservation.day, reservation.month
+            )
             if _over(totals, daily, monthly, extra_pusd):
                 return None
         ledger.add_amount(conn, reservation.rowid, extra_pusd)
@@ -148,9 +154,13 @@ def settle(conn: sqlite3.Connection, reservation: Reservation, actual_pusd: int,
     caller already holds a write transaction (to record the call with it)."""
     now = time.time() if now is None else now
     if in_txn:
-        return ledger.finish(conn, reservation.rowid, state="settled", amount_pusd=actual_pusd, now=now)
+        return ledger.finish(
+            conn, reservation.rowid, state="settled", amount_pusd=actual_pusd, now=now
+        )
     with db.write(conn):
-        return ledger.finish(conn, reservation.rowid, state="settled", amount_pusd=actual_pusd, now=now)
+        return ledger.finish(
+            conn, reservation.rowid, state="settled", amount_pusd=actual_pusd, now=now
+        )
 
 
 def release(conn: sqlite3.Connection, reservation: Reservation, now: float | None = None,
@@ -178,7 +188,9 @@ def reconcile(conn: sqlite3.Connection, owner: str | None = None, older_than: fl
     now = time.time() if now is None else now
     out = ReconcileSummary()
     with db.write(conn):
-        for row in ledger.stale_reservations(conn, kind=kind, owner=owner, created_before=now - older_than):
+        for row in ledger.stale_reservations(
+            conn, kind=kind, owner=owner, created_before=now - older_than
+        ):
             if row.sent_at is None:
                 ledger.finish(conn, row.rowid, state="released", amount_pusd=0, now=now)
                 out.released += 1
@@ -214,7 +226,9 @@ def _next_period_start(now: float, monthly: bool) -> str:
     return nxt.strftime("%Y-%m-%dT00:00Z")
 
 
-def judge_budget_state(conn: sqlite3.Connection, cfg: Config, now: float | None = None) -> dict[str, Any]:
+def judge_budget_state(
+    conn: sqlite3.Connection, cfg: Config, now: float | None = None
+) -> dict[str, Any]:
     """Judge spend against its caps for the UTC day and month.
 
     ``paused`` is True when a cap is used up, or when the last call the budget

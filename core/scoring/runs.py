@@ -27,9 +27,15 @@ def subject_for(case: dict, row, model: str) -> Subject:
     """The judged subject for a run case (``row`` is its run_cases row); the
     model is the run's candidate, or the case's own for a copy of live outputs."""
     return Subject(
-        id=case["id"], output_text=row["output_text"] or "", input_text=input_text(case.get("input")),
-        model=model or case.get("model", "") or "", task=case.get("task", "") or "", tags=tuple(str(t) for t in case.get("tags") or ()),
-        latency_ms=row["latency_ms"], error=row["error"], ts=row["ts"],
+        id=case["id"],
+        output_text=row["output_text"] or "",
+        input_text=input_text(case.get("input")),
+        model=model or case.get("model", "") or "",
+        task=case.get("task", "") or "",
+        tags=tuple(str(t) for t in case.get("tags") or ()),
+        latency_ms=row["latency_ms"],
+        error=row["error"],
+        ts=row["ts"],
         metadata=case.get("metadata") or {},
     )
 
@@ -42,7 +48,9 @@ def rule_rows(cfg: Config, run_id: str, subjects: list[Subject], done: set[tuple
             for v in rule_verdicts(compile_rules(cfg), subjects, done)]
 
 
-def judge_run(cfg: Config, db_path: Path, run_id: str, cases: list[dict], *, owner: str = "") -> dict:
+def judge_run(
+    cfg: Config, db_path: Path, run_id: str, cases: list[dict], *, owner: str = ""
+) -> dict:
     """Judge every ok case of the run; returns counts per kind."""
     conn = store_db.connect(db_path)
     try:

@@ -103,7 +103,9 @@ def _edge_match(cfg: Config, tags_json: str | None, metadata_json: str | None) -
     return False
 
 
-def qualifying_strata(cfg: Config, row, *, corrected: bool, first_seen: _FirstSeen) -> dict[str, float]:
+def qualifying_strata(
+    cfg: Config, row, *, corrected: bool, first_seen: _FirstSeen
+) -> dict[str, float]:
     """Stratum name -> rate for every stratum ``row`` (an outputs row) qualifies for."""
     st = cfg.sampling.strata
     out = {"base": cfg.sampling.base_rate}
@@ -114,7 +116,9 @@ def qualifying_strata(cfg: Config, row, *, corrected: bool, first_seen: _FirstSe
         out["low_confidence"] = st.low_confidence.rate
     if row["error"] or (row["finish_reason"] or "").lower() in _ERROR_FINISH:
         out["error"] = st.error.rate
-    if (st.edge.tags or st.edge.metadata) and _edge_match(cfg, row["tags_json"], row["metadata_json"]):
+    if (st.edge.tags or st.edge.metadata) and _edge_match(
+        cfg, row["tags_json"], row["metadata_json"]
+    ):
         out["edge"] = st.edge.rate
     horizon = st.new_version.days * DAY
     for column in ("model", "prompt_version", "variant"):
@@ -148,7 +152,9 @@ def _budget_pause(cfg: Config, conn: sqlite3.Connection, now: float) -> tuple[bo
     return paused, (state.get("reason") or None) if paused else None
 
 
-def sample_new(cfg: Config, conn: sqlite3.Connection, *, now: float | None = None, batch: int = 5000) -> SampleSummary:
+def sample_new(
+    cfg: Config, conn: sqlite3.Connection, *, now: float | None = None, batch: int = 5000
+) -> SampleSummary:
     """Decide every output not yet evaluated, then re-check late corrections.
 
     Each batch's sample rows and the high-water mark commit in one
@@ -172,7 +178,9 @@ def sample_new(cfg: Config, conn: sqlite3.Connection, *, now: float | None = Non
         corrected = _corrected_ids(cfg, conn, [r["id"] for r in rows])
         new, counts = [], {}
         for row in rows:
-            strata = qualifying_strata(cfg, row, corrected=row["id"] in corrected, first_seen=first_seen)
+            strata = qualifying_strata(
+                cfg, row, corrected=row["id"] in corrected, first_seen=first_seen
+            )
             p, names = inclusion(strata)
             if decision_u(seed, row["id"]) < p:
                 new.append((row["id"], names, p, now, row["ts"]))
@@ -203,7 +211,9 @@ def _late_feedback(cfg: Config, conn: sqlite3.Connection, now: float, summary: S
         if through <= after:
             return
         out_mark = store.get_mark(conn, store.OUTPUT_MARK)
-        ids = sorted({fb["output_id"] for fb in store.feedback_between(conn, after, through, names)})
+        ids = sorted(
+            {fb["output_id"] for fb in store.feedback_between(conn, after, through, names)}
+        )
         corrected = _corrected_ids(cfg, conn, ids)
         for row in store.outputs_by_ids(conn, sorted(corrected), out_mark):
             strata = qualifying_strata(cfg, row, corrected=True, first_seen=first_seen)
@@ -211,14 +221,18 @@ def _late_feedback(cfg: Config, conn: sqlite3.Connection, now: float, summary: S
             if decision_u(seed, row["id"]) >= p:
                 continue
             if store.get_sample(conn, row["id"]) is None:
-                summary.late_sampled += store.insert_samples(conn, [(row["id"], strata_text, p, now, row["ts"])])
+                summary.late_sampled += store.insert_samples(
+                    conn, [(row["id"], strata_text, p, now, row["ts"])]
+                )
             elif store.raise_probability(conn, row["id"], p, strata_text):
                 summary.raised += 1
         summary.sampled += summary.late_sampled
         store.set_mark(conn, store.FEEDBACK_MARK, through)
 
 
-def sampling_state(cfg: Config, conn: sqlite3.Connection, now: float | None = None) -> dict[str, Any]:
+def sampling_state(
+    cfg: Config, conn: sqlite3.Connection, now: float | None = None
+) -> dict[str, Any]:
     """{"paused", "reason", "pending", "evaluated_through"} for the report and the TUI."""
     now = time.time() if now is None else now
     paused, reason = _budget_pause(cfg, conn, now)

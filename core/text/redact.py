@@ -1,11 +1,11 @@
 """Secret and PII redaction for text that leaves the store (corpus, judges).
 
 Each finding becomes a typed placeholder: ``[EMAIL]``, ``[PHONE]``, ``[CARD]``,
-``[API_KEY]``, ``[TOKEN]`` (bearer tokens, JWTs), ``[PRIVATE_KEY]`` (PEM blocks), ``[CREDENTIAL]`` (the value of
-an ``Authorization:`` header), ``[SECRET]`` (``password=...``-style
-assignments), ``[IP]``. Passes run in a fixed order so a longer, more specific
-shape (a header, a key) is consumed before a looser one (a phone number) can
-take part of it.
+``[API_KEY]``, ``[TOKEN]`` (bearer tokens, JWTs), ``[PRIVATE_KEY]`` (PEM blocks),
+``[CREDENTIAL]`` (the value of an ``Authorization:`` header), ``[SECRET]``
+(``password=...``-style assignments), ``[IP]``. Passes run in a fixed order so
+a longer, more specific shape (a header, a key) is consumed before a looser one
+(a phone number) can take part of it.
 
 Every pattern is linear-time on hostile input: each can only start where the
 previous character cannot continue it (lookbehind), and unbounded runs are

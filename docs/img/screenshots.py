@@ -60,7 +60,10 @@ def main() -> None:
         for line in out.splitlines():  # "budgets   judge $0.03/day, inference $0.04/day ..."
             if line.strip().startswith("budgets"):
                 parts = line.replace("$", "").replace("/day", "").replace(",", "").split()
-                budgets = {"judge_daily_usd": float(parts[2]), "inference_daily_usd": float(parts[4])}
+                budgets = {
+                    "judge_daily_usd": float(parts[2]),
+                    "inference_daily_usd": float(parts[4]),
+                }
         asyncio.run(shoot(home, budgets))
     print(f"wrote {OUT}/overview.svg, regressions.svg, case-detail.svg")
 

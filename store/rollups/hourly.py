@@ -74,7 +74,12 @@ _SUM_FIELDS = (
     "cache_write_tokens", "reasoning_tokens", "estimated_outputs", "unpriced_outputs", "cost_pusd",
 )
 
-_ROLLUP_GROUP = {"model": "model", "day": "date(hour * 3600, 'unixepoch')", "task": "task", None: "''"}
+_ROLLUP_GROUP = {
+    "model": "model",
+    "day": "date(hour * 3600, 'unixepoch')",
+    "task": "task",
+    None: "''",
+}
 _OUTPUT_GROUP = {"model": "model", "day": "date(ts, 'unixepoch')", "task": "task", None: "''"}
 
 _ROLLUP_SELECT = (

@@ -49,8 +49,16 @@ def installed(conn: sqlite3.Connection, g: Grain = SEGMENTS) -> bool:
     return table_exists(conn, g.table)
 
 
-def hourly(conn: sqlite3.Connection, lo_hour: int, hi_hour: int, group: list[str], *,
-           dims: tuple[str, ...] | list[str], judge: str | None = None, counts: bool = True) -> list[sqlite3.Row]:
+def hourly(
+    conn: sqlite3.Connection,
+    lo_hour: int,
+    hi_hour: int,
+    group: list[str],
+    *,
+    dims: tuple[str, ...] | list[str],
+    judge: str | None = None,
+    counts: bool = True,
+) -> list[sqlite3.Row]:
     """Summed rollup rows for hours ``[lo_hour, hi_hour)`` grouped by ``group``
     (fixed column expressions, ``expr AS name`` or plain names, never user
     text), with ``kind`` the least of the groups that still hold a score.
@@ -69,6 +77,8 @@ def hourly(conn: sqlite3.Connection, lo_hour: int, hi_hour: int, group: list[str
     cols = [c for c in SUMS if counts or c not in ("judged", "errors")]
     sums = ", ".join(f"SUM({c}) AS {c}" for c in cols)
     kind = "MIN(CASE WHEN rows > 0 THEN kind END) AS kind, " if counts else ""
-    sql = (f"SELECT {', '.join(group)}, {kind}{sums} "
-           f"FROM {table} WHERE {' AND '.join(where)} GROUP BY {', '.join(names)} HAVING SUM(rows) > 0")
+    sql = (
+        f"SELECT {', '.join(group)}, {kind}{sums} "
+        f"FROM {table} WHERE {' AND '.join(where)} GROUP BY {', '.join(names)} HAVING SUM(rows) > 0"
+    )
     return conn.execute(sql, args).fetchall()

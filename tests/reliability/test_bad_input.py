@@ -41,9 +41,15 @@ PRICING_COMMANDS = ["ingest", "score", "run", "replay"]
 
 # commands that read the config (corpus export reads it only for --candidate)
 CONFIG_COMMANDS = {
-    "ingest": ["ingest", "--once"], "score": ["score", "--once"], "run": ["run", "--seconds", "0.1"],
-    "report": ["report"], "spend": ["spend"], "cases": ["cases"], "review": ["review"],
-    "corpus build": ["corpus", "build", "--out", "c.jsonl"], "corpus add": ["corpus", "add", "o1"],
+    "ingest": ["ingest", "--once"],
+    "score": ["score", "--once"],
+    "run": ["run", "--seconds", "0.1"],
+    "report": ["report"],
+    "spend": ["spend"],
+    "cases": ["cases"],
+    "review": ["review"],
+    "corpus build": ["corpus", "build", "--out", "c.jsonl"],
+    "corpus add": ["corpus", "add", "o1"],
     "corpus export": ["corpus", "export", "corpus.jsonl", "--candidate", "cand"],
     "replay": ["replay", "corpus.jsonl", "--candidate", "cand", "--run", "r1"],
     "compare": ["compare", "r1", "r2"],
@@ -124,7 +130,9 @@ def test_bad_configs_fail_cleanly_for_every_command(home, capfd, figure):
     db = home / "evaltop.db"
     write_lines(home / "logs" / "app.jsonl", [native(i) for i in range(3)])
     failures, runs, clean, written = [], 0, 0, 0
-    cases = [(case, text, needle, list(CONFIG_COMMANDS)) for case, (text, needle) in BAD_CONFIGS.items()]
+    cases = [
+        (case, text, needle, list(CONFIG_COMMANDS)) for case, (text, needle) in BAD_CONFIGS.items()
+    ]
     for case, text, needle, names in cases:
         (home / "evaltop.toml").write_text(text.format(db=db))
         before = tree(home)
@@ -143,8 +151,13 @@ def test_bad_configs_fail_cleanly_for_every_command(home, capfd, figure):
                     (home / extra).unlink()
     # the dashboard too, in its own process (a bug there would open a screen here)
     (home / "evaltop.toml").write_text(BAD_CONFIGS["wrong type"][0].format(db=db))
-    proc = subprocess.run([sys.executable, "-m", "evaltop.tui.cli.main", "--config", "evaltop.toml", "tui"],
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [sys.executable, "-m", "evaltop.tui.cli.main", "--config", "evaltop.toml", "tui"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     runs += 1
     problems = check(proc.returncode, proc.stdout, proc.stderr, "schedule.poll_seconds",
                      "wrong type / tui")

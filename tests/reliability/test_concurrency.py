@@ -51,7 +51,9 @@ def _dashboard_reader(db, cfg, stop: threading.Event, errors: list, polls: list)
             now = time.time()
             try:
                 dashboard.overview(conn, cfg, now)
-                dashboard_cases.page(conn, dashboard_cases.parse_filter("", now, failing=False), limit=50)
+                dashboard_cases.page(
+                    conn, dashboard_cases.parse_filter("", now, failing=False), limit=50
+                )
                 dashboard.spend(conn, cfg, now)
                 polls.append(1)
             except sqlite3.Error as exc:
@@ -60,7 +62,9 @@ def _dashboard_reader(db, cfg, stop: threading.Event, errors: list, polls: list)
         conn.close()
 
 
-def _holder(db, hold_s: float, errors: list, held: threading.Event, release: threading.Event) -> None:
+def _holder(
+    db, hold_s: float, errors: list, held: threading.Event, release: threading.Event
+) -> None:
     conn = store_db.connect(db, readonly=True)
     try:
         conn.execute("BEGIN")
@@ -94,7 +98,9 @@ def test_run_writes_while_readers_read_and_one_holds_a_snapshot(tmp_path, figure
     cfg = config_mod.load(cfg_path)
     write_lines(logs / "app.jsonl", [native(i, ts=time.time() - 3600 + i) for i in range(500)])
     exe = [sys.executable, "-m", "evaltop.tui.cli.main", "--config", str(cfg_path)]
-    run = subprocess.Popen([*exe, "run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    run = subprocess.Popen(
+        [*exe, "run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     errors: list[str] = []
     try:
         for line in run.stdout:  # the leader line: the engine is up

@@ -41,8 +41,17 @@ class CountingApp(SentinelApp):
 
 CONTROLS = [chr(c) for c in (*range(0, 9), *range(11, 32), 127, *range(0x80, 0xA0))]
 BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
-MARKUP = ["[@click=app.sentinel]", "[@click=screen.dismiss]", "[/]", "[on red]", "[link=x]", "[$text]",
-          "[b]", "\\[", "[@click=app.sentinel()]x[/@click]"]
+MARKUP = [
+    "[@click=app.sentinel]",
+    "[@click=screen.dismiss]",
+    "[/]",
+    "[on red]",
+    "[link=x]",
+    "[$text]",
+    "[b]",
+    "\\[",
+    "[@click=app.sentinel()]x[/@click]",
+]
 
 
 @pytest.fixture
@@ -62,9 +71,18 @@ def nasty(rng: random.Random) -> str:
 
 def seed_fuzz(db_path, n: int, rng: random.Random) -> None:
     conn = store_db.connect(db_path)
-    rows = [output_row(7000 + i, NOW - 100 - i, user=nasty(rng), output=nasty(rng) + "\n" + nasty(rng),
-                       task=nasty(rng)[:30], prompt_version=nasty(rng)[:20], metadata={nasty(rng)[:10]: nasty(rng)})
-            for i in range(n)]
+    rows = [
+        output_row(
+            7000 + i,
+            NOW - 100 - i,
+            user=nasty(rng),
+            output=nasty(rng) + "\n" + nasty(rng),
+            task=nasty(rng)[:30],
+            prompt_version=nasty(rng)[:20],
+            metadata={nasty(rng)[:10]: nasty(rng)},
+        )
+        for i in range(n)
+    ]
     insert_outputs(conn, rows)
     with store_db.write(conn):
         for r in rows:
@@ -112,7 +130,9 @@ async def test_random_injection_mixes_render_inert_in_every_case(tmp_path, make_
             await pilot.press(key)
             await settle(pilot)
             shot(f"screen {key}")
-    assert len({i for i in seen if i.startswith("out-007")}) >= n - 1, "j did not walk the fuzzed cases"
+    assert len({i for i in seen if i.startswith("out-007")}) >= n - 1, (
+        "j did not walk the fuzzed cases"
+    )
     figure("display_injection", fuzzed_cases=n, screens_rendered=screens,
            control_bytes_rendered=control_chars, actions_fired=CountingApp.fired_count)
     assert control_chars == 0 and not bad, f"control characters on screen: {bad[:3]}"

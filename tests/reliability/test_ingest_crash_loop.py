@@ -34,13 +34,19 @@ from evaltop.store.rollups import hourly as rollups
 
 def _config(tmp_path, logs) -> str:
     cfg = tmp_path / "evaltop.toml"
-    cfg.write_text(config_text(tmp_path / "evaltop.db", logs / GLOB, "\n[schedule]\npoll_seconds = 0.05\n"))
+    cfg.write_text(
+        config_text(tmp_path / "evaltop.db", logs / GLOB, "\n[schedule]\npoll_seconds = 0.05\n")
+    )
     return str(cfg)
 
 
 def _start(cfg: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli.main", "ingest", "--config", cfg],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "evaltop.tui.cli.main", "ingest", "--config", cfg],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_polling(p: subprocess.Popen) -> None:
@@ -56,7 +62,9 @@ def _kill(p: subprocess.Popen) -> str:
     p.wait()
     err = p.stderr.read()
     p.stderr.close()
-    assert p.returncode == -signal.SIGKILL, f"ingest died on its own (rc={p.returncode}): {err[-2000:]}"
+    assert p.returncode == -signal.SIGKILL, (
+        f"ingest died on its own (rc={p.returncode}): {err[-2000:]}"
+    )
     return err
 
 
@@ -104,7 +112,12 @@ def test_sigkill_loop_with_rotations_loses_and_duplicates_nothing(tmp_path, figu
     farm.append(size(3000, 20000))  # the backfill the first kills land in
     cfg = _config(tmp_path, logs)
     db = tmp_path / "evaltop.db"
-    stats = {"kills": 0, "killed_with_work_pending": 0, "rotations": 0, "rotations_while_stopped": 0}
+    stats = {
+        "kills": 0,
+        "killed_with_work_pending": 0,
+        "rotations": 0,
+        "rotations_while_stopped": 0,
+    }
     stored: set[str] = set()
     for k in range(kills):
         where = f"kill {k}"
@@ -116,7 +129,8 @@ def test_sigkill_loop_with_rotations_loses_and_duplicates_nothing(tmp_path, figu
             stats["rotations_while_stopped"] += 1
         p = _start(cfg)
         if k and rng.random() < 0.3:
-            time.sleep(rng.uniform(0, 0.6))  # a random kill point: during start-up or the first polls
+            # a random kill point: during start-up or the first polls
+            time.sleep(rng.uniform(0, 0.6))
         else:
             _wait_polling(p)
             for j in range(rng.randint(1, 4)):
@@ -136,8 +150,11 @@ def test_sigkill_loop_with_rotations_loses_and_duplicates_nothing(tmp_path, figu
         if rng.random() < 0.3:
             farm.retire(stored)
     farm.finish_partial()
-    done = subprocess.run([sys.executable, "-m", "evaltop.tui.cli.main", "ingest", "--once", "--config", cfg],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "evaltop.tui.cli.main", "ingest", "--once", "--config", cfg],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     integrity, rows, reread = _measure(db)
     stored = set(rows)
@@ -147,7 +164,9 @@ def test_sigkill_loop_with_rotations_loses_and_duplicates_nothing(tmp_path, figu
            lost_by_design=len(farm.destroyed - stored),
            read_twice=reread, integrity=integrity)
     stored, reread = _check(db, farm, "final")
-    assert not missing, (f"lost {len(missing)} lines: {sorted(missing)[:5]} in {farm.where(missing)}; "
-                         f"links {farm.links}; trail {farm.trail[-12:]}; checkpoints {_checkpoints(db)}")
+    assert not missing, (
+        f"lost {len(missing)} lines: {sorted(missing)[:5]} in {farm.where(missing)}; "
+        f"links {farm.links}; trail {farm.trail[-12:]}; checkpoints {_checkpoints(db)}"
+    )
     assert reread == 0, f"{reread} lines were read twice (skipped as duplicates)"
     assert stats["killed_with_work_pending"] >= 1, "no kill landed while ingest had work left"

@@ -32,7 +32,8 @@ class FaultyLLM(LoopbackLLM):
         self.rng, self.rate = random.Random(seed_), rate
         self.faults = 0
         self.served: Counter[str] = Counter()
-        self.billed: dict[str, list[tuple[str, int]]] = defaultdict(list)  # oid -> [(seen|lost, pusd)]
+        # oid -> [(seen|lost, pusd)]
+        self.billed: dict[str, list[tuple[str, int]]] = defaultdict(list)
 
     def _decide(self, path: str, body: dict):
         oid = _OID.search(request_text(body)).group(1)
@@ -45,7 +46,12 @@ class FaultyLLM(LoopbackLLM):
         if fault == "429":
             return 429, {"Retry-After": "0"}, {"error": {"message": "slow down", "code": None}}, 0.0
         if fault in ("500", "529"):
-            return int(fault), {}, {"error": {"message": "upstream trouble", "type": "api_error"}}, 0.0
+            return (
+                int(fault),
+                {},
+                {"error": {"message": "upstream trouble", "type": "api_error"}},
+                0.0,
+            )
         if fault == "quota":
             return 429, {}, {"error": {"message": "quota", "type": "insufficient_quota",
                                        "code": "insufficient_quota"}}, 0.0

@@ -51,12 +51,18 @@ def test_attacks_inside_delimiters_never_change_the_score(make_config, conn, db_
     rng = random.Random(77)
     clean = [1 + i % 5 for i in range(n)]
     steer = [rng.randint(6, 10) for _ in range(n)]
-    outputs = [f"PLANT_SCORE={clean[i]} The answer is {i}.\n{attack(rng, steer[i], guess=i % 2 == 0)}"
-               for i in range(n)]
-    inputs = [f"What is {i}?" + (f"\n{attack(rng, steer[i], guess=False)}" if rng.random() < 0.3 else "")
-              for i in range(n)]
+    outputs = [
+        f"PLANT_SCORE={clean[i]} The answer is {i}.\n{attack(rng, steer[i], guess=i % 2 == 0)}"
+        for i in range(n)
+    ]
+    inputs = [
+        f"What is {i}?" + (f"\n{attack(rng, steer[i], guess=False)}" if rng.random() < 0.3 else "")
+        for i in range(n)
+    ]
     with LoopbackLLM(mode="obey_injection", usage=(10, 10)) as llm:
-        cfg = make_config({"judges": [llm_judge(llm.openai_base_url, scale=[0, 10], pass_threshold=6)]})
+        cfg = make_config(
+            {"judges": [llm_judge(llm.openai_base_url, scale=[0, 10], pass_threshold=6)]}
+        )
         for i in range(n):
             seed(conn, 1, output=outputs[i], input_text=inputs[i], prefix=f"m{i}-")
         score_pending(cfg, db_path)
@@ -69,4 +75,6 @@ def test_attacks_inside_delimiters_never_change_the_score(make_config, conn, db_
            fooled_through_evaltop=len(fooled), fooled_naive_prompt=f"{naive_fooled}/{n}")
     assert not fooled, (f"evaltop's judge was steered on {len(fooled)} outputs, "
                         f"e.g. {outputs[fooled[0]]!r}")
-    assert naive_fooled == n, "an attack did not steer the undelimited judge: the check would prove nothing"
+    assert naive_fooled == n, (
+        "an attack did not steer the undelimited judge: the check would prove nothing"
+    )

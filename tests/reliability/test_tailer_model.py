@@ -54,8 +54,12 @@ def run_sequence(tmp_path, make_config, seed: int, steps: int) -> tuple[dict, st
     faults = Faults()
     folder = tmp_path / f"seq{seed}"
     farm = LogFarm(folder, rng)
-    cfg = make_config({"store": {"path": str(folder / "evaltop.db")},
-                       "sources": [{"name": "app", "path": str(folder / GLOB), "format": "native"}]})
+    cfg = make_config(
+        {
+            "store": {"path": str(folder / "evaltop.db")},
+            "sources": [{"name": "app", "path": str(folder / GLOB), "format": "native"}],
+        }
+    )
     ing = Ingestor(cfg, cfg.db_path)
     counts = {"polls": 0, "restarts": 0, "rotations": 0}
     stored: set[str] = set()

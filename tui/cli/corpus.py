@@ -51,13 +51,23 @@ def corpus() -> None:
 @corpus.command("build")
 @click.option("--days", type=click.FloatRange(min=0, min_open=True), default=30, show_default=True,
               help="Use outputs from the last N days.")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=Path("corpus.jsonl"),
-              show_default=True, help="Corpus file to write (JSON Lines, one case per line).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("corpus.jsonl"),
+    show_default=True,
+    help="Corpus file to write (JSON Lines, one case per line).",
+)
 @click.option("--per-segment", type=click.IntRange(min=1), default=50, show_default=True,
               help="Cases kept per task x outcome (failures and labelled cases: 10x).")
-@click.option("--seed", default="evaltop", show_default=True, help="Seed for sampling passing cases.")
+@click.option(
+    "--seed", default="evaltop", show_default=True, help="Seed for sampling passing cases."
+)
 @common_options
-def build_cmd(days: float, out: Path, per_segment: int, seed: str, config: Path | None, db: Path | None) -> None:
+def build_cmd(
+    days: float, out: Path, per_segment: int, seed: str, config: Path | None, db: Path | None
+) -> None:
     """Dedupe, stratify, cap and redact stored outputs into a corpus file."""
     c = get_ctx(config, db)
     cfg = _cfg(c)
@@ -66,26 +76,40 @@ def build_cmd(days: float, out: Path, per_segment: int, seed: str, config: Path 
         s = corpus_mod.build(cfg, conn, out, days=days, per_segment=per_segment, seed=seed)
     finally:
         conn.close()
-    click.echo(f"wrote {s.written} cases to {out} from {s.examined} outputs "
-               f"({s.distinct_inputs} distinct inputs, {s.near_duplicates} near-duplicates dropped, "
-               f"{s.dropped_redaction} dropped because redaction failed; "
-               f"redaction {'on' if cfg.redaction.enabled else 'OFF'})")
+    click.echo(
+        f"wrote {s.written} cases to {out} from {s.examined} outputs "
+        f"({s.distinct_inputs} distinct inputs, {s.near_duplicates} near-duplicates dropped, "
+        f"{s.dropped_redaction} dropped because redaction failed; "
+        f"redaction {'on' if cfg.redaction.enabled else 'OFF'})"
+    )
     for seg, n in sorted(s.by_segment.items()):
         click.echo(f"  {seg}: {n}")
 
 
 @corpus.command("export")
 @click.argument("corpus_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["promptfoo", "jsonl"]), default="promptfoo", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["promptfoo", "jsonl"]),
+    default="promptfoo",
+    show_default=True,
+)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Output file (default promptfooconfig.yaml / promptfoo_tests.jsonl).")
 @click.option("--provider", "providers", multiple=True,
               help="promptfoo provider id, e.g. openai:chat:gpt-4.1-mini (repeatable).")
 @click.option("--candidate", default=None, help="Use [models.NAME] as the promptfoo provider.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=None, help="evaluateOptions.maxConcurrency.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=None,
+    help="evaluateOptions.maxConcurrency.",
+)
 @common_options
-def export_cmd(corpus_file: Path, fmt: str, out: Path | None, providers: tuple[str, ...], candidate: str | None,
-               concurrency: int | None, config: Path | None, db: Path | None) -> None:
+def export_cmd(corpus_file: Path, fmt: str, out: Path | None, providers: tuple[str, ...],
+               candidate: str | None, concurrency: int | None, config: Path | None,
+               db: Path | None) -> None:
     """Write a corpus as a promptfoo config (or promptfoo test cases as JSONL)."""
     from evaltop.core.rollout import export as corpus_export
 
@@ -96,7 +120,9 @@ def export_cmd(corpus_file: Path, fmt: str, out: Path | None, providers: tuple[s
     model = None  # the outputs' model, when one candidate alone will produce them
     if candidate:
         if candidate not in cfg.models:
-            raise UserError(f"--candidate {candidate!r} is not a [models.NAME] entry in {c.config_path}")
+            raise UserError(
+                f"--candidate {candidate!r} is not a [models.NAME] entry in {c.config_path}"
+            )
         prov.append(corpus_export.provider_entry(candidate, cfg.models[candidate]))
         concurrency = concurrency or cfg.models[candidate].concurrency
         model = None if providers else cfg.models[candidate].model
@@ -106,7 +132,8 @@ def export_cmd(corpus_file: Path, fmt: str, out: Path | None, providers: tuple[s
                                              model=model)
         else:
             path = corpus_export.write_promptfoo(cfg, cases, out or Path("promptfooconfig.yaml"),
-                                                 corpus_name=corpus_file.name, providers=prov or None,
+                                                 corpus_name=corpus_file.name,
+                                                 providers=prov or None,
                                                  concurrency=concurrency, model=model)
     except (OSError, ValueError) as exc:
         raise UserError(f"export failed: {exc}") from None
@@ -138,7 +165,9 @@ def add_cmd(output_id: str, out: Path | None, config: Path | None, db: Path | No
 @click.option("--run", "run_id", required=True, help="Run name; re-use it to resume.")
 @click.option("--concurrency", type=click.IntRange(min=1, max=256), default=None,
               help="Parallel calls (default: the model's `concurrency`).")
-@click.option("--no-judge", is_flag=True, help="Only call the candidate; judge later by re-running.")
+@click.option(
+    "--no-judge", is_flag=True, help="Only call the candidate; judge later by re-running."
+)
 @common_options
 def replay(corpus_file: Path, candidate: str, run_id: str, concurrency: int | None, no_judge: bool,
            config: Path | None, db: Path | None) -> None:
@@ -149,13 +178,17 @@ def replay(corpus_file: Path, candidate: str, run_id: str, concurrency: int | No
     c = get_ctx(config, db)
     cfg = _cfg(c)
     try:
-        s = do_replay(cfg, c.db_path, corpus_file, candidate, run_id, concurrency=concurrency, judge=not no_judge)
+        s = do_replay(cfg, c.db_path, corpus_file, candidate, run_id, concurrency=concurrency,
+                      judge=not no_judge)
     except (ConfigError, CandidateError, corpus_mod.CorpusError, StoreError) as exc:
         raise UserError(str(exc)) from None
     cost = format_usd(s.cost_pusd) if s.cost_pusd or not s.unpriced else "unpriced"
-    click.echo(f"run {run_id}: {s.cases} cases; called {s.called} (ok {s.ok}, errors {s.errors}, "
-               f"retries {s.retries}); already done {s.already_ok}; held by another process {s.held_elsewhere}; "
-               f"lost calls from a crashed run {s.lost_calls_taken_over}")
+    click.echo(
+        f"run {run_id}: {s.cases} cases; called {s.called} (ok {s.ok}, errors {s.errors}, "
+        f"retries {s.retries}); already done {s.already_ok}; "
+        f"held by another process {s.held_elsewhere}; "
+        f"lost calls from a crashed run {s.lost_calls_taken_over}"
+    )
     click.echo(f"inference: {s.input_tokens} input + {s.output_tokens} output tokens, {cost}"
                + (f" ({s.unpriced} unpriced cases)" if s.unpriced else ""))
     for line in s.error_samples:
@@ -173,20 +206,38 @@ def _judging_lines(j: dict) -> None:
         return
     click.echo(f"judge spend: {format_usd(llm.get('cost_pusd', 0))} in {llm.get('calls', 0)} calls"
                f" ({llm.get('retries', 0)} retries, {llm.get('errors', 0)} judge errors)")
-    left = {k: llm.get(k, 0) for k in ("skipped_budget", "deferred", "claimed_elsewhere") if llm.get(k)}
+    left = {
+        k: llm.get(k, 0) for k in ("skipped_budget", "deferred", "claimed_elsewhere") if llm.get(k)
+    }
     if left:
         why = f"; budget: {llm['budget_reason']}" if llm.get("budget_reason") else ""
-        click.echo("not judged yet (re-run to finish): "
-                   + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in left.items()) + why, err=True)
+        pending = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in left.items())
+        click.echo(f"not judged yet (re-run to finish): {pending}{why}", err=True)
 
 
 @click.command()
 @click.argument("run_a")
 @click.argument("run_b")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--fail-on", "fail_on", default="", help="`regression`: exit 1 on a significant paired regression.")
-@click.option("--corpus", "corpus_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="With RUN_A = `corpus`: the corpus file (default: the one RUN_B replayed).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    default="",
+    help="`regression`: exit 1 on a significant paired regression.",
+)
+@click.option(
+    "--corpus",
+    "corpus_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="With RUN_A = `corpus`: the corpus file (default: the one RUN_B replayed).",
+)
 @common_options
 def compare(run_a: str, run_b: str, fmt: str, fail_on: str, corpus_file: Path | None,
             config: Path | None, db: Path | None) -> None:
@@ -195,8 +246,10 @@ def compare(run_a: str, run_b: str, fmt: str, fail_on: str, corpus_file: Path | 
 
     conds = {x.strip() for x in fail_on.split(",") if x.strip()}
     if conds - {"regression"}:
-        raise UserError(f"--fail-on: unknown condition(s) {', '.join(sorted(conds - {'regression'}))}; "
-                        "expected `regression`")
+        raise UserError(
+            f"--fail-on: unknown condition(s) {', '.join(sorted(conds - {'regression'}))}; "
+            "expected `regression`"
+        )
     c = get_ctx(config, db)
     cfg = _cfg(c)
     conn = _conn(c)

@@ -11,8 +11,12 @@ from evaltop.tui.cli.context import UserError, common_options, get_ctx
 
 
 @click.command("tui")
-@click.option("--watch", is_flag=True, help="Only watch: do not run the jobs even if no one else does.")
-@click.option("--readonly", is_flag=True, help="Open the database read-only (no labels); implies --watch.")
+@click.option(
+    "--watch", is_flag=True, help="Only watch: do not run the jobs even if no one else does."
+)
+@click.option(
+    "--readonly", is_flag=True, help="Open the database read-only (no labels); implies --watch."
+)
 @common_options
 def tui(watch: bool, readonly: bool, config: Path | None, db: Path | None) -> None:
     """Open the dashboard. Runs the jobs (poll, score, budgets) unless another
@@ -25,7 +29,9 @@ def tui(watch: bool, readonly: bool, config: Path | None, db: Path | None) -> No
     if readonly and not c.db_path.exists():
         raise UserError(f"{c.db_path}: database does not exist (drop --readonly to create it)")
     try:
-        code = run_dashboard(cfg, c.db_path, start_engine=not (watch or readonly), readonly=readonly)
+        code = run_dashboard(
+            cfg, c.db_path, start_engine=not (watch or readonly), readonly=readonly
+        )
     except StoreError as exc:
         raise UserError(str(exc)) from None
     raise SystemExit(code)

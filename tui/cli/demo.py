@@ -18,7 +18,9 @@ from evaltop.tui.cli.context import UserError
 @click.command("demo")
 @click.option("--dir", "home", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Demo folder (default $EVALTOP_HOME/demo or ~/.local/share/evaltop/demo).")
-@click.option("--keep", is_flag=True, help="Keep the database and log of the last run and continue it.")
+@click.option(
+    "--keep", is_flag=True, help="Keep the database and log of the last run and continue it."
+)
 @click.option("--headless", is_flag=True, help="No screen: run, then print a summary.")
 @click.option("--seconds", type=click.FloatRange(min=1), default=None,
               help="With --headless: how long to run (default 60).")
@@ -32,7 +34,9 @@ def demo(home: Path | None, keep: bool, headless: bool, seconds: float | None, s
     a budget alert fires. Press ? in the dashboard for keys.
     """
     if seconds is not None and not headless:
-        raise UserError("--seconds only applies with --headless (the dashboard runs until you quit)")
+        raise UserError(
+            "--seconds only applies with --headless (the dashboard runs until you quit)"
+        )
     opts = DemoOptions(home=home or default_home(), seed=seed, keep=keep)
     session = DemoSession(opts, echo=click.echo)
     click.echo(f"evaltop demo: files in {session.home}")
@@ -43,17 +47,23 @@ def demo(home: Path | None, keep: bool, headless: bool, seconds: float | None, s
     except DemoError as exc:
         raise UserError(str(exc)) from None
     except OSError as exc:
-        raise UserError(f"{session.home}: cannot prepare the demo folder: {exc.strerror or exc}") from None
+        raise UserError(
+            f"{session.home}: cannot prepare the demo folder: {exc.strerror or exc}"
+        ) from None
     t = session.timings
     b = session.cfg.budgets
     if session.history_records:
-        click.echo(f"  history   {session.history_records} log lines backfilled in {t['prepare_s']:.1f}s "
-                   f"(ingest {t.get('ingest_s', 0):.1f}s, sampling {t.get('sample_s', 0):.1f}s, "
-                   f"judging {t.get('score_s', 0):.1f}s)")
+        click.echo(
+            f"  history   {session.history_records} log lines backfilled in {t['prepare_s']:.1f}s "
+            f"(ingest {t.get('ingest_s', 0):.1f}s, sampling {t.get('sample_s', 0):.1f}s, "
+            f"judging {t.get('score_s', 0):.1f}s)"
+        )
     else:
         click.echo("  history   kept from the last run (--keep); continuing it")
-    click.echo(f"  budgets   judge ${b.judge_daily_usd:g}/day, inference ${b.inference_daily_usd:g}/day "
-               "(set so an alert fires within the first minute)")
+    click.echo(
+        f"  budgets   judge ${b.judge_daily_usd:g}/day, inference ${b.inference_daily_usd:g}/day "
+        "(set so an alert fires within the first minute)"
+    )
     click.echo(f"  rollout   {opts.rollout_after_s:g}s from now, gpt-4.1-nano takes "
                f"{opts.candidate_share:.0%} of traffic")
     if headless:

@@ -80,22 +80,30 @@ def _summary_lines(s: IngestSummary, conn) -> list[str]:
     if s.rejected:
         lines.append("top reject reasons:")
         for reason, n, file, line_no in reject_reasons(conn, s.first_reject_rowid):
-            lines.append(f"  {n:>7,}  {one_line(reason, 100)}  (first at {one_line(file, 200)}:{line_no})")
+            lines.append(
+                f"  {n:>7,}  {one_line(reason, 100)}  (first at {one_line(file, 200)}:{line_no})"
+            )
     return lines
 
 
 @click.command("ingest")
 @click.option("--once", is_flag=True, help="Read every source to its current end, then exit.")
-@click.option("--workers", type=click.IntRange(0, 64), default=None,
-              help="Parsing processes for backfills (default: on 4+ cores, one per core but one for "
-                   "backlogs of 32 MB or more; 0: none).")
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Parsing processes for backfills (default: on 4+ cores, one per core but one for "
+    "backlogs of 32 MB or more; 0: none).",
+)
 @common_options
 def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None) -> None:
     """Tail the configured log sources into the store, exactly once."""
     c = get_ctx(config, db)
     cfg = _config(c)
     if not cfg.sources:
-        raise UserError(f"{c.config_path}: no [[sources]] configured (add one with a `path` to your logs)")
+        raise UserError(
+            f"{c.config_path}: no [[sources]] configured (add one with a `path` to your logs)"
+        )
     try:
         book = PriceBook.from_config(cfg)  # before anything is written
     except ConfigError as exc:
@@ -107,18 +115,25 @@ def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None
         if once:
             conn = _open_db(c.db_path, must_exist=False)
             try:
-                summary = ingest_once(cfg, conn, progress=None, stop=stop, workers=workers, book=book)
+                summary = ingest_once(
+                    cfg, conn, progress=None, stop=stop, workers=workers, book=book
+                )
                 click.echo("\n".join(_summary_lines(summary, conn)))
             finally:
                 conn.close()
             return
         try:
-            ingestor = Ingestor(cfg, c.db_path, progress=None, stop=stop, workers=workers, book=book)
+            ingestor = Ingestor(
+                cfg, c.db_path, progress=None, stop=stop, workers=workers, book=book
+            )
         except StoreError as exc:
             raise UserError(str(exc)) from None
         total = IngestSummary(first_reject_rowid=ingestor.first_reject_rowid())
-        click.echo(f"evaltop: polling {len(cfg.sources)} source(s) every {cfg.schedule.poll_seconds:g} s; "
-                   "Ctrl-C stops", err=True)
+        click.echo(
+            f"evaltop: polling {len(cfg.sources)} source(s) every {cfg.schedule.poll_seconds:g} s; "
+            "Ctrl-C stops",
+            err=True,
+        )
         try:
             while not stop.is_set():
                 s = ingestor.poll()
@@ -156,7 +171,8 @@ def spend(by: str, since: str, config: Path | None, db: Path | None) -> None:
         for col in (by, "outputs", "input tokens", "output tokens", "cost", "unpriced"):
             table.add_column(col, justify="left" if col == by else "right")
         for row in spend_rows(conn, by, lo, until):
-            count = f"{row['count']:,}" + (" calls" if row["name"] == "judge" and by == "kind" else "")
+            calls = " calls" if row["name"] == "judge" and by == "kind" else ""
+            count = f"{row['count']:,}{calls}"
             table.add_row(Text(one_line(row["name"] or "(none)", 60)), count,
                           f"{row['input_tokens']:,}", f"{row['output_tokens']:,}",
                           format_usd(row["cost_pusd"]), f"{row['unpriced']:,}")

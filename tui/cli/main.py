@@ -48,7 +48,8 @@ def init(force: bool, config: Path | None, db: Path | None) -> None:
     if c.config_path.exists() and not force:
         raise UserError(f"{c.config_path} exists; use --force to overwrite")
     c.config_path.write_text(config_mod.example_text(), encoding="utf-8")
-    click.echo(f"wrote {c.config_path}; edit [[sources]] to point at your logs, then `evaltop ingest --once`")
+    click.echo(f"wrote {c.config_path}; edit [[sources]] to point at your logs, "
+               "then `evaltop ingest --once`")
 
 
 for _module in (ingest, score, report, corpus, demo, dashboard):

@@ -26,14 +26,18 @@ def _conditions(text: str) -> set[str]:
     names = {part.strip().lower() for part in text.split(",") if part.strip()}
     unknown = sorted(names - set(FAIL_ON))
     if unknown:
-        raise UserError(f"--fail-on: unknown condition {unknown[0]!r} (expected a comma list of {', '.join(FAIL_ON)})")
+        raise UserError(f"--fail-on: unknown condition {unknown[0]!r} "
+                        f"(expected a comma list of {', '.join(FAIL_ON)})")
     return names
 
 
 @click.command("report")
 @click.option("--since", default="all", show_default=True, help="Window: 24h, 7d, 30d, ... or all.")
-@click.option("--baseline", default=None,
-              help="Baseline window right before --since (default [analysis] baseline; none for all).")
+@click.option(
+    "--baseline",
+    default=None,
+    help="Baseline window right before --since (default [analysis] baseline; none for all).",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
               show_default=True)
 @click.option("--fail-on", "fail_on", default="", metavar="LIST",

@@ -27,12 +27,15 @@ from evaltop.core.ingest.pricing import PriceBook
 from evaltop.core.model.config import Config, ConfigError
 from evaltop.core.model.money import format_usd
 from evaltop.core.ops.database import StoreError, open_db
-from evaltop.core.ops.engine import Engine, JobSpec, score_job
+from evaltop.core.ops.engine import Engine
+from evaltop.core.ops.jobs import JobSpec, score_job
 from evaltop.core.text.sanitize import clean, clip
 from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx
 from evaltop.tui.widgets.safe_text import set_redaction, shown
 
-STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n))
+STOP_SIGNALS = tuple(
+    getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n)
+)
 
 
 def _load(c: Ctx, *, prices: bool = False) -> Config:
@@ -106,10 +109,12 @@ def _score_line(result: dict) -> str:
     if "skipped" in result:
         return f"score skipped: {result['skipped']}"
     s, j = result.get("sampled", {}), result.get("scored", {})
-    line = (f"sampled {s.get('sampled', 0)} of {s.get('evaluated', 0)} new outputs; "
-            f"judged {j.get('judged', 0)}: passed {j.get('passed', 0)}, failed {j.get('failed', 0)}, "
-            f"errors {j.get('errors', 0)}; judge calls {j.get('calls', 0)} "
-            f"(retries {j.get('retries', 0)}), spend {format_usd(j.get('cost_pusd'), unpriced='n/a')}")
+    line = (
+        f"sampled {s.get('sampled', 0)} of {s.get('evaluated', 0)} new outputs; "
+        f"judged {j.get('judged', 0)}: passed {j.get('passed', 0)}, failed {j.get('failed', 0)}, "
+        f"errors {j.get('errors', 0)}; judge calls {j.get('calls', 0)} "
+        f"(retries {j.get('retries', 0)}), spend {format_usd(j.get('cost_pusd'), unpriced='n/a')}"
+    )
     paused = s.get("reason") if s.get("paused") else None
     if j.get("skipped_budget"):
         line += f"; {j['skipped_budget']} left pending by the judge budget"
@@ -131,7 +136,9 @@ def score_cmd(once: bool, limit: int | None, config, db) -> None:
     c = get_ctx(config, db)
     cfg = _load(c, prices=True)
     if limit is not None:
-        cfg = cfg.model_copy(update={"schedule": cfg.schedule.model_copy(update={"score_batch": limit})})
+        cfg = cfg.model_copy(
+            update={"schedule": cfg.schedule.model_copy(update={"score_batch": limit})}
+        )
     engine = _engine(cfg, c, jobs=[JobSpec("score", cfg.schedule.score_seconds, score_job)])
     stop = threading.Event()
     failed = False
@@ -170,7 +177,8 @@ def run_cmd(seconds: float | None, verbose: bool, config, db) -> None:
     def on_event(kind: str, payload: dict) -> None:
         if kind == "leader":
             took = payload.get("took_over_from")
-            _say(f"evaltop run: leader {payload['owner']}" + (f" (took over from {took})" if took else ""))
+            since = f" (took over from {took})" if took else ""
+            _say(f"evaltop run: leader {payload['owner']}{since}")
         elif kind == "watcher":
             _say(f"evaltop run: watching; jobs run by {payload['holder']}")
         elif kind == "lease_lost":
@@ -189,8 +197,9 @@ def run_cmd(seconds: float | None, verbose: bool, config, db) -> None:
             _say("evaltop run: stopping")
             engine.stop()
     for row in engine.job_stats():
-        _say(f"  {row['job']}: {row['runs']} runs, {row['errors']} errors, {row['overruns']} overruns"
-             + (f"; last error: {clean(row['last_error'])[:200]}" if row["failing"] else ""))
+        last = f"; last error: {clean(row['last_error'])[:200]}" if row["failing"] else ""
+        _say(f"  {row['job']}: {row['runs']} runs, {row['errors']} errors, "
+             f"{row['overruns']} overruns{last}")
     _say("evaltop run: stopped")
 
 
@@ -203,8 +212,9 @@ def _show_case(n: int, total: int, d) -> None:
     ``safe_text.set_redaction``), then cleaned of control characters."""
     o = d.output
     strata = (d.sample or {}).get("strata", "")
-    _say(f"\n[{n}/{total}] {clean(o['id'])}  {_when(o.get('ts'))}  model={clean(shown(o.get('model')))}  "
-         f"task={clean(shown(o.get('task')))}" + (f"  strata={clean(shown(strata))}" if strata else ""))
+    extra = f"  strata={clean(shown(strata))}" if strata else ""
+    _say(f"\n[{n}/{total}] {clean(o['id'])}  {_when(o.get('ts'))}  "
+         f"model={clean(shown(o.get('model')))}  task={clean(shown(o.get('task')))}{extra}")
     _say("--- input ---")
     for m in d.messages:
         _say(f"{clean(m.get('role'))}: {clip(shown(m.get('content')), 4000)}")
@@ -217,7 +227,8 @@ def _show_case(n: int, total: int, d) -> None:
         for s in d.scores:
             verdict = {1: "pass", 0: "fail"}.get(s.get("passed"), s.get("status", "?"))
             why = s.get("reason") or s.get("error") or ""
-            _say(f"  {clean(s.get('judge'))}: {verdict} {s.get('score') if s.get('score') is not None else ''}"
+            value = s.get("score")
+            _say(f"  {clean(s.get('judge'))}: {verdict} {'' if value is None else value}"
                  f"  {clip(shown(why), 500)}")
 
 

@@ -34,7 +34,9 @@ def _score_line(s: dict) -> Text:
     if s["status"] == "error":
         verdict = Text("ERROR", style="bold yellow")
     else:
-        verdict = Text("PASS", style="bold green") if s["passed"] else Text("FAIL", style="bold red")
+        verdict = (
+            Text("PASS", style="bold green") if s["passed"] else Text("FAIL", style="bold red")
+        )
     score = "" if s["score"] is None else f" {s['score']:g}"
     t = join(verdict, score, "  ", cell(s["judge"], 30, style="bold"), (f" ({s['kind']})", "dim"))
     if s.get("same_family"):
@@ -52,8 +54,10 @@ def render_detail(d: dc.CaseDetail) -> list[tuple[str, Text]]:
     est = Text(" estimated", style="yellow") if o["usage_estimated"] else Text("")
     cost = Text(format_usd(o["cost_pusd"]), style="yellow" if o["cost_pusd"] is None else "")
     head = join(
-        ("id ", "dim"), cell(o["id"], 60), ("  at ", "dim"), when(o["ts"], "%Y-%m-%d %H:%M:%S"), " UTC\n",
-        ("model ", "dim"), cell(o["model"], 40), ("  provider ", "dim"), cell(o["provider"], 20), "\n",
+        ("id ", "dim"), cell(o["id"], 60),
+        ("  at ", "dim"), when(o["ts"], "%Y-%m-%d %H:%M:%S"), " UTC\n",
+        ("model ", "dim"), cell(o["model"], 40),
+        ("  provider ", "dim"), cell(o["provider"], 20), "\n",
         ("task ", "dim"), cell(o["task"], 30), ("  prompt ", "dim"), cell(o["prompt_version"], 20),
         ("  variant ", "dim"), cell(o["variant"] or "-", 20), "\n",
         ("tokens ", "dim"), f"in {o['input_tokens']:,} (cached {o['cached_input_tokens']:,}) "
@@ -77,7 +81,11 @@ def render_detail(d: dc.CaseDetail) -> list[tuple[str, Text]]:
     if o["error"]:
         out = join(("error: ", "bold red"), safe(o["error"]), "\n", out)
     sections.append(("Output", out))
-    scores = Text("\n").join(_score_line(s) for s in d.scores) if d.scores else Text("not judged", style="dim")
+    scores = (
+        Text("\n").join(_score_line(s) for s in d.scores)
+        if d.scores
+        else Text("not judged", style="dim")
+    )
     sections.append(("Scores", scores))
     if d.label:
         lab = join(("human label ", "dim"), (d.label["label"].upper(), "bold"),
@@ -92,7 +100,9 @@ def render_detail(d: dc.CaseDetail) -> list[tuple[str, Text]]:
     fb = Text()
     for f in d.feedback:
         value = f["value_text"] if f["value_text"] is not None else f["value_num"]
-        fb.append_text(join(when(f["ts"]), "  ", cell(f["name"], 30, style="bold"), " = ", cell(value, 60)))
+        fb.append_text(
+            join(when(f["ts"]), "  ", cell(f["name"], 30, style="bold"), " = ", cell(value, 60))
+        )
         fb.append("\n")
     sections.append(("Feedback", fb if d.feedback else Text("none", style="dim")))
     meta = json.dumps(d.metadata, ensure_ascii=False, indent=1, default=str) if d.metadata else "{}"
@@ -150,11 +160,17 @@ class CaseDetailScreen(DataScreen):
             self.app.notify(s.note, timeout=2)
         if moved and self._on_move:
             self._on_move(s.row)
-        status = join(("Case ", "bold"), cell(s.row["id"], 40), "  ",
-                      cell(s.row.get("judge") or "", 20, style="red" if s.row.get("passed") == 0 else ""))
+        status = join(
+            ("Case ", "bold"),
+            cell(s.row["id"], 40),
+            "  ",
+            cell(s.row.get("judge") or "", 20, style="red" if s.row.get("passed") == 0 else ""),
+        )
         self.query_one("#status", Static).update(status)
         if s.detail is None:
-            self.query_one("#sec-case", Static).update(Text("this output is no longer in the database"))
+            self.query_one("#sec-case", Static).update(
+                Text("this output is no longer in the database")
+            )
             return
         for name, body in render_detail(s.detail):
             widget = self.query_one(f"#sec-{name.lower()}", Static)
@@ -185,8 +201,9 @@ class CaseDetailScreen(DataScreen):
         try:
             path = dc.add_to_corpus(self.app.cfg, self.app.db_path, output_id)
         except ValueError as exc:  # CorpusError: unknown output, redaction failed
-            self.app.call_from_thread(self.app.notify, f"not added to corpus: {exc}", severity="error",
-                                      markup=False)
+            self.app.call_from_thread(
+                self.app.notify, f"not added to corpus: {exc}", severity="error", markup=False
+            )
             return
         self.app.call_from_thread(self.app.notify, f"added to corpus: {path}", markup=False)
 

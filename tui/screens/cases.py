@@ -19,8 +19,8 @@ from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
 
-COLUMNS = [("time", "time", 11), ("model", "model", 18), ("task", "task", 12), ("judge", "judge", 14),
-           ("score", "score", 5), ("output", "output (first line)", FILL)]
+COLUMNS = [("time", "time", 11), ("model", "model", 18), ("task", "task", 12),
+           ("judge", "judge", 14), ("score", "score", 5), ("output", "output (first line)", FILL)]
 NARROW = [("time", "time", 11), ("model", "model", 12), ("task", "task", 8), ("judge", "judge", 10),
           ("score", "sc", 3), ("output", "output", FILL)]
 
@@ -72,8 +72,11 @@ class CasesScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="status", classes="topbar")
-        yield Input(placeholder="filter: words  model:NAME task:NAME judge:NAME since:24h sort:newest",
-                    id="filter", classes="hidden")
+        yield Input(
+            placeholder="filter: words  model:NAME task:NAME judge:NAME since:24h sort:newest",
+            id="filter",
+            classes="hidden",
+        )
         yield LiveTable(NARROW if self.app.size.width < 120 else COLUMNS, id="cases")
         yield Footer()
 
@@ -88,7 +91,9 @@ class CasesScreen(DataScreen):
             table.reset()
         self._rows = {r["row_key"]: r for r in rows}
         self._order = [r["row_key"] for r in rows]
-        table.sync([(r["row_key"], case_cells(r, i)) for i, r in enumerate(rows)], keep_cursor=not fresh)
+        table.sync(
+            [(r["row_key"], case_cells(r, i)) for i, r in enumerate(rows)], keep_cursor=not fresh
+        )
         if self.last_viewed in self._rows:
             table.move_cursor(row=table.get_row_index(self.last_viewed), animate=False)
         self._status(len(rows))
@@ -102,7 +107,10 @@ class CasesScreen(DataScreen):
             t.append("  filter ", style="dim")
             t.append_text(cell(self.filter_text, 60, style="bold"))
         if n == 0:
-            t.append("  nothing matches" + (" (f shows all outputs)" if f.failing else ""), style="yellow")
+            t.append(
+                "  nothing matches" + (" (f shows all outputs)" if f.failing else ""),
+                style="yellow",
+            )
         self.query_one("#status", Static).update(t)
 
     def _new_list(self) -> None:
@@ -151,7 +159,9 @@ class CasesScreen(DataScreen):
         self._new_list()
 
     def action_cycle_sort(self) -> None:
-        self.filter = replace(self.filter, sort=SORTS[(SORTS.index(self.filter.sort) + 1) % len(SORTS)])
+        self.filter = replace(
+            self.filter, sort=SORTS[(SORTS.index(self.filter.sort) + 1) % len(SORTS)]
+        )
         self._new_list()
 
     def action_next_page(self) -> None:

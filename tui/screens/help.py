@@ -25,7 +25,9 @@ def help_text(groups: list[tuple[str, list]]) -> Text:
     t = Text()
     for title, bindings in groups:
         t.append(f"{title}\n", style="bold underline")
-        rows = [(_key(b), b.description) for b in bindings if isinstance(b, Binding) and b.description]
+        rows = [
+            (_key(b), b.description) for b in bindings if isinstance(b, Binding) and b.description
+        ]
         rows += EXTRA.get(title, [])
         for key, desc in rows:
             t.append(f"  {key:<16}", style="bold cyan")

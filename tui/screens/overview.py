@@ -83,7 +83,9 @@ class OverviewScreen(DataScreen):
         self.query_one("#alerts-pane").border_title = "Alerts"
 
     def fetch(self, conn):
-        return dashboard.overview(conn, self.app.cfg, self.app.now(), self.trend_by, with_regressions=False)
+        return dashboard.overview(
+            conn, self.app.cfg, self.app.now(), self.trend_by, with_regressions=False
+        )
 
     def on_resize(self) -> None:
         if self._last is not None:
@@ -107,9 +109,15 @@ class OverviewScreen(DataScreen):
         """Regressions are the slowest pane: drawn when ready, after the rest."""
         notes: list[str] = []
         now = self.app.now()
-        with self.app.reader() as conn:  # as of the engine's last analysis, else computed (and kept)
+        # as of the engine's last analysis, else computed (and kept)
+        with self.app.reader() as conn:
             rows, as_of = dashboard.regressions_cached(
-                conn, self.app.cfg, now, notes, db_path=None if self.app.readonly else self.app.db_path)
+                conn,
+                self.app.cfg,
+                now,
+                notes,
+                db_path=None if self.app.readonly else self.app.db_path,
+            )
         self.app.call_from_thread(self._show_regressions, rows[:8], notes, as_of_text(as_of, now))
 
     def _show_regressions(self, rows: list[Regression], notes: list[str], as_of: str = "") -> None:
@@ -165,7 +173,9 @@ class OverviewScreen(DataScreen):
         self.reload()
 
     def action_acknowledge(self) -> None:
-        ids = [a["id"] for a in (self._last.alerts if self._last else []) if not a.get("acknowledged")]
+        ids = [
+            a["id"] for a in (self._last.alerts if self._last else []) if not a.get("acknowledged")
+        ]
         if not ids:
             self.app.notify("no unacknowledged alerts", timeout=2)
         elif self.app.readonly:

@@ -27,7 +27,8 @@ SORTS = {  # the rows arrive in the analysis's order (regressions.ranked); sorts
 
 COLUMNS = [("flag", "", 12), ("segment", "segment (task / model / prompt / variant)", None),
            ("judge", "judge", 18), ("metric", "metric", 10), ("base", "baseline", 8),
-           ("cur", "current", 8), ("delta", "Δ", 7), ("n", "n b/c", 9), ("p", "p", 7), ("q", "q", 7)]
+           ("cur", "current", 8), ("delta", "Δ", 7), ("n", "n b/c", 9), ("p", "p", 7),
+           ("q", "q", 7)]
 NARROW = [("flag", "", 3), ("segment", "segment", 20), ("judge", "judge", 10), ("base", "base", 6),
           ("cur", "now", 6), ("delta", "Δ", 6), ("n", "n b/c", 5), ("q", "q", 5)]
 
@@ -74,7 +75,8 @@ class RegressionsScreen(DataScreen):
 
     def fetch(self, conn):
         notes: list[str] = []
-        now = self.app.now()  # as of the engine's last analysis when recent, else computed (and kept)
+        # as of the engine's last analysis when recent, else computed (and kept)
+        now = self.app.now()
         rows, as_of = dashboard.regressions_cached(
             conn, self.app.cfg, now, notes, db_path=None if self.app.readonly else self.app.db_path)
         return rows, notes, as_of_text(as_of, now)
@@ -89,8 +91,13 @@ class RegressionsScreen(DataScreen):
         self.query_one(LiveTable).sync(
             [(self._key(r), [row_cells(r, i)[j] for j in keep]) for i, r in enumerate(rows)])
         cfg = self.app.cfg.analysis
-        t = join(("Regressions ", "bold"), f"current {cfg.since} vs baseline {cfg.baseline} before it",
-                 ("  sort ", "dim"), self.sort, f"  {len(rows)} segments")
+        t = join(
+            ("Regressions ", "bold"),
+            f"current {cfg.since} vs baseline {cfg.baseline} before it",
+            ("  sort ", "dim"),
+            self.sort,
+            f"  {len(rows)} segments",
+        )
         if self._as_of:
             t.append("  " + self._as_of, style="dim")
         sig = sum(1 for r in rows if r.regressed)

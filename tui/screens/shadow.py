@@ -41,10 +41,17 @@ def judge_cells(name: str, s: dict) -> list[Text]:
     worse = s.get("pass_to_fail", 0) > s.get("fail_to_pass", 0)
     style = "red" if worse and (s.get("mcnemar_p") or 1) < 0.05 else ""
     wtl = f"{s['wins']}/{s['ties']}/{s['losses']}" if "wins" in s else "-"
-    return [cell(name, 16), Text(str(s.get("n", 0))), Text(_pct(s.get("pass_rate_a"))),
-            Text(_pct(s.get("pass_rate_b")), style=style), Text(str(s.get("pass_to_fail", 0)), style=style),
-            Text(str(s.get("fail_to_pass", 0))), Text(_p(s.get("mcnemar_p")), style=style), Text(wtl),
-            Text(_p(s.get("wilcoxon_p")) if "wilcoxon_p" in s else "-")]
+    return [
+        cell(name, 16),
+        Text(str(s.get("n", 0))),
+        Text(_pct(s.get("pass_rate_a"))),
+        Text(_pct(s.get("pass_rate_b")), style=style),
+        Text(str(s.get("pass_to_fail", 0)), style=style),
+        Text(str(s.get("fail_to_pass", 0))),
+        Text(_p(s.get("mcnemar_p")), style=style),
+        Text(wtl),
+        Text(_p(s.get("wilcoxon_p")) if "wilcoxon_p" in s else "-"),
+    ]
 
 
 def flip_cells(f: dict) -> list[Text]:
@@ -81,18 +88,35 @@ class ShadowScreen(DataScreen):
             self.query_one("#flips-title", Static).update("")
             return
         o = s.get("overall", {})
-        verdict = ("significant regression", "bold red") if s.get("regression") else ("no significant regression", "green")
+        verdict = (
+            ("significant regression", "bold red")
+            if s.get("regression")
+            else ("no significant regression", "green")
+        )
         state = "" if s.get("enabled") else "  (shadow paused: [shadow] enabled = false)"
-        status.update(join(
-            ("Shadow ", "bold"), cell(s.get("candidate", ""), 40), f" vs live  rate {s.get('rate', 0):g}",
-            f"  paired {s.get('cases', {}).get('paired', 0)}",
-            f"  pass {_pct(o.get('pass_rate_a'))} → {_pct(o.get('pass_rate_b'))}",
-            f"  broke {o.get('pass_to_fail', 0)} fixed {o.get('fail_to_pass', 0)}",
-            f"  McNemar p {_p(o.get('mcnemar_p'))}  ", verdict, (state, "yellow")))
-        judges.sync([(name, judge_cells(name, st)) for name, st in sorted(s.get("judges", {}).items())])
+        status.update(
+            join(
+                ("Shadow ", "bold"),
+                cell(s.get("candidate", ""), 40),
+                f" vs live  rate {s.get('rate', 0):g}",
+                f"  paired {s.get('cases', {}).get('paired', 0)}",
+                f"  pass {_pct(o.get('pass_rate_a'))} → {_pct(o.get('pass_rate_b'))}",
+                f"  broke {o.get('pass_to_fail', 0)} fixed {o.get('fail_to_pass', 0)}",
+                f"  McNemar p {_p(o.get('mcnemar_p'))}  ",
+                verdict,
+                (state, "yellow"),
+            )
+        )
+        judges.sync(
+            [(name, judge_cells(name, st)) for name, st in sorted(s.get("judges", {}).items())]
+        )
         rows = s.get("flipped", [])
-        self.query_one("#flips-title", Static).update(join(
-            ("Flipped cases ", "bold"), f"{len(rows)} shown, pass→fail first; enter opens the live case"))
+        self.query_one("#flips-title", Static).update(
+            join(
+                ("Flipped cases ", "bold"),
+                f"{len(rows)} shown, pass→fail first; enter opens the live case",
+            )
+        )
         flips.sync([(f["case_id"], flip_cells(f)) for f in rows])
 
     @on(LiveTable.RowSelected, "#shadow-flips")
@@ -100,4 +124,6 @@ class ShadowScreen(DataScreen):
         from evaltop.tui.screens.case_detail import CaseDetailScreen
 
         oid = str(event.row_key.value)
-        self.app.push_screen(CaseDetailScreen(CaseFilter(failing=False), {"id": oid, "row_key": oid}))
+        self.app.push_screen(
+            CaseDetailScreen(CaseFilter(failing=False), {"id": oid, "row_key": oid})
+        )

@@ -32,8 +32,11 @@ class SpendScreen(DataScreen):
         yield Static(id="budgets")
         with Grid(id="spend-grid"):
             with Vertical(classes="pane", id="by-model-pane"):
-                yield LiveTable([("model", "model", None), ("outputs", "outputs", 9), ("cost", "cost", 22)],
-                                id="by-model", cursor_type="none")
+                yield LiveTable(
+                    [("model", "model", None), ("outputs", "outputs", 9), ("cost", "cost", 22)],
+                    id="by-model",
+                    cursor_type="none",
+                )
             with Vertical(classes="pane", id="by-day-pane"):
                 yield LiveTable([("day", "day (UTC)", 10), ("inference", "inference", 24),
                                  ("judge", "judge", 12), ("calls", "judge calls", 11)],
@@ -42,8 +45,16 @@ class SpendScreen(DataScreen):
                 yield LiveTable([("kind", "kind", 10), ("count", "count", 9), ("cost", "cost", 22)],
                                 id="by-kind", cursor_type="none")
             with Vertical(classes="pane", id="by-judge-pane"):
-                yield LiveTable([("judge", "judge", None), ("calls", "calls", 7), ("cost", "cost", 12),
-                                 ("unknown", "cost unknown", 12)], id="by-judge", cursor_type="none")
+                yield LiveTable(
+                    [
+                        ("judge", "judge", None),
+                        ("calls", "calls", 7),
+                        ("cost", "cost", 12),
+                        ("unknown", "cost unknown", 12),
+                    ],
+                    id="by-judge",
+                    cursor_type="none",
+                )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -63,12 +74,25 @@ class SpendScreen(DataScreen):
                 for u in s.unpriced))
             status.append("  (add [pricing.models.NAME] to price them)", style="dim")
         self.query_one("#status", Static).update(status)
-        self.query_one("#budgets", Static).update(Text("\n").join(budget_text(b) for b in s.budgets))
-        self.query_one("#by-model", LiveTable).sync([
-            (f"m{r['k']}", [ranked(r["k"], i, 40), Text(f"{r['outputs']:,}"),
-                            money(r["cost_pusd"] if not (r["unpriced_outputs"] == r["outputs"]) else None,
-                                  r["unpriced_outputs"] if r["unpriced_outputs"] != r["outputs"] else 0)])
-            for i, r in enumerate(s.by_model)])
+        self.query_one("#budgets", Static).update(
+            Text("\n").join(budget_text(b) for b in s.budgets)
+        )
+        self.query_one("#by-model", LiveTable).sync(
+            [
+                (
+                    f"m{r['k']}",
+                    [
+                        ranked(r["k"], i, 40),
+                        Text(f"{r['outputs']:,}"),
+                        money(
+                            r["cost_pusd"] if not (r["unpriced_outputs"] == r["outputs"]) else None,
+                            r["unpriced_outputs"] if r["unpriced_outputs"] != r["outputs"] else 0,
+                        ),
+                    ],
+                )
+                for i, r in enumerate(s.by_model)
+            ]
+        )
         self.query_one("#by-day", LiveTable).sync([
             (f"d{r['day']}", [ranked(r["day"], i, 10), money(r["inference_pusd"], r["unpriced"]),
                               money(r["judge_pusd"]), Text(f"{r['judge_calls']:,}")])
@@ -77,7 +101,17 @@ class SpendScreen(DataScreen):
             (f"k{r['kind']}", [ranked(r["kind"], i, 10), Text(f"{r['count']:,}"),
                                money(r["cost_pusd"], r["unpriced"])])
             for i, r in enumerate(s.by_kind)])
-        self.query_one("#by-judge", LiveTable).sync([
-            (f"j{r['k']}", [ranked(r["k"], i, 30), Text(f"{r['calls']:,}"), money(r["cost_pusd"]),
-                            Text(str(r["unknown"] or 0), style="yellow" if r["unknown"] else "dim")])
-            for i, r in enumerate(s.by_judge)])
+        self.query_one("#by-judge", LiveTable).sync(
+            [
+                (
+                    f"j{r['k']}",
+                    [
+                        ranked(r["k"], i, 30),
+                        Text(f"{r['calls']:,}"),
+                        money(r["cost_pusd"]),
+                        Text(str(r["unknown"] or 0), style="yellow" if r["unknown"] else "dim"),
+                    ],
+                )
+                for i, r in enumerate(s.by_judge)
+            ]
+        )

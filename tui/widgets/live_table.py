@@ -64,7 +64,9 @@ class LiveTable(DataTable):
 
     @property
     def row_keys(self) -> list[str]:
-        return [str(self.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(self.row_count)]
+        return [
+            str(self.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(self.row_count)
+        ]
 
     @property
     def current_key(self) -> str | None:

@@ -45,7 +45,10 @@ def shown(value: object) -> object:
     if len(text) <= REDACT_SPAN:
         return redact.safe_redact(text)
     hidden = len(text) - REDACT_SPAN
-    return redact.safe_redact(text[:REDACT_SPAN]) + f"\n{sanitize.ELLIPSIS} [{hidden:,} more characters not shown]"
+    return (
+        redact.safe_redact(text[:REDACT_SPAN])
+        + f"\n{sanitize.ELLIPSIS} [{hidden:,} more characters not shown]"
+    )
 
 
 def prewarm(data: object, budget: int = 5000) -> None:

@@ -195,7 +195,10 @@ def _templates(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple]:
     got = _TEMPLATES.get(cls)
     if got is None:
         fields = cls.model_fields
-        template = {n: (None if f.is_required() or f.default_factory else f.default) for n, f in fields.items()}
+        template = {
+            n: (None if f.is_required() or f.default_factory else f.default)
+            for n, f in fields.items()
+        }
         factories = tuple((n, f.default_factory) for n, f in fields.items() if f.default_factory)
         got = _TEMPLATES[cls] = (template, factories)
     return got
@@ -205,9 +208,14 @@ def _assemble_works() -> bool:
     """Whether :func:`assemble` builds what ``model_validate`` does with this
     pydantic version (checked once on a record with every kind of field)."""
     values = {
-        "id": "x", "ts": parse_ts(0), "input": [assemble(Message, {"role": "user", "content": "q"})],
-        "usage": assemble(Usage, {"input_tokens": 1, "output_tokens": 0}), "tags": ["t"],
-        "metadata": {"k": 1}, "latency_ms": 1.5, "source": "s",
+        "id": "x",
+        "ts": parse_ts(0),
+        "input": [assemble(Message, {"role": "user", "content": "q"})],
+        "usage": assemble(Usage, {"input_tokens": 1, "output_tokens": 0}),
+        "tags": ["t"],
+        "metadata": {"k": 1},
+        "latency_ms": 1.5,
+        "source": "s",
     }
     plain = dict(values, input=[{"role": "user", "content": "q"}],
                  usage={"input_tokens": 1, "output_tokens": 0})

@@ -81,7 +81,9 @@ def fast_record(v: dict[str, Any], source: str) -> LoggedOutput:
     """The record of :func:`fast_values`' values (which it takes over)."""
     inp = v["input"]
     if type(inp) is list:
-        v["input"] = [assemble(Message, {"role": role, "content": content}) for role, content in inp]
+        v["input"] = [
+            assemble(Message, {"role": role, "content": content}) for role, content in inp
+        ]
     u = v.get("usage")
     if u is not None:
         v["usage"] = assemble(Usage, u)
@@ -177,7 +179,8 @@ def fast_values(obj: dict) -> dict[str, Any] | None:
     return v
 
 
-_PROVIDERS: dict[tuple[str | None, str], str] = {}  # provider_name of (provider, model), a pure function
+# provider_name of (provider, model), a pure function
+_PROVIDERS: dict[tuple[str | None, str], str] = {}
 
 
 _EXACT = 2**53  # ints this small are floats exactly (larger: the full path decides)
@@ -206,14 +209,33 @@ def _fast_usage(u: Any) -> dict[str, int] | None:
         return None
     get = u.get
     i, o, c, w, r = (0 if (n := get(key)) is None else n for key in _USAGE_KEYS)
-    if (type(i) is not int or type(o) is not int or type(c) is not int or type(w) is not int
-            or type(r) is not int or i < 0 or o < 0 or c < 0 or w < 0 or r < 0 or c + w > i or r > o):
+    if (
+        type(i) is not int
+        or type(o) is not int
+        or type(c) is not int
+        or type(w) is not int
+        or type(r) is not int
+        or i < 0
+        or o < 0
+        or c < 0
+        or w < 0
+        or r < 0
+        or c + w > i
+        or r > o
+    ):
         return None
-    return {"input_tokens": i, "output_tokens": o, "cached_input_tokens": c, "cache_write_tokens": w,
-            "reasoning_tokens": r}
+    return {
+        "input_tokens": i,
+        "output_tokens": o,
+        "cached_input_tokens": c,
+        "cache_write_tokens": w,
+        "reasoning_tokens": r,
+    }
 
 
-def parse_full(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOutput | Feedback]:
+def parse_full(
+    obj: dict, *, source: str = "", line_hash: str = ""
+) -> list[LoggedOutput | Feedback]:
     """Every native line, each value converted and checked, the record
     validated by pydantic: the reference the fast path must equal."""
     kind = obj.get("type")

@@ -232,7 +232,9 @@ class Tailer:
                     if err is None:
                         finished = True
                     elif not isinstance(err, EOFError):  # corrupt: report once, stop
-                        rejects.append((reader.line_no, reader.offset, f"gzip stream unreadable: {err}", b""))
+                        rejects.append(
+                            (reader.line_no, reader.offset, f"gzip stream unreadable: {err}", b"")
+                        )
                         finished = True
                 new_cp = replace(cp, offset=reader.offset, line_no=reader.line_no,
                                  finished=finished, updated_at=time.time())

@@ -92,8 +92,10 @@ class DemoJudge:
             return CallOutcome("error", error="the demo judge needs the subject", attempts=1)
         verdict = demo_verdict(self.judge, subject)
         reply = json.dumps({"score": verdict.score, "reason": verdict.reason})
-        usage = Usage(input_tokens=prompt_tokens(prompt, self.model),
-                      output_tokens=min(self.judge.max_output_tokens, count_text(reply, self.model)),
-                      estimated=True)
+        usage = Usage(
+            input_tokens=prompt_tokens(prompt, self.model),
+            output_tokens=min(self.judge.max_output_tokens, count_text(reply, self.model)),
+            estimated=True,
+        )
         return CallOutcome("ok", verdict=verdict, usage=usage, attempts=1, billed="yes",
                            latency_ms=(time.monotonic() - started) * 1000)

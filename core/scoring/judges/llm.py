@@ -77,8 +77,10 @@ def api_key_for(judge: JudgeConfig, where: str = "") -> str | None:
     key = os.environ.get(judge.api_key_env, "")
     if not key:
         where = where or f"judges[{judge.name}]"
-        raise ConfigError(f"{where}.api_key_env: environment variable {judge.api_key_env} is not set "
-                          f"(the API key for judge {judge.name!r})")
+        raise ConfigError(
+            f"{where}.api_key_env: environment variable {judge.api_key_env} is not set "
+            f"(the API key for judge {judge.name!r})"
+        )
     return key
 
 
@@ -96,7 +98,12 @@ def _count_system(system: str, model: str) -> int:
 
 @functools.lru_cache(maxsize=256)
 def _count_prompt(system: str, user: str, model: str) -> int:
-    return _count_system(system, model) + count_text(user, model) + 2 * TOKENS_PER_MESSAGE + TOKENS_REPLY_PRIMING
+    return (
+        _count_system(system, model)
+        + count_text(user, model)
+        + 2 * TOKENS_PER_MESSAGE
+        + TOKENS_REPLY_PRIMING
+    )
 
 
 def prompt_tokens(prompt: JudgePrompt, model: str) -> int:
@@ -195,7 +202,8 @@ class LLMJudge:
         }
         # OpenAI's reasoning models take max_completion_tokens; others max_tokens.
         bare = self.model.rsplit("/", 1)[-1].lower()
-        key = "max_completion_tokens" if bare.startswith(("o1", "o3", "o4", "gpt-5")) else "max_tokens"
+        reasoning = bare.startswith(("o1", "o3", "o4", "gpt-5"))
+        key = "max_completion_tokens" if reasoning else "max_tokens"
         body[key] = j.max_output_tokens
         if j.json_schema_mode:
             body["response_format"] = response_format()
@@ -207,8 +215,13 @@ class LLMJudge:
             blocks = body.get("content")
             if not isinstance(blocks, list):
                 return None, None, "reply has no content blocks"
-            text = "".join(b.get("text", "") for b in blocks
-                           if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str))
+            text = "".join(
+                b.get("text", "")
+                for b in blocks
+                if isinstance(b, dict)
+                and b.get("type") == "text"
+                and isinstance(b.get("text"), str)
+            )
             if body.get("stop_reason") == "refusal":
                 return None, _anthropic_usage(body.get("usage")), "the judge model refused"
             return text, _anthropic_usage(body.get("usage")), None
@@ -232,10 +245,14 @@ class LLMJudge:
         try:
             verdict = parse_reply(text, self.judge.scale)
         except ReplyError as exc:
-            return CallOutcome("error", usage=usage, error=str(exc), billed="yes", schema_error=True)
+            return CallOutcome(
+                "error", usage=usage, error=str(exc), billed="yes", schema_error=True
+            )
         return CallOutcome("ok", verdict=verdict, usage=usage, billed="yes")
 
-    def _on_response(self, resp: httpx.Response, prompt: JudgePrompt) -> tuple[CallOutcome | None, float | None, str]:
+    def _on_response(
+        self, resp: httpx.Response, prompt: JudgePrompt
+    ) -> tuple[CallOutcome | None, float | None, str]:
         """(final outcome, or None to retry after the returned delay; error text)."""
         try:
             body = resp.json()
@@ -251,7 +268,11 @@ class LLMJudge:
         what = f"HTTP {resp.status_code}" + (f": {msg}" if msg else "")
         quota = retry.quota_error(body)
         if quota:
-            return CallOutcome("error", error=f"{quota}: {msg or 'quota exhausted'} (not retried)"), None, ""
+            return (
+                CallOutcome("error", error=f"{quota}: {msg or 'quota exhausted'} (not retried)"),
+                None,
+                "",
+            )
         if retry.is_retryable_status(resp.status_code):
             return None, retry.parse_retry_after(resp.headers.get("retry-after")), what
         return CallOutcome("error", error=what), None, ""
@@ -278,12 +299,19 @@ class LLMJudge:
                         in_flight = False
                         last = f"connection failed: {type(exc).__name__}: {exc}"[:200]
                     except (httpx.ReadTimeout, httpx.WriteTimeout):
-                        outcome = CallOutcome("timeout", billed="unknown", transient=True,
-                                              error=f"no reply within timeout_s={self.judge.timeout_s:g}")
+                        outcome = CallOutcome(
+                            "timeout",
+                            billed="unknown",
+                            transient=True,
+                            error=f"no reply within timeout_s={self.judge.timeout_s:g}",
+                        )
                         break
                     except httpx.HTTPError as exc:
-                        outcome = CallOutcome("error", billed="unknown",
-                                              error=f"transport error: {type(exc).__name__}: {exc}"[:200])
+                        outcome = CallOutcome(
+                            "error",
+                            billed="unknown",
+                            error=f"transport error: {type(exc).__name__}: {exc}"[:200],
+                        )
                         break
                     else:
                         in_flight = False
@@ -304,9 +332,13 @@ class LLMJudge:
                         break
                     await asyncio.sleep(wait)
         except TimeoutError:
-            outcome = CallOutcome("timeout", billed="unknown" if in_flight else "no", transient=True,
-                                  error=f"deadline_s={self.judge.deadline_s:g} passed"
-                                  + (" while waiting for the reply" if in_flight else " between retries"))
+            outcome = CallOutcome(
+                "timeout",
+                billed="unknown" if in_flight else "no",
+                transient=True,
+                error=f"deadline_s={self.judge.deadline_s:g} passed"
+                + (" while waiting for the reply" if in_flight else " between retries"),
+            )
         outcome.attempts = attempts
         outcome.latency_ms = (time.monotonic() - started) * 1000
         return outcome

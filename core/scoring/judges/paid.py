@@ -90,7 +90,9 @@ async def paid_judge_call(
             result.status, result.budget_reason = "refused_budget", why
             return result
         prompt = build_prompt(j, subject, redact=cfg.redaction.enabled)
-        estimate = worst_case_pusd(pj.price, budget_prompt_tokens(prompt, pj.model), j.max_output_tokens)
+        estimate = worst_case_pusd(
+            pj.price, budget_prompt_tokens(prompt, pj.model), j.max_output_tokens
+        )
         ref = claim_ref(j.name, subject.id, run_id)
         meta = {"judge": j.name, "model": pj.model, "output_id": subject.id, "run_id": run_id}
 
@@ -100,14 +102,24 @@ async def paid_judge_call(
             return "claimed" if ledger.active_claim(conn, "judge", ref) else None
 
         def reserve() -> budget.ReserveResult:
-            return budget.try_reserve(connect(), amount_pusd=estimate, ref=ref, owner=owner, cfg=cfg,
-                                      sent=True, meta=meta, guard=guard)
+            return budget.try_reserve(
+                connect(),
+                amount_pusd=estimate,
+                ref=ref,
+                owner=owner,
+                cfg=cfg,
+                sent=True,
+                meta=meta,
+                guard=guard,
+            )
 
         held = await asyncio.to_thread(reserve)
         if held.reservation is None:
             if held.refused == "budget":
                 result.status, result.budget_reason = "refused_budget", held.reason
-                await asyncio.to_thread(_record_refusal, connect, pj, subject, estimate, held.reason, run_id)
+                await asyncio.to_thread(
+                    _record_refusal, connect, pj, subject, estimate, held.reason, run_id
+                )
             else:
                 result.status = "claimed"
             return result
@@ -118,7 +130,9 @@ async def paid_judge_call(
             usage = outcome.usage
             tries = 0
             while outcome.schema_error and tries < MAX_SCHEMA_RETRIES:
-                grown = await asyncio.to_thread(lambda r=res: budget.extend(connect(), r, estimate, cfg))
+                grown = await asyncio.to_thread(
+                    lambda r=res: budget.extend(connect(), r, estimate, cfg)
+                )
                 if grown is None:
                     break
                 res, tries = grown, tries + 1
@@ -131,7 +145,18 @@ async def paid_judge_call(
             _finish_lost(connect(), pj, subject, res, run_id)
             raise
         return await asyncio.to_thread(
-            _finish, connect, pj, subject, res, outcome, attempts, billed_cost, usage, run_id, record)
+            _finish,
+            connect,
+            pj,
+            subject,
+            res,
+            outcome,
+            attempts,
+            billed_cost,
+            usage,
+            run_id,
+            record,
+        )
 
 
 def _add(a: Usage | None, b: Usage | None) -> Usage | None:
@@ -182,10 +207,26 @@ def _record_refusal(connect: Callable[[], sqlite3.Connection], pj: PaidJudge, su
                     estimate: int, reason: str, run_id: str | None) -> None:
     conn = connect()
     with db.write(conn):
-        judge_calls.insert(conn, judge_calls.JudgeCallRow(
-            judge=pj.name, model=pj.model, output_id=subject.id, status="refused_budget", attempts=0,
-            latency_ms=None, input_tokens=0, output_tokens=0, usage_estimated=0, cost_pusd=0,
-            cost_known=1, reserved_pusd=estimate, error=reason, run_id=run_id, ts=time.time()))
+        judge_calls.insert(
+            conn,
+            judge_calls.JudgeCallRow(
+                judge=pj.name,
+                model=pj.model,
+                output_id=subject.id,
+                status="refused_budget",
+                attempts=0,
+                latency_ms=None,
+                input_tokens=0,
+                output_tokens=0,
+                usage_estimated=0,
+                cost_pusd=0,
+                cost_known=1,
+                reserved_pusd=estimate,
+                error=reason,
+                run_id=run_id,
+                ts=time.time(),
+            ),
+        )
 
 
 def _finish_lost(conn: sqlite3.Connection, pj: PaidJudge, subject: Subject, res: budget.Reservation,

@@ -117,7 +117,10 @@ def _contains(j: JudgeConfig, _: Config, __: str) -> RuleCheck:
     needle = j.value or ""
 
     def check(s: Subject) -> RuleResult:
-        return _ok(f"contains {needle!r}") if needle in s.output_text else _fail(f"missing {needle!r}")
+        return (
+            _ok(f"contains {needle!r}") if needle in s.output_text else _fail(f"missing {needle!r}")
+        )
+
     return check
 
 
@@ -192,7 +195,8 @@ def _max_latency(j: JudgeConfig, _: Config, __: str) -> RuleCheck:
 
 REFUSAL_FINISH = {"content_filter", "refusal"}
 _REFUSAL_TEXT = re.compile(
-    r"\b(I'?m sorry,? but I (can(?:'|no)?t|won'?t|am unable)|I (can(?:'|no)?t|cannot|won'?t|am not able to) "
+    r"\b(I'?m sorry,? but I (can(?:'|no)?t|won'?t|am unable)|"
+    r"I (can(?:'|no)?t|cannot|won'?t|am not able to) "
     r"(help|assist|comply|provide|do that)|I'?m (unable|not able) to (help|assist|comply|provide)|"
     r"as an AI( language model)?,? I (can(?:'|no)?t|cannot|don'?t))",
     re.IGNORECASE,

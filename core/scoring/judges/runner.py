@@ -104,11 +104,19 @@ def _score_row(j: JudgeConfig, s: Subject, r: PaidResult, fam: bool) -> scores.S
                            r.error or r.status, int(fam), s.ts, now)
 
 
-async def _run_paid(cfg: Config, pool: db.ConnectionPool, js: JudgeSet, subjects: Sequence[Subject],
-                    done: set[tuple[str, str]], summary: ScoreSummary, *, owner: str,
-                    run_id: str | None,
-                    record: Callable[[Any, PaidJudge, Subject, PaidResult, bool], None] | None,
-                    skip_rows: list[scores.ScoreRow]) -> list[tuple[PaidJudge, Subject, PaidResult]]:
+async def _run_paid(
+    cfg: Config,
+    pool: db.ConnectionPool,
+    js: JudgeSet,
+    subjects: Sequence[Subject],
+    done: set[tuple[str, str]],
+    summary: ScoreSummary,
+    *,
+    owner: str,
+    run_id: str | None,
+    record: Callable[[Any, PaidJudge, Subject, PaidResult, bool], None] | None,
+    skip_rows: list[scores.ScoreRow],
+) -> list[tuple[PaidJudge, Subject, PaidResult]]:
     stop: list[str] = []
     results: list[tuple[PaidJudge, Subject, PaidResult]] = []
     if js.paid:  # already paused this period: do not knock on the ledger again
@@ -129,8 +137,17 @@ async def _run_paid(cfg: Config, pool: db.ConnectionPool, js: JudgeSet, subjects
             if record is not None:
                 record(conn, pj, s, r, fam)
 
-        r = await paid_judge_call(pj, s, cfg=cfg, connect=pool.get, owner=owner, run_id=run_id,
-                                  is_done=is_done, record=rec, stop=lambda: stop[0] if stop else None)
+        r = await paid_judge_call(
+            pj,
+            s,
+            cfg=cfg,
+            connect=pool.get,
+            owner=owner,
+            run_id=run_id,
+            is_done=is_done,
+            record=rec,
+            stop=lambda: stop[0] if stop else None,
+        )
         if r.status == "refused_budget":
             stop.append(r.budget_reason)
         summary.add(r)
@@ -201,8 +218,14 @@ def score_pending(cfg: Config, db_path: str | Path, *, limit: int | None = None,
     return asyncio.run(_score_pending(cfg, Path(db_path), limit, owner))
 
 
-async def _judge_subjects(cfg: Config, db_path: Path, subjects: Sequence[Subject], run_id: str | None,
-                          owner: str, skip: set[tuple[str, str]]) -> dict[str, Any]:
+async def _judge_subjects(
+    cfg: Config,
+    db_path: Path,
+    subjects: Sequence[Subject],
+    run_id: str | None,
+    owner: str,
+    skip: set[tuple[str, str]],
+) -> dict[str, Any]:
     summary = ScoreSummary(sampled=len(subjects))
     names = {j.name for j in cfg.judges if j.kind in ("llm", "demo")}
     js = build_judge_set(cfg, names=names)

@@ -57,8 +57,10 @@ def _model_and_price(j: JudgeConfig, book: PriceBook, where: str) -> tuple[str, 
     model = (j.model or DEFAULT_DEMO_MODEL) if j.kind == "demo" else (j.model or "")
     price = book.lookup(model)
     if price is None:
-        raise ConfigError(f"{where}.model: {model!r} has no price, so its spend cannot be budgeted; "
-                          f'add [pricing.models."{model}"] with input_per_mtok and output_per_mtok')
+        raise ConfigError(
+            f"{where}.model: {model!r} has no price, so its spend cannot be budgeted; "
+            f'add [pricing.models."{model}"] with input_per_mtok and output_per_mtok'
+        )
     return model, price
 
 
@@ -92,6 +94,10 @@ def build_judge_set(cfg: Config, *, names: set[str] | None = None, backoff_base:
             continue
         key = api_key_for(j, where) if j.kind == "llm" else None
         _, price = _model_and_price(j, book, where)
-        client = DemoJudge(j) if j.kind == "demo" else LLMJudge(j, api_key=key, backoff_base=backoff_base, rng=rng)
+        client = (
+            DemoJudge(j)
+            if j.kind == "demo"
+            else LLMJudge(j, api_key=key, backoff_base=backoff_base, rng=rng)
+        )
         out.paid[j.name] = PaidJudge(j, client, price)
     return out

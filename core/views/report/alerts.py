@@ -38,10 +38,26 @@ def markdown(report: dict) -> list[str]:
         return []
     lines = ["## Inference budget and alerts", ""]
     if inf is not None:
-        lines.append(_budget_line(f"Today ({inf['day']} UTC)", inf["spent_today_usd"], inf["daily_usd"],
-                                  inf["forecast_day_usd"], "day", inf["unpriced_outputs_today"]))
-        lines.append(_budget_line(f"Month ({inf['period']})", inf["spent_month_usd"], inf["monthly_usd"],
-                                  inf["forecast_period_usd"], "month", inf["unpriced_outputs_month"]))
+        lines.append(
+            _budget_line(
+                f"Today ({inf['day']} UTC)",
+                inf["spent_today_usd"],
+                inf["daily_usd"],
+                inf["forecast_day_usd"],
+                "day",
+                inf["unpriced_outputs_today"],
+            )
+        )
+        lines.append(
+            _budget_line(
+                f"Month ({inf['period']})",
+                inf["spent_month_usd"],
+                inf["monthly_usd"],
+                inf["forecast_period_usd"],
+                "month",
+                inf["unpriced_outputs_month"],
+            )
+        )
     if alerts:
         lines += ["", "| level | kind | when | message |", "|---|---|---|---|"]
         lines += [f"| {a['level']} | {a['kind']} | {a['ts']} | {a['message']} |" for a in alerts]
@@ -64,9 +80,13 @@ def failures(report: dict, conditions: set[str]) -> list[str]:
             out.append(f"budget: {a['message']}")
     inf = report.get("budgets", {}).get("inference", {})
     if inf.get("over_daily") and "inference_daily" not in critical_keys:
-        out.append(f"budget: inference spend today ${inf['spent_today_usd']:.2f} is at or over the daily "
-                   f"budget ${inf['daily_usd']:.2f}")
+        out.append(
+            f"budget: inference spend today ${inf['spent_today_usd']:.2f} is at or over the daily "
+            f"budget ${inf['daily_usd']:.2f}"
+        )
     if inf.get("over_monthly") and "inference_monthly" not in critical_keys:
-        out.append(f"budget: inference spend this month ${inf['spent_month_usd']:.2f} is at or over "
-                   f"the monthly budget ${inf['monthly_usd']:.2f}")
+        out.append(
+            f"budget: inference spend this month ${inf['spent_month_usd']:.2f} is at or over "
+            f"the monthly budget ${inf['monthly_usd']:.2f}"
+        )
     return out

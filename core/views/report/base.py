@@ -79,13 +79,18 @@ def _usd(value: float | None) -> str:
 
 def _cell(text: str) -> str:
     """Markdown table cell: model names come from logs, keep them inert."""
-    return "".join(c for c in text if c.isprintable()).replace("|", "\\|").replace("`", "'") or "(none)"
+    return (
+        "".join(c for c in text if c.isprintable()).replace("|", "\\|").replace("`", "'")
+        or "(none)"
+    )
 
 
 def markdown(report: dict[str, Any]) -> list[str]:
     if "outputs" not in report:
         return []
     tok, spend = report["tokens"], report["spend"]
+    n_unpriced = spend["unpriced_outputs"]
+    unpriced = f" ({n_unpriced:,} outputs unpriced)" if n_unpriced else ""
     lines = [
         "## Traffic and spend",
         "",
@@ -93,9 +98,9 @@ def markdown(report: dict[str, Any]) -> list[str]:
         f"rejected lines {report['rejected']:,}, duplicates {report['duplicates']:,})",
         f"- Tokens: {tok['input']:,} in ({tok['cached_input']:,} cached, "
         f"{tok['cache_write']:,} cache writes), {tok['output']:,} out "
-        f"({tok['reasoning']:,} reasoning); {tok['estimated_outputs']:,} outputs with estimated counts",
-        f"- Inference spend: {_usd(spend['inference_usd'])}"
-        + (f" ({spend['unpriced_outputs']:,} outputs unpriced)" if spend["unpriced_outputs"] else ""),
+        f"({tok['reasoning']:,} reasoning); "
+        f"{tok['estimated_outputs']:,} outputs with estimated counts",
+        f"- Inference spend: {_usd(spend['inference_usd'])}{unpriced}",
         f"- Judge spend: {_usd(spend.get('judge_usd'))}",
     ]
     if report["by_model"]:

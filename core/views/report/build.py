@@ -26,7 +26,10 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         "window": {"since": iso(ctx.window.since), "until": iso(ctx.window.until)},
     }
     if ctx.baseline is not None:
-        report["baseline_window"] = {"since": iso(ctx.baseline.since), "until": iso(ctx.baseline.until)}
+        report["baseline_window"] = {
+            "since": iso(ctx.baseline.since),
+            "until": iso(ctx.baseline.until),
+        }
     for mod in SECTIONS:
         deep_merge(report, mod.report_section(ctx))
     return report

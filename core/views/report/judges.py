@@ -61,21 +61,32 @@ def markdown(report: dict[str, Any]) -> list[str]:
         return []
     lines = ["## Judges", ""]
     if judges:
-        lines += ["| judge | calls | errors | retries | tokens in | tokens out | cost | same-family outputs |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "| judge | calls | errors | retries | tokens in | tokens out | cost "
+            "| same-family outputs |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for name, j in sorted(judges.items()):
-            unknown = f" ({j['unknown_cost_calls']} estimated)" if j.get("unknown_cost_calls") else ""
+            unknown = (
+                f" ({j['unknown_cost_calls']} estimated)" if j.get("unknown_cost_calls") else ""
+            )
             lines.append(
-                f"| {_cell(name)} | {j['calls']} | {j['errors']} | {j['retries']} | {j['input_tokens']} | "
-                f"{j['output_tokens']} | {_usd(j['cost_usd'])}{unknown} | {j['same_family_outputs']} |")
+                f"| {_cell(name)} | {j['calls']} | {j['errors']} | {j['retries']} "
+                f"| {j['input_tokens']} | {j['output_tokens']} | {_usd(j['cost_usd'])}{unknown} "
+                f"| {j['same_family_outputs']} |"
+            )
         lines.append("")
     if state:
-        lines.append(f"Judge spend today {_usd(state['spent_today_usd'])} of {_usd(state['daily_usd'])}; "
-                     f"this month {_usd(state['spent_month_usd'])} of {_usd(state['monthly_usd'])}.")
+        lines.append(
+            f"Judge spend today {_usd(state['spent_today_usd'])} of {_usd(state['daily_usd'])}; "
+            f"this month {_usd(state['spent_month_usd'])} of {_usd(state['monthly_usd'])}."
+        )
         if state.get("paused"):
             lines.append(f"Judging is PAUSED: {state.get('reason', '')}")
     if any(j.get("same_family_outputs") for j in judges.values()):
-        lines.append("Warning: some outputs were judged by a model of the same family as the generator.")
+        lines.append(
+            "Warning: some outputs were judged by a model of the same family as the generator."
+        )
     return lines
 
 
@@ -92,7 +103,9 @@ def failures(report: dict[str, Any], conditions: set[str]) -> list[str]:
                                       ("monthly_usd", "spent_month_usd", "monthly")):
         cap, spent = state.get(cap_key), state.get(spent_key) or 0.0
         if cap is not None and usd_to_pusd(spent) >= usd_to_pusd(cap):
-            out.append(f"budget: judge {label} spend {_usd(spent)} is at or over its cap {_usd(cap)}")
+            out.append(
+                f"budget: judge {label} spend {_usd(spent)} is at or over its cap {_usd(cap)}"
+            )
     if not out and state.get("paused"):
         out.append(f"budget: {state.get('reason') or 'judge budget exhausted'}")
     return out

@@ -1,0 +1,142 @@
+"""The default scheduled jobs (docs/engine.md) and how a job is described.
+
+:func:`default_jobs` lists ``poll``, ``score``, ``maintain``, ``budget``,
+``analyse`` and, with ``[shadow] enabled``, ``shadow``; each is a
+:class:`JobSpec` whose function takes the engine running it and returns a
+summary, made JSON-friendly by :func:`plain`. The engine is seen through
+:class:`JobHost`, so this module does not import :mod:`evaltop.core.ops.engine`
+(which imports it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from evaltop.core.analysis import cache as analysis_cache
+from evaltop.core.model.config import Config
+from evaltop.core.ops.alerts import check_alerts, deliver
+from evaltop.store.db import write
+
+
+class JobHost(Protocol):
+    """What a job uses of the :class:`~evaltop.core.ops.engine.Engine` running it."""
+
+    cfg: Config
+    db_path: Path
+    owner: str
+    clock: Callable[[], float]
+    state: dict[str, Any]
+
+    @property
+    def stopping(self) -> threading.Event: ...
+
+    def connection(self) -> sqlite3.Connection: ...
+
+    def _emit(self, kind: str, payload: dict) -> None: ...
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A scheduled job: ``func(engine)`` every ``interval`` seconds."""
+
+    name: str
+    interval: float
+    func: Callable[[JobHost], Any]
+
+
+def default_jobs(cfg: Config) -> list[JobSpec]:
+    s = cfg.schedule
+    specs = [
+        JobSpec("poll", s.poll_seconds, poll_job),
+        JobSpec("score", s.score_seconds, score_job),
+        JobSpec("maintain", s.maintain_seconds, maintain_job),
+        JobSpec("budget", s.budget_seconds, budget_job),
+        JobSpec("analyse", s.analysis_seconds, analyse_job),
+    ]
+    if cfg.shadow.enabled:
+        specs.append(JobSpec("shadow", s.score_seconds, shadow_job))
+    return specs
+
+
+def plain(result: Any) -> Any:
+    """A job's summary as JSON-friendly data (dataclasses, pydantic, dicts);
+    a job that returns nothing summarises as ``{}``."""
+    return {} if result is None else _jsonable(result)
+
+
+def _jsonable(value: Any) -> Any:
+    if callable(getattr(value, "as_dict", None)):
+        return _jsonable(value.as_dict())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# -- the default jobs (each takes the engine, returns a summary) --------------
+
+
+def poll_job(engine: JobHost) -> Any:
+    """Tail every source once (one Ingestor per engine keeps file state)."""
+    ingestor = engine.state.get("ingestor")
+    if ingestor is None:
+        from evaltop.core.ingest.pipeline import Ingestor
+
+        # The stop event lets a long backfill end after its current transaction.
+        ingestor = engine.state["ingestor"] = Ingestor(engine.cfg, engine.db_path,
+                                                       stop=engine.stopping)
+    return ingestor.poll()
+
+
+def score_job(engine: JobHost) -> dict:
+    """Sample new outputs, then judge up to ``score_batch`` pending samples."""
+    from evaltop.core.scoring.judges.runner import score_pending
+    from evaltop.core.scoring.sampling import sample_new
+
+    sampled = sample_new(engine.cfg, engine.connection(), now=engine.clock())
+    scored = score_pending(engine.cfg, engine.db_path, limit=engine.cfg.schedule.score_batch,
+                           owner=engine.owner)
+    return {"sampled": plain(sampled), "scored": plain(scored)}
+
+
+def maintain_job(engine: JobHost) -> dict:
+    """Database upkeep every ``maintain_seconds``: a passive WAL checkpoint (keeps the
+    -wal file from growing) and ``PRAGMA optimize``; rollups are kept by ingest."""
+    conn = engine.connection()
+    busy, wal_frames, checkpointed = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    with write(conn):  # optimize may ANALYZE: take the write lock up front
+        conn.execute("PRAGMA optimize")
+    return {"wal_frames": wal_frames, "checkpointed": checkpointed, "busy": bool(busy)}
+
+
+def budget_job(engine: JobHost) -> dict:
+    """Raise budget/forecast alerts, then post undelivered ones to the webhook."""
+    conn = engine.connection()
+    new = check_alerts(engine.cfg, conn, engine.clock())
+    for alert in new:
+        engine._emit("alert", alert)
+    return {"new_alerts": len(new), **deliver(engine.cfg, conn)}
+
+
+def analyse_job(engine: JobHost) -> dict:
+    """Compute the dashboard's analysis results (regressions, judge-human
+    agreement) for the engine's clock and store them (core/analysis/cache.py)."""
+    return analysis_cache.refresh(engine.connection(), engine.cfg, engine.clock())
+
+
+def shadow_job(engine: JobHost) -> dict:
+    """Send a deterministic sample of new live inputs to the shadow candidate."""
+    from evaltop.core.rollout.shadow import shadow_step
+
+    return shadow_step(engine.cfg, engine.db_path, now=engine.clock())
