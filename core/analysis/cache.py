@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from evaltop.core.analysis import agreement as agreement_mod
-from evaltop.core.analysis.regressions import Regression, find_regressions, ranked
+from evaltop.core.analysis.regressions import Regression, find_regressions
 from evaltop.core.model.config import Config
 from evaltop.core.model.window import analysis_windows
 from evaltop.store import analysis_cache as store
@@ -62,8 +62,9 @@ class AsOf:
 
 @dataclass(frozen=True)
 class Regressions:
-    """Every comparison for the configured windows, in the order screens show
-    (:func:`regressions.ranked`), and notes saying why there are none."""
+    """Every comparison for the configured windows, in the analysis's own order
+    (:func:`regressions.find_regressions`: by q), and notes saying why there are
+    none. A screen's order is the view's business (:func:`regressions.ranked`)."""
 
     rows: list[Regression]
     notes: list[str]
@@ -85,7 +86,7 @@ def fresh_regressions(conn: sqlite3.Connection, cfg: Config, now: float) -> Regr
         rows = find_regressions(conn, cfg, current, baseline)
     except Exception as exc:  # shown in the pane (and kept): the other panes still load
         return Regressions([], [f"regressions: error: {exc}"])
-    return Regressions(ranked(rows), [])
+    return Regressions(rows, [])
 
 
 def fresh_agreement(conn: sqlite3.Connection) -> dict[str, Any]:

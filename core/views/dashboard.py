@@ -17,7 +17,7 @@ from typing import Any
 
 from evaltop.core.analysis import cache
 from evaltop.core.analysis.agreement import agreement
-from evaltop.core.analysis.regressions import Regression
+from evaltop.core.analysis.regressions import Regression, ranked
 from evaltop.core.analysis.scores import judge_summaries
 from evaltop.core.analysis.trends import score_trend
 from evaltop.core.model.config import Config
@@ -191,7 +191,7 @@ def regressions_cached(conn: sqlite3.Connection, cfg: Config, now: float, notes:
     that say why there are none; returns (rows, as of)."""
     got = cache.regressions(conn, cfg, now, db_path)
     notes.extend(got.value.notes)
-    return got.value.rows, got.as_of
+    return ranked(got.value.rows), got.as_of
 
 
 def alerts(conn: sqlite3.Connection, limit: int = 50) -> list[dict]:

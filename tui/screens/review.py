@@ -15,7 +15,7 @@ from evaltop.core.views import dashboard
 from evaltop.core.views.cases import CaseFilter
 from evaltop.tui.format import as_of_text, when
 from evaltop.tui.screens.base import DataScreen
-from evaltop.tui.screens.case_detail import render_detail
+from evaltop.tui.widgets.case_text import render_detail
 from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
 
