@@ -112,12 +112,6 @@ class WeightedAgg:
     def uniform_weights(self) -> bool:
         return self.n > 0 and math.isclose(self.n_eff, self.n, rel_tol=1e-9)
 
-    def raw_sd(self) -> float | None:
-        if self.n < 2:
-            return None
-        var = (self.sum_yy - self.sum_y ** 2 / self.n) / (self.n - 1)
-        return math.sqrt(max(var, 0.0))
-
 
 _AGG_FIELDS = tuple(f.name for f in fields(WeightedAgg))  # n first, then the sums, in order
 

@@ -144,9 +144,6 @@ class DemoTraffic:
         """Move the clock to ``ts`` without generating traffic in between."""
         self.t = max(self.t, ts)
 
-    def pending_feedback(self) -> int:
-        return len(self._feedback)
-
     # -- one output -------------------------------------------------------
     def _prompt_version(self, task: str, ts: float) -> str:
         if (
