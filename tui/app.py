@@ -28,7 +28,6 @@ from textual.worker import Worker, WorkerState
 
 from evaltop.core.model.config import Config
 from evaltop.core.ops import database
-from evaltop.core.ops.engine import Engine
 from evaltop.core.views import dashboard
 from evaltop.core.views.cases import CaseFilter
 from evaltop.tui.screens.base import DataScreen
@@ -357,6 +356,10 @@ def run_dashboard(cfg: Config, db_path: Path, *, start_engine: bool = True, engi
     if not readonly:
         database.prepare(db_path)  # create or migrate before any reader opens it
     if engine is None and start_engine:
+        # the scheduler and every job's stage load only when this process runs
+        # the jobs; a read-only watcher (or a test app) never pays for them
+        from evaltop.core.ops.engine import Engine
+
         engine = Engine(cfg, db_path)
         engine.start()
     app = EvaltopApp(cfg, db_path, engine=engine, readonly=readonly)

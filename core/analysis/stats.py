@@ -18,22 +18,34 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import numpy as np
-from scipy.special import ndtri  # light; scipy.stats (~0.5 s to import) loads on first test
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy and scipy load when a computation first needs them, on the dashboard's
+# fetch worker, not when the app imports the analysis: scipy.stats alone took
+# half of the first paint, numpy and scipy.special another 0.15 s of start-up.
 
 
 def _sps():
-    """scipy.stats, imported when a test first needs it (the dashboard's first
-    paint needs only intervals, and importing it took half of that paint)."""
+    """scipy.stats, imported when a test first needs it."""
     from scipy import stats
 
     return stats
 
 
+def _np():
+    import numpy
+
+    return numpy
+
+
 @lru_cache(maxsize=16)
 def z_for(conf: float) -> float:
     """Two-sided normal quantile for a confidence level (0.95 -> 1.96)."""
+    from scipy.special import ndtri  # light beside scipy.stats
+
     return float(ndtri(0.5 + conf / 2))  # what scipy.stats.norm.ppf computes, bit for bit
 
 
@@ -56,6 +68,7 @@ class WeightedAgg:
 
     @classmethod
     def from_values(cls, ys: Iterable[float], ws: Iterable[float] | None = None) -> WeightedAgg:
+        np = _np()
         y = np.asarray(list(ys), dtype=float)
         w = np.ones_like(y) if ws is None else np.asarray(list(ws), dtype=float)
         if y.shape != w.shape:
@@ -228,6 +241,7 @@ def bootstrap_delta_ci(
     """
     if len(a) == 0 or len(b) == 0:
         return None
+    np = _np()
     rng = np.random.default_rng(seed)
 
     def replicates(y: Sequence[float], w: Sequence[float]) -> np.ndarray:
@@ -246,7 +260,7 @@ def bh_qvalues(pvalues: Sequence[float]) -> list[float]:
     """Benjamini-Hochberg adjusted p-values (q-values), in input order."""
     if len(pvalues) == 0:
         return []
-    qs = _sps().false_discovery_control(np.asarray(pvalues, dtype=float), method="bh")
+    qs = _sps().false_discovery_control(_np().asarray(pvalues, dtype=float), method="bh")
     return [float(q) for q in qs]
 
 

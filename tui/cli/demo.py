@@ -10,8 +10,6 @@ from pathlib import Path
 
 import click
 
-from evaltop.core.demo.session import DemoError, DemoOptions, DemoSession, default_home
-from evaltop.core.demo.summary import demo_report, format_summary, stored_counts
 from evaltop.tui.cli.context import UserError
 
 
@@ -37,6 +35,10 @@ def demo(home: Path | None, keep: bool, headless: bool, seconds: float | None, s
         raise UserError(
             "--seconds only applies with --headless (the dashboard runs until you quit)"
         )
+    # the demo pulls in every stage: imported here so `evaltop --help` and the
+    # other commands do not pay for it
+    from evaltop.core.demo.session import DemoError, DemoOptions, DemoSession, default_home
+
     opts = DemoOptions(home=home or default_home(), seed=seed, keep=keep)
     session = DemoSession(opts, echo=click.echo)
     click.echo(f"evaltop demo: files in {session.home}")
@@ -81,7 +83,9 @@ def demo(home: Path | None, keep: bool, headless: bool, seconds: float | None, s
         raise SystemExit(code)
 
 
-def _headless(session: DemoSession, seconds: float) -> None:
+def _headless(session, seconds: float) -> None:
+    from evaltop.core.demo.summary import demo_report, format_summary, stored_counts
+
     # the engine counts skipped runs itself (job_stats); APScheduler's own
     # warning per skip would bury the summary
     logging.getLogger("apscheduler").setLevel(logging.ERROR)

@@ -16,7 +16,6 @@ import click
 from evaltop.core.model.config import ConfigError
 from evaltop.core.model.window import analysis_windows
 from evaltop.core.ops.database import StoreError, open_db
-from evaltop.core.views.report import build as report_mod
 from evaltop.tui.cli.context import UserError, common_options, get_ctx
 
 FAIL_ON = ("regression", "budget")
@@ -46,6 +45,10 @@ def _conditions(text: str) -> set[str]:
 def report(since: str, baseline: str | None, fmt: str, fail_on: str,
            config: Path | None, db: Path | None) -> None:
     """Print the report for a window; exit 1 on --fail-on conditions."""
+    # every area's report section: imported here, not for `evaltop --help`
+    from evaltop.core.views.report import build as report_mod
+    from evaltop.core.views.report.context import ReportContext
+
     c = get_ctx(config, db)
     try:
         cfg = c.config
@@ -64,7 +67,7 @@ def report(since: str, baseline: str | None, fmt: str, fail_on: str,
     except StoreError as exc:
         raise UserError(str(exc)) from None
     try:
-        ctx = report_mod.ReportContext(cfg=cfg, conn=conn, window=window, baseline=base, now=now)
+        ctx = ReportContext(cfg=cfg, conn=conn, window=window, baseline=base, now=now)
         rep = report_mod.build(ctx)
     finally:
         conn.close()

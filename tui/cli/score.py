@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
@@ -27,11 +28,12 @@ from evaltop.core.ingest.pricing import PriceBook
 from evaltop.core.model.config import Config, ConfigError
 from evaltop.core.model.money import format_usd
 from evaltop.core.ops.database import StoreError, open_db
-from evaltop.core.ops.engine import Engine
-from evaltop.core.ops.jobs import JobSpec, score_job
 from evaltop.core.text.sanitize import clean, clip
 from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx
 from evaltop.tui.widgets.safe_text import set_redaction, shown
+
+if TYPE_CHECKING:
+    from evaltop.core.ops.engine import Engine
 
 STOP_SIGNALS = tuple(
     getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n)
@@ -51,6 +53,10 @@ def _load(c: Ctx, *, prices: bool = False) -> Config:
 
 
 def _engine(cfg: Config, c: Ctx, **kw) -> Engine:
+    # the engine brings the scheduler and every job's stage: imported by the
+    # commands that run one, not by `evaltop --help`
+    from evaltop.core.ops.engine import Engine
+
     try:
         return Engine(cfg, c.db_path, **kw)
     except StoreError as exc:
@@ -139,6 +145,8 @@ def score_cmd(once: bool, limit: int | None, config, db) -> None:
         cfg = cfg.model_copy(
             update={"schedule": cfg.schedule.model_copy(update={"score_batch": limit})}
         )
+    from evaltop.core.ops.jobs import JobSpec, score_job
+
     engine = _engine(cfg, c, jobs=[JobSpec("score", cfg.schedule.score_seconds, score_job)])
     stop = threading.Event()
     failed = False

@@ -12,7 +12,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Footer, Static
 
-from evaltop.core.rollout.shadow import shadow_summary
 from evaltop.core.views.cases import CaseFilter
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.widgets.live_table import FILL, LiveTable
@@ -75,6 +74,10 @@ class ShadowScreen(DataScreen):
     def fetch(self, conn):
         if not self.app.cfg.shadow.candidate:
             return None
+        # on the fetch worker: the paired tests and the candidate client load
+        # here, the first time shadow mode is shown, not at start-up
+        from evaltop.core.rollout.shadow import shadow_summary
+
         return shadow_summary(conn, self.app.cfg)
 
     def show(self, s: dict | None) -> None:
