@@ -103,6 +103,10 @@ def pane_queries(conn, cfg, now: float, reps: int) -> dict[str, dict]:
         "trend by model": lambda: dash.trend(conn, cfg, now, "model"),
         "trend by task": lambda: dash.trend(conn, cfg, now, "task"),
         "regressions (as of the analyse job)": lambda: dash.regressions_cached(conn, cfg, now, []),
+        # the first refresh after each analysis run parses the new row once
+        "regressions, first read of a run": lambda: (
+            cache.forget_parsed(), dash.regressions_cached(conn, cfg, now, [])
+        ),
         "regressions, fresh (job / miss)": lambda: cache.fresh_regressions(conn, cfg, now),
         "alerts": lambda: dash.alerts(conn),
         "spend screen": lambda: dash.spend(conn, cfg, now),

@@ -60,6 +60,21 @@ def get(conn: sqlite3.Connection, key: str) -> Cached | None:
     return Cached(row[0], row[1], row[2], row[3], orjson.loads(row[4]))
 
 
+def stamp(conn: sqlite3.Connection, key: str) -> tuple[float, float] | None:
+    """(now, computed_at) of the stored result for ``key``, without reading
+    its payload: enough for a reader to tell that a result it already parsed
+    is still the stored one."""
+    try:
+        row = conn.execute(
+            "SELECT now, computed_at FROM analysis_cache WHERE key = ?", (key,)
+        ).fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return None
+        raise
+    return None if row is None else (row[0], row[1])
+
+
 def score_watermark(conn: sqlite3.Connection) -> int:
     """The highest scores rowid: how far the inputs went when a result was computed."""
     return int(conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM scores").fetchone()[0])

@@ -108,6 +108,17 @@ def test_new_data_shows_as_of_the_next_run(planted, cfg):
     assert after.as_of == NOW + 60 and after.value == _fresh(planted, cfg, NOW + 60) != before
 
 
+def test_a_reader_parses_each_stored_result_once(planted, cfg):
+    """A dashboard reads the cache on every refresh; the row changes once per
+    run. The same row is not parsed again; a rewritten one is."""
+    cache.refresh(planted, cfg, NOW)
+    first = cache.regressions(planted, cfg, NOW + 30).value
+    assert cache.regressions(planted, cfg, NOW + 31).value is first
+    cache.refresh(planted, cfg, NOW)  # the same now, written again: a new row
+    again = cache.regressions(planted, cfg, NOW + 32).value
+    assert again is not first and again == first
+
+
 def test_the_engine_analyse_job_stores_what_a_fresh_run_computes(planted, make_config, db_path):
     cfg = make_config({"analysis": {"since": "24h", "baseline": "7d"}})
     engine = Engine(cfg, db_path, clock=lambda: NOW)
