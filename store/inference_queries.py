@@ -12,6 +12,7 @@ import sqlite3
 from typing import Any
 
 from evaltop.store.db import table_exists
+from evaltop.store.rollups.hourly import window_totals
 
 HOUR = 3600
 DAY = 86400
@@ -105,8 +106,6 @@ def spend_in(conn: sqlite3.Connection, since: float, until: float) -> tuple[int,
     """(priced cost in picodollars, unpriced outputs) for outputs with
     ``since <= ts < until``, exact: whole UTC days from rollup_daily, the hours
     and seconds at either edge through :func:`rollups.window_totals`."""
-    from evaltop.store.rollups.hourly import window_totals
-
     def edge(a: float, b: float) -> tuple[int, int]:
         rows = window_totals(conn, a, b) if b > a else []
         return (rows[0].cost_pusd, rows[0].unpriced_outputs) if rows else (0, 0)

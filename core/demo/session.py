@@ -24,9 +24,17 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from evaltop.core.demo import traffic as traffic_mod
+from evaltop.core.ingest.pipeline import ingest_once
 from evaltop.core.model import config as config_mod
 from evaltop.core.model.config import Config
 from evaltop.core.model.money import pusd_to_usd
+from evaltop.core.ops.engine import Engine
+from evaltop.core.ops.inference_budget import inference_budget
+from evaltop.core.scoring.budget import judge_budget_state
+from evaltop.core.scoring.judges.runner import score_pending
+from evaltop.core.scoring.sampling import sample_new
+from evaltop.store import counters
+from evaltop.store import db as store_db
 
 DB_NAME = "demo.db"
 LOG_NAME = "app.jsonl"
@@ -232,12 +240,9 @@ class DemoSession:
     def _has_outputs(self) -> bool:
         if not self.db_path.exists():
             return False
-        from evaltop.store import db as store_db
-        from evaltop.store.counters import get
-
         conn = store_db.connect(self.db_path)
         try:
-            return get(conn, "outputs") > 0
+            return counters.get(conn, "outputs") > 0
         finally:
             conn.close()
 
@@ -252,11 +257,6 @@ class DemoSession:
 
     def _pipeline_once(self, now: float) -> None:
         """Tail the log to its end, sample, judge everything pending."""
-        from evaltop.core.ingest.pipeline import ingest_once
-        from evaltop.core.scoring.judges.runner import score_pending
-        from evaltop.core.scoring.sampling import sample_new
-        from evaltop.store import db as store_db
-
         conn = store_db.connect(self.db_path)
         try:
             t = time.perf_counter()
@@ -276,10 +276,6 @@ class DemoSession:
         budget check warns (about 74% used) and live judging crosses 80% within
         about a minute; the inference cap so live traffic crosses 50% within
         seconds. Per-item costs are the demo's measured averages."""
-        from evaltop.core.ops.inference_budget import inference_budget
-        from evaltop.core.scoring.budget import judge_budget_state
-        from evaltop.store import db as store_db
-
         conn = store_db.connect(self.db_path)
         try:
             judge_today = float(judge_budget_state(conn, self.cfg, now)["spent_today_usd"] or 0)
@@ -306,8 +302,6 @@ class DemoSession:
         sched.start()
         self._writer = sched
         if engine:
-            from evaltop.core.ops.engine import Engine
-
             self.engine = Engine(self.cfg, self.db_path, owner=None)
             self.engine.start()
         return self.engine

@@ -19,8 +19,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from evaltop.core.analysis import cache as analysis_cache
+from evaltop.core.ingest.pipeline import Ingestor
 from evaltop.core.model.config import Config
 from evaltop.core.ops.alerts import check_alerts, deliver
+from evaltop.core.rollout.shadow import shadow_step
+from evaltop.core.scoring.judges.runner import score_pending
+from evaltop.core.scoring.sampling import sample_new
 from evaltop.store.db import write
 
 
@@ -91,8 +95,6 @@ def poll_job(engine: JobHost) -> Any:
     """Tail every source once (one Ingestor per engine keeps file state)."""
     ingestor = engine.state.get("ingestor")
     if ingestor is None:
-        from evaltop.core.ingest.pipeline import Ingestor
-
         # The stop event lets a long backfill end after its current transaction.
         ingestor = engine.state["ingestor"] = Ingestor(engine.cfg, engine.db_path,
                                                        stop=engine.stopping)
@@ -101,9 +103,6 @@ def poll_job(engine: JobHost) -> Any:
 
 def score_job(engine: JobHost) -> dict:
     """Sample new outputs, then judge up to ``score_batch`` pending samples."""
-    from evaltop.core.scoring.judges.runner import score_pending
-    from evaltop.core.scoring.sampling import sample_new
-
     sampled = sample_new(engine.cfg, engine.connection(), now=engine.clock())
     scored = score_pending(engine.cfg, engine.db_path, limit=engine.cfg.schedule.score_batch,
                            owner=engine.owner)
@@ -137,6 +136,4 @@ def analyse_job(engine: JobHost) -> dict:
 
 def shadow_job(engine: JobHost) -> dict:
     """Send a deterministic sample of new live inputs to the shadow candidate."""
-    from evaltop.core.rollout.shadow import shadow_step
-
     return shadow_step(engine.cfg, engine.db_path, now=engine.clock())

@@ -16,6 +16,7 @@ from evaltop.core.views import cases as dc
 from evaltop.core.views.cases import SORTS, CaseFilter
 from evaltop.tui.format import when
 from evaltop.tui.screens.base import DataScreen
+from evaltop.tui.screens.case_detail import CaseDetailScreen
 from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
 
@@ -184,8 +185,6 @@ class CasesScreen(DataScreen):
     def _open(self, event: LiveTable.RowSelected) -> None:
         r = self._rows.get(str(event.row_key.value))
         if r is not None:
-            from evaltop.tui.screens.case_detail import CaseDetailScreen
-
             self.last_viewed = r["row_key"]
             self.app.push_screen(CaseDetailScreen(self.filter, r, on_move=self._moved))
 

@@ -15,6 +15,7 @@ from evaltop.core.views import dashboard
 from evaltop.core.views.cases import CaseFilter
 from evaltop.tui.format import as_of_text, when
 from evaltop.tui.screens.base import DataScreen
+from evaltop.tui.screens.case_detail import CaseDetailScreen
 from evaltop.tui.widgets.case_text import render_detail
 from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
@@ -130,7 +131,5 @@ class ReviewScreen(DataScreen):
     def _open(self, event: LiveTable.RowSelected) -> None:
         r = self._rows.get(str(event.row_key.value))
         if r is not None:
-            from evaltop.tui.screens.case_detail import CaseDetailScreen
-
             row = {"id": r["id"], "row_key": r["id"]}
             self.app.push_screen(CaseDetailScreen(CaseFilter(failing=False), row))

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 
 from evaltop.core.views.cases import CaseFilter
 from evaltop.tui.screens.base import DataScreen
+from evaltop.tui.screens.case_detail import CaseDetailScreen
 from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join
 
@@ -124,8 +125,6 @@ class ShadowScreen(DataScreen):
 
     @on(LiveTable.RowSelected, "#shadow-flips")
     def _open(self, event: LiveTable.RowSelected) -> None:
-        from evaltop.tui.screens.case_detail import CaseDetailScreen
-
         oid = str(event.row_key.value)
         self.app.push_screen(
             CaseDetailScreen(CaseFilter(failing=False), {"id": oid, "row_key": oid})
