@@ -9,17 +9,22 @@ regenerate it with ``python -m evaltop.store.schema.current``; a test fails
 until a fresh database equals a migrated one.
 
 sqlite-utils does the introspection here: the tables, columns, indexes,
-triggers and views a test compares between fresh and migrated databases.
+triggers and views a test compares between fresh and migrated databases. It
+is imported by :func:`database` alone: every connection reads ``current.sql``
+through this module, and sqlite-utils (with numpy behind it) would otherwise
+load in every evaltop process for nothing.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from evaltop.store.schema.steps import STEPS, run_script
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 CURRENT_FILE = Path(__file__).parent / "current.sql"
 _HEADER = (
@@ -61,6 +66,8 @@ def dump(conn: sqlite3.Connection) -> str:
 def database(conn: sqlite3.Connection) -> sqlite_utils.Database:
     """A sqlite-utils view over an open connection that changes none of its
     settings (no recursive triggers, no plugins)."""
+    import sqlite_utils
+
     return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
 
 
