@@ -366,3 +366,27 @@ def test_a_store_that_is_behind_answers_503_with_retry_after(tmp_path):
             t.join()
     assert answers == [200, 200]
     assert len(rows(db)) == 2 * 49
+
+
+def test_embeddings_are_stored_as_their_own_operation_and_never_sampled(tmp_path):
+    from evaltop.core.model.config import Config
+    from evaltop.core.scoring.sampling import sample_new
+    from evaltop.store import db as store_db
+
+    emb = {"gen_ai.operation.name": "embeddings", "gen_ai.request.model": "text-embedding-3-small",
+           "gen_ai.usage.input_tokens": 8}
+    req = traces([{"span_id": 1, "attrs": emb}, {"span_id": 2, "attrs": chat_attrs(n=2)}])
+    db = tmp_path / "r.db"
+    with running(config(tmp_path), db) as r:
+        assert post(r, "/v1/traces", req.SerializeToString(), PB).status_code == 200
+    got = {json.loads(x["metadata_json"])["operation"]: x for x in rows(db)}
+    assert sorted(got) == ["chat", "embeddings"] and got["embeddings"]["input_tokens"] == 8
+    cfg = Config.model_validate({"sampling": {"base_rate": 1.0}})
+    conn = store_db.connect(db)
+    try:
+        summary = sample_new(cfg, conn)
+    finally:
+        conn.close()
+    assert summary.sampled == 1
+    assert [x["output_id"] for x in rows(db, "SELECT output_id FROM samples")] == [
+        got["chat"]["id"]]

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 MAX_GROUP = 64  # requests per transaction
 HEARTBEAT_SECONDS = 5.0
+CONTENT_KEEP_SECONDS = 86_400.0  # content events wait this long for their span
+PRUNE_EVERY_SECONDS = 3_600.0
 
 
 @dataclass
@@ -107,6 +109,7 @@ class GroupWriter:
 
     def _loop(self) -> None:
         last_beat = 0.0
+        last_prune = time.time()
         while True:
             try:
                 first = self._q.get(timeout=HEARTBEAT_SECONDS)
@@ -122,6 +125,9 @@ class GroupWriter:
                 except Exception:  # a busy store delays the beat, nothing else
                     log.warning("receiver heartbeat failed", exc_info=True)
             if first is False:
+                if now - last_prune >= PRUNE_EVERY_SECONDS:
+                    last_prune = now
+                    self._prune(now)
                 continue
             if first is None:
                 return
@@ -142,6 +148,14 @@ class GroupWriter:
                 self._write(group)
             if stop:
                 return
+
+    def _prune(self, now: float) -> None:
+        """Content events whose span never came (or came long ago) are let go."""
+        try:
+            with store_db.write(self.conn):
+                store_otlp.prune_content(self.conn, now - CONTENT_KEEP_SECONDS)
+        except Exception:
+            log.warning("pruning received content failed", exc_info=True)
 
     def _write(self, group: list[Job]) -> None:
         started = time.monotonic()
