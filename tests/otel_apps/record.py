@@ -1,0 +1,70 @@
+"""Re-record the OTLP fixtures in tests/data/otlp/<library>/ from the real apps:
+
+    .venv/bin/python tests/otel_apps/record.py [LIBRARY ...]
+
+Each library's app runs in its own subprocess against the loopback LLM server
+(fixed usage, so token totals are known) and the capture sink. Writes
+``traces-<n>.pb`` / ``logs-<n>.pb`` (raw protobuf request bodies),
+``traces-<n>.json`` / ``logs-<n>.json`` (readable dumps) and ``app.json`` (what
+the app saw: ids, models, billed usage, text).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from google.protobuf.json_format import MessageToJson
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+HERE = Path(__file__).resolve().parent
+TESTS = HERE.parent
+sys.path.insert(0, str(TESTS))
+sys.path.insert(0, str(HERE))
+
+from app import LIBRARIES  # noqa: E402
+from capture import CaptureOTLP  # noqa: E402
+from loopback_server import LoopbackLLM  # noqa: E402
+
+OUT = TESTS / "data" / "otlp"
+USAGE = (21, 7)
+CALLS = 2
+REPLY = "It is twice the number."
+
+
+def record(library: str) -> dict:
+    with LoopbackLLM(mode="good", usage=USAGE, content=REPLY) as llm, CaptureOTLP() as sink:
+        env = dict(os.environ, OTEL_EXPORTER_OTLP_ENDPOINT=sink.endpoint,
+                   OTEL_SERVICE_NAME=f"fixture-{library}")
+        proc = subprocess.run(
+            [sys.executable, str(HERE / "app.py"), library, "--base-url", llm.base_url,
+             "--calls", str(CALLS)], env=env, capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0:
+            raise SystemExit(f"{library}: app failed\n{proc.stderr}")
+        summary = json.loads(proc.stdout.strip().splitlines()[-1])
+        folder = OUT / library
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.iterdir():
+            old.unlink()
+        for kind, message in (("traces", ExportTraceServiceRequest),
+                              ("logs", ExportLogsServiceRequest)):
+            for n, body in enumerate(sink.bodies(f"/v1/{kind}")):
+                (folder / f"{kind}-{n}.pb").write_bytes(body)
+                readable = MessageToJson(message.FromString(body), indent=1)
+                (folder / f"{kind}-{n}.json").write_text(readable + "\n")
+        (folder / "app.json").write_text(json.dumps(summary, indent=1) + "\n")
+        return {"library": library, "traces": len(sink.bodies("/v1/traces")),
+                "logs": len(sink.bodies("/v1/logs"))}
+
+
+def main(argv: list[str]) -> None:
+    for library in argv or LIBRARIES:
+        print(json.dumps(record(library)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
