@@ -5,19 +5,23 @@
 Each library's app runs in its own subprocess against the loopback LLM server
 (fixed usage, so token totals are known) and the capture sink. Writes
 ``traces-<n>.pb`` / ``logs-<n>.pb`` (raw protobuf request bodies),
-``traces-<n>.json`` / ``logs-<n>.json`` (readable dumps) and ``app.json`` (what
-the app saw: ids, models, billed usage, text).
+``traces-<n>.json`` / ``logs-<n>.json`` (readable protobuf-JSON dumps: ids in
+base64, enums as names), ``traces-<n>.otlp.json`` / ``logs-<n>.otlp.json`` (the
+same request in OTLP/JSON encoding, ready to POST as application/json: hex ids,
+enums as integers, int64 as strings) and ``app.json`` (what the app saw: ids,
+models, billed usage, text).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from google.protobuf.json_format import MessageToJson
+from google.protobuf.json_format import MessageToDict, MessageToJson
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
@@ -34,6 +38,28 @@ OUT = TESTS / "data" / "otlp"
 USAGE = (21, 7)
 CALLS = 2
 REPLY = "It is twice the number."
+
+
+_ID_KEYS = ("traceId", "spanId", "parentSpanId")
+
+
+def _hex_ids(node: object) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _ID_KEYS and isinstance(value, str):
+                node[key] = base64.b64decode(value).hex()
+            else:
+                _hex_ids(value)
+    elif isinstance(node, list):
+        for item in node:
+            _hex_ids(item)
+
+
+def otlp_json(message) -> dict:
+    """OTLP/JSON: protobuf JSON mapping with hex trace/span ids and integer enums."""
+    data = MessageToDict(message, use_integers_for_enums=True)
+    _hex_ids(data)
+    return data
 
 
 def record(library: str) -> dict:
@@ -56,6 +82,8 @@ def record(library: str) -> dict:
                 (folder / f"{kind}-{n}.pb").write_bytes(body)
                 readable = MessageToJson(message.FromString(body), indent=1)
                 (folder / f"{kind}-{n}.json").write_text(readable + "\n")
+                otlp = otlp_json(message.FromString(body))
+                (folder / f"{kind}-{n}.otlp.json").write_text(json.dumps(otlp, indent=1) + "\n")
         (folder / "app.json").write_text(json.dumps(summary, indent=1) + "\n")
         return {"library": library, "traces": len(sink.bodies("/v1/traces")),
                 "logs": len(sink.bodies("/v1/logs"))}
