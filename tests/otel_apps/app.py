@@ -13,8 +13,8 @@ capture is switched on unless ``--no-content``. Both providers are flushed and
 shut down before exit.
 
 Prints ONE JSON line on stdout: what the client saw of each call (response id,
-model, the usage the server billed, prompt and reply text), so a test can
-compare the stored outputs with it.
+model, the usage the server billed, prompt and reply text) and the ids of every
+span the app ended, so a test can compare the stored outputs with them.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 # The anthropic SDK (2.x) traces its own calls whenever a global tracer
@@ -94,10 +94,30 @@ def _instrument(library: str) -> None:
         raise SystemExit(f"unknown library {library!r}")
 
 
+class _Ended(SpanProcessor):
+    """Keeps the ids of every span the app ended (so a test knows the trace and
+    span ids the exporter sent without decoding the export)."""
+
+    def __init__(self) -> None:
+        self.spans: list[dict] = []
+
+    def on_end(self, span: ReadableSpan) -> None:
+        ctx, parent, attrs = span.context, span.parent, span.attributes or {}
+        self.spans.append({
+            "trace_id": format(ctx.trace_id, "032x"), "span_id": format(ctx.span_id, "016x"),
+            "parent_span_id": format(parent.span_id, "016x") if parent else None,
+            "name": span.name, "scope": span.instrumentation_scope.name,
+            "response_id": attrs.get("gen_ai.response.id")})
+
+
+ENDED = _Ended()
+
+
 def _providers(library: str) -> tuple[TracerProvider, LoggerProvider]:
     os.environ.setdefault("OTEL_SERVICE_NAME", f"evaltop-app-{library}")
     resource = Resource.create({"deployment.environment": "test"})
     tracer_provider = TracerProvider(resource=resource)
+    tracer_provider.add_span_processor(ENDED)
     tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(tracer_provider)
     logger_provider = LoggerProvider(resource=resource)
@@ -175,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         logger_provider.shutdown()
     summary = {"library": args.library, "provider": "anthropic" if anthropic_client else "openai",
                "service": os.environ["OTEL_SERVICE_NAME"], "content": not args.no_content,
-               "calls": results}
+               "calls": results, "spans": ENDED.spans}
     sys.stdout.write(json.dumps(summary) + "\n")
     return 0
 
