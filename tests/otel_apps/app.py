@@ -14,7 +14,8 @@ shut down before exit.
 
 Prints ONE JSON line on stdout: what the client saw of each call (response id,
 model, the usage the server billed, prompt and reply text) and the ids of every
-span the app ended, so a test can compare the stored outputs with them.
+span the app ended, so a test can compare the stored outputs with them, and the
+result of every export (SUCCESS once the receiver answered 200).
 """
 
 from __future__ import annotations
@@ -111,6 +112,23 @@ class _Ended(SpanProcessor):
 
 
 ENDED = _Ended()
+EXPORTS: list[dict] = []
+
+
+class _SpanExporter(OTLPSpanExporter):
+    """The SDK's exporter, noting each batch's result (the SDK only logs a failure)."""
+
+    def export(self, spans):
+        result = super().export(spans)
+        EXPORTS.append({"signal": "traces", "items": len(spans), "result": result.name})
+        return result
+
+
+class _LogExporter(OTLPLogExporter):
+    def export(self, batch):
+        result = super().export(batch)
+        EXPORTS.append({"signal": "logs", "items": len(batch), "result": result.name})
+        return result
 
 
 def _providers(library: str) -> tuple[TracerProvider, LoggerProvider]:
@@ -118,10 +136,10 @@ def _providers(library: str) -> tuple[TracerProvider, LoggerProvider]:
     resource = Resource.create({"deployment.environment": "test"})
     tracer_provider = TracerProvider(resource=resource)
     tracer_provider.add_span_processor(ENDED)
-    tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    tracer_provider.add_span_processor(BatchSpanProcessor(_SpanExporter()))
     trace.set_tracer_provider(tracer_provider)
     logger_provider = LoggerProvider(resource=resource)
-    logger_provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter()))
+    logger_provider.add_log_record_processor(BatchLogRecordProcessor(_LogExporter()))
     _logs.set_logger_provider(logger_provider)
     return tracer_provider, logger_provider
 
@@ -195,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         logger_provider.shutdown()
     summary = {"library": args.library, "provider": "anthropic" if anthropic_client else "openai",
                "service": os.environ["OTEL_SERVICE_NAME"], "content": not args.no_content,
-               "calls": results, "spans": ENDED.spans}
+               "calls": results, "spans": ENDED.spans,
+               "exports": EXPORTS}
     sys.stdout.write(json.dumps(summary) + "\n")
     return 0
 
