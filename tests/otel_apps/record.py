@@ -14,14 +14,13 @@ models, billed usage, text).
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from google.protobuf.json_format import MessageToDict, MessageToJson
+from google.protobuf.json_format import MessageToJson
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
@@ -33,33 +32,12 @@ sys.path.insert(0, str(HERE))
 from app import LIBRARIES  # noqa: E402
 from capture import CaptureOTLP  # noqa: E402
 from loopback_server import LoopbackLLM  # noqa: E402
+from otlp_json import otlp_json  # noqa: E402
 
 OUT = TESTS / "data" / "otlp"
 USAGE = (21, 7)
 CALLS = 2
 REPLY = "It is twice the number."
-
-
-_ID_KEYS = ("traceId", "spanId", "parentSpanId")
-
-
-def _hex_ids(node: object) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in _ID_KEYS and isinstance(value, str):
-                node[key] = base64.b64decode(value).hex()
-            else:
-                _hex_ids(value)
-    elif isinstance(node, list):
-        for item in node:
-            _hex_ids(item)
-
-
-def otlp_json(message) -> dict:
-    """OTLP/JSON: protobuf JSON mapping with hex trace/span ids and integer enums."""
-    data = MessageToDict(message, use_integers_for_enums=True)
-    _hex_ids(data)
-    return data
 
 
 def record(library: str) -> dict:
