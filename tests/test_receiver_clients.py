@@ -114,6 +114,23 @@ def test_content_capture_off_keeps_usage_without_text(llm, receiver):
     _check_call_rows(outputs(receiver.db, service=service), summary, "openai", content=False)
 
 
+@pytest.mark.parametrize("library", ["openai-v2-latest", "openinference-openai",
+                                     "anthropic-native"])
+def test_failed_call_is_one_output_with_its_error(library, receiver):
+    """The provider answers 500 (the client does not retry): the span carries
+    the error (status, error.type or an exception event) and no usage."""
+    service = f"clients-error-{library}"
+    with LoopbackLLM(mode="500") as failing:
+        summary = run_app(library, receiver.endpoint, failing.base_url, calls=2,
+                          service=service)
+    assert [c["error"] for c in summary["calls"]] == ["InternalServerError"] * 2
+    rows = outputs(receiver.db, service=service)
+    assert len(rows) == 2
+    assert all(r["error"] for r in rows)
+    assert {r["model"] for r in rows} == {summary["calls"][0]["model"]}
+    assert not any(r["input_tokens"] or r["output_tokens"] for r in rows)
+
+
 def _post(endpoint: str, signal: str, body: bytes, headers: dict) -> httpx.Response:
     return httpx.post(f"{endpoint}/v1/{signal}", content=body, headers=headers, timeout=30)
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/otel_apps/record.py [LIBRARY ...]
 
+(with no LIBRARY also the failed calls of a few, in tests/data/otlp/errors/).
 Each library's app runs in its own subprocess against the loopback LLM server
 (fixed usage, so token totals are known) and the capture sink. Writes
 ``traces-<n>.pb`` / ``logs-<n>.pb`` (raw protobuf request bodies),
@@ -40,17 +41,25 @@ CALLS = 2
 REPLY = "It is twice the number."
 
 
-def record(library: str) -> dict:
-    with LoopbackLLM(mode="good", usage=USAGE, content=REPLY) as llm, CaptureOTLP() as sink:
+ERROR_LIBRARIES = ("openai-v2-latest", "openllmetry-openai", "openinference-openai",
+                   "anthropic-native")
+
+
+def record(library: str, *, errors: bool = False) -> dict:
+    """`errors`: the server answers every call with a 500 (one call, no retry),
+    recorded under tests/data/otlp/errors/<library>/."""
+    mode = "500" if errors else "good"
+    with LoopbackLLM(mode=mode, usage=USAGE, content=REPLY) as llm, CaptureOTLP() as sink:
         env = dict(os.environ, OTEL_EXPORTER_OTLP_ENDPOINT=sink.endpoint,
                    OTEL_SERVICE_NAME=f"fixture-{library}")
         proc = subprocess.run(
             [sys.executable, str(HERE / "app.py"), library, "--base-url", llm.base_url,
-             "--calls", str(CALLS)], env=env, capture_output=True, text=True, timeout=120)
+             "--calls", str(1 if errors else CALLS)],
+            env=env, capture_output=True, text=True, timeout=120)
         if proc.returncode != 0:
             raise SystemExit(f"{library}: app failed\n{proc.stderr}")
         summary = json.loads(proc.stdout.strip().splitlines()[-1])
-        folder = OUT / library
+        folder = OUT / "errors" / library if errors else OUT / library
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.iterdir():
             old.unlink()
@@ -70,6 +79,8 @@ def record(library: str) -> dict:
 def main(argv: list[str]) -> None:
     for library in argv or LIBRARIES:
         print(json.dumps(record(library)))
+    for library in ERROR_LIBRARIES if not argv else ():
+        print(json.dumps(record(library, errors=True)))
 
 
 if __name__ == "__main__":
