@@ -193,53 +193,55 @@ def test_protobuf_json_and_gzip_give_identical_rows(library, receiver):
 
 
 def test_kill_9_while_exporting_loses_nothing_acknowledged(tmp_path):
-    """A plain httpx sender exports batches of LLM spans; the receiver is
-    killed with SIGKILL mid-stream. Every span of a request answered 200 is in
-    the store after a restart, exactly once; re-sending the unanswered requests
-    (what an exporter's retry does) completes the set without duplicates."""
+    """Three plain httpx senders export batches of LLM spans without pause; the
+    receiver is killed with SIGKILL mid-stream. After a restart on the same
+    store: every span of a request answered 200 is there exactly once, a request
+    left unanswered is there whole or not at all (never split), and re-sending
+    the unanswered ones (an exporter's retry) completes the set, no duplicates."""
     cfg, db = write_config(tmp_path)
     rx = Receiver(cfg, db).start()
     answered: list[list[str]] = []
     unanswered: list[tuple[bytes, list[str]]] = []
     enough = threading.Event()
-    stop = threading.Event()
 
-    def sender(endpoint: str) -> None:
+    def sender(first_batch: int) -> None:
         try:
-            send(endpoint)
+            send(first_batch)
         finally:
             enough.set()
 
-    def send(endpoint: str) -> None:
+    def send(first_batch: int) -> None:
         with httpx.Client(timeout=30) as client:
-            batch = 0
-            while not stop.is_set() and batch < 2000:
+            for batch in range(first_batch, first_batch + 1000):
                 body, ids = llm_spans_request(batch, 64)
-                batch += 1
                 try:
-                    resp = client.post(f"{endpoint}/v1/traces", content=body, headers=PROTOBUF)
+                    resp = client.post(f"{rx.endpoint}/v1/traces", content=body,
+                                       headers=PROTOBUF)
                 except httpx.TransportError:
                     unanswered.append((body, ids))
                     return
-                if resp.status_code == 200:
-                    answered.append(ids)
-                    if len(answered) >= 8:
-                        enough.set()
-                else:
+                if resp.status_code != 200:
                     unanswered.append((body, ids))
+                    continue
+                answered.append(ids)
+                if len(answered) >= 12:
+                    enough.set()
 
-    thread = threading.Thread(target=sender, args=(rx.endpoint,), daemon=True)
+    threads = [threading.Thread(target=sender, args=(k * 1000,), daemon=True) for k in range(3)]
     try:
-        thread.start()
-        assert enough.wait(120), "the sender got no answers"
-        rx.kill9()  # the sender is mid-stream: it sends without pause
-        thread.join(60)
-        stop.set()
-        assert answered
+        for thread in threads:
+            thread.start()
+        assert enough.wait(120), "the senders got no answers"
+        rx.kill9()
+        for thread in threads:
+            thread.join(60)
+        assert answered and not any(t.is_alive() for t in threads)
         rx.start()
         acked = [i for ids in answered for i in ids]
         stored = outputs(db, ids=acked)
         assert sorted(r["id"] for r in stored) == sorted(acked)  # each acked span, once
+        for _body, ids in unanswered:
+            assert len(outputs(db, ids=ids)) in (0, len(ids))  # whole or nothing
         for body, _ids in unanswered:
             assert _post(rx.endpoint, "traces", body, PROTOBUF).status_code == 200
         everything = acked + [i for _b, ids in unanswered for i in ids]
@@ -247,6 +249,6 @@ def test_kill_9_while_exporting_loses_nothing_acknowledged(tmp_path):
         assert sorted(r["id"] for r in all_rows) == sorted(everything)
         assert sum(r["input_tokens"] for r in all_rows) == 11 * len(everything)
     finally:
-        stop.set()
         rx.stop()
-        thread.join(30)
+        for thread in threads:
+            thread.join(30)
