@@ -129,6 +129,16 @@ def outputs(db: Path, *, service: str | None = None, ids: list[str] | None = Non
     return rows
 
 
+def counter(db: Path, name: str) -> int:
+    """A counter the receiver keeps in the store (e.g. otlp.spans.duplicates)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        row = conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+    finally:
+        conn.close()
+    return row[0] if row else 0
+
+
 def _kv(key: str, value: str | int) -> KeyValue:
     if isinstance(value, int):
         return KeyValue(key=key, value=AnyValue(int_value=value))

@@ -26,6 +26,7 @@ from otel_apps.otlp_json import otlp_json
 from receiver_clients_helpers import (
     FIXTURES,
     Receiver,
+    counter,
     fixture_span_ids,
     llm_spans_request,
     outputs,
@@ -151,8 +152,10 @@ def test_duplicated_export_is_stored_once(receiver):
     assert first.status_code == 200 and _rejected(first) == 0
     rows = outputs(receiver.db, ids=ids)
     assert sorted(r["id"] for r in rows) == sorted(ids)
+    duplicates = counter(receiver.db, "otlp.spans.duplicates")
     again = _post(receiver.endpoint, "traces", traces, PROTOBUF)
     assert again.status_code == 200 and _rejected(again) == 0  # a duplicate is not a rejection
+    assert counter(receiver.db, "otlp.spans.duplicates") == duplicates + len(ids)
     events = _post(receiver.endpoint, "logs", (folder / "logs-0.pb").read_bytes(), PROTOBUF)
     assert events.status_code == 200
     assert outputs(receiver.db, ids=ids) == rows
