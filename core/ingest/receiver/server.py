@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 ROUTES = {"/v1/traces": TRACES, "/v1/logs": LOGS}
 RETRY_AFTER = "1"  # seconds, when the store is behind
 CLIENT_LEFT = 499  # not sent: the client went away before its body arrived
-COMMIT_WAIT = 60.0  # seconds an exporter waits for its COMMIT before a 503
+# seconds a request waits for its COMMIT before a 503: under the 30 s default
+# timeout of the SDK and Collector exporters, so they see an answer, not a timeout
+COMMIT_WAIT = 20.0
 
 
 def _headers(scope: dict) -> dict[str, str]:
@@ -49,7 +51,13 @@ class OtlpApp:
     async def __call__(self, scope: dict, receive, send) -> None:
         if scope["type"] != "http":
             return
-        status, body, ctype, extra = await self._handle(scope, receive)
+        try:
+            status, body, ctype, extra = await self._handle(scope, receive)
+        except Exception as exc:  # never a 500: exporters drop data on a 500, retry a 503
+            log.exception("OTLP request failed")
+            status, body, ctype, extra = self._busy(
+                media_type(_headers(scope).get("content-type")),
+                f"the receiver failed on this request ({type(exc).__name__})")
         if status == CLIENT_LEFT:
             return
         self.r.answered(status)
