@@ -1,0 +1,89 @@
+"""What a real otelcol-contrib sends for tailed JSONL lines, seen by a capture
+server: the contract evaltop's receiver parses (docs/receiver-collector.yaml)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from collector_helpers import (
+    Collector,
+    collector_binary,
+    components,
+    skip_reason,
+    wait_for,
+    write_config,
+)
+from otlp_capture import CaptureServer
+
+pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=str(skip_reason()))
+
+DATA = Path(__file__).resolve().parent / "data" / "formats"
+
+
+def _lines() -> list[str]:
+    openai = (DATA / "openai.jsonl").read_text().splitlines()[:2]
+    native = (DATA / "native.jsonl").read_text().splitlines()[:2]
+    return openai + native
+
+
+def test_binary_has_the_fan_in_components():
+    have = components()
+    assert "filelog" in have["receivers"]
+    assert {"batch", "memory_limiter"} <= have["processors"]
+    assert "otlphttp" in have["exporters"]
+
+
+def test_documented_config_validates(tmp_path):
+    env = dict(os.environ, EVALTOP_TOKEN="t")
+    run = subprocess.run([str(collector_binary()), "validate", "--config",
+                          str(Path(__file__).resolve().parent.parent / "docs"
+                              / "receiver-collector.yaml")],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert run.returncode == 0, run.stderr
+
+
+def test_lines_arrive_as_string_bodies_retried_after_503_and_resent_after_restart(tmp_path):
+    folder = tmp_path / "host-a"
+    folder.mkdir()
+    lines = _lines()
+    (folder / "app.jsonl").write_text("\n".join(lines) + "\n")
+    with CaptureServer(answers=[(503, "1")]) as server:
+        cfg = write_config(tmp_path / "a.yaml", host="host-a", folder=folder,
+                           endpoint=server.endpoint)
+        col = Collector(cfg, tmp_path / "a.log", token="s3cret")
+        try:
+            col.start()
+
+            def bodies():
+                return [rec.body.string_value for c in server.accepted()
+                        for _, rec in c.records()]
+
+            wait_for(lambda: len(bodies()) >= len(lines), what="first delivery")
+            assert sorted(bodies()) == sorted(lines)
+            first, *rest = server.requests
+            assert first.status == 503
+            assert any(r.status == 200 for r in rest)
+            for c in server.requests:
+                assert c.path == "/v1/logs"
+                assert c.headers["Content-Type"] == "application/x-protobuf"
+                assert c.headers["Content-Encoding"] == "gzip"
+                assert c.headers["Authorization"] == "Bearer s3cret"
+            for res, rec in (r for c in server.accepted() for r in c.records()):
+                assert res == {"host.name": "host-a"}
+                attrs = {kv.key: kv.value.string_value for kv in rec.attributes}
+                assert attrs == {"log.file.name": "app.jsonl"}
+                assert rec.time_unix_nano == 0 and rec.observed_time_unix_nano > 0
+            # The 503'd request was retried: its records are among the accepted ones.
+            refused = [rec.body.string_value for _, rec in first.records()]
+            assert refused and set(refused) <= set(bodies())
+
+            # No offset storage in this build: a restart re-sends every line.
+            assert col.stop() == 0
+            col.start()
+            wait_for(lambda: len(bodies()) >= 2 * len(lines), what="re-read after restart")
+            assert sorted(bodies()) == sorted(lines * 2)
+        finally:
+            col.kill()
