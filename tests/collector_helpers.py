@@ -96,6 +96,8 @@ def write_config(path: Path, *, host: str, folder: Path, endpoint: str,
         filelog["poll_interval"] = "50ms"
         cfg["processors"]["batch"]["timeout"] = "50ms"
         otlp["retry_on_failure"].update(initial_interval="100ms", max_interval="500ms")
+        # Every retry in the log: the default sampler keeps 10 per message a tick.
+        cfg["service"]["telemetry"]["logs"]["sampling"] = {"enabled": False}
     if storage_dir is not None:
         Path(storage_dir).mkdir(parents=True, exist_ok=True)
         cfg["extensions"] = {"file_storage": {"directory": str(storage_dir)}}

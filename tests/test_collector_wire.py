@@ -3,11 +3,13 @@ server: the contract evaltop's receiver parses (docs/receiver-collector.yaml).""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from collector_helpers import (
     Collector,
     collector_binary,
@@ -85,5 +87,37 @@ def test_lines_arrive_as_string_bodies_retried_after_503_and_resent_after_restar
             col.start()
             wait_for(lambda: len(bodies()) >= 2 * len(lines), what="re-read after restart")
             assert sorted(bodies()) == sorted(lines * 2)
+        finally:
+            col.kill()
+
+
+def test_a_long_outage_blocks_the_reader_instead_of_dropping_lines(tmp_path):
+    """The documented sending_queue (block_on_overflow) and unlimited retries: more
+    refused requests than the queue holds, and still every line arrives once."""
+    folder = tmp_path / "host-a"
+    folder.mkdir()
+    lines = [json.dumps({"id": f"o{i}", "model": "m", "input": "q", "output": "a"})
+             for i in range(2000)]
+    (folder / "app.jsonl").write_text("\n".join(lines) + "\n")
+    with CaptureServer(answers=[(503, "0")] * 10) as server:
+        cfg = write_config(tmp_path / "a.yaml", host="host-a", folder=folder,
+                           endpoint=server.endpoint)
+        doc = yaml.safe_load(cfg.read_text())
+        doc["processors"]["batch"].update(send_batch_size=100, send_batch_max_size=100)
+        assert doc["exporters"]["otlphttp"]["sending_queue"]["block_on_overflow"] is True
+        doc["exporters"]["otlphttp"]["sending_queue"]["queue_size"] = 2  # 20 requests of 100 lines
+        cfg.write_text(yaml.safe_dump(doc))
+        col = Collector(cfg, tmp_path / "a.log")
+        try:
+            col.start()
+
+            def bodies():
+                return [rec.body.string_value for c in server.accepted()
+                        for _, rec in c.records()]
+
+            wait_for(lambda: len(bodies()) >= len(lines), what="every line")
+            assert sorted(bodies()) == sorted(lines)
+            assert sum(c.status == 503 for c in server.requests) == 10
+            assert "sending queue is full" not in col.log_text()
         finally:
             col.kill()
