@@ -90,6 +90,14 @@ class FanIn:
         finally:
             conn.close()
 
+    def counter(self, name: str) -> int:
+        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30)
+        try:
+            row = conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        finally:
+            conn.close()
+        return row[0] if row else 0
+
     def wait_stored(self, n: int, what: str) -> list[tuple[str, str]]:
         return wait_for(lambda: (r := self.rows()) and len(r) >= n and r, timeout=60, what=what)
 
@@ -99,22 +107,17 @@ class FanIn:
         assert len(ids) == len(set(ids)), "an id stored twice"
         assert sorted(ids) == sorted(self.expected)
         for oid, meta in rows:
-            assert _host(json.loads(meta or "{}")) == self.expected[oid], oid
+            # The Collector's resource attribute host.name is the `host` segment.
+            assert json.loads(meta)["host"] == self.expected[oid], oid
+        # Every record evaltop acknowledged is either stored or a counted duplicate.
+        assert self.counter("otlp.logs.rejected") == 0
+        assert (self.counter("otlp.logs") - self.counter("otlp.logs.duplicates")
+                == len(rows))
 
     def close(self) -> None:
         for col in self.collectors.values():
             col.kill()
         self.receiver.kill()
-
-
-def _host(meta: dict) -> str | None:
-    """The host.name segment, wherever the receiver keeps resource attributes."""
-    for key, value in meta.items():
-        if key in ("host.name", "host_name") and isinstance(value, str):
-            return value
-        if isinstance(value, dict) and (found := _host(value)):
-            return found
-    return None
 
 
 @pytest.fixture
@@ -186,4 +189,5 @@ def test_collector_restart_rereads_its_file_and_ids_deduplicate(fan_in):
     wait_for(lambda: col.metric("otelcol_exporter_sent_log_records_total") >= 34,
              what="the re-sent lines acknowledged")
     assert len(fan_in.rows()) == 64
+    assert fan_in.counter("otlp.logs.duplicates") == 30
     fan_in.assert_exact()
