@@ -38,13 +38,28 @@ def test_binary_has_the_fan_in_components():
     assert "otlphttp" in have["exporters"]
 
 
-def test_documented_config_validates(tmp_path):
-    env = dict(os.environ, EVALTOP_TOKEN="t")
-    run = subprocess.run([str(collector_binary()), "validate", "--config",
-                          str(Path(__file__).resolve().parent.parent / "docs"
-                              / "receiver-collector.yaml")],
-                         capture_output=True, text=True, env=env, timeout=60)
+def _validate(config: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(collector_binary()), "validate", "--config", str(config)],
+                          capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, EVALTOP_TOKEN="t"))
+
+
+def test_documented_config_validates():
+    run = _validate(Path(__file__).resolve().parent.parent / "docs" / "receiver-collector.yaml")
     assert run.returncode == 0, run.stderr
+
+
+def test_offset_storage_only_where_the_build_has_file_storage(tmp_path):
+    """docs/receiver-collector.yaml marks file_storage "full build only": the PyPI
+    build refuses it, so there a restarted Collector re-reads (tested below)."""
+    cfg = write_config(tmp_path / "s.yaml", host="h", folder=tmp_path,
+                       endpoint="http://127.0.0.1:9", storage_dir=tmp_path / "offsets")
+    run = _validate(cfg)
+    if "file_storage" in components()["extensions"]:
+        assert run.returncode == 0, run.stderr
+    else:
+        assert run.returncode != 0
+        assert 'unknown type: "file_storage"' in run.stderr
 
 
 def test_lines_arrive_as_string_bodies_retried_after_503_and_resent_after_restart(tmp_path):
@@ -93,7 +108,8 @@ def test_lines_arrive_as_string_bodies_retried_after_503_and_resent_after_restar
 
 def test_a_long_outage_blocks_the_reader_instead_of_dropping_lines(tmp_path):
     """The documented sending_queue (block_on_overflow) and unlimited retries: more
-    refused requests than the queue holds, and still every line arrives once."""
+    refused requests than the queue holds, the file rotated (renamed out of the
+    include pattern) meanwhile, and still every line of both files arrives once."""
     folder = tmp_path / "host-a"
     folder.mkdir()
     lines = [json.dumps({"id": f"o{i}", "model": "m", "input": "q", "output": "a"})
@@ -105,18 +121,23 @@ def test_a_long_outage_blocks_the_reader_instead_of_dropping_lines(tmp_path):
         doc = yaml.safe_load(cfg.read_text())
         doc["processors"]["batch"].update(send_batch_size=100, send_batch_max_size=100)
         assert doc["exporters"]["otlphttp"]["sending_queue"]["block_on_overflow"] is True
-        doc["exporters"]["otlphttp"]["sending_queue"]["queue_size"] = 2  # 20 requests of 100 lines
+        doc["exporters"]["otlphttp"]["sending_queue"]["queue_size"] = 2  # of 20 requests
         cfg.write_text(yaml.safe_dump(doc))
         col = Collector(cfg, tmp_path / "a.log")
         try:
             col.start()
+            wait_for(lambda: len(server.requests) >= 2, what="the outage to start")
+            (folder / "app.jsonl").rename(folder / "app.jsonl.1")
+            fresh = [json.dumps({"id": f"n{i}", "model": "m", "input": "q", "output": "a"})
+                     for i in range(10)]
+            (folder / "app.jsonl").write_text("\n".join(fresh) + "\n")
 
             def bodies():
                 return [rec.body.string_value for c in server.accepted()
                         for _, rec in c.records()]
 
-            wait_for(lambda: len(bodies()) >= len(lines), what="every line")
-            assert sorted(bodies()) == sorted(lines)
+            wait_for(lambda: len(bodies()) >= len(lines) + len(fresh), what="every line")
+            assert sorted(bodies()) == sorted(lines + fresh)
             assert sum(c.status == 503 for c in server.requests) == 10
             assert "sending queue is full" not in col.log_text()
         finally:
