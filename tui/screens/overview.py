@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static
 
 from evaltop.core.analysis.regressions import Regression
 from evaltop.core.model.money import format_usd
+from evaltop.core.text.sanitize import one_line
 from evaltop.core.views import dashboard
 from evaltop.tui.format import as_of_text, metric_value, segment_text, when
 from evaltop.tui.screens.base import DataScreen
@@ -161,7 +162,8 @@ class OverviewScreen(DataScreen):
     def _receiver_line(r: dashboard.ReceiverState) -> Text:
         """``otlp <url> listening  requests N  spans A ok / I ignored / R rejected ...``"""
         state = ("listening", "green") if r.listening else ("stopped", "yellow")
-        t = join(("otlp ", "dim"), cell(r.url, 28), " ", state,
+        # our own listen address, not user data: cleaned, never redacted
+        t = join(("otlp ", "dim"), one_line(r.url, 40), " ", state,
                  ("  requests ", "dim"), f"{r.requests:,}",
                  ("  spans ", "dim"), f"{r.spans_accepted:,} ok",
                  (f" / {r.spans_ignored:,} ignored", "dim"),
