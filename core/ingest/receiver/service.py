@@ -22,7 +22,8 @@ from evaltop.core.ingest.receiver.decode import MapContext
 from evaltop.core.ingest.receiver.server import OtlpApp
 from evaltop.core.ingest.receiver.work import DecodePool, PreparedRequest, auto_workers
 from evaltop.core.ingest.receiver.writer import GroupWriter, Job, Stored
-from evaltop.core.model.config import Config, ReceiverConfig
+from evaltop.core.model.config import Config
+from evaltop.core.model.receiver_config import ReceiverConfig
 
 
 class ReceiverError(ValueError):
