@@ -1,7 +1,7 @@
 """OTLP/HTTP over ASGI (served by uvicorn): routes, authentication, limits,
-back-pressure and the answers. The CPU work of a request (decoding, mapping,
-pricing) runs on one decode thread so the event loop only moves bytes; the
-answer waits for the request's COMMIT (see ``writer``).
+back-pressure and the answers. The CPU work of a request (inflating, decoding,
+mapping, pricing) runs on worker processes (``work``) so the event loop only
+moves bytes; the answer waits for the request's COMMIT (see ``writer``).
 
 Answers (OTLP/HTTP): 200 after COMMIT, with ``partial_success`` when items
 were refused; 400 undecodable (not retryable); 401 missing or wrong bearer
@@ -19,7 +19,7 @@ import logging
 from typing import Any
 
 from evaltop.core.ingest.receiver import responses
-from evaltop.core.ingest.receiver.body import JSON, BadEncoding, Inflater, TooLarge, media_type
+from evaltop.core.ingest.receiver.body import JSON, BadEncoding, TooLarge, media_type
 from evaltop.core.ingest.receiver.decode import LOGS, TRACES, Undecodable
 from evaltop.core.ingest.receiver.writer import Job, WriterClosed
 
@@ -91,51 +91,61 @@ class OtlpApp:
                                "Content-Type must be application/x-protobuf or application/json")
         if self.r.inflight >= self.r.max_inflight:
             return self._busy(media, "the store is behind")
-        try:
-            inflater = Inflater(headers.get("content-encoding"), self.r.max_body)
-        except BadEncoding as exc:
-            return self._error(415, media, responses.INVALID_ARGUMENT, str(exc))
+        encoding = (headers.get("content-encoding") or "identity").strip().lower()
+        if encoding not in ("identity", "gzip"):
+            return self._error(415, media, responses.INVALID_ARGUMENT,
+                               f"Content-Encoding {encoding!r} is not supported (gzip or none)")
         length = headers.get("content-length", "")
-        if not inflater.compressed and length.isdigit() and int(length) > self.r.max_body:
+        if length.isdigit() and int(length) > self.r.max_body:
             return self._error(413, media, responses.INVALID_ARGUMENT,
                                f"body over {self.r.max_body:,} bytes")
-        counted = 0  # bytes of this body added to the receiver's in-flight total
+        counted = 0  # bytes of this request in the receiver's in-flight total
         try:
+            parts: list[bytes] = []
+            size = 0
             while True:
                 msg = await receive()
                 if msg["type"] == "http.disconnect":
                     return CLIENT_LEFT, b"", JSON, []
-                inflater.feed(msg.get("body", b""))
-                grown = inflater.size - counted
-                counted += grown
-                self.r.inflight += grown
+                chunk = msg.get("body", b"")
+                parts.append(chunk)
+                size += len(chunk)
+                counted += len(chunk)
+                self.r.inflight += len(chunk)
+                if size > self.r.max_body:
+                    return self._error(413, media, responses.INVALID_ARGUMENT,
+                                       f"body over {self.r.max_body:,} bytes")
                 if self.r.inflight > self.r.max_inflight:
                     # bodies waiting for the store are capped while read, not after
                     return self._busy(media, "the store is behind")
                 if not msg.get("more_body"):
                     break
-            body = inflater.finish()
-            return await self._store(kind, body, media)
-        except TooLarge as exc:
-            return self._error(413, media, responses.INVALID_ARGUMENT,
-                               f"{exc} (decompressed); [receiver] max_body_bytes")
-        except BadEncoding as exc:
-            return self._error(400, media, responses.INVALID_ARGUMENT, str(exc))
+            raw = b"".join(parts)
+            del parts
+            # inflated (within max_body) and decoded by a worker, then stored
+            try:
+                decoded = await asyncio.wrap_future(
+                    self.r.pool.submit(kind, raw, encoding, media == JSON))
+            except TooLarge as exc:
+                return self._error(413, media, responses.INVALID_ARGUMENT,
+                                   f"{exc} (decompressed); [receiver] max_body_bytes")
+            except (BadEncoding, Undecodable) as exc:
+                return self._error(400, media, responses.INVALID_ARGUMENT, str(exc))
+            except Exception as exc:
+                if self.r.pool.broken(exc):
+                    return self._busy(media, "a decoding process died")
+                raise
+            del raw
+            # what waits for the writer now is the decoded request, not the body
+            grown = decoded.size - counted
+            counted += grown
+            self.r.inflight += grown
+            return await self._store(kind, decoded, media)
         finally:
             self.r.inflight -= counted
 
-    async def _store(self, kind: str, body: bytes, media: str) -> tuple[int, bytes, str, list]:
-        """Decode (worker processes or the decode thread), queue for the
-        writer, answer after COMMIT."""
-        try:
-            decoded = await asyncio.wrap_future(self.r.pool.submit(kind, body, media == JSON))
-        except Undecodable as exc:
-            return self._error(400, media, responses.INVALID_ARGUMENT, str(exc))
-        except Exception as exc:
-            if self.r.pool.broken(exc):
-                return self._busy(media, "a decoding process died")
-            raise
-        del body
+    async def _store(self, kind: str, decoded, media: str) -> tuple[int, bytes, str, list]:
+        """Queue a decoded request for the writer; answer after its COMMIT."""
         self.r.note_decoded(decoded)
         try:
             fut = self.r.writer.submit(Job(decoded))

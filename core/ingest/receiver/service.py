@@ -183,7 +183,7 @@ class Receiver:
         self._sock = sock
         self.port = sock.getsockname()[1]
         self.writer = GroupWriter(self.db_path, url=self.url, on_commit=self.on_commit)
-        self.pool = DecodePool(self.cfg, self.ctx, self.book, self.workers)
+        self.pool = DecodePool(self.cfg, self.ctx, self.book, self.workers, self.max_body)
         config = uvicorn.Config(OtlpApp(self), log_level="warning", access_log=False,
                                 lifespan="off", timeout_graceful_shutdown=30,
                                 server_header=False, date_header=False)

@@ -1,4 +1,4 @@
-"""The CPU work of a request (decode, map, count missing tokens, price, lay
+"""The CPU work of a request (inflate, decode, map, count missing tokens, price, lay
 out rows) and where it runs: worker processes, so it uses every core while
 the receiver's process reads bodies and commits; or, until they have
 started, if they cannot, or with ``[receiver] workers = 0``, one thread.
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from evaltop.core.ingest.formats.genai import Content
 from evaltop.core.ingest.prepare import Parsed, Prepared, finish
 from evaltop.core.ingest.pricing import PriceBook
+from evaltop.core.ingest.receiver.body import Inflater
 from evaltop.core.ingest.receiver.decode import MapContext, decode
 from evaltop.core.ingest.workers import init_process, worker_book
 from evaltop.core.model.config import Config
@@ -36,15 +37,22 @@ class PreparedRequest:
     rejects: list[tuple[str, str]]  # (path, reason)
     notes: list[str] = field(default_factory=list)  # values clamped
     calls: dict[str, str] = field(default_factory=dict)  # output id -> provider response id
+    size: int = 0  # bytes of the inflated body: what the request weighs while it waits
 
     @property
     def rejected(self) -> int:
         return len(self.rejects)
 
 
-def prepare_request(kind: str, body: bytes, is_json: bool, ctx: MapContext,
-                    book: PriceBook) -> PreparedRequest:
-    """Raises :class:`~.decode.Undecodable`."""
+def prepare_request(kind: str, raw: bytes, encoding: str, is_json: bool, ctx: MapContext,
+                    book: PriceBook, max_body: int) -> PreparedRequest:
+    """Inflate ``raw`` (stopping past ``max_body``), decode, map and price.
+    Raises :class:`~.body.TooLarge`, :class:`~.body.BadEncoding` or
+    :class:`~.decode.Undecodable`."""
+    inflater = Inflater(encoding, max_body)
+    inflater.feed(raw)
+    body = inflater.finish()
+    del raw
     d = decode(kind, body, is_json=is_json, ctx=ctx)
     now = time.time()
     rejects = [(ctx.source, f"/v1/{kind}", 0, 0, reason, path.encode(), now)
@@ -54,21 +62,21 @@ def prepare_request(kind: str, body: bytes, is_json: bool, ctx: MapContext,
     calls = {rec.id: str(rec.metadata["response_id"]) for rec in d.outputs
              if rec.metadata.get("response_id")}
     return PreparedRequest(kind, finish(parsed, book), d.content, d.items, d.ignored,
-                           d.rejects, d.notes, calls)
+                           d.rejects, d.notes, calls, len(body))
 
 
-_CTX: MapContext | None = None  # per worker process
+_CTX: tuple[MapContext, int] | None = None  # per worker process: context, max body
 
 
-def _init(cfg: Config, ctx: MapContext, started) -> None:
+def _init(cfg: Config, ctx: MapContext, max_body: int, started) -> None:
     global _CTX
     init_process(cfg, started)
-    _CTX = ctx
+    _CTX = (ctx, max_body)
 
 
-def _in_worker(kind: str, body: bytes, is_json: bool) -> PreparedRequest:
+def _in_worker(kind: str, raw: bytes, encoding: str, is_json: bool) -> PreparedRequest:
     assert _CTX is not None
-    return prepare_request(kind, body, is_json, _CTX, worker_book())
+    return prepare_request(kind, raw, encoding, is_json, _CTX[0], worker_book(), _CTX[1])
 
 
 def _ready() -> bool:
@@ -85,15 +93,16 @@ class DecodePool:
     started (requests go to a thread meanwhile, so start-up never stalls
     the receiver); a broken pool falls back to the thread for good."""
 
-    def __init__(self, cfg: Config, ctx: MapContext, book: PriceBook, workers: int) -> None:
-        self.ctx, self.book = ctx, book
+    def __init__(self, cfg: Config, ctx: MapContext, book: PriceBook, workers: int,
+                 max_body: int) -> None:
+        self.ctx, self.book, self.max_body = ctx, book, max_body
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="evaltop-otlp-decode")
         self._pool: Executor | None = None
         self._warm: list[Future] = []
         if workers > 0:
             mp = multiprocessing.get_context("spawn")  # the parent runs threads: never fork
             self._pool = ProcessPoolExecutor(workers, mp_context=mp, initializer=_init,
-                                             initargs=(cfg, ctx, mp.Barrier(workers)))
+                                             initargs=(cfg, ctx, max_body, mp.Barrier(workers)))
             self._warm = [self._pool.submit(_ready) for _ in range(workers)]
 
     @property
@@ -111,13 +120,14 @@ class DecodePool:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
 
-    def submit(self, kind: str, body: bytes, is_json: bool) -> Future:
+    def submit(self, kind: str, raw: bytes, encoding: str, is_json: bool) -> Future:
         if self.processes:
             try:
-                return self._pool.submit(_in_worker, kind, body, is_json)
+                return self._pool.submit(_in_worker, kind, raw, encoding, is_json)
             except BrokenProcessPool:
                 self._drop_pool()
-        return self._thread.submit(prepare_request, kind, body, is_json, self.ctx, self.book)
+        return self._thread.submit(prepare_request, kind, raw, encoding, is_json, self.ctx,
+                                   self.book, self.max_body)
 
     def broken(self, exc: BaseException) -> bool:
         """A worker died under this request: use the thread from now on."""
