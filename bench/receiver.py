@@ -209,6 +209,14 @@ def send_all(url: str, bodies: list[bytes], encoding: str, exporters: int,
     return SendResult(wall, acks, retried[0], statuses)
 
 
+def send_to(rec: Receiver, bodies: list[bytes], encoding: str, exporters: int) -> SendResult:
+    """send_all to a running receiver; a failure quotes the receiver's stderr."""
+    try:
+        return send_all(rec.url, bodies, encoding, exporters)
+    except SystemExit as exc:
+        raise SystemExit(f"{exc}\nreceiver stderr:\n  " + "\n  ".join(rec.stderr[-15:])) from None
+
+
 def stored_outputs(db: Path) -> int:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
@@ -270,7 +278,7 @@ def run_phase(work: Path, bodies: list[bytes], encoding: str, exporters: int, ex
     work.mkdir(parents=True)
     with running_receiver(work, command) as rec:
         idle = memory_kb(rec.pid)
-        res = send_all(rec.url, bodies, encoding, exporters)
+        res = send_to(rec, bodies, encoding, exporters)
         mem = memory_kb(rec.pid)
     stored = stored_outputs(work / "evaltop.db")
     if stored != expected:
@@ -289,7 +297,7 @@ def run_burst(work: Path, bodies: list[bytes], exporters: int,
     burst = [bodies[i % len(bodies)] for i in range(2 * exporters)]
     with running_receiver(work, command) as rec:
         idle = memory_kb(rec.pid)
-        res = send_all(rec.url, burst, "protobuf", exporters)
+        res = send_to(rec, burst, "protobuf", exporters)
         mem = memory_kb(rec.pid)
     return {"exporters": exporters, "requests": len(burst), "wall_s": res.wall_s,
             "retried": res.retried, "statuses": res.statuses,
