@@ -120,6 +120,18 @@ def running_receiver(work: Path, command: list[str] | None = None,
         reader.join(5)
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its child processes so far."""
+    total = 0.0
+    for p in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def memory_kb(pid: int) -> dict[str, int]:
     """VmRSS and VmHWM (peak RSS) of ``pid`` plus its child processes, in KiB."""
     total = {"VmRSS": 0, "VmHWM": 0}
@@ -153,6 +165,7 @@ class SendResult:
     ack_s: list[float]
     retried: int
     statuses: dict[int, int]
+    cpu_s: float  # this process's CPU from the first send to the last answer
 
 
 def send_all(url: str, bodies: list[bytes], encoding: str, exporters: int,
@@ -200,13 +213,13 @@ def send_all(url: str, bodies: list[bytes], encoding: str, exporters: int,
     for t in threads:
         t.start()
     start.wait()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     for t in threads:
         t.join()
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     if errors:
         raise SystemExit(f"bench.receiver: {len(errors)} exporter(s) failed: {errors[0]}")
-    return SendResult(wall, acks, retried[0], statuses)
+    return SendResult(wall, acks, retried[0], statuses, cpu)
 
 
 def send_to(rec: Receiver, bodies: list[bytes], encoding: str, exporters: int) -> SendResult:
@@ -237,17 +250,21 @@ def stored_rows(db: Path) -> tuple[list[str], dict[str, tuple]]:
     return cols, {row[at]: tuple(row) for row in rows}
 
 
-def ceiling(bodies: list[bytes], cols: list[str], rows: dict[str, tuple], db: Path) -> float:
-    """Seconds to gunzip + ParseFromString each body and insert the stored
-    rows of its spans with one executemany per request, into a fresh
-    database of evaltop's schema."""
+def ceiling(bodies: list[bytes], cols: list[str], rows: dict[str, tuple],
+            db: Path) -> dict[str, float]:
+    """Seconds (wall, process CPU, and the gunzip part of the wall) to gunzip
+    + ParseFromString each body and insert the stored rows of its spans with
+    one executemany per request, into a fresh database of evaltop's schema."""
     conn = store_db.connect(db)
     sql = f"INSERT INTO outputs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    n = 0
-    started = time.perf_counter()
+    n, unzip = 0, 0.0
+    started, cpu0 = time.perf_counter(), time.process_time()
     for body in bodies:
+        t0 = time.perf_counter()
+        raw = gzip.decompress(body)
+        unzip += time.perf_counter() - t0
         req = ExportTraceServiceRequest()
-        req.ParseFromString(gzip.decompress(body))
+        req.ParseFromString(raw)
         batch = []
         for rs in req.resource_spans:
             for ss in rs.scope_spans:
@@ -258,12 +275,12 @@ def ceiling(bodies: list[bytes], cols: list[str], rows: dict[str, tuple], db: Pa
         with store_db.write(conn):
             conn.executemany(sql, batch)
         n += len(batch)
-    took = time.perf_counter() - started
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu0
     conn.close()
     if n != len(rows):
         raise SystemExit(f"bench.receiver: the ceiling matched {n} of {len(rows)} stored rows "
                          "to spans (output ids are not <traceId>:<spanId>?)")
-    return took
+    return {"wall_s": took, "cpu_s": cpu, "gunzip_s": unzip}
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -277,16 +294,17 @@ def run_phase(work: Path, bodies: list[bytes], encoding: str, exporters: int, ex
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     with running_receiver(work, command) as rec:
-        idle = memory_kb(rec.pid)
+        idle, cpu0 = memory_kb(rec.pid), cpu_s(rec.pid)
         res = send_to(rec, bodies, encoding, exporters)
-        mem = memory_kb(rec.pid)
+        mem, cpu = memory_kb(rec.pid), cpu_s(rec.pid) - cpu0
     stored = stored_outputs(work / "evaltop.db")
     if stored != expected:
         raise SystemExit(f"bench.receiver: {encoding}: {stored} outputs stored, "
                          f"{expected} LLM spans sent")
     return {"encoding": encoding, "wall_s": res.wall_s, "spans_per_s": stored / res.wall_s,
             "ack_s": res.ack_s, "retried": res.retried, "statuses": res.statuses,
-            "rss_idle_kb": idle["VmRSS"], "peak_rss_kb": mem["VmHWM"]}
+            "rss_idle_kb": idle["VmRSS"], "peak_rss_kb": mem["VmHWM"],
+            "receiver_cpu_s": cpu, "exporters_cpu_s": res.cpu_s}
 
 
 def run_burst(work: Path, bodies: list[bytes], exporters: int,
@@ -315,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--burst", type=int, default=16, help="exporters in the burst (0: none)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--host-rate", type=float, default=10.0,
+                    help="LLM calls/s per host, for the hosts-served estimate")
     ap.add_argument("--command", default=None,
                     help="receiver command instead of `evaltop receive` (e.g. another "
                          "checkout's python -m evaltop.tui.cli.main receive)")
@@ -330,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     gen_s = time.perf_counter() - t_gen
     expected = args.requests * args.llm_spans
     tmp = Path(tempfile.mkdtemp(prefix="evaltop-bench-receiver-"))
-    runs: dict[str, list] = {"protobuf": [], "json": [], "ceiling_s": []}
+    runs: dict[str, list] = {"protobuf": [], "json": [], "ceiling": []}
     burst = None
     try:
         for _ in range(args.runs):
@@ -341,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
             ceil_db = tmp / "ceiling.db"
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{ceil_db}{suffix}").unlink(missing_ok=True)
-            runs["ceiling_s"].append(ceiling(bodies["protobuf"], cols, rows, ceil_db))
+            runs["ceiling"].append(ceiling(bodies["protobuf"], cols, rows, ceil_db))
             del rows
             runs["json"].append(run_phase(tmp / "json", bodies["json"], "json", args.exporters,
                                           expected, command))
@@ -349,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
             burst = run_burst(tmp / "burst", bodies["protobuf"], args.burst, command)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    ceil_rate = [expected / s for s in runs["ceiling_s"]]
+    ceil_rate = [expected / c["wall_s"] for c in runs["ceiling"]]
     result: dict = {
         "bench": "receiver",
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -362,7 +382,12 @@ def main(argv: list[str] | None = None) -> int:
         "gzip_bytes_per_request": {enc: sum(map(len, b)) / args.requests
                                    for enc, b in bodies.items()},
         "cores": os.cpu_count(),
-        "ceiling": {"spans_per_s": statistics.median(ceil_rate), "runs": ceil_rate},
+        "ceiling": {"spans_per_s": statistics.median(ceil_rate), "runs": ceil_rate,
+                    "cpu_us_per_span": statistics.median(
+                        c["cpu_s"] / expected * 1e6 for c in runs["ceiling"]),
+                    "gunzip_share": statistics.median(
+                        c["gunzip_s"] / c["wall_s"] for c in runs["ceiling"])},
+        "hosts_at_calls_per_s": args.host_rate,
         "target": 0.70,
     }
     for enc in CONTENT_TYPES:
@@ -376,6 +401,11 @@ def main(argv: list[str] | None = None) -> int:
             "ack_max_s": max(acks), "acks": len(acks),
             "retried": sum(p["retried"] for p in phases),
             "peak_rss_mb": max(p["peak_rss_kb"] for p in phases) / 1024,
+            "receiver_cpu_us_per_span": statistics.median(
+                p["receiver_cpu_s"] / expected * 1e6 for p in phases),
+            "exporters_cpu_us_per_span": statistics.median(
+                p["exporters_cpu_s"] / expected * 1e6 for p in phases),
+            "hosts": statistics.median(rates) / args.host_rate,
             "idle_rss_mb": statistics.median(p["rss_idle_kb"] for p in phases) / 1024,
         }
     result["burst"] = burst
@@ -386,14 +416,19 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.exporters} exporters, gzip; {result['bytes_per_request']['protobuf'] / 1e6:.1f} "
           f"MB protobuf per request; median of {args.runs} interleaved runs "
           f"(load average {result['load_average'][0]:.1f}):")
+    c = result["ceiling"]
     print(f"  ceiling (gunzip + ParseFromString + executemany, no HTTP): "
-          f"{result['ceiling']['spans_per_s']:>9,.0f} spans/s")
+          f"{c['spans_per_s']:>9,.0f} spans/s   ({c['cpu_us_per_span']:.0f} us CPU per span, "
+          f"{c['gunzip_share']:.0%} of it gunzip)")
     for name, r in (("protobuf", pb), ("OTLP/JSON", js)):
         print(f"  {name:<9} {r['spans_per_s']:>9,.0f} spans/s   ratio {r['ratio']:.0%}"
               f"{' (target >= 70%)' if name == 'protobuf' else ''}   ack p50 "
               f"{r['ack_p50_s'] * 1000:,.0f} ms, p99 {r['ack_p99_s'] * 1000:,.0f} ms "
               f"({r['acks']} requests)   peak RSS {r['peak_rss_mb']:.0f} MB "
               f"(idle {r['idle_rss_mb']:.0f}); retried {r['retried']}")
+        print(f"            receiver CPU {r['receiver_cpu_us_per_span']:.0f} us per span, "
+              f"exporters {r['exporters_cpu_us_per_span']:.0f} us; serves "
+              f"{r['hosts']:,.0f} hosts at {args.host_rate:g} LLM calls/s each")
     if burst:
         print(f"  burst: {burst['exporters']} exporters x 2 requests at once: peak RSS "
               f"{burst['peak_rss_kb'] / 1024:.0f} MB (idle {burst['rss_idle_kb'] / 1024:.0f}), "
