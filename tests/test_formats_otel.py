@@ -25,7 +25,7 @@ def test_only_the_inference_span_of_a_line_becomes_an_output():
     out = recs(1)
     outputs = [r for r in out if isinstance(r, LoggedOutput)]
     # invoke_agent (with usage) and execute_tool spans are skipped.
-    assert [r.id for r in outputs] == ["eee19b7ec3c1b174"]
+    assert [r.id for r in outputs] == ["5b8efff798038103d269b633813fc60c:eee19b7ec3c1b174"]
     rec = outputs[0]
     assert rec.format == "otel" and rec.provider == "openai" and rec.model == "gpt-4o-2024-08-06"
     assert rec.ts == datetime(2025, 3, 10, 1, 31, 23, tzinfo=UTC)
@@ -49,7 +49,8 @@ def test_only_the_inference_span_of_a_line_becomes_an_output():
 
 def test_evaluation_event_becomes_feedback_on_the_span():
     [fb] = [r for r in recs(1) if isinstance(r, Feedback)]
-    assert (fb.output_id, fb.name, fb.value) == ("eee19b7ec3c1b174", "relevance", 0.75)
+    span = "5b8efff798038103d269b633813fc60c:eee19b7ec3c1b174"
+    assert (fb.output_id, fb.name, fb.value) == (span, "relevance", 0.75)
     assert fb.ts == datetime(2025, 3, 10, 1, 31, 25, tzinfo=UTC)
 
 
@@ -86,8 +87,8 @@ def test_legacy_content_events():
 
 def _line(attrs: list, **span) -> dict:
     base = {
-        "traceId": "ab",
-        "spanId": "cd",
+        "traceId": "0af7651916cd43dd8448eb211c80319c",
+        "spanId": "00f067aa0ba902b7",
         "startTimeUnixNano": 1_700_000_000_000_000_000,
         "endTimeUnixNano": 1_700_000_000_500_000_000,
         "attributes": attrs,
@@ -130,7 +131,7 @@ def test_system_instructions_and_reasoning_and_cache_write_attributes():
     )
 
 
-def test_embeddings_span_is_not_an_output():
+def test_embeddings_span_is_an_output_of_its_own_operation():
     line = _line(
         [
             _s("gen_ai.operation.name", "embeddings"),
@@ -138,14 +139,16 @@ def test_embeddings_span_is_not_an_output():
             {"key": "gen_ai.usage.input_tokens", "value": {"intValue": 8}},
         ]
     )
-    assert parse_record(line) == []
+    [rec] = parse_record(line)
+    assert rec.metadata["operation"] == "embeddings" and rec.output == ""
+    assert rec.usage.input_tokens == 8
 
 
 @pytest.mark.parametrize(
     "line, reason",
     [
         ({"resourceSpans": {}}, "otel: resourceSpans must be an array"),
-        (_line([_s("gen_ai.operation.name", "chat")], spanId=""), "spans[0].spanId missing"),
+        (_line([_s("gen_ai.operation.name", "chat")], spanId=""), "spans[0]: spanId missing"),
         (
             _line([{"key": "gen_ai.usage.input_tokens", "value": {"intValue": "12x"}}]),
             "intValue must be an integer",
@@ -154,7 +157,7 @@ def test_embeddings_span_is_not_an_output():
             _line([{"value": {"stringValue": "x"}}]),
             "attributes[0] must be an object with a string key",
         ),
-        (_line([], startTimeUnixNano="soon"), "startTimeUnixNano must be a whole number"),
+        (_line([], startTimeUnixNano="soon"), "startTimeUnixNano must be an integer (nanoseconds)"),
         (
             _line(
                 [
@@ -184,7 +187,7 @@ def test_evaluation_log_events_and_metrics_lines():
                             {
                                 "timeUnixNano": "1741570290000000000",
                                 "eventName": "gen_ai.evaluation.result",
-                                "traceId": "5b8e",
+                                "traceId": "5b8efff798038103d269b633813fc60c",
                                 "spanId": "eee19b7ec3c1b174",
                                 "attributes": [
                                     _s("gen_ai.evaluation.name", "groundedness"),
@@ -206,7 +209,7 @@ def test_evaluation_log_events_and_metrics_lines():
     }
     [fb] = parse_record(logs, source="traces")
     assert (fb.output_id, fb.name, fb.value, fb.source) == (
-        "eee19b7ec3c1b174",
+        "5b8efff798038103d269b633813fc60c:eee19b7ec3c1b174",
         "groundedness",
         "pass",
         "traces",

@@ -63,7 +63,7 @@ class IngestSummary:
 _C = {name: i for i, name in enumerate(store_out.OUTPUT_COLUMNS)}
 
 
-def _rollup_rows(rows: list[tuple]) -> list[tuple]:
+def rollup_rows(rows: list[tuple]) -> list[tuple]:
     """Per-batch increments, aggregated in Python, for rows actually inserted."""
     acc: dict[tuple, list] = {}
     ts, model, task, pv, var = (_C["ts"], _C["model"], _C["task"], _C["prompt_version"],
@@ -135,7 +135,7 @@ def write_batch(conn, batch: Batch, prep: Prepared, now: float) -> IngestSummary
         dups = prep.dup_in_batch + len(have) + len(have_fb)
         if new_out:
             store_out.insert_outputs(conn, new_out)
-            rollups.add(conn, _rollup_rows(new_out))
+            rollups.add(conn, rollup_rows(new_out))
         if new_fb:
             store_out.insert_feedback(conn, new_fb)
         if prep.rejects:

@@ -177,7 +177,7 @@ def _feedback_row(fb: Feedback, source: str, now: float) -> tuple:
 
 @dataclass
 class Parsed:
-    batch: Batch
+    batch: Batch | None  # None: records that came another way (the OTLP receiver)
     now: float
     rejects: list[tuple] = field(default_factory=list)
     # in line order: records, rows already laid out (native lines with
@@ -187,6 +187,13 @@ class Parsed:
     unbilled: list[bool] | None = None  # per output, set by start_counting
     counting: list[Future] = field(default_factory=list)  # chunks still being counted
     counts: UsageCounts | None = None  # set by start_counting
+    source: str = ""  # the batch's, when there is one
+    lines: int = 0  # lines consumed (the batch's), for the summary
+
+    def __post_init__(self) -> None:
+        if self.batch is not None:
+            self.source = self.batch.source
+            self.lines = len(self.batch.lines) + len(self.batch.rejects)
 
 
 def parse_lines(batch: Batch, fmt: str, now: float, book: PriceBook | None = None) -> Parsed:
@@ -273,7 +280,7 @@ def finish(parsed: Parsed, book: PriceBook, pool: Executor | None = None) -> Pre
     de-duplicated)."""
     if parsed.unbilled is None:
         start_counting(parsed, pool)
-    batch, now, src = parsed.batch, parsed.now, parsed.batch.source
+    now, src = parsed.now, parsed.source
     outputs = parsed.outputs
     if parsed.counts:
         for i, inp, out in parsed.counts.results():  # waits for the counting
@@ -305,7 +312,7 @@ def finish(parsed: Parsed, book: PriceBook, pool: Executor | None = None) -> Pre
             dup += 1
         else:
             fbs[fb.id] = _feedback_row(fb, src, now)
-    return Prepared(outs, fbs, parsed.rejects, dup, len(batch.lines) + len(batch.rejects))
+    return Prepared(outs, fbs, parsed.rejects, dup, parsed.lines)
 
 
 def prepare(batch: Batch, fmt: str, book: PriceBook, now: float) -> Prepared:

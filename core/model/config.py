@@ -267,6 +267,39 @@ class RedactionConfig(_Strict):
     enabled: bool = True
 
 
+class ReceiverAttributes(_Strict):
+    """Which span (then resource) attribute fills each of evaltop's own
+    fields; the first one present wins. docs/receiver.md."""
+
+    task: list[str] = Field(default_factory=lambda: ["evaltop.task"])
+    prompt_version: list[str] = Field(default_factory=lambda: ["evaltop.prompt_version"])
+    variant: list[str] = Field(default_factory=lambda: ["evaltop.variant"])
+    user: list[str] = Field(default_factory=lambda: ["evaltop.user", "user.id", "enduser.id"])
+    tags: list[str] = Field(default_factory=lambda: ["evaltop.tags"])
+
+
+class ReceiverConfig(_Strict):
+    """``evaltop receive``: OTLP/HTTP on ``host:port`` (docs/receiver.md)."""
+
+    enabled: bool = False  # `evaltop run` serves it too
+    host: str = "127.0.0.1"
+    port: int = Field(4318, ge=0, le=65535)
+    token_env: str = ""  # name of the environment variable holding the bearer token
+    allow_unauthenticated: bool = False  # needed to serve a non-loopback address with no token
+    max_body_bytes: int = Field(16 << 20, ge=1024)  # decompressed
+    max_inflight_bytes: int = Field(64 << 20, ge=1024)  # beyond: 503 + Retry-After
+    source: str = "otlp"  # the source name on received rows
+    attributes: ReceiverAttributes = ReceiverAttributes()
+
+    @field_validator("token_env")
+    @classmethod
+    def _env_name(cls, v: str) -> str:
+        if v and not v.replace("_", "a").isalnum():
+            raise ValueError("expected the NAME of an environment variable, such as "
+                             "EVALTOP_RECEIVER_TOKEN (not the token itself)")
+        return v
+
+
 class TuiConfig(_Strict):
     bell: bool = True
     refresh_seconds: float = Field(1.0, gt=0)
@@ -285,6 +318,7 @@ class Config(_Strict):
     shadow: ShadowConfig = ShadowConfig()
     analysis: AnalysisConfig = AnalysisConfig()
     downstream: DownstreamConfig = DownstreamConfig()
+    receiver: ReceiverConfig = ReceiverConfig()
     redaction: RedactionConfig = RedactionConfig()
     tui: TuiConfig = TuiConfig()
 

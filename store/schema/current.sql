@@ -337,6 +337,32 @@ CREATE TABLE ledger_daily ( kind TEXT NOT NULL, day TEXT NOT NULL, month TEXT NO
 
 CREATE INDEX ledger_daily_month ON ledger_daily(kind, month, state);
 
+CREATE TABLE otlp_content (
+    output_id TEXT NOT NULL,
+    side TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    text TEXT NOT NULL,
+    finish_reason TEXT,
+    received_at REAL NOT NULL,
+    PRIMARY KEY (output_id, side, seq)
+) WITHOUT ROWID;
+
+CREATE INDEX otlp_content_received ON otlp_content(received_at);
+
+CREATE TABLE receiver_status (
+    url TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    started_at REAL NOT NULL,
+    heartbeat_at REAL NOT NULL,
+    stopped_at REAL
+);
+
+CREATE TABLE otlp_calls (
+    response_id TEXT PRIMARY KEY,
+    output_id TEXT NOT NULL
+) WITHOUT ROWID;
+
 CREATE TRIGGER rollup_daily_ins AFTER INSERT ON rollup_hourly BEGIN
   INSERT INTO rollup_daily (day, model, outputs, errors, input_tokens, output_tokens,
       estimated_outputs, unpriced_outputs, cost_pusd, latency_ms_sum)

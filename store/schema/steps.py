@@ -34,6 +34,7 @@ STEP_FILES = [
     "v12_score_rollup_model_task.sql",
     "v13_analysis_cache.sql",
     "v14_ledger_daily.sql",
+    "v15_otlp_receiver.sql",
 ]
 STEPS: list[str] = [V1, *((SQL_DIR / name).read_text(encoding="utf-8") for name in STEP_FILES)]
 

@@ -1,7 +1,5 @@
-"""OTLP/JSON attribute values and GenAI message attributes, decoded.
-
-Values are ``{stringValue | intValue | doubleValue | boolValue | arrayValue |
-kvlistValue | bytesValue}``; 64-bit ints may be strings. Messages come in
+"""GenAI message attributes, decoded (attribute values are plain already:
+``otlp.from_json`` / ``otlp.from_proto`` decoded them). Messages come in
 three generations: ``gen_ai.input.messages``/``gen_ai.output.messages``
 (structured or a JSON string, ``{role, parts}``), indexed legacy attributes
 (``gen_ai.prompt.0.content``), and legacy events (``gen_ai.content.prompt``).
@@ -20,52 +18,7 @@ from evaltop.core.ingest.formats.messages import chat_messages, content_text, re
 FMT = "otel"
 
 
-def any_value(v: Any, key: str) -> Any:
-    """One OTLP AnyValue as a plain Python value."""
-    if not isinstance(v, dict):
-        return v  # already plain (some exporters write bare values)
-    if "stringValue" in v:
-        return v["stringValue"]
-    if "intValue" in v:
-        iv = v["intValue"]
-        try:
-            return int(iv)
-        except (TypeError, ValueError, OverflowError):
-            fail(FMT, f"{key}: intValue must be an integer, got {to_str(iv)[:30]!r}")
-    if "doubleValue" in v:
-        try:
-            return float(v["doubleValue"])
-        except (TypeError, ValueError):
-            fail(FMT, f"{key}: doubleValue must be a number")
-    if "boolValue" in v:
-        return bool(v["boolValue"])
-    if "arrayValue" in v:
-        values = (v["arrayValue"] or {}).get("values") or []
-        return [any_value(x, f"{key}[{i}]") for i, x in enumerate(values)]
-    if "kvlistValue" in v:
-        return attr_map((v["kvlistValue"] or {}).get("values") or [], key)
-    if "bytesValue" in v:
-        return v["bytesValue"]
-    return None
-
-
-def attr_map(attrs: Any, key: str) -> dict[str, Any]:
-    """``[{key, value}]`` (or an already-flat object) as a dict."""
-    if attrs is None:
-        return {}
-    if isinstance(attrs, dict):
-        return dict(attrs)
-    if not isinstance(attrs, list):
-        fail(FMT, f"{key} must be an array of {{key, value}}")
-    out = {}
-    for i, kv in enumerate(attrs):
-        if not isinstance(kv, dict) or not isinstance(kv.get("key"), str):
-            fail(FMT, f"{key}[{i}] must be an object with a string key")
-        out[kv["key"]] = any_value(kv.get("value"), f"{key}[{i}].value")
-    return out
-
-
-def _json_or_text(value: Any) -> Any:
+def json_or_text(value: Any) -> Any:
     """Attributes often carry messages as a JSON string. Only a JSON array (or a
     message object) is decoded; any other text, such as a model's own JSON
     answer, stays exactly as logged."""
@@ -81,8 +34,8 @@ def _json_or_text(value: Any) -> Any:
     return value
 
 
-def _messages(value: Any, key: str) -> list[dict[str, str]]:
-    value = _json_or_text(value)
+def messages(value: Any, key: str) -> list[dict[str, str]]:
+    value = json_or_text(value)
     if isinstance(value, str):
         return [{"role": "user", "content": value}]
     if isinstance(value, dict):
@@ -105,7 +58,7 @@ def _indexed(attrs: dict[str, Any]) -> dict[str, dict[int, dict[str, Any]]]:
 
 
 def _indexed_message(fields: dict[str, Any], default_role: str) -> dict[str, str]:
-    content = _json_or_text(fields.get("content"))
+    content = json_or_text(fields.get("content"))
     text = content if isinstance(content, str) else content_text(content, FMT, "content")
     calls = sorted({k.split(".")[1] for k in fields if k.startswith("tool_calls.")})
     lines = [text] if text else []
@@ -121,7 +74,7 @@ def conversation(attrs: dict[str, Any], events: list[tuple[str, dict]]) -> tuple
     out: tuple[str, str | None] | None = None
     system = attrs.get("gen_ai.system_instructions")
     if "gen_ai.input.messages" in attrs:
-        inp = _messages(attrs["gen_ai.input.messages"], "gen_ai.input.messages")
+        inp = messages(attrs["gen_ai.input.messages"], "gen_ai.input.messages")
     if "gen_ai.output.messages" in attrs:
         out = _output(attrs["gen_ai.output.messages"])
     if inp is None or out is None:
@@ -146,12 +99,12 @@ def conversation(attrs: dict[str, Any], events: list[tuple[str, dict]]) -> tuple
             )
     for name, eattrs in events:
         if inp is None and name == "gen_ai.content.prompt" and "gen_ai.prompt" in eattrs:
-            inp = _messages(eattrs["gen_ai.prompt"], "events.gen_ai.prompt")
+            inp = messages(eattrs["gen_ai.prompt"], "events.gen_ai.prompt")
         elif out is None and name == "gen_ai.content.completion" and "gen_ai.completion" in eattrs:
-            value = _json_or_text(eattrs["gen_ai.completion"])
+            value = json_or_text(eattrs["gen_ai.completion"])
             out = (to_str(value), None) if isinstance(value, str) else _output(value)
     if system:
-        sys_value = _json_or_text(system)
+        sys_value = json_or_text(system)
         sys_text = content_text(sys_value, FMT, "gen_ai.system_instructions")
         inp = [{"role": "system", "content": sys_text}, *(inp or [])]
     return inp, out
@@ -159,7 +112,7 @@ def conversation(attrs: dict[str, Any], events: list[tuple[str, dict]]) -> tuple
 
 def _output(value: Any) -> tuple[str, str | None]:
     """Output messages ``[{role, parts, finish_reason}]`` as (text, finish reason)."""
-    value = _json_or_text(value)
+    value = json_or_text(value)
     if isinstance(value, str):
         return value, None
     if isinstance(value, dict):
