@@ -20,9 +20,11 @@ Measured per run:
   ``executemany`` per request into the same ``outputs`` table (same schema,
   indexes and triggers, fresh database). No HTTP, no mapping, no pricing,
   no dedupe. Target: the protobuf path at >= 70% of it;
-- a **burst**: ``--burst`` exporters at once, each sending two requests,
-  on a fresh receiver: its peak RSS (``VmHWM``) beside its RSS before the
-  burst, and how many requests it answered 429/503 (back-pressure).
+- a **burst**: ``--burst`` exporters at once (16, then 64 by default),
+  each sending two requests, on a fresh receiver each time: its peak RSS
+  (``VmHWM``) beside its RSS before the burst, and how many requests it
+  answered 429/503 (back-pressure). Bounded memory means the peak stops
+  growing with the number of exporters once back-pressure starts.
 
 Runs are interleaved (protobuf, ceiling, JSON, protobuf, ...) and each
 ratio is the median of the per-run ratios. JSON goes to
@@ -330,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--llm-spans", type=int, default=512, help="LLM spans per request")
     ap.add_argument("--other-spans", type=int, default=64, help="HTTP/DB spans per request")
     ap.add_argument("--exporters", type=int, default=4, help="concurrent exporters")
-    ap.add_argument("--burst", type=int, default=16, help="exporters in the burst (0: none)")
+    ap.add_argument("--burst", default="16,64",
+                    help="exporters in each burst, comma-separated (0: no burst)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--host-rate", type=float, default=10.0,
@@ -351,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     expected = args.requests * args.llm_spans
     tmp = Path(tempfile.mkdtemp(prefix="evaltop-bench-receiver-"))
     runs: dict[str, list] = {"protobuf": [], "json": [], "ceiling": []}
-    burst = None
+    bursts = []
     try:
         for _ in range(args.runs):
             pb = run_phase(tmp / "pb", bodies["protobuf"], "protobuf", args.exporters,
@@ -365,15 +368,16 @@ def main(argv: list[str] | None = None) -> int:
             del rows
             runs["json"].append(run_phase(tmp / "json", bodies["json"], "json", args.exporters,
                                           expected, command))
-        if args.burst:
-            burst = run_burst(tmp / "burst", bodies["protobuf"], args.burst, command)
+        for n in (int(x) for x in args.burst.split(",") if x.strip()):
+            if n > 0:
+                bursts.append(run_burst(tmp / f"burst{n}", bodies["protobuf"], n, command))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     ceil_rate = [expected / c["wall_s"] for c in runs["ceiling"]]
     result: dict = {
         "bench": "receiver",
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": "python -m bench.receiver " + " ".join(argv or []),
+        "command": " ".join(["python -m bench.receiver", *(argv or [])]),
         "receiver": " ".join(command or ["evaltop", "receive"]),
         "requests": args.requests, "llm_spans_per_request": args.llm_spans,
         "other_spans_per_request": args.other_spans, "exporters": args.exporters,
@@ -408,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
             "hosts": statistics.median(rates) / args.host_rate,
             "idle_rss_mb": statistics.median(p["rss_idle_kb"] for p in phases) / 1024,
         }
-    result["burst"] = burst
+    result["burst"] = bursts
     result["load_average"] = os.getloadavg()
     pb, js = result["protobuf"], result["json"]
     print(f"receiver, {args.requests} requests x {args.llm_spans} LLM spans "
@@ -429,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"            receiver CPU {r['receiver_cpu_us_per_span']:.0f} us per span, "
               f"exporters {r['exporters_cpu_us_per_span']:.0f} us; serves "
               f"{r['hosts']:,.0f} hosts at {args.host_rate:g} LLM calls/s each")
-    if burst:
+    for burst in bursts:
         print(f"  burst: {burst['exporters']} exporters x 2 requests at once: peak RSS "
               f"{burst['peak_rss_kb'] / 1024:.0f} MB (idle {burst['rss_idle_kb'] / 1024:.0f}), "
               f"answers {burst['statuses']}, ack p99 {burst['ack_p99_s'] * 1000:,.0f} ms, "

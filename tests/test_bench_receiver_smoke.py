@@ -71,6 +71,7 @@ def test_a_tiny_run_writes_every_figure(tmp_path, monkeypatch, capsys):
         r = result[enc]
         assert r["spans_per_s"] > 0 and r["ratio"] > 0 and r["acks"] == 2
         assert 0 < r["ack_p50_s"] <= r["ack_p99_s"] and r["peak_rss_mb"] > 0
-    assert result["burst"]["stored"] == 80 and result["burst"]["peak_rss_kb"] > 0
+    [burst] = result["burst"]
+    assert burst["stored"] == 80 and burst["peak_rss_kb"] > 0 and burst["statuses"]["200"] == 4
     printed = capsys.readouterr().out
     assert "ceiling (gunzip + ParseFromString + executemany" in printed and "burst" in printed
