@@ -1,9 +1,10 @@
 """Peer: Arize Phoenix's OTLP endpoint against `evaltop receive`, the same spans
 (`python -m bench.peers phoenix`).
 
-1. installs ``arize-phoenix`` from PyPI into its own virtualenv,
-   bench/.peers/phoenix-venv (ignored), unless it is there: Phoenix's
-   dependencies never enter evaltop's environment;
+1. installs ``arize-phoenix`` from PyPI into its own virtualenv unless it is
+   there: ``$XDG_CACHE_HOME/evaltop-bench/phoenix-venv`` (~/.cache/...), out
+   of the source tree (tests walk every .py file of bench/) and out of
+   evaltop's environment;
 2. generates ``--requests`` export requests with ``bench.otlp_gen`` (512
    GenAI chat spans + 64 HTTP/DB spans each), gzip-compressed protobuf, the
    one encoding Phoenix accepts (it answers OTLP/JSON with 415, checked
@@ -43,7 +44,7 @@ from bench.otlp_gen import make_batches
 from bench.receiver import memory_kb, running_receiver, send_all, send_to, stored_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
-PEERS = ROOT / "bench" / ".peers"
+PEERS = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "evaltop-bench"
 VENV = PEERS / "phoenix-venv"
 PHOENIX_VERSION = "20.26.1"  # the version measured in docs/benchmarks.md
 RESULTS = ROOT / "bench" / "results"
