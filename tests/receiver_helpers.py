@@ -27,8 +27,10 @@ NOW_NS = time.time_ns() - 60 * 10**9
 
 
 def config(tmp: Path, **receiver) -> Config:
+    """Decoding on the receiver's thread unless ``workers`` is given: a test
+    starts no processes it does not test."""
     return Config.model_validate({"store": {"path": str(tmp / "r.db")},
-                                  "receiver": {"port": 0, **receiver}})
+                                  "receiver": {"port": 0, "workers": 0, **receiver}})
 
 
 @contextlib.contextmanager

@@ -366,3 +366,50 @@ def test_a_store_that_is_behind_answers_503_with_retry_after(tmp_path):
             t.join()
     assert answers == [200, 200]
     assert len(rows(db)) == 2 * 49
+
+
+def test_embeddings_are_stored_as_their_own_operation_and_never_sampled(tmp_path):
+    from evaltop.core.model.config import Config
+    from evaltop.core.scoring.sampling import sample_new
+    from evaltop.store import db as store_db
+
+    emb = {"gen_ai.operation.name": "embeddings", "gen_ai.request.model": "text-embedding-3-small",
+           "gen_ai.usage.input_tokens": 8}
+    req = traces([{"span_id": 1, "attrs": emb}, {"span_id": 2, "attrs": chat_attrs(n=2)}])
+    db = tmp_path / "r.db"
+    with running(config(tmp_path), db) as r:
+        assert post(r, "/v1/traces", req.SerializeToString(), PB).status_code == 200
+    got = {json.loads(x["metadata_json"])["operation"]: x for x in rows(db)}
+    assert sorted(got) == ["chat", "embeddings"] and got["embeddings"]["input_tokens"] == 8
+    cfg = Config.model_validate({"sampling": {"base_rate": 1.0}})
+    conn = store_db.connect(db)
+    try:
+        summary = sample_new(cfg, conn)
+    finally:
+        conn.close()
+    assert summary.sampled == 1
+    assert [x["output_id"] for x in rows(db, "SELECT output_id FROM samples")] == [
+        got["chat"]["id"]]
+
+
+def test_worker_processes_give_the_same_rows_as_the_thread(tmp_path):
+    req = traces([{"span_id": i, "attrs": chat_attrs(n=i)} for i in range(1, 6)])
+    logs_req = logs([{"event": "user_corrected", "span_id": 2, "time": NOW_NS}])
+    got = {}
+    for workers in (0, 2):
+        db = tmp_path / f"w{workers}.db"
+        with running(config(tmp_path, workers=workers), db) as r:
+            deadline = time.time() + 60
+            while workers and not r.pool.processes and time.time() < deadline:
+                time.sleep(0.05)
+            assert r.pool.processes == bool(workers)
+            assert post(r, "/v1/traces", req.SerializeToString(), PB).status_code == 200
+            assert post(r, "/v1/logs", logs_req.SerializeToString(), PB).status_code == 200
+            bad = post(r, "/v1/traces", b"\xff\xff", PB)
+            assert bad.status_code == 400 and b"undecodable" in bad.content
+        got[workers] = (
+            [{k: v for k, v in x.items() if k != "ingested_at"} for x in rows(db)],
+            rows(db, "SELECT id, output_id, name FROM feedback"),
+        )
+    assert len(got[0][0]) == 5 and len(got[0][1]) == 1
+    assert got[0] == got[2]

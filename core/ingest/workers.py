@@ -30,6 +30,12 @@ def _exit_with_parent(sentinel: int) -> None:
 
 
 def _init_worker(cfg: Config, started) -> None:
+    init_process(cfg, started)
+
+
+def init_process(cfg: Config, started) -> None:
+    """What every worker process does first (ingest's and the receiver's):
+    ignore Ctrl-C, die with its parent, load the prices, wait for its peers."""
     global _BOOK
     # Ctrl-C reaches the whole process group: the parent decides when to stop
     # (after its current transaction); a worker must not die mid-batch.
@@ -43,6 +49,12 @@ def _init_worker(cfg: Config, started) -> None:
     # Report ready only once every worker is: a warm-up task can then not be
     # served twice by a fast worker while another is still starting up.
     started.wait(timeout=300)
+
+
+def worker_book() -> PriceBook:
+    """The price book of this worker process (after :func:`init_process`)."""
+    assert _BOOK is not None
+    return _BOOK
 
 
 def _work(batch: Batch, fmt: str, now: float) -> Prepared:

@@ -289,6 +289,7 @@ class ReceiverConfig(_Strict):
     max_body_bytes: int = Field(16 << 20, ge=1024)  # decompressed
     max_inflight_bytes: int = Field(64 << 20, ge=1024)  # beyond: 503 + Retry-After
     source: str = "otlp"  # the source name on received rows
+    workers: int | None = Field(None, ge=0)  # decoding processes; None: one per core; 0: none
     attributes: ReceiverAttributes = ReceiverAttributes()
 
     @field_validator("token_env")

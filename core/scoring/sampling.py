@@ -78,6 +78,10 @@ def _plain(word: str) -> bool:
     return word.isascii() and word.isprintable() and not any(c in word for c in '"\\/')
 
 
+# how ingest writes an embeddings call's metadata (compact JSON)
+_EMBEDDINGS = '"operation":"embeddings"'
+
+
 def _may_contain(text: str | None, words: list[str]) -> bool:
     """Cheap pre-check before parsing JSON: False only when no word can be in it."""
     if not text or len(text) <= 2:
@@ -178,6 +182,8 @@ def sample_new(
         corrected = _corrected_ids(cfg, conn, [r["id"] for r in rows])
         new, counts = [], {}
         for row in rows:
+            if _EMBEDDINGS in (row["metadata_json"] or ""):
+                continue  # an embeddings call has no answer to judge
             strata = qualifying_strata(
                 cfg, row, corrected=row["id"] in corrected, first_seen=first_seen
             )

@@ -26,10 +26,12 @@ from evaltop.core.model.window import Window, analysis_windows
 from evaltop.core.ops.inference_budget import inference_budget
 from evaltop.core.scoring.budget import judge_budget_state
 from evaltop.store import alerts as store_alerts
+from evaltop.store import counters as store_counters
 from evaltop.store import db as store_db
 from evaltop.store import inference_queries as store_inference
 from evaltop.store import judge_calls as store_judge_calls
 from evaltop.store import labels as store_labels
+from evaltop.store import otlp as store_otlp
 from evaltop.store import scores as store_scores
 
 DAY = 86400
@@ -139,12 +141,60 @@ class Overview:
     alerts: list[dict]
     notes: list[str] = field(default_factory=list)
     regressions_as_of: float | None = None  # the ``now`` the regressions were computed for
+    receiver: ReceiverState | None = None  # None: no OTLP receiver has run on this store
 
     @property
     def judge_ratio(self) -> float | None:
         """Judge spend per dollar of inference, this month."""
         inf = self.budgets[1].spent_pusd
         return self.budgets[3].spent_pusd / inf if inf else None
+
+
+LISTENING_WITHIN = 20.0  # seconds since the receiver's last heartbeat
+
+
+@dataclass
+class ReceiverState:
+    """The OTLP receiver as the overview shows it: is it listening, and what
+    came in (totals since the store began)."""
+
+    url: str
+    listening: bool
+    requests: int
+    spans: int
+    spans_ignored: int
+    spans_rejected: int
+    logs: int
+    logs_ignored: int
+    logs_rejected: int
+    duplicates: int
+
+    @property
+    def spans_accepted(self) -> int:
+        return self.spans - self.spans_ignored - self.spans_rejected
+
+
+def receiver_state(conn: sqlite3.Connection, now: float) -> ReceiverState | None:
+    if not store_db.table_exists(conn, "receiver_status"):
+        return None
+    found = store_otlp.statuses(conn)
+    if not found:
+        return None
+    live = [s for s in found if s["stopped_at"] is None
+            and now - s["heartbeat_at"] <= LISTENING_WITHIN]
+    top = (live or found)[0]
+    c = store_counters.get_many(conn, (
+        "otlp.traces.requests", "otlp.logs.requests", "otlp.spans", "otlp.spans.ignored",
+        "otlp.spans.rejected", "otlp.spans.duplicates", "otlp.logs", "otlp.logs.ignored",
+        "otlp.logs.rejected", "otlp.logs.duplicates"))
+    return ReceiverState(
+        url=top["url"], listening=bool(live),
+        requests=c["otlp.traces.requests"] + c["otlp.logs.requests"],
+        spans=c["otlp.spans"], spans_ignored=c["otlp.spans.ignored"],
+        spans_rejected=c["otlp.spans.rejected"], logs=c["otlp.logs"],
+        logs_ignored=c["otlp.logs.ignored"], logs_rejected=c["otlp.logs.rejected"],
+        duplicates=c["otlp.spans.duplicates"] + c["otlp.logs.duplicates"],
+    )
 
 
 def trend(conn: sqlite3.Connection, cfg: Config, now: float, by: str = "judge") -> dict[str, list]:
@@ -247,6 +297,7 @@ def overview(conn: sqlite3.Connection, cfg: Config, now: float, trend_by: str = 
         alerts=alerts(conn, 20),
         notes=notes,
         regressions_as_of=regs_as_of,
+        receiver=receiver_state(conn, now),
     )
 
 

@@ -30,6 +30,7 @@ from evaltop.core.model.money import format_usd
 from evaltop.core.ops.database import StoreError, open_db
 from evaltop.core.text.sanitize import clean, clip
 from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx
+from evaltop.tui.cli.receive import start_receiver
 from evaltop.tui.widgets.safe_text import set_redaction, shown
 
 if TYPE_CHECKING:
@@ -172,7 +173,8 @@ def score_cmd(once: bool, limit: int | None, config, db) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Log every job run to stderr.")
 @common_options
 def run_cmd(seconds: float | None, verbose: bool, config, db) -> None:
-    """Headless daemon: poll sources, score, maintain, check budgets on a schedule.
+    """Headless daemon: poll sources, score, maintain, check budgets on a schedule;
+    with [receiver] enabled = true it also receives OTLP/HTTP (see `evaltop receive`).
 
     Only one process runs the jobs (a lease in the database); a second `run`
     or a dashboard watches and takes over when the first stops or dies.
@@ -197,13 +199,22 @@ def run_cmd(seconds: float | None, verbose: bool, config, db) -> None:
             _say(f"evaltop run: job {payload['job']} failed: {clean(payload['error'])}")
 
     engine = _engine(cfg, c, on_event=on_event)
+    receiver = None
     with _stop_on_signals(stop):
         try:
+            if cfg.receiver.enabled:
+                receiver = start_receiver(cfg, c.db_path)
+                _say(f"evaltop run: receiving OTLP/HTTP; listening on {receiver.url}")
             engine.start()
             _wait(stop, seconds)
         finally:
             _say("evaltop run: stopping")
+            if receiver is not None:
+                receiver.stop()
             engine.stop()
+    if receiver is not None:
+        for text in receiver.stats.lines():
+            _say(f"  receiver: {text}")
     for row in engine.job_stats():
         last = f"; last error: {clean(row['last_error'])[:200]}" if row["failing"] else ""
         _say(f"  {row['job']}: {row['runs']} runs, {row['errors']} errors, "

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static
 
 from evaltop.core.analysis.regressions import Regression
 from evaltop.core.model.money import format_usd
+from evaltop.core.text.sanitize import one_line
 from evaltop.core.views import dashboard
 from evaltop.tui.format import as_of_text, metric_value, segment_text, when
 from evaltop.tui.screens.base import DataScreen
@@ -141,6 +142,9 @@ class OverviewScreen(DataScreen):
             t.append(f"  {o.unpriced_outputs:,} unpriced (4)", style="yellow")
         if self.app.engine is not None:
             t.append(f"  [{self.app.role}]", style="dim")
+        if o.receiver is not None:
+            t.append("\n")
+            t.append_text(self._receiver_line(o.receiver))
         t.append("\npass rate 24h ", style="dim")
         t.append(sparkline(o.spark_pass, 0.0, 1.0), style="green")
         wide = self.size.width >= 120
@@ -152,6 +156,23 @@ class OverviewScreen(DataScreen):
             t.append("\n" if i % per_line == 0 else "  ")
             entry.pad_right(width - len(entry))
             t.append_text(entry)
+        return t
+
+    @staticmethod
+    def _receiver_line(r: dashboard.ReceiverState) -> Text:
+        """``otlp <url> listening  requests N  spans A ok / I ignored / R rejected ...``"""
+        state = ("listening", "green") if r.listening else ("stopped", "yellow")
+        # our own listen address, not user data: cleaned, never redacted
+        t = join(("otlp ", "dim"), one_line(r.url, 40), " ", state,
+                 ("  requests ", "dim"), f"{r.requests:,}",
+                 ("  spans ", "dim"), f"{r.spans_accepted:,} ok",
+                 (f" / {r.spans_ignored:,} ignored", "dim"),
+                 (f" / {r.spans_rejected:,} rejected", "red" if r.spans_rejected else "dim"))
+        if r.logs:
+            t.append("  logs ", style="dim")
+            t.append(f"{r.logs - r.logs_ignored - r.logs_rejected:,} ok")
+            if r.logs_rejected:
+                t.append(f" / {r.logs_rejected:,} rejected", style="red")
         return t
 
     @staticmethod

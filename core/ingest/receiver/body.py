@@ -47,6 +47,11 @@ class Inflater:
         self._size = 0
 
     @property
+    def size(self) -> int:
+        """Bytes of (decompressed) body so far."""
+        return self._size
+
+    @property
     def compressed(self) -> bool:
         return self._z is not None
 

@@ -16,20 +16,21 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from evaltop.core.ingest.receiver import responses
 from evaltop.core.ingest.receiver.body import JSON, BadEncoding, Inflater, TooLarge, media_type
 from evaltop.core.ingest.receiver.decode import LOGS, TRACES, Undecodable
-from evaltop.core.ingest.receiver.writer import WriterClosed
+from evaltop.core.ingest.receiver.writer import Job, WriterClosed
 
 log = logging.getLogger(__name__)
 
 ROUTES = {"/v1/traces": TRACES, "/v1/logs": LOGS}
 RETRY_AFTER = "1"  # seconds, when the store is behind
 CLIENT_LEFT = 499  # not sent: the client went away before its body arrived
-COMMIT_WAIT = 60.0  # seconds an exporter waits for its COMMIT before a 503
+# seconds a request waits for its COMMIT before a 503: under the 30 s default
+# timeout of the SDK and Collector exporters, so they see an answer, not a timeout
+COMMIT_WAIT = 20.0
 
 
 def _headers(scope: dict) -> dict[str, str]:
@@ -42,14 +43,19 @@ class OtlpApp:
 
     def __init__(self, receiver: Any) -> None:
         self.r = receiver
-        self._decoder = ThreadPoolExecutor(1, thread_name_prefix="evaltop-otlp-decode")
         expected = f"Bearer {receiver.token}" if receiver.token else None
         self._auth = expected.encode() if expected else None
 
     async def __call__(self, scope: dict, receive, send) -> None:
         if scope["type"] != "http":
             return
-        status, body, ctype, extra = await self._handle(scope, receive)
+        try:
+            status, body, ctype, extra = await self._handle(scope, receive)
+        except Exception as exc:  # never a 500: exporters drop data on a 500, retry a 503
+            log.exception("OTLP request failed")
+            status, body, ctype, extra = self._busy(
+                media_type(_headers(scope).get("content-type")),
+                f"the receiver failed on this request ({type(exc).__name__})")
         if status == CLIENT_LEFT:
             return
         self.r.answered(status)
@@ -93,47 +99,54 @@ class OtlpApp:
         if not inflater.compressed and length.isdigit() and int(length) > self.r.max_body:
             return self._error(413, media, responses.INVALID_ARGUMENT,
                                f"body over {self.r.max_body:,} bytes")
+        counted = 0  # bytes of this body added to the receiver's in-flight total
         try:
             while True:
                 msg = await receive()
                 if msg["type"] == "http.disconnect":
                     return CLIENT_LEFT, b"", JSON, []
                 inflater.feed(msg.get("body", b""))
+                grown = inflater.size - counted
+                counted += grown
+                self.r.inflight += grown
+                if self.r.inflight > self.r.max_inflight:
+                    # bodies waiting for the store are capped while read, not after
+                    return self._busy(media, "the store is behind")
                 if not msg.get("more_body"):
                     break
             body = inflater.finish()
+            return await self._store(kind, body, media)
         except TooLarge as exc:
             return self._error(413, media, responses.INVALID_ARGUMENT,
                                f"{exc} (decompressed); [receiver] max_body_bytes")
         except BadEncoding as exc:
             return self._error(400, media, responses.INVALID_ARGUMENT, str(exc))
-        return await self._store(kind, body, media)
+        finally:
+            self.r.inflight -= counted
 
     async def _store(self, kind: str, body: bytes, media: str) -> tuple[int, bytes, str, list]:
-        """Decode on the decode thread, queue for the writer, answer after COMMIT."""
-        loop = asyncio.get_running_loop()
-        size = len(body)
-        self.r.inflight += size
+        """Decode (worker processes or the decode thread), queue for the
+        writer, answer after COMMIT."""
         try:
-            try:
-                job, decoded = await loop.run_in_executor(
-                    self._decoder, self.r.prepare, kind, body, media == JSON)
-            except Undecodable as exc:
-                return self._error(400, media, responses.INVALID_ARGUMENT, str(exc))
-            del body
-            self.r.note_decoded(decoded)
-            try:
-                fut = self.r.writer.submit(job)
-                await asyncio.wait_for(asyncio.wrap_future(fut), COMMIT_WAIT)
-            except WriterClosed:
-                return self._busy(media, "the receiver is stopping")
-            except TimeoutError:
-                return self._busy(media, "the store is behind")
-            except Exception as exc:  # the transaction failed: nothing of it was stored
-                log.warning("could not store an OTLP request: %s", exc)
-                return self._busy(media, f"could not store the request ({type(exc).__name__})")
-        finally:
-            self.r.inflight -= size
+            decoded = await asyncio.wrap_future(self.r.pool.submit(kind, body, media == JSON))
+        except Undecodable as exc:
+            return self._error(400, media, responses.INVALID_ARGUMENT, str(exc))
+        except Exception as exc:
+            if self.r.pool.broken(exc):
+                return self._busy(media, "a decoding process died")
+            raise
+        del body
+        self.r.note_decoded(decoded)
+        try:
+            fut = self.r.writer.submit(Job(decoded))
+            await asyncio.wait_for(asyncio.wrap_future(fut), COMMIT_WAIT)
+        except WriterClosed:
+            return self._busy(media, "the receiver is stopping")
+        except TimeoutError:
+            return self._busy(media, "the store is behind")
+        except Exception as exc:  # the transaction failed: nothing of it was stored
+            log.warning("could not store an OTLP request: %s", exc)
+            return self._busy(media, f"could not store the request ({type(exc).__name__})")
         message = ""
         if decoded.rejects:
             first = "; ".join(f"{p}: {r}" for p, r in decoded.rejects[:3])

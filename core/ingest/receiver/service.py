@@ -10,7 +10,6 @@ import ipaddress
 import os
 import socket
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +17,10 @@ from pathlib import Path
 import uvicorn
 
 from evaltop.core.ingest.formats import genai
-from evaltop.core.ingest.prepare import Parsed, finish
 from evaltop.core.ingest.pricing import PriceBook
-from evaltop.core.ingest.receiver.decode import Decoded, MapContext, decode
+from evaltop.core.ingest.receiver.decode import MapContext
 from evaltop.core.ingest.receiver.server import OtlpApp
+from evaltop.core.ingest.receiver.work import DecodePool, PreparedRequest, auto_workers
 from evaltop.core.ingest.receiver.writer import GroupWriter, Job, Stored
 from evaltop.core.model.config import Config, ReceiverConfig
 
@@ -123,33 +122,17 @@ class Receiver:
         self.stats = Stats()
         self._lock = threading.Lock()
         self.inflight = 0  # bytes of bodies being decoded or waiting for their COMMIT
+        self.workers = auto_workers() if rc.workers is None else rc.workers
         self.writer: GroupWriter | None = None
+        self.pool: DecodePool | None = None
         self._server = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
 
-    # -- the work of one request (called on the decode thread) --
-
-    def prepare(self, kind: str, body: bytes, is_json: bool) -> tuple[Job, Decoded]:
-        """Decode, map, count missing tokens and price; raises Undecodable."""
-        d = decode(kind, body, is_json=is_json, ctx=self.ctx)
-        now = time.time()
-        head = f"/v1/{kind}"
-        rejects = [(self.ctx.source, head, 0, 0, reason, path.encode(), now)
-                   for path, reason in d.rejects]
-        parsed = Parsed(None, now, rejects=rejects, outputs=list(d.outputs),
-                        feedback=d.feedback, source=self.ctx.source, lines=d.items)
-        prepared = finish(parsed, self.book)
-        calls = {rec.id: str(rec.metadata["response_id"]) for rec in d.outputs
-                 if rec.metadata.get("response_id")}
-        job = Job(kind, prepared, d.content, d.items, d.ignored, d.rejected, len(d.notes),
-                  calls=calls)
-        return job, d
-
     def on_commit(self, jobs: list[Job], results: list[Stored], seconds: float) -> None:
         with self._lock:
             self.stats.commits += 1
-            for job, res in zip(jobs, results, strict=True):
+            for job, res in zip((j.req for j in jobs), results, strict=True):
                 if job.kind == "traces":
                     self.stats.spans += job.items
                 else:
@@ -160,7 +143,7 @@ class Receiver:
                 self.stats.ignored += job.ignored
                 self.stats.rejected += job.rejected
 
-    def note_decoded(self, d: Decoded) -> None:
+    def note_decoded(self, d: PreparedRequest) -> None:
         with self._lock:
             for path, reason in d.rejects:
                 self.stats.reasons[_reason_kind(reason) if path else reason] += 1
@@ -195,6 +178,7 @@ class Receiver:
         self._sock = sock
         self.port = sock.getsockname()[1]
         self.writer = GroupWriter(self.db_path, url=self.url, on_commit=self.on_commit)
+        self.pool = DecodePool(self.cfg, self.ctx, self.book, self.workers)
         config = uvicorn.Config(OtlpApp(self), log_level="warning", access_log=False,
                                 lifespan="off", timeout_graceful_shutdown=30,
                                 server_header=False, date_header=False)
@@ -222,6 +206,7 @@ class Receiver:
         started.wait()
         if failure or not self._server.started:
             self.writer.close()
+            self.pool.close()
             raise ReceiverError(f"the HTTP server did not start: {failure[0] if failure else '?'}")
         return self.url
 
@@ -234,5 +219,7 @@ class Receiver:
             self._thread.join(timeout=60)
         if self.writer is not None:
             self.writer.close()
+        if self.pool is not None:
+            self.pool.close()
         if self._sock is not None:
             self._sock.close()

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import orjson
 
-from evaltop.core.ingest.formats.genai import Content
 from evaltop.core.ingest.pipeline import rollup_rows
-from evaltop.core.ingest.prepare import Prepared, input_hash
+from evaltop.core.ingest.prepare import input_hash
+from evaltop.core.ingest.receiver.work import PreparedRequest
 from evaltop.store import counters
 from evaltop.store import db as store_db
 from evaltop.store import otlp as store_otlp
@@ -38,20 +38,16 @@ log = logging.getLogger(__name__)
 
 MAX_GROUP = 64  # requests per transaction
 HEARTBEAT_SECONDS = 5.0
+CONTENT_KEEP_SECONDS = 86_400.0  # content events wait this long for their span
+PRUNE_EVERY_SECONDS = 3_600.0
 
 
 @dataclass
 class Job:
-    """One decoded, priced request waiting to be stored."""
+    """One decoded, priced request waiting to be stored, and the future its
+    HTTP answer waits on."""
 
-    kind: str  # "traces" or "logs"
-    prepared: Prepared
-    content: list[Content]
-    items: int
-    ignored: int
-    rejected: int
-    clamped: int = 0
-    calls: dict[str, str] = field(default_factory=dict)  # output id -> provider response id
+    req: PreparedRequest
     future: Future = field(default_factory=Future)
 
 
@@ -107,6 +103,7 @@ class GroupWriter:
 
     def _loop(self) -> None:
         last_beat = 0.0
+        last_prune = time.time()
         while True:
             try:
                 first = self._q.get(timeout=HEARTBEAT_SECONDS)
@@ -122,6 +119,9 @@ class GroupWriter:
                 except Exception:  # a busy store delays the beat, nothing else
                     log.warning("receiver heartbeat failed", exc_info=True)
             if first is False:
+                if now - last_prune >= PRUNE_EVERY_SECONDS:
+                    last_prune = now
+                    self._prune(now)
                 continue
             if first is None:
                 return
@@ -142,6 +142,14 @@ class GroupWriter:
                 self._write(group)
             if stop:
                 return
+
+    def _prune(self, now: float) -> None:
+        """Content events whose span never came (or came long ago) are let go."""
+        try:
+            with store_db.write(self.conn):
+                store_otlp.prune_content(self.conn, now - CONTENT_KEEP_SECONDS)
+        except Exception:
+            log.warning("pruning received content failed", exc_info=True)
 
     def _write(self, group: list[Job]) -> None:
         started = time.monotonic()
@@ -167,11 +175,12 @@ def write_group(conn, jobs: list[Job], now: float) -> list[Stored]:
     results = [Stored() for _ in jobs]
     conn.execute("BEGIN IMMEDIATE")
     try:
-        out_ids = [k for j in jobs for k in j.prepared.outputs]
-        fb_ids = [k for j in jobs for k in j.prepared.feedback]
+        reqs = [j.req for j in jobs]
+        out_ids = [k for r in reqs for k in r.prepared.outputs]
+        fb_ids = [k for r in reqs for k in r.prepared.feedback]
         have = store_out.existing_ids(conn, "outputs", out_ids) if out_ids else set()
         have_fb = store_out.existing_ids(conn, "feedback", fb_ids) if fb_ids else set()
-        response_ids = [r for j in jobs for r in j.calls.values()]
+        response_ids = [rid for r in reqs for rid in r.calls.values()]
         calls = store_otlp.calls_for(conn, response_ids) if response_ids else {}
         new_rows: list[tuple] = []
         new_calls: list[tuple[str, str]] = []
@@ -179,7 +188,7 @@ def write_group(conn, jobs: list[Job], now: float) -> list[Stored]:
         new_fb: list[tuple] = []
         rejects: list[tuple] = []
         incr: dict[str, int] = {}
-        for job, res in zip(jobs, results, strict=True):
+        for job, res in zip(reqs, results, strict=True):
             p = job.prepared
             res.duplicates = p.dup_in_batch
             for key, row in p.outputs.items():
@@ -210,7 +219,7 @@ def write_group(conn, jobs: list[Job], now: float) -> list[Stored]:
                             (f"otlp.{unit}.ignored", job.ignored),
                             (f"otlp.{unit}.rejected", job.rejected),
                             (f"otlp.{unit}.duplicates", res.duplicates),
-                            ("otlp.clamped", job.clamped)):
+                            ("otlp.clamped", len(job.notes))):
                 incr[name] = incr.get(name, 0) + n
         if new_rows:
             store_out.insert_outputs(conn, new_rows)
@@ -223,7 +232,7 @@ def write_group(conn, jobs: list[Job], now: float) -> list[Stored]:
             store_out.insert_feedback(conn, new_fb)
         if rejects:
             store_out.insert_rejects(conn, rejects)
-        _join_content(conn, jobs, results, new_rows, now)
+        _join_content(conn, reqs, results, new_rows, now)
         dups = sum(r.duplicates for r in results)
         counters.add(conn, {
             **incr, "outputs": len(new_rows), "feedback": len(new_fb), "rejected": len(rejects),
@@ -265,7 +274,7 @@ def _fill_text(conn, fills: list[tuple[str, tuple]]) -> None:
         store_otlp.set_output(conn, outputs)
 
 
-def _join_content(conn, jobs: list[Job], results: list[Stored], new_rows: list[tuple],
+def _join_content(conn, jobs: list[PreparedRequest], results: list[Stored], new_rows: list[tuple],
                   now: float) -> None:
     """Store content events and fill the text of the outputs they belong to:
     a side (input or output) is filled when the call itself carried none for
