@@ -41,7 +41,14 @@ from pathlib import Path
 import httpx
 
 from bench.otlp_gen import make_batches
-from bench.receiver import memory_kb, running_receiver, send_all, send_to, stored_outputs
+from bench.receiver import (
+    RssSampler,
+    memory_kb,
+    running_receiver,
+    send_all,
+    send_to,
+    stored_outputs,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "evaltop-bench"
@@ -134,40 +141,41 @@ def phoenix_run(work: Path, bodies: list[bytes], total: int, exporters: int,
                 timeout: float = 900.0) -> dict:
     with Phoenix(work) as px, httpx.Client(timeout=30) as client:
         idle = memory_kb(px.proc.pid)
-        started = time.perf_counter()
-        try:
-            sent = send_all(px.url, bodies, "protobuf", exporters)
-        except SystemExit as exc:
-            tail = px.log.read_text(errors="replace").strip().splitlines()[-15:]
-            raise PeerUnavailable(f"{exc}\n  " + "\n  ".join(tail)) from None
-        acked = time.perf_counter() - started
-        n = 0
-        while n < total:
-            n = px.span_count(client)
-            if time.perf_counter() - started > timeout:
-                raise PeerUnavailable(f"Phoenix stored {n} of {total} spans in {timeout:.0f} s")
-            if n < total:  # a query every 0.25 s: a load on Phoenix's event loop of its own
-                time.sleep(POLL_S)
-        stored = time.perf_counter() - started
-        mem = memory_kb(px.proc.pid)
+        with RssSampler(px.proc.pid, every=0.1) as sampler:
+            started = time.perf_counter()
+            try:
+                sent = send_all(px.url, bodies, "protobuf", exporters)
+            except SystemExit as exc:
+                tail = px.log.read_text(errors="replace").strip().splitlines()[-15:]
+                raise PeerUnavailable(f"{exc}\n  " + "\n  ".join(tail)) from None
+            acked = time.perf_counter() - started
+            n = 0
+            while n < total:
+                n = px.span_count(client)
+                if time.perf_counter() - started > timeout:
+                    raise PeerUnavailable(f"Phoenix stored {n} of {total} spans "
+                                          f"in {timeout:.0f} s")
+                if n < total:  # a query every 0.25 s: a load on Phoenix's event loop itself
+                    time.sleep(POLL_S)
+            stored = time.perf_counter() - started
         json_status = httpx.post(px.url + "/v1/traces", content=b"{}",
                                  headers={"Content-Type": "application/json"}).status_code
     return {"stored_s": stored, "acked_s": acked, "ack_p99_s": _p99(sent.ack_s),
-            "spans": n, "peak_rss_mb": mem["VmHWM"] / 1024, "idle_rss_mb": idle["VmRSS"] / 1024,
-            "json_status": json_status}
+            "spans": n, "peak_rss_mb": sampler.peak_kb / 1024,
+            "idle_rss_mb": idle["VmRSS"] / 1024, "json_status": json_status}
 
 
 def evaltop_run(work: Path, bodies: list[bytes], llm: int, exporters: int,
                 command: list[str] | None = None) -> dict:
     with running_receiver(work, command) as rec:
         idle = memory_kb(rec.pid)
-        sent = send_to(rec, bodies, "protobuf", exporters)
-        mem = memory_kb(rec.pid)
+        with RssSampler(rec.pid) as rss:
+            sent = send_to(rec, bodies, "protobuf", exporters)
     n = stored_outputs(work / "evaltop.db")
     if n != llm:
         raise SystemExit(f"bench.peers phoenix: evaltop stored {n} outputs of {llm} LLM spans")
     return {"stored_s": sent.wall_s, "acked_s": sent.wall_s, "ack_p99_s": _p99(sent.ack_s),
-            "spans": n, "peak_rss_mb": mem["VmHWM"] / 1024, "idle_rss_mb": idle["VmRSS"] / 1024}
+            "spans": n, "peak_rss_mb": rss.peak_kb / 1024, "idle_rss_mb": idle["VmRSS"] / 1024}
 
 
 def _p99(values: list[float]) -> float:

@@ -110,6 +110,7 @@ def running_receiver(work: Path, command: list[str] | None = None,
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"bench.receiver: {' '.join(cmd)} did not start "
                                  f"(exit {proc.poll()}):\n" + "\n".join(rec.stderr[-20:]))
+        settle(proc.pid)
         yield rec
     finally:
         if proc.poll() is None:
@@ -134,6 +135,19 @@ def cpu_s(pid: int) -> float:
     return total
 
 
+def settle(pid: int, timeout: float = 30.0) -> None:
+    """Wait until the process tree at ``pid`` is idle (its worker processes
+    started and imported), so its start-up is not counted in a phase."""
+    deadline = time.monotonic() + timeout
+    last = cpu_s(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        now = cpu_s(pid)
+        if now - last < 0.02:
+            return
+        last = now
+
+
 def memory_kb(pid: int) -> dict[str, int]:
     """VmRSS and VmHWM (peak RSS) of ``pid`` plus its child processes, in KiB."""
     total = {"VmRSS": 0, "VmHWM": 0}
@@ -147,6 +161,31 @@ def memory_kb(pid: int) -> dict[str, int]:
             if key in total:
                 total[key] += int(value.split()[0])
     return total
+
+
+class RssSampler:
+    """The largest sum of VmRSS over ``pid`` and its children, sampled every
+    ``every`` seconds while in the ``with`` block: the peak the machine saw at
+    once (a sum of per-process VmHWM counts peaks that never coincided)."""
+
+    def __init__(self, pid: int, every: float = 0.02) -> None:
+        self.pid, self.every, self.peak_kb = pid, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            self.peak_kb = max(self.peak_kb, memory_kb(self.pid)["VmRSS"])
+            if self._stop.wait(self.every):
+                return
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _children(pid: int) -> list[int]:
@@ -297,15 +336,18 @@ def run_phase(work: Path, bodies: list[bytes], encoding: str, exporters: int, ex
     work.mkdir(parents=True)
     with running_receiver(work, command) as rec:
         idle, cpu0 = memory_kb(rec.pid), cpu_s(rec.pid)
-        res = send_to(rec, bodies, encoding, exporters)
+        with RssSampler(rec.pid) as rss:
+            res = send_to(rec, bodies, encoding, exporters)
         mem, cpu = memory_kb(rec.pid), cpu_s(rec.pid) - cpu0
+        processes = 1 + len(_children(rec.pid))
     stored = stored_outputs(work / "evaltop.db")
     if stored != expected:
         raise SystemExit(f"bench.receiver: {encoding}: {stored} outputs stored, "
                          f"{expected} LLM spans sent")
     return {"encoding": encoding, "wall_s": res.wall_s, "spans_per_s": stored / res.wall_s,
             "ack_s": res.ack_s, "retried": res.retried, "statuses": res.statuses,
-            "rss_idle_kb": idle["VmRSS"], "peak_rss_kb": mem["VmHWM"],
+            "rss_idle_kb": idle["VmRSS"], "peak_rss_kb": rss.peak_kb,
+            "hwm_sum_kb": mem["VmHWM"], "processes": processes,
             "receiver_cpu_s": cpu, "exporters_cpu_s": res.cpu_s}
 
 
@@ -317,12 +359,14 @@ def run_burst(work: Path, bodies: list[bytes], exporters: int,
     burst = [bodies[i % len(bodies)] for i in range(2 * exporters)]
     with running_receiver(work, command) as rec:
         idle = memory_kb(rec.pid)
-        res = send_to(rec, burst, "protobuf", exporters)
+        with RssSampler(rec.pid) as rss:
+            res = send_to(rec, burst, "protobuf", exporters)
         mem = memory_kb(rec.pid)
     return {"exporters": exporters, "requests": len(burst), "wall_s": res.wall_s,
             "retried": res.retried, "statuses": res.statuses,
             "ack_p99_s": _pct(res.ack_s, 0.99), "rss_idle_kb": idle["VmRSS"],
-            "peak_rss_kb": mem["VmHWM"], "stored": stored_outputs(work / "evaltop.db")}
+            "peak_rss_kb": rss.peak_kb, "hwm_sum_kb": mem["VmHWM"],
+            "stored": stored_outputs(work / "evaltop.db")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -405,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
             "ack_max_s": max(acks), "acks": len(acks),
             "retried": sum(p["retried"] for p in phases),
             "peak_rss_mb": max(p["peak_rss_kb"] for p in phases) / 1024,
+            "hwm_sum_mb": max(p["hwm_sum_kb"] for p in phases) / 1024,
+            "processes": phases[0]["processes"],
             "receiver_cpu_us_per_span": statistics.median(
                 p["receiver_cpu_s"] / expected * 1e6 for p in phases),
             "exporters_cpu_us_per_span": statistics.median(
@@ -429,7 +475,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{' (target >= 70%)' if name == 'protobuf' else ''}   ack p50 "
               f"{r['ack_p50_s'] * 1000:,.0f} ms, p99 {r['ack_p99_s'] * 1000:,.0f} ms "
               f"({r['acks']} requests)   peak RSS {r['peak_rss_mb']:.0f} MB "
-              f"(idle {r['idle_rss_mb']:.0f}); retried {r['retried']}")
+              f"(idle {r['idle_rss_mb']:.0f}, {r['processes']} processes); "
+              f"retried {r['retried']}")
         print(f"            receiver CPU {r['receiver_cpu_us_per_span']:.0f} us per span, "
               f"exporters {r['exporters_cpu_us_per_span']:.0f} us; serves "
               f"{r['hosts']:,.0f} hosts at {args.host_rate:g} LLM calls/s each")
