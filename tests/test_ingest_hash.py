@@ -28,3 +28,13 @@ def test_same_on_random_ascii_and_unicode_mixes():
     for _ in range(2000):
         s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         assert input_hash(s) == text_hash(s), repr(s)
+
+
+def test_same_on_every_ascii_character_mix():
+    """The bytes path (ASCII with newlines or runs of blanks) against the
+    reference, with every ASCII character, control characters included."""
+    rng = random.Random(5)
+    alphabet = [chr(i) for i in range(128)] + [" ", "\n", "  "] * 8
+    for _ in range(3000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert input_hash(s) == text_hash(s), repr(s)

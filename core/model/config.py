@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from evaltop.core.model.receiver_config import ReceiverConfig
 from evaltop.core.model.window import parse_duration
 
 log = logging.getLogger(__name__)
@@ -265,40 +266,6 @@ class DownstreamConfig(_Strict):
 
 class RedactionConfig(_Strict):
     enabled: bool = True
-
-
-class ReceiverAttributes(_Strict):
-    """Which span (then resource) attribute fills each of evaltop's own
-    fields; the first one present wins. docs/receiver.md."""
-
-    task: list[str] = Field(default_factory=lambda: ["evaltop.task"])
-    prompt_version: list[str] = Field(default_factory=lambda: ["evaltop.prompt_version"])
-    variant: list[str] = Field(default_factory=lambda: ["evaltop.variant"])
-    user: list[str] = Field(default_factory=lambda: ["evaltop.user", "user.id", "enduser.id"])
-    tags: list[str] = Field(default_factory=lambda: ["evaltop.tags"])
-
-
-class ReceiverConfig(_Strict):
-    """``evaltop receive``: OTLP/HTTP on ``host:port`` (docs/receiver.md)."""
-
-    enabled: bool = False  # `evaltop run` serves it too
-    host: str = "127.0.0.1"
-    port: int = Field(4318, ge=0, le=65535)
-    token_env: str = ""  # name of the environment variable holding the bearer token
-    allow_unauthenticated: bool = False  # needed to serve a non-loopback address with no token
-    max_body_bytes: int = Field(16 << 20, ge=1024)  # decompressed
-    max_inflight_bytes: int = Field(64 << 20, ge=1024)  # beyond: 503 + Retry-After
-    source: str = "otlp"  # the source name on received rows
-    workers: int | None = Field(None, ge=0)  # decoding processes; None: one per core; 0: none
-    attributes: ReceiverAttributes = ReceiverAttributes()
-
-    @field_validator("token_env")
-    @classmethod
-    def _env_name(cls, v: str) -> str:
-        if v and not v.replace("_", "a").isalnum():
-            raise ValueError("expected the NAME of an environment variable, such as "
-                             "EVALTOP_RECEIVER_TOKEN (not the token itself)")
-        return v
 
 
 class TuiConfig(_Strict):

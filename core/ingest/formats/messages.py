@@ -100,10 +100,49 @@ def chat_messages(value: Any, fmt: str, key: str) -> list[dict[str, str]]:
     """A list of chat messages (OpenAI, Anthropic, OTel parts) as role/content dicts."""
     if not isinstance(value, list):
         fail(fmt, f"{key} must be an array of messages, got {type(value).__name__}")
+    plain = _plain_messages(value)
+    if plain is not None:
+        return plain
     msgs = []
     for i, m in enumerate(value):
         msgs.append(chat_message(m, fmt, f"{key}[{i}]"))
     return msgs
+
+
+def _plain_messages(value: list) -> list[dict[str, str]] | None:
+    """The common shape, read without the general path's per-part checks:
+    messages with a string role and text that is a string or a list of
+    ``text`` parts with string text (OpenAI ``content``, OTel ``parts``), no
+    tool calls. None for anything else; the general path then decides. The
+    result equals :func:`chat_message`'s (tests/test_formats_messages.py)."""
+    out = []
+    for m in value:
+        if type(m) is not dict or "tool_calls" in m or "function_call" in m:
+            return None
+        role = m.get("role") or "user"
+        if type(role) is not str:
+            return None
+        c = m["parts"] if "parts" in m and "content" not in m else m.get("content")
+        if c is None:
+            text = ""
+        elif type(c) is str:
+            text = c
+        elif type(c) is list:
+            texts = []
+            for p in c:
+                if type(p) is not dict or p.get("type", "text") != "text":
+                    return None
+                t = p.get("text")
+                if t is None:
+                    t = p.get("content")
+                if type(t) is not str:
+                    return None
+                texts.append(t)
+            text = "".join(texts)
+        else:
+            return None
+        out.append({"role": role, "content": text})
+    return out
 
 
 def chat_message(m: Any, fmt: str, key: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ span's path in the reason. ``resourceLogs`` lines give the feedback their
 
 from __future__ import annotations
 
-from evaltop.core.ingest.formats import genai
+from evaltop.core.ingest.formats import genai, genai_logs
 from evaltop.core.ingest.formats.common import fail
 from evaltop.core.ingest.otlp import from_json
 from evaltop.core.ingest.otlp.views import ItemError
@@ -44,4 +44,4 @@ def _evaluations_only(view, *, source: str, seq: int) -> genai.Mapped:
     details records belong to spans the same file already holds."""
     if view.event_name != genai.EVALUATION_EVENT:
         return genai.Mapped(ignored=True)
-    return genai.map_log(view, source=source, seq=seq)
+    return genai_logs.map_log(view, source=source, seq=seq)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from evaltop.core.ingest.formats import FormatError, genai, parse_record
+from evaltop.core.ingest.formats import FormatError, genai, genai_logs, parse_record
 from evaltop.core.ingest.otlp import from_json, from_proto
 from evaltop.core.ingest.otlp.views import ItemError, LogView
 from evaltop.core.model.records import Feedback, LoggedOutput
@@ -110,7 +110,7 @@ def _map_log(view: LogView, seq: int, ctx: MapContext, now_ns: int) -> genai.Map
     body = view.body
     if not view.event_name and isinstance(body, str) and body.lstrip()[:1] == "{":
         return _log_line(view, body)
-    return genai.map_log(view, source=ctx.source, seq=seq, amap=ctx.amap,
+    return genai_logs.map_log(view, source=ctx.source, seq=seq, amap=ctx.amap,
                          feedback_events=ctx.feedback_events, now_ns=now_ns)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
+import re
 import socket
 import threading
 from collections import Counter
@@ -22,7 +23,8 @@ from evaltop.core.ingest.receiver.decode import MapContext
 from evaltop.core.ingest.receiver.server import OtlpApp
 from evaltop.core.ingest.receiver.work import DecodePool, PreparedRequest, auto_workers
 from evaltop.core.ingest.receiver.writer import GroupWriter, Job, Stored
-from evaltop.core.model.config import Config, ReceiverConfig
+from evaltop.core.model.config import Config
+from evaltop.core.model.receiver_config import ReceiverConfig
 
 
 class ReceiverError(ValueError):
@@ -91,9 +93,12 @@ class Stats:
         return out
 
 
+_ITEM_PATH = re.compile(r"resource(Spans|Logs)\[\d+\][\w.\[\]]*:? ?")
+
+
 def _reason_kind(reason: str) -> str:
-    """A reason without the item's path, so equal reasons count together."""
-    return reason.split(": ", 1)[1] if reason.startswith(("resource", "/")) else reason
+    """A reason without item paths, so equal reasons count together."""
+    return _ITEM_PATH.sub("", reason)
 
 
 class Receiver:
@@ -145,10 +150,10 @@ class Receiver:
 
     def note_decoded(self, d: PreparedRequest) -> None:
         with self._lock:
-            for path, reason in d.rejects:
-                self.stats.reasons[_reason_kind(reason) if path else reason] += 1
+            for _, reason in d.rejects:
+                self.stats.reasons[_reason_kind(reason)] += 1
             for note in d.notes:
-                self.stats.clamped[note.split(": ", 1)[-1].split(": ", 1)[-1]] += 1
+                self.stats.clamped[_reason_kind(note)] += 1
 
     def answered(self, status: int) -> None:
         with self._lock:

@@ -70,7 +70,7 @@ class GroupWriter:
         self.conn = store_db.connect(db_path)
         self.conn.execute("PRAGMA synchronous = FULL")
         self.url = url
-        self.on_commit = on_commit  # called with (jobs, seconds) after each COMMIT
+        self.on_commit = on_commit  # called with (jobs, results, seconds) after each COMMIT
         self.started_at = time.time()
         self._q: queue.Queue[Job | None] = queue.Queue()
         self._closed = False
