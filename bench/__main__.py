@@ -9,8 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-# the data generator (gen and its helper modules) and the peer comparison (make bench-peers)
-NOT_BENCHES = {"gen", "gen_tables", "gen_traffic", "peers"}
+# the data generators (gen and its helper modules, otlp_gen) and the peer comparisons (make
+# bench-peers)
+NOT_BENCHES = {"gen", "gen_tables", "gen_traffic", "otlp_gen", "peers", "peers_phoenix"}
 OPT_IN = {"soak"}  # ten minutes: run by name (python -m bench soak)
 
 

@@ -1,5 +1,10 @@
-"""Peer benchmark: `promptfoo eval` against `evaltop replay` on the same corpus,
-the same loopback candidate server and the same concurrency (`make bench-peers`).
+"""Peer benchmarks (`make bench-peers` runs both; `python -m bench.peers promptfoo
+[options]` or `python -m bench.peers phoenix [options]` runs one):
+
+- phoenix: Arize Phoenix's OTLP endpoint against `evaltop receive`, the same
+  spans, time until all are stored and queryable (bench/peers_phoenix.py);
+- promptfoo: `promptfoo eval` against `evaltop replay` on the same corpus,
+  the same loopback candidate server and the same concurrency, below.
 
 1. installs promptfoo from the npm registry into bench/.peers/ (ignored) unless
    it is already there;
@@ -36,6 +41,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from loopback_server import LoopbackLLM
+
+from bench import peers_phoenix
 
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ROOT / "bench" / ".peers"
@@ -151,7 +158,38 @@ def timed(cmd: list[str], env: dict, cwd: Path, ok_codes: tuple[int, ...]) -> fl
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.peers", description=__doc__.splitlines()[0])
+    if argv and argv[0] == "phoenix":
+        return phoenix_main(argv[1:])
+    if argv and argv[0] == "promptfoo":
+        return promptfoo_main(argv[1:])
+    if argv:  # the options of the first peer benchmark, as before there were two
+        return promptfoo_main(argv)
+    status = 0
+    for run in (promptfoo_main, phoenix_main):
+        try:
+            status = run([]) or status
+        except SystemExit as exc:  # one peer that cannot run does not hide the other
+            print(exc, file=sys.stderr, flush=True)
+            status = 1
+    return status
+
+
+def phoenix_main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.peers phoenix",
+                                 description=peers_phoenix.__doc__.splitlines()[0])
+    ap.add_argument("--requests", type=int, default=10, help="requests of 512+64 spans")
+    ap.add_argument("--repeats", type=int, default=3, help="runs of each (median reported)")
+    ap.add_argument("--exporters", type=int, default=4, help="concurrent exporters, both")
+    ap.add_argument("--command", default=None,
+                    help="receiver command instead of `evaltop receive`")
+    args = ap.parse_args(argv)
+    command = args.command.split() if args.command else None
+    return peers_phoenix.run(args.requests, args.repeats, args.exporters, command=command)
+
+
+def promptfoo_main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.peers promptfoo",
+                                 description="promptfoo eval against evaltop replay")
     ap.add_argument("--cases", type=int, default=300, help="corpus size N")
     ap.add_argument("--concurrency", type=int, default=8, help="C, the same for both tools")
     ap.add_argument("--latency", type=float, default=0.05, help="loopback reply latency L, seconds")
