@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import traceback
 from typing import Any
 
 from evaltop.core.ingest.receiver import responses
@@ -52,7 +53,9 @@ class OtlpApp:
         try:
             status, body, ctype, extra = await self._handle(scope, receive)
         except Exception as exc:  # never a 500: exporters drop data on a 500, retry a 503
-            log.exception("OTLP request failed")
+            # the type and the frames, never the message: it may quote content
+            log.error("OTLP request failed (%s):\n%s", type(exc).__name__,
+                      "".join(traceback.format_tb(exc.__traceback__)))
             status, body, ctype, extra = self._busy(
                 media_type(_headers(scope).get("content-type")),
                 f"the receiver failed on this request ({type(exc).__name__})")
