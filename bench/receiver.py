@@ -314,22 +314,22 @@ def ceiling(bodies: list[bytes], cols: list[str], rows: dict[str, tuple],
         unzip += time.perf_counter() - t0
         req = ExportTraceServiceRequest()
         req.ParseFromString(raw)
-        batch = []
-        for rs in req.resource_spans:
-            for ss in rs.scope_spans:
-                for span in ss.spans:
-                    row = rows.get(f"{span.trace_id.hex()}:{span.span_id.hex()}")
-                    if row is not None:
-                        batch.append(row)
-        with store_db.write(conn):
-            conn.executemany(sql, batch)
-        n += len(batch)
+        n += _insert_rows_of(conn, sql, req, rows)
     took, cpu = time.perf_counter() - started, time.process_time() - cpu0
     conn.close()
     if n != len(rows):
         raise SystemExit(f"bench.receiver: the ceiling matched {n} of {len(rows)} stored rows "
                          "to spans (output ids are not <traceId>:<spanId>?)")
     return {"wall_s": took, "cpu_s": cpu, "gunzip_s": unzip}
+
+
+def _insert_rows_of(conn, sql: str, req, rows: dict[str, tuple]) -> int:
+    """Insert, in one transaction, the stored rows of ``req``'s spans."""
+    batch = [row for rs in req.resource_spans for ss in rs.scope_spans for span in ss.spans
+             if (row := rows.get(f"{span.trace_id.hex()}:{span.span_id.hex()}"))]
+    with store_db.write(conn):
+        conn.executemany(sql, batch)
+    return len(batch)
 
 
 _ID_KEYS = ("traceId", "spanId", "parentSpanId")
@@ -360,11 +360,7 @@ def ceiling_json(bodies: list[bytes], cols: list[str], rows: dict[str, tuple],
         obj = orjson.loads(gzip.decompress(body))
         _b64_ids(obj)
         req = json_format.ParseDict(obj, ExportTraceServiceRequest())
-        batch = [row for rs in req.resource_spans for ss in rs.scope_spans for span in ss.spans
-                 if (row := rows.get(f"{span.trace_id.hex()}:{span.span_id.hex()}"))]
-        with store_db.write(conn):
-            conn.executemany(sql, batch)
-        n += len(batch)
+        n += _insert_rows_of(conn, sql, req, rows)
     took, cpu = time.perf_counter() - started, time.process_time() - cpu0
     conn.close()
     if n != len(rows):

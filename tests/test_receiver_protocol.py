@@ -12,8 +12,8 @@ import time
 import httpx
 import orjson
 import pytest
-from google.protobuf import json_format
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+from otel_apps.otlp_json import otlp_json as to_otlp_json
 from receiver_helpers import (
     NOW_NS,
     PB,
@@ -35,24 +35,8 @@ def recv(tmp_path):
 
 
 def otlp_json(req) -> bytes:
-    """OTLP/JSON of a request: the protobuf JSON mapping with hex ids."""
-    d = json_format.MessageToDict(req)
-
-    def fix(o):
-        if isinstance(o, dict):
-            for k, v in o.items():
-                if k in ("traceId", "spanId", "parentSpanId") and isinstance(v, str):
-                    import base64
-
-                    o[k] = base64.b64decode(v).hex()
-                else:
-                    fix(v)
-        elif isinstance(o, list):
-            for x in o:
-                fix(x)
-
-    fix(d)
-    return orjson.dumps(d)
+    """OTLP/JSON bytes of a request (hex ids, integer enums)."""
+    return orjson.dumps(to_otlp_json(req))
 
 
 def post(r, path: str, body: bytes, headers: dict) -> httpx.Response:

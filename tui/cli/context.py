@@ -3,6 +3,10 @@ config, and UserError (one line on stderr, exit 2)."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,3 +61,29 @@ def get_ctx(config: Path | None = None, db: Path | None = None) -> Ctx:
     if root is None:
         root = Ctx(Path("evaltop.toml"), None)
     return Ctx(config or root.config_path, db or root.db_override)
+
+
+STOP_SIGNALS = tuple(
+    getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n)
+)
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Turn SIGTERM/SIGINT/SIGHUP into ``stop.set()`` while inside.
+
+    The handler sets the event from a new thread: a handler runs on the main
+    thread between bytecodes, possibly while that thread holds the event's
+    own (non-reentrant) lock inside ``stop.wait()``, and would deadlock there.
+    """
+    def handler(signum, frame) -> None:
+        threading.Thread(target=stop.set, name="evaltop-signal", daemon=True).start()
+
+    previous = {}
+    for sig in STOP_SIGNALS:
+        previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

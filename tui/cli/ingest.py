@@ -11,11 +11,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,10 +35,8 @@ from evaltop.core.model.window import parse_duration
 from evaltop.core.ops.database import StoreError, open_db
 from evaltop.core.text.sanitize import one_line
 from evaltop.core.views.report.base import latest_cases, spend_rows
-from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx
+from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx, stop_on_signals
 from evaltop.tui.widgets.safe_text import line, set_redaction
-
-_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT") if hasattr(signal, n))
 
 
 def _config(c: Ctx) -> Config:
@@ -60,14 +55,7 @@ def _open_db(path: Path, *, must_exist: bool):
         raise UserError(str(exc)) from None
 
 
-@contextlib.contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+
 
 
 def _summary_lines(s: IngestSummary, conn) -> list[str]:
@@ -111,7 +99,7 @@ def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None
     for warning in unmatched_sources(cfg):
         click.echo(f"evaltop: warning: {warning}", err=True)
     stop = threading.Event()
-    with _stop_on_signals(stop):
+    with stop_on_signals(stop):
         if once:
             conn = _open_db(c.db_path, must_exist=False)
             try:

@@ -8,10 +8,7 @@ did. Refuses a non-loopback address without a token (exit 2).
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -20,19 +17,7 @@ from evaltop.core.ingest.pricing import PriceBook
 from evaltop.core.ingest.receiver.service import Receiver, ReceiverError
 from evaltop.core.model.config import ConfigError
 from evaltop.core.ops.database import StoreError
-from evaltop.tui.cli.context import UserError, common_options, get_ctx
-
-_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT") if hasattr(signal, n))
-
-
-@contextlib.contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+from evaltop.tui.cli.context import UserError, common_options, get_ctx, stop_on_signals
 
 
 def start_receiver(cfg, db_path: Path, *, host: str | None = None,
@@ -62,7 +47,7 @@ def receive(host: str | None, port: int | None, config: Path | None, db: Path | 
     except ConfigError as exc:
         raise UserError(str(exc)) from None
     stop = threading.Event()
-    with _stop_on_signals(stop):
+    with stop_on_signals(stop):
         receiver = start_receiver(cfg, c.db_path, host=host, port=port)
         auth = "bearer token required" if receiver.token else "no token"
         click.echo(f"evaltop receive: listening on {receiver.url} (/v1/traces, /v1/logs; "

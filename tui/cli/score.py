@@ -11,14 +11,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -29,16 +26,14 @@ from evaltop.core.model.config import Config, ConfigError
 from evaltop.core.model.money import format_usd
 from evaltop.core.ops.database import StoreError, open_db
 from evaltop.core.text.sanitize import clean, clip
-from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx
+from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx, stop_on_signals
 from evaltop.tui.cli.receive import start_receiver
 from evaltop.tui.widgets.safe_text import set_redaction, shown
 
 if TYPE_CHECKING:
     from evaltop.core.ops.engine import Engine
 
-STOP_SIGNALS = tuple(
-    getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n)
-)
+
 
 
 def _load(c: Ctx, *, prices: bool = False) -> Config:
@@ -62,27 +57,6 @@ def _engine(cfg: Config, c: Ctx, **kw) -> Engine:
         return Engine(cfg, c.db_path, **kw)
     except StoreError as exc:
         raise UserError(str(exc)) from None
-
-
-@contextlib.contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Turn SIGTERM/SIGINT/SIGHUP into ``stop.set()`` while inside.
-
-    The handler sets the event from a new thread: a handler runs on the main
-    thread between bytecodes, possibly while that thread holds the event's
-    own (non-reentrant) lock inside ``stop.wait()``, and would deadlock there.
-    """
-    def handler(signum, frame) -> None:
-        threading.Thread(target=stop.set, name="evaltop-signal", daemon=True).start()
-
-    previous = {}
-    for sig in STOP_SIGNALS:
-        previous[sig] = signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _wait(stop: threading.Event, seconds: float | None) -> bool:
@@ -152,7 +126,7 @@ def score_cmd(once: bool, limit: int | None, config, db) -> None:
     stop = threading.Event()
     failed = False
     try:
-        with _stop_on_signals(stop):
+        with stop_on_signals(stop):
             while True:
                 result = engine.run_once(["score"])["score"]
                 failed = "error" in result
@@ -200,7 +174,7 @@ def run_cmd(seconds: float | None, verbose: bool, config, db) -> None:
 
     engine = _engine(cfg, c, on_event=on_event)
     receiver = None
-    with _stop_on_signals(stop):
+    with stop_on_signals(stop):
         try:
             if cfg.receiver.enabled:
                 receiver = start_receiver(cfg, c.db_path)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import orjson
 
-from evaltop.core.ingest.pipeline import rollup_rows
+from evaltop.core.ingest.pipeline import finish_commit, rollup_rows
 from evaltop.core.ingest.prepare import input_hash
 from evaltop.core.ingest.receiver.work import PreparedRequest
 from evaltop.store import counters
@@ -241,12 +241,7 @@ def write_group(conn, jobs: list[Job], now: float) -> list[Stored]:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    try:
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+    finish_commit(conn)
     return results
 
 
