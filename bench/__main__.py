@@ -9,9 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-# the data generators (gen and its helper modules, otlp_gen) and the peer comparisons (make
-# bench-peers)
-NOT_BENCHES = {"gen", "gen_tables", "gen_traffic", "otlp_gen", "peers", "peers_phoenix"}
+# the data generators (gen and its helper modules, otlp_gen), the peer comparisons (make
+# bench-peers) and the receiver bench's helper modules
+NOT_BENCHES = {"gen", "gen_tables", "gen_traffic", "otlp_gen", "peers", "peers_phoenix",
+               "procstats", "receiver_ceiling"}
 OPT_IN = {"soak"}  # ten minutes: run by name (python -m bench soak)
 
 

@@ -39,8 +39,6 @@ bench/results/receiver-<time>.json.
 from __future__ import annotations
 
 import argparse
-import base64
-import gzip
 import json
 import os
 import re
@@ -59,12 +57,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import orjson
-from google.protobuf import json_format
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from bench.otlp_gen import make_batches
-from evaltop.store import db as store_db
+from bench.procstats import RssSampler, children, cpu_s, memory_kb, settle
+from bench.receiver_ceiling import ceiling, ceiling_json, stored_rows
 
 RESULTS = Path(__file__).resolve().parent / "results"
 RECEIVE = [sys.executable, "-m", "evaltop.tui.cli.main", "receive"]
@@ -129,83 +125,6 @@ def running_receiver(work: Path, command: list[str] | None = None,
                 proc.kill()
                 proc.wait(10)
         reader.join(5)
-
-
-def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` and its child processes so far."""
-    total = 0.0
-    for p in [pid, *_children(pid)]:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
-def settle(pid: int, timeout: float = 30.0) -> None:
-    """Wait until the process tree at ``pid`` is idle (its worker processes
-    started and imported), so its start-up is not counted in a phase."""
-    deadline = time.monotonic() + timeout
-    last = cpu_s(pid)
-    while time.monotonic() < deadline:
-        time.sleep(0.3)
-        now = cpu_s(pid)
-        if now - last < 0.02:
-            return
-        last = now
-
-
-def memory_kb(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM (peak RSS) of ``pid`` plus its child processes, in KiB."""
-    total = {"VmRSS": 0, "VmHWM": 0}
-    for p in [pid, *_children(pid)]:
-        try:
-            text = Path(f"/proc/{p}/status").read_text()
-        except OSError:
-            continue
-        for line in text.splitlines():
-            key, _, value = line.partition(":")
-            if key in total:
-                total[key] += int(value.split()[0])
-    return total
-
-
-class RssSampler:
-    """The largest sum of VmRSS over ``pid`` and its children, sampled every
-    ``every`` seconds while in the ``with`` block: the peak the machine saw at
-    once (a sum of per-process VmHWM counts peaks that never coincided)."""
-
-    def __init__(self, pid: int, every: float = 0.02) -> None:
-        self.pid, self.every, self.peak_kb = pid, every, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while True:
-            self.peak_kb = max(self.peak_kb, memory_kb(self.pid)["VmRSS"])
-            if self._stop.wait(self.every):
-                return
-
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            kids = (task / "children").read_text().split()
-        except OSError:
-            continue
-        for kid in map(int, kids):
-            out += [kid, *_children(kid)]
-    return out
 
 
 @dataclass
@@ -287,87 +206,6 @@ def stored_outputs(db: Path) -> int:
         conn.close()
 
 
-def stored_rows(db: Path) -> tuple[list[str], dict[str, tuple]]:
-    """Every column of ``outputs`` but the rowid, and the rows by output id."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        cols = [r[1] for r in conn.execute("PRAGMA table_info(outputs)") if r[1] != "rowid"]
-        rows = conn.execute(f"SELECT {', '.join(cols)} FROM outputs").fetchall()
-    finally:
-        conn.close()
-    at = cols.index("id")
-    return cols, {row[at]: tuple(row) for row in rows}
-
-
-def ceiling(bodies: list[bytes], cols: list[str], rows: dict[str, tuple],
-            db: Path) -> dict[str, float]:
-    """Seconds (wall, process CPU, and the gunzip part of the wall) to gunzip
-    + ParseFromString each body and insert the stored rows of its spans with
-    one executemany per request, into a fresh database of evaltop's schema."""
-    conn = store_db.connect(db)
-    sql = f"INSERT INTO outputs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    n, unzip = 0, 0.0
-    started, cpu0 = time.perf_counter(), time.process_time()
-    for body in bodies:
-        t0 = time.perf_counter()
-        raw = gzip.decompress(body)
-        unzip += time.perf_counter() - t0
-        req = ExportTraceServiceRequest()
-        req.ParseFromString(raw)
-        n += _insert_rows_of(conn, sql, req, rows)
-    took, cpu = time.perf_counter() - started, time.process_time() - cpu0
-    conn.close()
-    if n != len(rows):
-        raise SystemExit(f"bench.receiver: the ceiling matched {n} of {len(rows)} stored rows "
-                         "to spans (output ids are not <traceId>:<spanId>?)")
-    return {"wall_s": took, "cpu_s": cpu, "gunzip_s": unzip}
-
-
-def _insert_rows_of(conn, sql: str, req, rows: dict[str, tuple]) -> int:
-    """Insert, in one transaction, the stored rows of ``req``'s spans."""
-    batch = [row for rs in req.resource_spans for ss in rs.scope_spans for span in ss.spans
-             if (row := rows.get(f"{span.trace_id.hex()}:{span.span_id.hex()}"))]
-    with store_db.write(conn):
-        conn.executemany(sql, batch)
-    return len(batch)
-
-
-_ID_KEYS = ("traceId", "spanId", "parentSpanId")
-
-
-def _b64_ids(obj) -> None:
-    """OTLP/JSON hex ids to the base64 the protobuf JSON parser reads."""
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            if k in _ID_KEYS and isinstance(v, str):
-                obj[k] = base64.b64encode(bytes.fromhex(v)).decode()
-            elif isinstance(v, dict | list):
-                _b64_ids(v)
-    elif isinstance(obj, list):
-        for x in obj:
-            _b64_ids(x)
-
-
-def ceiling_json(bodies: list[bytes], cols: list[str], rows: dict[str, tuple],
-                 db: Path) -> dict[str, float]:
-    """:func:`ceiling` for the OTLP/JSON bodies: gunzip, ``orjson.loads``,
-    ids to base64, ``json_format.ParseDict``, one executemany per request."""
-    conn = store_db.connect(db)
-    sql = f"INSERT INTO outputs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    n = 0
-    started, cpu0 = time.perf_counter(), time.process_time()
-    for body in bodies:
-        obj = orjson.loads(gzip.decompress(body))
-        _b64_ids(obj)
-        req = json_format.ParseDict(obj, ExportTraceServiceRequest())
-        n += _insert_rows_of(conn, sql, req, rows)
-    took, cpu = time.perf_counter() - started, time.process_time() - cpu0
-    conn.close()
-    if n != len(rows):
-        raise SystemExit(f"bench.receiver: the JSON ceiling matched {n} of {len(rows)} rows")
-    return {"wall_s": took, "cpu_s": cpu, "gunzip_s": 0.0}
-
-
 def _pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
@@ -383,7 +221,7 @@ def run_phase(work: Path, bodies: list[bytes], encoding: str, exporters: int, ex
         with RssSampler(rec.pid) as rss:
             res = send_to(rec, bodies, encoding, exporters)
         mem, cpu = memory_kb(rec.pid), cpu_s(rec.pid) - cpu0
-        processes = 1 + len(_children(rec.pid))
+        processes = 1 + len(children(rec.pid))
     stored = stored_outputs(work / "evaltop.db")
     if stored != expected:
         raise SystemExit(f"bench.receiver: {encoding}: {stored} outputs stored, "
