@@ -170,3 +170,22 @@ def test_worker_processes_give_the_same_rows_as_the_thread(tmp_path):
         )
     assert len(got[0][0]) == 5 and len(got[0][1]) == 1
     assert got[0] == got[2]
+
+
+def test_resource_attributes_become_segments_by_configuration(tmp_path):
+    """[receiver.attributes] variant = ["service.name"]: two services are two
+    variants of one task, so a regression can be split by service."""
+    cfg = config(tmp_path, attributes={"variant": ["evaltop.variant", "service.name"],
+                                       "task": ["evaltop.task"]})
+    db = tmp_path / "seg.db"
+    with running(cfg, db) as r:
+        for service, first in (("checkout", 1), ("search", 10)):
+            req = traces([{"span_id": first + i, "attrs": {**chat_attrs(n=i), "evaltop.task": "qa"}}
+                          for i in range(2)], service=service)
+            assert post(r, "/v1/traces", req.SerializeToString(), PB).status_code == 200
+        pinned = traces([{"span_id": 99, "attrs": {**chat_attrs(n=9), "evaltop.variant": "b"}}],
+                        service="search")
+        assert post(r, "/v1/traces", pinned.SerializeToString(), PB).status_code == 200
+    got = sorted((x["task"], x["variant"]) for x in rows(db))
+    assert got == [("", "b"), ("qa", "checkout"), ("qa", "checkout"), ("qa", "search"),
+                   ("qa", "search")]
