@@ -189,3 +189,27 @@ def test_resource_attributes_become_segments_by_configuration(tmp_path):
     got = sorted((x["task"], x["variant"]) for x in rows(db))
     assert got == [("", "b"), ("qa", "checkout"), ("qa", "checkout"), ("qa", "search"),
                    ("qa", "search")]
+
+
+def test_a_decode_worker_killed_never_takes_the_receiver_down(tmp_path):
+    """kill -9 of a decoding process: the request it held is answered 503
+    (retryable; nothing of it stored), later requests decode on the
+    receiver's thread, and every request answered 200 is stored."""
+    import os
+    import signal
+
+    db = tmp_path / "w.db"
+    with running(config(tmp_path, workers=1), db) as r:
+        deadline = time.time() + 60
+        while not r.pool.processes and time.time() < deadline:
+            time.sleep(0.05)
+        assert r.pool.processes
+        [worker] = list(r.pool._pool._processes)
+        os.kill(worker, signal.SIGKILL)
+        answers = []
+        for n in range(1, 4):
+            req = traces([{"span_id": 100 * n + i, "attrs": chat_attrs(n=i)} for i in range(3)])
+            answers.append(post(r, "/v1/traces", req.SerializeToString(), PB).status_code)
+        assert answers[-1] == 200 and set(answers) <= {200, 503}
+        assert not r.pool.processes
+    assert len(rows(db)) == 3 * answers.count(200)
