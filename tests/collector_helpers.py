@@ -113,7 +113,31 @@ def write_config(path: Path, *, host: str, folder: Path, endpoint: str,
     return path
 
 
-class Collector:
+class _Process:
+    """A child process the tests start and must always stop."""
+
+    proc: subprocess.Popen | None = None
+    stop_timeout = 15.0
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float | None = None) -> int | None:
+        """``sig`` (SIGTERM: it flushes what it can), then SIGKILL."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(self.stop_timeout if timeout is None else timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+class Collector(_Process):
     """One otelcol-contrib subprocess; ``kill`` is safe to call at any time."""
 
     def __init__(self, config: Path, log: Path, *, token: str = "") -> None:
@@ -170,23 +194,6 @@ class Collector:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, timeout: float = 15.0) -> int | None:
-        """SIGTERM (the Collector flushes what it can), then SIGKILL."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return self.proc.returncode
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -209,9 +216,11 @@ def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
 LISTENING = re.compile(r"listening on (http://\S+?):(\d+)")
 
 
-class Receiver:
+class Receiver(_Process):
     """A real `evaltop receive` subprocess. Its stderr goes to ``log``; ``start``
     returns once it printed its `listening on http://HOST:PORT` line."""
+
+    stop_timeout = 30.0
 
     def __init__(self, config: Path, log: Path, *, token: str = "") -> None:
         self.config = config
@@ -245,19 +254,3 @@ class Receiver:
             time.sleep(0.05)
         self.kill()
         raise RuntimeError("evaltop receive printed no listening line")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int | None:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return self.proc.returncode
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)

@@ -23,6 +23,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Sp
 from evaltop.core.ingest.otlp.values import (
     MAX_DEPTH,
     MAX_ITEMS,
+    MAX_TEXT,
     Notes,
     clamp_bytes,
     clamp_text,
@@ -73,7 +74,7 @@ def attributes(kvs, key: str, notes: Notes, depth: int = 0) -> dict[str, Any]:
         kind = v.WhichOneof("value")
         if kind == "string_value":
             s = v.string_value
-            out[kv.key] = s if len(s) <= 1 << 20 else clamp_text(s, kv.key, notes)
+            out[kv.key] = s if len(s) <= MAX_TEXT else clamp_text(s, kv.key, notes)
         elif kind == "int_value":
             out[kv.key] = v.int_value
         else:

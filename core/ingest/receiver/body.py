@@ -46,15 +46,6 @@ class Inflater:
         self._parts: list[bytes] = []
         self._size = 0
 
-    @property
-    def size(self) -> int:
-        """Bytes of (decompressed) body so far."""
-        return self._size
-
-    @property
-    def compressed(self) -> bool:
-        return self._z is not None
-
     def _keep(self, data: bytes) -> None:
         self._size += len(data)
         if self._size > self.limit:

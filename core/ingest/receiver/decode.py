@@ -46,10 +46,6 @@ class Decoded:
     ignored: int = 0  # valid, but not LLM calls
     notes: list[str] = field(default_factory=list)  # values clamped
 
-    @property
-    def rejected(self) -> int:
-        return len(self.rejects)
-
 
 def decode(kind: str, body: bytes, *, is_json: bool, ctx: MapContext,
            now_ns: int | None = None) -> Decoded:

@@ -61,7 +61,6 @@ class Stored:
 
     outputs: int = 0
     feedback: int = 0
-    content: int = 0
     duplicates: int = 0
 
 
@@ -237,7 +236,7 @@ def write_group(conn, jobs: list[Job], now: float) -> list[Stored]:
             store_out.insert_feedback(conn, new_fb)
         if rejects:
             store_out.insert_rejects(conn, rejects)
-        _join_content(conn, reqs, results, new_rows, now)
+        _join_content(conn, reqs, new_rows, now)
         dups = sum(r.duplicates for r in results)
         counters.add(conn, {
             **incr, "outputs": len(new_rows), "feedback": len(new_fb), "rejected": len(rejects),
@@ -274,15 +273,13 @@ def _fill_text(conn, fills: list[tuple[str, tuple]]) -> None:
         store_otlp.set_output(conn, outputs)
 
 
-def _join_content(conn, jobs: list[PreparedRequest], results: list[Stored], new_rows: list[tuple],
+def _join_content(conn, jobs: list[PreparedRequest], new_rows: list[tuple],
                   now: float) -> None:
     """Store content events and fill the text of the outputs they belong to:
     a side (input or output) is filled when the call itself carried none for
     it, or was filled from content before (more of it has arrived)."""
     rows = [(c.output_id, c.side, c.seq, c.role, c.text, c.finish_reason, now)
             for j in jobs for c in j.content]
-    for job, res in zip(jobs, results, strict=True):
-        res.content = len(job.content)
     empty_new = [r[_C["id"]] for r in new_rows
                  if not r[_C["input_text"]] or not r[_C["output_text"]]]
     ids = list(dict.fromkeys([r[0] for r in rows] + empty_new))
