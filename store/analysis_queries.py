@@ -138,23 +138,6 @@ def _scan_aggregates(conn: sqlite3.Connection, since: float | None, until: float
     return conn.execute(sql, _bounds(since, until)).fetchall()
 
 
-def score_rows(conn: sqlite3.Connection, judge: str, since: float | None, until: float,
-               dims: Sequence[str] = DIMENSIONS, limit: int = 200_000) -> list[sqlite3.Row]:
-    """Per-row (dims..., score, w) for one judge's ok scores in the window,
-    newest first, at most ``limit`` (for rank tests and bootstraps)."""
-    dims = _dims(dims)
-    dim_sel = "".join(f"o.{d} AS {d}, " for d in dims)
-    sql = f"""
-        SELECT {dim_sel}s.score AS score, {_W} AS w
-        FROM scores s JOIN outputs o ON o.id = s.output_id
-        LEFT JOIN samples sm ON sm.output_id = s.output_id
-        WHERE s.judge = ? AND s.output_ts >= ? AND s.output_ts < ?
-          AND s.status = 'ok' AND s.score IS NOT NULL
-        ORDER BY s.output_ts DESC LIMIT ?
-    """
-    return conn.execute(sql, (judge, *_bounds(since, until), limit)).fetchall()
-
-
 PROMPT_SCAN_LIMIT = 20_000  # current failures examined at most (newest first)
 
 

@@ -77,21 +77,89 @@ def test_two_proportion_z_matches_the_classic_pooled_test():
         WeightedAgg.from_counts(30, 100), WeightedAgg.from_counts(50, 100)
     )
     se = (0.4 * 0.6 * (2 / 100)) ** 0.5
-    assert method == "z"
+    assert method == "score"
     assert p == pytest.approx(2 * sps.norm.sf(0.2 / se))
     assert p == pytest.approx(0.00389, abs=1e-5)
 
 
-def test_two_proportion_small_counts_use_fisher():
-    p, method = stats.two_proportion_test(
-        WeightedAgg.from_counts(1, 8), WeightedAgg.from_counts(6, 8)
-    )
-    assert method == "fisher"
-    assert p == pytest.approx(sps.fisher_exact([[1, 7], [6, 2]]).pvalue)
-    assert (
-        stats.two_proportion_test(WeightedAgg.from_counts(8, 8), WeightedAgg.from_counts(8, 8))[0]
-        == 1.0
-    )
+def test_unbalanced_windows_get_the_textbook_pooled_p():
+    """The audit's example: 2 of 100 failed, now 59 of 1,000. The textbook
+    pooled z gives p = 0.10 two-sided; the old variance (each side's own
+    outcomes about the pooled rate) gave 0.016 and a false finding."""
+    base, cur = WeightedAgg.from_counts(98, 100), WeightedAgg.from_counts(941, 1000)
+    r = (98 + 941) / 1100
+    z = (0.941 - 0.98) / (r * (1 - r) * (1 / 100 + 1 / 1000)) ** 0.5
+    p, _ = stats.two_proportion_test(base, cur)
+    assert p == pytest.approx(2 * sps.norm.sf(abs(z))) and p == pytest.approx(0.104, abs=1e-3)
+    less, _ = stats.two_proportion_test(base, cur, "less")
+    assert less == pytest.approx(p / 2)
+    assert stats.two_proportion_test(base, cur, "greater")[0] == pytest.approx(1 - p / 2)
+
+
+def test_one_test_at_every_size_and_no_jump():
+    """No switch to Fisher below an expected count of 5: p moves smoothly
+    as one more failure arrives, and equal constant sides give 1."""
+    ps = [stats.two_proportion_test(WeightedAgg.from_counts(40, 40),
+                                    WeightedAgg.from_counts(40 - k, 40))[0] for k in range(8)]
+    assert ps[0] == 1.0 and all(a > b for a, b in zip(ps, ps[1:], strict=False))
+    # the one-sided p of the monitoring family never exceeds the two-sided one
+    assert all(stats.two_proportion_test(WeightedAgg.from_counts(40, 40),
+                                         WeightedAgg.from_counts(40 - k, 40), "less")[0]
+               <= ps[k] for k in range(8))
+    with pytest.raises(ValueError, match="alternative"):
+        stats.two_proportion_test(WeightedAgg.from_counts(1, 2), WeightedAgg.from_counts(1, 2),
+                                  "lower")
+
+
+def _restricted_by_search(x0, n0, x1, n1, d):
+    """The restricted MLE by a bounded numerical search (reference)."""
+    from scipy.optimize import minimize_scalar
+
+    def nll(p0):
+        p1, eps = p0 + d, 1e-300
+        return -(x0 * np.log(max(p0, eps)) + (n0 - x0) * np.log(max(1 - p0, eps))
+                 + x1 * np.log(max(p1, eps)) + (n1 - x1) * np.log(max(1 - p1, eps)))
+    lo, hi = max(0.0, -d), min(1.0, 1.0 - d)
+    return nll, minimize_scalar(nll, bounds=(lo, hi), method="bounded",
+                                options={"xatol": 1e-12}).fun
+
+
+def test_restricted_rates_maximise_the_likelihood():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        n0, n1 = (int(v) for v in rng.integers(5, 500, 2))
+        x0, x1 = int(rng.integers(0, n0 + 1)), int(rng.integers(0, n1 + 1))
+        d = float(rng.uniform(-0.9, 0.9))
+        p0, p1 = stats.restricted_rates(WeightedAgg.from_counts(x0, n0),
+                                        WeightedAgg.from_counts(x1, n1), d)
+        assert p1 - p0 == pytest.approx(d) and 0 <= p0 <= 1 and 0 <= p1 <= 1
+        nll, best = _restricted_by_search(x0, n0, x1, n1, d)
+        assert nll(p0) <= best + 1e-6
+
+
+def test_score_interval_agrees_with_the_test():
+    """The difference interval excludes 0 exactly when the test rejects (the
+    unpooled Wald interval did not), and covers the true difference ~95%."""
+    rng = np.random.default_rng(4)
+    agree, covered, reps = 0, 0, 600
+    for _ in range(reps):
+        n0, n1 = int(rng.integers(30, 400)), int(rng.integers(30, 400))
+        r0 = float(rng.uniform(0.6, 0.99))
+        r1 = r0 - float(rng.choice([0.0, 0.03, 0.08]))
+        base = WeightedAgg.from_counts(int(rng.binomial(n0, r0)), n0)
+        cur = WeightedAgg.from_counts(int(rng.binomial(n1, r1)), n1)
+        lo, hi = stats.score_interval(base, cur)
+        p, _ = stats.two_proportion_test(base, cur)
+        agree += (p < 0.05) == (not lo <= 0 <= hi)
+        covered += lo <= r1 - r0 <= hi
+    assert agree == reps
+    assert 0.93 <= covered / reps <= 0.975
+
+
+def test_zero_spread_on_both_sides_is_no_test():
+    five, four = WeightedAgg.from_values([5.0] * 40), WeightedAgg.from_values([4.0] * 40)
+    assert stats.weighted_mean_test(five, four) is None
+    assert stats.weighted_mean_test(five, five) == 1.0
 
 
 def test_weighting_shrinks_the_evidence_to_the_effective_size():
@@ -139,22 +207,9 @@ def test_paired_helpers():
         stats.wilcoxon_paired([1.0], [1.0, 2.0])
 
 
-def test_mann_whitney_and_weighted_mean_test():
+def test_weighted_mean_test_and_its_interval_agree():
     lo, hi = [1, 2, 2, 3, 2, 1, 2, 3] * 5, [4, 5, 4, 3, 5, 4, 5, 4] * 5
-    assert stats.mann_whitney(lo, hi) < 1e-6
-    assert stats.mann_whitney(lo, lo) > 0.9
-    assert stats.mann_whitney([3, 3], [3, 3]) == 1.0
-    assert stats.weighted_mean_test(WeightedAgg.from_values(lo), WeightedAgg.from_values(hi)) < 1e-6
-
-
-def test_bootstrap_delta_ci_is_seeded_and_covers_the_delta():
-    rng = np.random.default_rng(3)
-    a, b = rng.normal(3.0, 1.0, 300), rng.normal(3.5, 1.0, 300)
-    wa, wb = np.ones(300), np.ones(300)
-    ci1 = stats.bootstrap_delta_ci(a, wa, b, wb, seed=11)
-    ci2 = stats.bootstrap_delta_ci(a, wa, b, wb, seed=11)
-    assert ci1 == ci2
-    assert ci1[0] < b.mean() - a.mean() < ci1[1]
-    assert 0.2 < ci1[0] and ci1[1] < 0.8
-    wald = stats.delta_interval(WeightedAgg.from_values(a), WeightedAgg.from_values(b))
-    assert wald[0] == pytest.approx(ci1[0], abs=0.05) and wald[1] == pytest.approx(ci1[1], abs=0.05)
+    a, b = WeightedAgg.from_values(lo), WeightedAgg.from_values(hi)
+    assert stats.weighted_mean_test(a, b) < 1e-6
+    ci = stats.delta_interval(a, b)
+    assert 0 < ci[0] < b.mean - a.mean < ci[1]

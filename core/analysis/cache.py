@@ -31,7 +31,7 @@ from evaltop.store import db as store_db
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bump when a cached payload's shape changes: old rows then miss
+FORMAT = 3  # bump when a cached payload's shape changes: old rows then miss (3: mSPRT rows)
 
 
 def stale_after(cfg: Config) -> float:
@@ -43,7 +43,7 @@ def stale_after(cfg: Config) -> float:
 def regressions_key(cfg: Config) -> str:
     """What a regressions result depends on besides the data and ``now``."""
     a = cfg.analysis
-    spec = f"{FORMAT}|{a.since}|{a.baseline}|{a.min_n}|{a.alpha!r}"
+    spec = f"{FORMAT}|{a.since}|{a.baseline}|{a.min_n}|{a.alpha!r}|{a.detect_drop!r}"
     return "regressions:" + hashlib.sha256(spec.encode()).hexdigest()[:16]
 
 

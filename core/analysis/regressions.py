@@ -3,12 +3,15 @@
 Segments are task x model x prompt_version x variant, per judge (rule checks
 are judges of kind 'rule'). Each side is a weighted aggregate (weights
 ``1 / inclusion probability``) so oversampled strata do not bias the
-comparison. Pass rates use :func:`stats.two_proportion_test` on effective
-counts; LLM scores use Mann-Whitney U when both sides are equally weighted,
-else a z-test on the weighted means. Below ``cfg.analysis.min_n`` judged
-outputs on either side a segment is reported as insufficient instead of
-tested. Benjamini-Hochberg q-values across every test; significant means
-``q <= alpha``. See docs/analysis.md.
+comparison. One finding per judge and segment: the pass rate is the
+primary metric, marked by the one-sided mixture SPRT of
+:mod:`.sequential` (valid however often the analysis re-runs), with e-BH
+across segments, each direction its own family; ``p`` is the fixed-sample
+one-sided score test, for reading a single look. An LLM judge's mean score
+is shown beside it as secondary (a z-test on the weighted means, never a
+finding). Below ``cfg.analysis.min_n`` effective judged outputs on either
+side a segment is reported as insufficient instead of tested. See
+docs/analysis.md.
 
 Results are :class:`Regression` values; :func:`find_regressions` returns
 them by q (the report's order), :func:`ranked` in the order screens show.
@@ -18,17 +21,21 @@ them by q (the report's order), :func:`ranked` in the order screens show.
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from evaltop.core.analysis.sequential import (
+    GREATER,
+    LESS,
+    detectable_drop,
+    e_value,
+    ebh_qvalues,
+    sequence_interval,
+)
 from evaltop.core.analysis.stats import (
     WeightedAgg,
-    bh_qvalues,
-    bootstrap_delta_ci,
     delta_interval,
-    mann_whitney,
     two_proportion_test,
     weighted_mean_test,
 )
@@ -37,8 +44,8 @@ from evaltop.core.model.window import Window
 from evaltop.store import analysis_queries as q
 
 DIMS = q.DIMENSIONS
-BOOTSTRAP_MAX_ROWS = 5000  # larger sides use the linearised interval (they agree there)
 TEXT_LIMIT = 2000
+PRIMARY, SECONDARY = "primary", "secondary"
 
 REGRESSED, IMPROVED, UNCHANGED = "regressed", "improved", "unchanged"
 
@@ -84,7 +91,10 @@ class Regression:
 
     ``direction`` is set once tested (FDR applied): "regressed" (delta < 0),
     "improved" (delta > 0) or "unchanged"; None when not tested (too little
-    data, or before :func:`apply_fdr`). Only ``significant`` ones are findings.
+    data, a secondary metric, or before :func:`apply_fdr`). Only
+    ``significant`` ones are findings, and only primary rows can be.
+    ``e_less``/``e_greater`` are the two directions' e-values, used by
+    :func:`apply_fdr` and not stored.
     """
 
     segment: Segment
@@ -109,6 +119,12 @@ class Regression:
     model_change: Change | None = None
     prompt_version_change: Change | None = None
     level: str = "segment"  # or "task": a model / prompt version took the task over
+    e: float | None = None  # e-value of the observed direction (mSPRT)
+    ci_level: float | None = None  # the interval's coverage (time-uniform for pass rates)
+    detectable: float | None = None  # drop this look would mark with 80% power
+    role: str = PRIMARY  # or SECONDARY: shown, never a finding
+    e_less: float | None = field(default=None, compare=False, repr=False)
+    e_greater: float | None = field(default=None, compare=False, repr=False)
 
     @property
     def regressed(self) -> bool:
@@ -129,7 +145,8 @@ class Regression:
             "p": self.p, "q": self.q, "method": self.method,
             "n_baseline": self.n_baseline, "n_current": self.n_current,
             "significant": self.significant, "direction": self.direction,
-            "insufficient": self.insufficient,
+            "insufficient": self.insufficient, "e": self.e, "ci_level": self.ci_level,
+            "detectable_drop": self.detectable, "role": self.role,
         }
         if self.reason is not None:
             out["reason"] = self.reason
@@ -158,7 +175,8 @@ class Regression:
             direction=d["direction"], insufficient=d["insufficient"], reason=d.get("reason"),
             model_change=change("model_change"),
             prompt_version_change=change("prompt_version_change"),
-            level=d.get("level", "segment"))
+            level=d.get("level", "segment"), e=d.get("e"), ci_level=d.get("ci_level"),
+            detectable=d.get("detectable_drop"), role=d.get("role", PRIMARY))
 
 
 def _r(x: float | None) -> float | None:
@@ -174,69 +192,111 @@ def _ci(ci: tuple[float, float] | None) -> tuple[float, float] | None:
     return (_r(ci[0]), _r(ci[1])) if ci else None
 
 
+def _count(x: float) -> str:
+    """An effective count for a message: whole numbers without decimals."""
+    return str(round(x)) if abs(x - round(x)) < 0.05 else f"{x:.1f}"
+
+
 def _untested(segment: Segment, judge: str, kind: str, metric: str,
               base: WeightedAgg, cur: WeightedAgg, min_n: int) -> Regression:
-    """The comparison's figures; insufficient (with the reason) below ``min_n``."""
-    short = base.n < min_n or cur.n < min_n
+    """The comparison's figures; insufficient (with the reason) below
+    ``min_n`` effective outputs (Kish ``n_eff``: 27 outputs at weight 1 and
+    3 at weight 10 are worth 9.9, not 30)."""
+    short = base.n_eff < min_n or cur.n_eff < min_n
     delta = cur.mean - base.mean if base.mean is not None and cur.mean is not None else None
     return Regression(
         segment=segment, judge=judge, kind=kind, metric=metric,
         baseline=_r(base.mean), current=_r(cur.mean),
         baseline_raw=_r(base.raw_mean), current_raw=_r(cur.raw_mean), delta=_r(delta),
         n_baseline=base.n, n_current=cur.n, insufficient=short,
-        reason=(f"insufficient data: need {min_n} judged outputs per side, "
-                f"have {base.n} and {cur.n}") if short else None)
+        role=PRIMARY if metric == "pass_rate" else SECONDARY,
+        reason=(f"insufficient data: need {min_n} effective judged outputs per side, "
+                f"have {_count(base.n_eff)} and {_count(cur.n_eff)}") if short else None)
+
+
+def _e(x: float) -> float:
+    """e-values: 4 significant digits."""
+    return float(f"{x:.4g}")
 
 
 def compare_pass_rates(segment: Segment, judge: str, kind: str, base: WeightedAgg,
-                       cur: WeightedAgg, min_n: int) -> Regression:
-    """One pass-rate comparison (not yet FDR-adjusted)."""
+                       cur: WeightedAgg, min_n: int, *, tau: float = 0.05,
+                       alpha: float = 0.05, detail: bool = True) -> Regression:
+    """One pass-rate comparison (not yet FDR-adjusted): the mSPRT e-values
+    of both directions (``tau``: the drop the mixture centres on), the
+    one-sided score-test p of the observed direction, the time-uniform
+    ``1 - 2 alpha`` interval, and the drop this look could detect
+    (``detail=False``, for simulations: no interval or detectable drop,
+    the same mark)."""
     out = _untested(segment, judge, kind, "pass_rate", base, cur, min_n)
     if out.insufficient:
         return out
-    p, method = two_proportion_test(base, cur)
-    return replace(out, p=p, method=method, ci=_ci(delta_interval(base, cur)))
+    down, up = e_value(base, cur, LESS, tau), e_value(base, cur, GREATER, tau)
+    falls = (cur.mean or 0.0) <= (base.mean or 0.0)
+    p, _ = two_proportion_test(base, cur, LESS if falls else GREATER)
+    out = replace(out, p=p, method="msprt", e=_e(down if falls else up), e_less=down,
+                  e_greater=up)
+    if not detail:
+        return out
+    return replace(out, ci=_ci(sequence_interval(base, cur, tau, alpha)),
+                   ci_level=round(1 - 2 * alpha, 6),
+                   detectable=_r(detectable_drop(base, cur, tau, alpha)))
 
 
-def compare_scores(segment: Segment, judge: str, kind: str, base: WeightedAgg, cur: WeightedAgg,
-                   base_rows: tuple[list, list], cur_rows: tuple[list, list],
-                   min_n: int) -> Regression:
-    """One mean-score comparison; rows are (scores, weights) per side."""
+def compare_scores(segment: Segment, judge: str, kind: str, base: WeightedAgg,
+                   cur: WeightedAgg, min_n: int) -> Regression:
+    """One mean-score comparison, secondary to the judge's pass rate: a
+    two-sided z-test on the weighted means and the matching 95% interval
+    (the metric, its test and its interval all about the mean)."""
     out = _untested(segment, judge, kind, "mean_score", base, cur, min_n)
     if out.insufficient:
         return out
-    (ya, wa), (yb, wb) = base_rows, cur_rows
-    if base.uniform_weights and cur.uniform_weights and ya and yb:
-        p, method = mann_whitney(ya, yb), "mann-whitney"
-    else:
-        p, method = weighted_mean_test(base, cur), "weighted-z"
-    if ya and yb and len(ya) <= BOOTSTRAP_MAX_ROWS and len(yb) <= BOOTSTRAP_MAX_ROWS:
-        ci = bootstrap_delta_ci(ya, wa, yb, wb)
-    else:
-        ci = delta_interval(base, cur)
-    return replace(out, p=p, method=method, ci=_ci(ci))
+    p = weighted_mean_test(base, cur)
+    if p is None:
+        return replace(out, method="weighted-z", reason="no spread in scores on either side: "
+                       "the noise cannot be estimated, so no test")
+    return replace(out, p=p, method="weighted-z", ci=_ci(delta_interval(base, cur)),
+                   ci_level=0.95)
+
+
+def _direction(delta: float | None) -> str:
+    d = delta or 0.0
+    return REGRESSED if d < 0 else IMPROVED if d > 0 else UNCHANGED
 
 
 def apply_fdr(results: Iterable[Regression], alpha: float) -> list[Regression]:
-    """BH q-values over every tested result; significance, direction; sorted
-    by q then |delta| (the report's order), insufficient last."""
+    """e-BH over the tested primary rows, each direction its own family
+    (regressions at ``alpha``, improvements at ``alpha``); ``q`` is the
+    e-BH adjusted value of the observed direction, significant when ``q <=
+    alpha``. Secondary rows keep their p and are never significant. Sorted
+    by q then |delta| (the report's order); secondary, then insufficient, last."""
     out = list(results)
-    tested = [i for i, r in enumerate(out) if r.p is not None]
-    for i, qv in zip(tested, bh_qvalues([out[i].p for i in tested]), strict=True):
+    tested = [i for i, r in enumerate(out)
+              if r.role == PRIMARY and r.p is not None and r.e_less is not None]
+    q_less = ebh_qvalues([out[i].e_less for i in tested])
+    q_greater = ebh_qvalues([out[i].e_greater for i in tested])
+    for i, ql, qg in zip(tested, q_less, q_greater, strict=True):
         r = out[i]
-        d = r.delta or 0.0
-        direction = REGRESSED if d < 0 else IMPROVED if d > 0 else UNCHANGED
-        out[i] = replace(r, q=_sig(qv), p=_sig(r.p), significant=qv <= alpha, direction=direction)
-    out.sort(key=lambda r: (r.insufficient, r.q if r.q is not None else 2.0, -abs(r.delta or 0.0)))
+        direction = _direction(r.delta)
+        qv = qg if direction == IMPROVED else ql
+        out[i] = replace(r, q=_sig(qv), p=_sig(r.p),
+                         significant=qv <= alpha and direction != UNCHANGED,
+                         direction=direction)
+    for i, r in enumerate(out):
+        if r.role == SECONDARY and r.p is not None:
+            out[i] = replace(r, p=_sig(r.p))
+    out.sort(key=lambda r: (r.insufficient, r.role != PRIMARY,
+                            r.q if r.q is not None else 2.0, -abs(r.delta or 0.0)))
     return out
 
 
 def ranked(results: Iterable[Regression]) -> list[Regression]:
     """The order screens show: significant regressions first, then significant
     improvements, then the rest (falls before rises), each by p then |delta|;
-    comparisons with too little data last."""
+    secondary metrics after the primary ones, comparisons with too little
+    data last."""
     return sorted(results, key=lambda r: (
-        r.insufficient, not r.significant, (r.delta or 0.0) >= 0,
+        r.insufficient, not r.significant, r.role != PRIMARY, (r.delta or 0.0) >= 0,
         r.p if r.p is not None else 1.0, -abs(r.delta or 0.0)))
 
 
@@ -247,15 +307,6 @@ def _aggs(conn, window: Window) -> dict[tuple, tuple[str, WeightedAgg, WeightedA
         out[key] = (row["kind"], WeightedAgg.from_mapping(row, "p_"),
                     WeightedAgg.from_mapping(row, "s_"))
     return out
-
-
-def _rows(conn, judge: str, window: Window) -> dict[tuple, tuple[list, list]]:
-    grouped: dict[tuple, tuple[list, list]] = defaultdict(lambda: ([], []))
-    for row in q.score_rows(conn, judge, window.since, window.until):
-        ys, ws = grouped[tuple(row[d] for d in DIMS)]
-        ys.append(row["score"])
-        ws.append(row["w"])
-    return grouped
 
 
 def _dominant(counts: dict[str, int]) -> str:
@@ -290,46 +341,47 @@ def find_regressions(conn: sqlite3.Connection, cfg: Config, current: Window,
                      baseline: Window) -> list[Regression]:
     """Every segment compared (and task-level model/prompt changes), sorted by q
     then |delta|; segments with too little data are included as insufficient."""
-    min_n = cfg.analysis.min_n
+    an = cfg.analysis
     base, cur = _aggs(conn, baseline), _aggs(conn, current)
     empty = WeightedAgg()
-    llm_judges = sorted({k[0] for k, v in {**base, **cur}.items() if v[0] != "rule" and v[2].n})
-    rows = {j: (_rows(conn, j, baseline), _rows(conn, j, current)) for j in llm_judges}
     results: list[Regression] = []
     for key in sorted(set(base) | set(cur)):
         judge, seg = key[0], Segment(**dict(zip(DIMS, key[1:], strict=True)))
         kind, bp, bs = base.get(key, ("", empty, empty))
         kind2, cp, cs = cur.get(key, ("", empty, empty))
         kind = kind or kind2
-        results.append(compare_pass_rates(seg, judge, kind, bp, cp, min_n))
-        if judge in rows and (bs.n or cs.n):
-            rb, rc = rows[judge]
-            results.append(compare_scores(seg, judge, kind, bs, cs, rb.get(key[1:], ([], [])),
-                                          rc.get(key[1:], ([], [])), min_n))
-    results += _task_level(base, cur, rows, min_n)
-    return apply_fdr(results, cfg.analysis.alpha)
+        results.append(compare_pass_rates(seg, judge, kind, bp, cp, an.min_n,
+                                          tau=an.detect_drop, alpha=an.alpha))
+        if kind != "rule" and (bs.n or cs.n):
+            results.append(compare_scores(seg, judge, kind, bs, cs, an.min_n))
+    tested = {(r.judge, r.segment.task) for r in results
+              if r.role == PRIMARY and not r.insufficient}
+    results += _task_level(base, cur, an, skip=tested)
+    return apply_fdr(results, an.alpha)
 
 
-def _task_level(base: dict, cur: dict, rows: dict, min_n: int) -> list[Regression]:
-    """A new model / prompt version took over a task: compare the task as a whole."""
+def _task_level(base: dict, cur: dict, an, skip: set[tuple[str, str]]) -> list[Regression]:
+    """A new model / prompt version took over a task: compare the task as a
+    whole. Not when a segment of the same judge and task was tested: the
+    task row would count the same outputs as a second finding."""
     out = []
     for (judge, task), change in sorted(_takeovers(base, cur).items()):
+        if (judge, task) in skip:
+            continue
         seg = Segment(task=task)
         sides = []
-        for aggs, side_rows in ((base, 0), (cur, 1)):
-            kind, p, s, ys, ws = "", WeightedAgg(), WeightedAgg(), [], []
+        for aggs in (base, cur):
+            kind, p, s = "", WeightedAgg(), WeightedAgg()
             for key, (k, kp, ks) in aggs.items():
                 if key[0] == judge and key[1] == task:
                     kind, p, s = k, p + kp, s + ks
-                    if judge in rows:
-                        y, w = rows[judge][side_rows].get(key[1:], ([], []))
-                        ys, ws = ys + y, ws + w
-            sides.append((kind, p, s, ys, ws))
-        (kind_b, bp, bs, by, bw), (kind_c, cp, cs, cy, cw) = sides
+            sides.append((kind, p, s))
+        (kind_b, bp, bs), (kind_c, cp, cs) = sides
         kind = kind_b or kind_c
-        found = [compare_pass_rates(seg, judge, kind, bp, cp, min_n)]
-        if judge in rows and (bs.n or cs.n):
-            found.append(compare_scores(seg, judge, kind, bs, cs, (by, bw), (cy, cw), min_n))
+        found = [compare_pass_rates(seg, judge, kind, bp, cp, an.min_n, tau=an.detect_drop,
+                                    alpha=an.alpha)]
+        if kind != "rule" and (bs.n or cs.n):
+            found.append(compare_scores(seg, judge, kind, bs, cs, an.min_n))
         out += [replace(r, **change, level="task") for r in found]
     return out
 

@@ -18,10 +18,6 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import numpy as np
 
 # numpy and scipy load when a computation first needs them, on the dashboard's
 # fetch worker, not when the app imports the analysis: scipy.stats alone took
@@ -47,9 +43,6 @@ def z_for(conf: float) -> float:
     from scipy.special import ndtri  # light beside scipy.stats
 
     return float(ndtri(0.5 + conf / 2))  # what scipy.stats.norm.ppf computes, bit for bit
-
-
-SMALL_EXPECTED = 5.0  # any expected 2x2 cell below this: Fisher exact instead of z
 
 
 @dataclass(frozen=True)
@@ -151,48 +144,140 @@ def weighted_interval(agg: WeightedAgg, *, proportion: bool,
                       conf: float = 0.95) -> tuple[float, float] | None:
     """Interval for the Hajek mean.
 
-    Proportions: a Wilson interval on the effective sample size (stays inside
-    [0, 1] and behaves at 0% / 100%); equal weights give plain Wilson.
-    Scores: mean +- z * sqrt(linearised variance).
+    Proportions: a Wilson interval on the *design-effect* sample size
+    ``n* = R (1 - R) / V(R)`` with ``V(R)`` the linearised variance, so it
+    widens when weights and outcomes go together (an oversampled stratum that
+    fails more) where Kish's ``n_eff`` does not; equal weights give plain
+    Wilson (``n* = n``). At 0% or 100% ``V(R)`` is 0 and Kish's ``n_eff`` is
+    used. Scores: mean +- z * sqrt(linearised variance).
     """
     if agg.n == 0 or agg.mean is None:
         return None
     if proportion:
-        n_eff = agg.n_eff
-        return wilson_interval(agg.mean * n_eff, n_eff, conf)
+        r, var = agg.mean, agg.variance or 0.0
+        n_star = r * (1 - r) / var if var > 0 and 0 < r < 1 else agg.n_eff
+        return wilson_interval(r * n_star, n_star, conf)
     z = z_for(conf)
     half = z * math.sqrt(agg.variance or 0.0)
     return (agg.mean - half, agg.mean + half)
 
 
-def two_proportion_test(base: WeightedAgg, cur: WeightedAgg) -> tuple[float, str]:
-    """Two-sided p-value that two weighted pass rates differ, and the method used.
-
-    Rule: a z-test of ``cur.mean - base.mean`` with each side's linearised
-    variance taken about the pooled rate (the H0 value; with equal weights
-    this is the classic pooled two-proportion z-test). When any expected
-    cell of the 2x2 table on effective counts (``n_eff``, ``n_eff * rate``)
-    is below 5, or the variance is zero, Fisher's exact test on the rounded
-    effective counts instead.
-    """
+def pooled_rate(base: WeightedAgg, cur: WeightedAgg) -> float:
+    """The common rate under H0: both sides' weighted rates averaged by their
+    effective sizes (scale-free: a window sampled at 0.1 does not outweigh
+    one sampled at 1.0 because its weights are 10x larger)."""
     n0, n1 = base.n_eff, cur.n_eff
-    if n0 <= 0 or n1 <= 0:
+    return (n0 * (base.mean or 0.0) + n1 * (cur.mean or 0.0)) / (n0 + n1)
+
+
+def restricted_rates(base: WeightedAgg, cur: WeightedAgg, delta: float) -> tuple[float, float]:
+    """Maximum-likelihood rates ``(base, cur)`` under ``cur - base = delta``
+    on effective counts (Farrington-Manning's closed form of the cubic); at
+    ``delta = 0`` both are :func:`pooled_rate`."""
+    n0, n1 = base.n_eff, cur.n_eff
+    r0, r1 = base.mean or 0.0, cur.mean or 0.0
+    if delta == 0:
+        r = pooled_rate(base, cur)
+        return r, r
+    theta = n0 / n1
+    a = 1 + theta
+    b = -(1 + theta + r1 + theta * r0 + delta * (theta + 2))
+    c = delta * delta + delta * (2 * r1 + theta + 1) + r1 + theta * r0
+    d = -r1 * delta * (1 + delta)
+    v = b ** 3 / (27 * a ** 3) - b * c / (6 * a * a) + d / (2 * a)
+    u = math.copysign(math.sqrt(max(b * b / (9 * a * a) - c / (3 * a), 0.0)), v)
+    if u == 0:
+        p1 = -b / (3 * a)
+    else:
+        w = (math.pi + math.acos(max(-1.0, min(1.0, v / u ** 3)))) / 3
+        p1 = 2 * u * math.cos(w) - b / (3 * a)
+    p1 = min(1.0, 1.0 + delta, max(0.0, delta, p1))  # keeps both rates in [0, 1]
+    p0 = p1 - delta
+    return p0, p1
+
+
+def score_variance(base: WeightedAgg, cur: WeightedAgg, delta: float = 0.0) -> float:
+    """Variance of ``cur.mean - base.mean`` if the true difference were
+    ``delta``: ``r0 (1 - r0) / n_eff0 + r1 (1 - r1) / n_eff1`` at the
+    restricted rates. At ``delta = 0`` it is ``r (1 - r) (1/n_eff0 +
+    1/n_eff1)``: with equal weights the classic pooled two-proportion test."""
+    p0, p1 = restricted_rates(base, cur, delta)
+    return p0 * (1 - p0) / base.n_eff + p1 * (1 - p1) / cur.n_eff
+
+
+def score_z(base: WeightedAgg, cur: WeightedAgg, delta: float = 0.0) -> float:
+    """``(cur - base - delta) / sqrt(score_variance)``; +-inf when that
+    variance is 0 and the difference is not ``delta``, 0 when it is."""
+    diff = (cur.mean or 0.0) - (base.mean or 0.0) - delta
+    var = score_variance(base, cur, delta)
+    if var <= 0:
+        return 0.0 if abs(diff) < 1e-12 else math.copysign(math.inf, diff)
+    return diff / math.sqrt(var)
+
+
+def normal_sf(z: float) -> float:
+    """Upper tail of the standard normal (``scipy.stats.norm.sf``) without
+    loading scipy.stats."""
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+def two_proportion_test(base: WeightedAgg, cur: WeightedAgg,
+                        alternative: str = "two-sided") -> tuple[float, str]:
+    """p-value of the score test that two weighted pass rates are equal, and
+    the method ("score"; "none" when a side is empty).
+
+    ``z = (R_cur - R_base) / sqrt(r (1 - r) (1/n_eff_base + 1/n_eff_cur))``,
+    ``r`` the :func:`pooled_rate`; each side's null variance is ``r (1 - r)``
+    scaled by its ``sum(w^2) / sum(w)^2``. With equal weights this is exactly
+    the classic pooled two-proportion z-test. One test for every size (no
+    switch to another test at small counts, so p never jumps); ``min_n``
+    keeps tiny samples out. ``alternative``: "two-sided", "less" (the
+    current rate is lower) or "greater".
+    """
+    if base.n_eff <= 0 or cur.n_eff <= 0:
         return 1.0, "none"
-    x0, x1 = base.mean * n0, cur.mean * n1
-    pooled = (base.sum_wy + cur.sum_wy) / (base.sum_w + cur.sum_w)
-    expected = min(pooled * n0, (1 - pooled) * n0, pooled * n1, (1 - pooled) * n1)
-    var = base.variance_about(pooled) + cur.variance_about(pooled)
-    if expected < SMALL_EXPECTED or var <= 0:
-        a, c = round(x0), round(x1)
-        b, d = max(round(n0) - a, 0), max(round(n1) - c, 0)
-        return float(_sps().fisher_exact([[a, b], [c, d]]).pvalue), "fisher"
-    z = (cur.mean - base.mean) / math.sqrt(var)
-    return float(2 * _sps().norm.sf(abs(z))), "z"
+    z = score_z(base, cur)
+    if alternative == "less":
+        p = normal_sf(-z)
+    elif alternative == "greater":
+        p = normal_sf(z)
+    elif alternative == "two-sided":
+        p = min(1.0, 2 * normal_sf(abs(z)))
+    else:
+        raise ValueError(f"alternative must be two-sided, less or greater, not {alternative!r}")
+    return p, "score"
+
+
+def score_interval(base: WeightedAgg, cur: WeightedAgg,
+                   conf: float = 0.95) -> tuple[float, float] | None:
+    """Two-sided interval for ``cur.mean - base.mean``: the differences the
+    score test does not reject (Miettinen-Nurminen type, no small-sample
+    factor). It excludes 0 exactly when :func:`two_proportion_test` gives p
+    below ``1 - conf``, and stays inside [-1, 1]."""
+    if base.n_eff <= 0 or cur.n_eff <= 0 or base.mean is None or cur.mean is None:
+        return None
+    z = z_for(conf)
+    return invert(lambda d: score_z(base, cur, d), cur.mean - base.mean, z)
+
+
+def invert(stat, estimate: float, crit: float) -> tuple[float, float]:
+    """``[lo, hi]``: the differences in [-1, 1] where the statistic
+    ``stat(delta)``, decreasing in ``delta`` and 0 at ``estimate``, stays
+    within ``+-crit``."""
+    from scipy.optimize import brentq
+
+    edge = 1 - 1e-9
+    lo = -1.0 if stat(-edge) <= crit else brentq(
+        lambda d: stat(d) - crit, -edge, estimate, xtol=1e-7)
+    hi = 1.0 if stat(edge) >= -crit else brentq(
+        lambda d: stat(d) + crit, estimate, edge, xtol=1e-7)
+    return lo, hi
 
 
 def delta_interval(base: WeightedAgg, cur: WeightedAgg,
                    conf: float = 0.95) -> tuple[float, float] | None:
-    """Wald interval for ``cur.mean - base.mean`` from the linearised variances."""
+    """Wald interval for ``cur.mean - base.mean`` from the linearised
+    variances (mean scores; pass rates use :func:`score_interval`)."""
     if base.mean is None or cur.mean is None:
         return None
     z = z_for(conf)
@@ -201,23 +286,16 @@ def delta_interval(base: WeightedAgg, cur: WeightedAgg,
     return (d - half, d + half)
 
 
-def weighted_mean_test(base: WeightedAgg, cur: WeightedAgg) -> float:
-    """Two-sided z-test on two Hajek means with linearised variances."""
+def weighted_mean_test(base: WeightedAgg, cur: WeightedAgg) -> float | None:
+    """Two-sided z-test on two Hajek means with linearised variances; None
+    (no test) when neither side varies: two constant samples give no
+    estimate of the noise, and p = 0 would claim certainty they do not hold."""
     if base.mean is None or cur.mean is None:
         return 1.0
     se = math.sqrt((base.variance or 0.0) + (cur.variance or 0.0))
     if se == 0:
-        return 1.0 if cur.mean == base.mean else 0.0
-    return float(2 * _sps().norm.sf(abs(cur.mean - base.mean) / se))
-
-
-def mann_whitney(a: Sequence[float], b: Sequence[float]) -> float:
-    """Two-sided Mann-Whitney U p-value (1.0 when a side is empty or all values tie)."""
-    if len(a) == 0 or len(b) == 0:
-        return 1.0
-    if len(set(a) | set(b)) == 1:
-        return 1.0
-    return float(_sps().mannwhitneyu(a, b, alternative="two-sided").pvalue)
+        return 1.0 if cur.mean == base.mean else None
+    return min(1.0, 2 * normal_sf(abs(cur.mean - base.mean) / se))
 
 
 def welch_from_stats(m0: float, s0: float, n0: int, m1: float, s1: float, n1: int) -> float:
@@ -227,33 +305,6 @@ def welch_from_stats(m0: float, s0: float, n0: int, m1: float, s1: float, n1: in
     if s0 == 0 and s1 == 0:
         return 1.0 if m0 == m1 else 0.0
     return float(_sps().ttest_ind_from_stats(m0, s0, n0, m1, s1, n1, equal_var=False).pvalue)
-
-
-def bootstrap_delta_ci(
-    a: Sequence[float], wa: Sequence[float], b: Sequence[float], wb: Sequence[float],
-    *, conf: float = 0.95, n_resamples: int = 999, seed: int = 0,
-) -> tuple[float, float] | None:
-    """Percentile bootstrap interval for ``hajek(b) - hajek(a)``.
-
-    Rows are resampled with replacement within each side and keep their
-    weights, so each replicate is a Hajek estimate like the original. Seeded:
-    the same data always gives the same interval.
-    """
-    if len(a) == 0 or len(b) == 0:
-        return None
-    np = _np()
-    rng = np.random.default_rng(seed)
-
-    def replicates(y: Sequence[float], w: Sequence[float]) -> np.ndarray:
-        y_arr, w_arr = np.asarray(y, dtype=float), np.asarray(w, dtype=float)
-        idx = rng.integers(0, y_arr.size, size=(n_resamples, y_arr.size))
-        ws = w_arr[idx]
-        return (ws * y_arr[idx]).sum(axis=1) / ws.sum(axis=1)
-
-    deltas = replicates(b, wb) - replicates(a, wa)
-    tail = (1 - conf) / 2 * 100
-    lo, hi = np.percentile(deltas, [tail, 100 - tail])
-    return (float(lo), float(hi))
 
 
 def bh_qvalues(pvalues: Sequence[float]) -> list[float]:

@@ -242,6 +242,8 @@ class ShadowConfig(_Strict):
 class AnalysisConfig(_Strict):
     alpha: float = Field(0.05, gt=0, lt=1)
     min_n: int = Field(30, ge=1)
+    # the pass-rate drop (absolute) the sequential test is tuned to find fastest
+    detect_drop: float = Field(0.05, gt=0, le=1)
     since: str = "24h"
     baseline: str = "7d"
 

@@ -1,5 +1,11 @@
 """Regressions (`3`): every compared segment, baseline vs current window,
-sortable; `enter` opens Cases filtered to the segment and judge."""
+sortable; `enter` opens Cases filtered to the segment and judge.
+
+A segment is flagged only by the sequential test (its mark holds however
+often the screen refreshes); `finds` is the pass-rate drop, in points, the
+data in hand would catch with 80% chance; `e` the test's evidence (20 or
+more is one finding at alpha 0.05). A mean score is secondary ("score 2nd"):
+shown, never flagged. docs/analysis.md explains each figure."""
 
 from __future__ import annotations
 
@@ -27,10 +33,22 @@ SORTS = {  # the rows arrive in the analysis's order (regressions.ranked); sorts
 
 COLUMNS = [("flag", "", 12), ("segment", "segment (task / model / prompt / variant)", None),
            ("judge", "judge", 18), ("metric", "metric", 10), ("base", "baseline", 8),
-           ("cur", "current", 8), ("delta", "Δ", 7), ("n", "n b/c", 9), ("p", "p", 7),
-           ("q", "q", 7)]
-NARROW = [("flag", "", 3), ("segment", "segment", 20), ("judge", "judge", 10), ("base", "base", 6),
-          ("cur", "now", 6), ("delta", "Δ", 6), ("n", "n b/c", 5), ("q", "q", 5)]
+           ("cur", "current", 8), ("delta", "Δ", 7), ("n", "n b/c", 9), ("finds", "finds", 6),
+           ("e", "e", 8), ("p", "p", 7), ("q", "q", 7)]
+NARROW = [("flag", "", 3), ("segment", "segment", 16), ("judge", "judge", 10), ("base", "base", 6),
+          ("cur", "now", 6), ("delta", "Δ", 6), ("n", "n b/c", 5), ("finds", "finds", 5),
+          ("q", "q", 5)]
+
+
+def _finds(r: Regression) -> str:
+    """The drop (points) this look would catch with 80% chance."""
+    return "" if r.detectable is None else f"{r.detectable * 100:.1f}"
+
+
+def _e(r: Regression) -> str:
+    if r.e is None:
+        return ""
+    return f"{r.e:.3g}" if r.e < 1e6 else f"{r.e:.0e}"
 
 
 def row_cells(r: Regression, rank: int) -> list[Text]:
@@ -45,11 +63,13 @@ def row_cells(r: Regression, rank: int) -> list[Text]:
         ranked(flag, rank, 12, style=style or "dim"),
         segment_text(r.segment, 60),
         cell(r.judge, 18),
-        cell(r.metric, 10),
+        cell("score 2nd" if r.role == "secondary" else r.metric, 10),
         Text(metric_value(r, r.baseline)),
         Text(metric_value(r, r.current)),
         Text(metric_value(r, r.delta, delta=True), style=style),
         Text(f"{r.n_baseline}/{r.n_current}"),
+        Text(_finds(r), style="dim"),
+        Text(_e(r), style=style),
         Text("n/a" if r.p is None else f"{r.p:.4f}", style=style),
         Text("n/a" if r.q is None else f"{r.q:.4f}"),
     ]

@@ -12,7 +12,12 @@ from typing import Any
 from evaltop.core.analysis.agreement import agreement
 from evaltop.core.analysis.arms import compare_arms
 from evaltop.core.analysis.downstream import downstream_metrics, overall
-from evaltop.core.analysis.regressions import find_regressions, prompt_regressions
+from evaltop.core.analysis.regressions import (
+    PRIMARY,
+    SECONDARY,
+    find_regressions,
+    prompt_regressions,
+)
 from evaltop.core.analysis.scores import judge_summaries
 from evaltop.core.model.window import baseline_for
 from evaltop.core.scoring.sampling import sampling_state
@@ -48,12 +53,15 @@ def report_section(ctx) -> dict[str, Any]:
     found = find_regressions(ctx.conn, ctx.cfg, ctx.window, baseline)
     significant = [r for r in found if r.significant]
     out["regressions"] = [r.to_dict() for r in significant]
+    # one row per finding: only primary rows (pass rates) can be significant
     out["regression_summary"] = {
-        "tested": sum(1 for r in found if not r.insufficient),
+        "tested": sum(1 for r in found if not r.insufficient and r.role == PRIMARY),
         "significant": len(significant),
         "regressed": sum(1 for r in significant if r.regressed),
         "insufficient": sum(1 for r in found if r.insufficient),
         "alpha": ctx.cfg.analysis.alpha, "min_n": ctx.cfg.analysis.min_n,
+        "secondary_tested": sum(1 for r in found if r.role == SECONDARY and r.p is not None),
+        "test": "msprt", "detect_drop": ctx.cfg.analysis.detect_drop,
     }
     out["prompt_regressions"] = prompt_regressions(ctx.conn, ctx.window, baseline,
                                                    limit=PROMPT_LIMIT)
@@ -110,7 +118,7 @@ def markdown(report: dict[str, Any]) -> list[str]:
         lines.append(f"No significant changes ({tested} comparison{'s' * (tested != 1)} tested, "
                      f"{short} with too little data).")
     else:
-        lines += ["| segment | judge | metric | baseline | current | delta | 95% CI | q | n |",
+        lines += ["| segment | judge | metric | baseline | current | delta | interval | q | n |",
                   "|---|---|---|---:|---:|---:|---|---:|---|"]
         for r in regs:
             change = r.get("model_change") or r.get("prompt_version_change")
@@ -119,7 +127,8 @@ def markdown(report: dict[str, Any]) -> list[str]:
                 seg += f" ({_cell(change['from'])} -> {_cell(change['to'])})"
             fmt = _pct if r["metric"] == "pass_rate" else _num
             ci = r.get("ci")
-            ci_text = f"{fmt(ci[0])} to {fmt(ci[1])}" if ci else "n/a"
+            level = f" ({r['ci_level']:.0%})" if r.get("ci_level") else ""
+            ci_text = f"{fmt(ci[0])} to {fmt(ci[1])}{level}" if ci else "n/a"
             mark = "regressed" if r["direction"] == "regressed" else "improved"
             lines.append(f"| {seg} | {_cell(r['judge'])} | {r['metric']} ({mark}) | "
                          f"{fmt(r['baseline'])} | {fmt(r['current'])} | {fmt(r['delta'])} | "
