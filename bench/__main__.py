@@ -13,7 +13,7 @@ from pathlib import Path
 # bench-peers) and the receiver bench's helper modules
 NOT_BENCHES = {"gen", "gen_tables", "gen_traffic", "otlp_gen", "peers", "peers_phoenix",
                "procstats", "receiver_ceiling"}
-OPT_IN = {"soak"}  # ten minutes: run by name (python -m bench soak)
+OPT_IN = {"soak", "regressions_time"}  # soak: ten minutes; regressions_time: needs the 1M database
 
 
 def available() -> list[str]:
