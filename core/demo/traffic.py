@@ -105,7 +105,7 @@ class DemoTraffic:
     def __init__(self, seed: int = 7, *, start: float, run_id: str = "demo",
                  rollout_at: float | None = None, candidate_share: float = 0.5,
                  canary_from: float | None = None, canary_until: float | None = None,
-                 canary_share: float = 0.08, prompt_change_at: float | None = None):
+                 canary_share: float = 0.2, prompt_change_at: float | None = None):
         self.rng = random.Random(f"{seed}:{run_id}")
         self.t = start
         self.run_id = run_id
