@@ -60,7 +60,7 @@ def test_canary_then_rollout_and_the_candidate_regresses_on_one_task():
     history, live = _generate()
     canary = [r for r in _outputs(history) if r["model"] == dt.CANDIDATE]
     assert canary and all(r["ts"] >= dt.iso(NOW - 86400) and "canary" in r["tags"] for r in canary)
-    assert len(canary) / len(_outputs(history)) < 0.1
+    assert len(canary) / len(_outputs(history)) < 0.25  # a canary: 20% of traffic, for a while
     cand = [r for r in _outputs(live) if r["model"] == dt.CANDIDATE]
     assert 0.35 < len(cand) / len(_outputs(live)) < 0.65
     assert all("rollout" in r["tags"] for r in cand)
