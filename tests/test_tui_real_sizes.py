@@ -63,3 +63,24 @@ def test_demo_analyses_often_enough_for_its_promise(tmp_path):
     from evaltop.core.demo.session import build_config
 
     assert build_config(tmp_path).schedule.analysis_seconds <= 10
+
+
+async def press(pilot, *keys: str) -> None:
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+async def test_escape_from_a_drill_down_returns_where_the_user_came_from(app):
+    from evaltop.tui.screens.cases import CasesScreen
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "3", "enter")
+        assert isinstance(app.screen, CasesScreen) and app.screen.filter_text
+        await press(pilot, "escape")
+        assert app.current_mode == "regressions"
+        await press(pilot, "2")  # the drilled list is still there to come back to
+        assert app.screen.filter_text
+        await press(pilot, "escape")  # reached with `2`: escape clears the filter as before
+        assert app.current_mode == "cases" and not app.screen.filter_text

@@ -108,6 +108,7 @@ class EvaltopApp(App):
         self._seen_alerts: set | None = None
         self._lost_terminal = False
         self.bells = 0  # how many times the bell rang (tests, status)
+        self.cases_from: str | None = None  # the screen a drill-down into Cases came from
         if cfg.tui.keymap:
             self.set_keymap(cfg.tui.keymap)
 
@@ -149,6 +150,8 @@ class EvaltopApp(App):
         self.call_later(self._open_cases, f, text)
 
     async def _open_cases(self, f: CaseFilter, text: str | None) -> None:
+        if self.current_mode != "cases":
+            self.cases_from = self.current_mode  # escape in Cases goes back there
         await self.switch_mode("cases")
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -301,6 +304,7 @@ class EvaltopApp(App):
 
     # ------------------------------------------------------------ actions
     def action_mode(self, mode: str) -> None:
+        self.cases_from = None  # the user went somewhere themselves: no drill-down to undo
         if self.current_mode != mode:
             self.switch_mode(mode)
 

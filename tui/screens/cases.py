@@ -57,7 +57,7 @@ class CasesScreen(DataScreen):
         Binding("s", "cycle_sort", "Sort"),
         Binding("right_square_bracket", "next_page", "Next page"),
         Binding("left_square_bracket", "prev_page", "Prev page"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("escape", "back", "Back / clear filter", show=False),
     ]
 
     def __init__(self) -> None:
@@ -97,6 +97,7 @@ class CasesScreen(DataScreen):
         )
         if self.last_viewed in self._rows:
             table.move_cursor(row=table.get_row_index(self.last_viewed), animate=False)
+            table.user_moved = True  # the case the user opened stays chosen across ticks
         self._status(len(rows))
 
     def _status(self, n: int) -> None:
@@ -147,11 +148,16 @@ class CasesScreen(DataScreen):
         self.query_one(LiveTable).focus()
         self._new_list()
 
-    def action_clear_filter(self) -> None:
+    def action_back(self) -> None:
+        """Close the filter box; else back to the screen a drill-down came
+        from (Regressions, ...); else clear the filter."""
         box = self.query_one("#filter", Input)
         if not box.has_class("hidden"):
             box.add_class("hidden")
             self.query_one(LiveTable).focus()
+        elif self.app.cases_from:
+            mode, self.app.cases_from = self.app.cases_from, None
+            self.app.switch_mode(mode)
         elif self.filter_text:
             self.apply_filter(CaseFilter(failing=self.filter.failing, sort=self.filter.sort), "")
 

@@ -10,8 +10,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 EXTRA = {
+    "Overview": [
+        ("pgdn / pgup", "scroll to the panes below (narrow terminals stack them)"),
+        ("home / end", "top / bottom: trend, regressions, spend, alerts"),
+        ("tab", "focus the alerts pane (arrows scroll it)"),
+        ("3 / 4", "the full Regressions / Spend screens"),
+    ],
     "Tables": [("j / k, ↑ / ↓", "move"), ("g / G", "top / bottom"), ("enter", "open")],
-    "Everywhere": [("ctrl+p", "command palette (every action)"), ("escape", "back one level")],
+    "Everywhere": [("ctrl+p", "command palette (every action)"),
+                   ("escape", "back one level (after a drill-down: where you came from)")],
 }
 
 
