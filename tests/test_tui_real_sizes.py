@@ -84,3 +84,69 @@ async def test_escape_from_a_drill_down_returns_where_the_user_came_from(app):
         assert app.screen.filter_text
         await press(pilot, "escape")  # reached with `2`: escape clears the filter as before
         assert app.current_mode == "cases" and not app.screen.filter_text
+
+
+def lines(widget) -> list[str]:
+    """What a widget shows, line by line, as plain text."""
+    return ["".join(seg.text for seg in widget.render_line(y)) for y in range(widget.size.height)]
+
+
+def static_text(app, selector: str) -> str:
+    from textual.widgets import Static
+
+    return str(app.screen.query_one(selector, Static).render())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (200, 50)])
+async def test_regression_rows_show_model_and_task_whole(app, size):
+    """At 80x24 rows read `sql / claude-3…`: models could not be told apart."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        table = app.screen.query_one(LiveTable)
+        shown = lines(table)[1:]  # under the header
+        assert table.row_count > 0
+        for key, text in zip(table.row_keys, shown, strict=False):
+            r = next(r for r in app.screen._rows if app.screen._key(r) == key)
+            assert r.segment.model is None or r.segment.model in text, (r.segment, text)
+            assert r.segment.task is None or r.segment.task in text, (r.segment, text)
+            assert "…" not in text.split()[0]  # the model column is never cut
+            if r.regressed:
+                assert "▼" in text
+        top = next(r for r in app.screen._rows if app.screen._key(r) == table.current_key)
+        detail = static_text(app, "#detail-line")
+        assert top.judge in detail and top.segment.text() in detail
+        await press(pilot, "down")
+        now = next(r for r in app.screen._rows if app.screen._key(r) == table.current_key)
+        assert now.segment.text() in static_text(app, "#detail-line")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+async def test_overview_regressions_pane_uses_its_width(app, size):
+    """At 200 columns the pane cut the model to `gpt-4...` beside empty columns."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one("#regressions", LiveTable)
+        shown = lines(pane)[1:pane.row_count + 1]
+        rows = app.screen._regression_rows
+        assert rows and shown
+        for r, text in zip(rows, shown, strict=False):
+            assert r.segment.model is None or r.segment.model in text, (r.segment, text)
+            assert r.segment.task is None or r.segment.task in text, (r.segment, text)
+
+
+async def test_cases_detail_line_shows_the_highlighted_output_and_reason(app):
+    """The output column (~22 characters at 80x24) hid the field that failed."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        screen = app.screen
+        r = screen.row(screen.query_one(LiveTable).current_key)
+        detail = static_text(app, "#detail-line")
+        assert r["judge"] in detail and r["model"] in detail
+        assert r["reason"] and r["reason"] in detail
+        head = " ".join(r["head"].split())
+        assert head[:60] in detail  # well past what the column shows
+        await press(pilot, "down")
+        r2 = screen.row(screen.query_one(LiveTable).current_key)
+        assert " ".join(r2["head"].split())[:60] in static_text(app, "#detail-line")

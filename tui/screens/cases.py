@@ -18,7 +18,7 @@ from evaltop.tui.format import when
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.screens.case_detail import CaseDetailScreen
 from evaltop.tui.widgets.live_table import FILL, LiveTable
-from evaltop.tui.widgets.safe_text import cell, join, ranked
+from evaltop.tui.widgets.safe_text import cell, join, line, ranked, shown
 
 COLUMNS = [("time", "time", 11), ("model", "model", 18), ("task", "task", 12),
            ("judge", "judge", 14), ("score", "score", 5), ("output", "output (first line)", FILL)]
@@ -46,6 +46,29 @@ def case_cells(r: dict, rank: int) -> list[Text]:
         score,
         cell(head, 120, style="red" if r.get("error") else ""),
     ]
+
+
+def case_detail_line(r: dict) -> Text:
+    """``model / task  judge: verdict (score): reason  output...`` (wraps)."""
+    t = join(cell(r.get("model"), 60, style="bold"), " / ", cell(r.get("task"), 60, style="bold"))
+    if r.get("judge"):
+        failed = r.get("passed") == 0
+        t.append("  ")
+        t.append_text(cell(r["judge"], 60))
+        verdict = "error" if r.get("status") == "error" else ("fail" if failed else "pass")
+        score = r.get("score")
+        t.append(f" {verdict}" + ("" if score is None else f" ({score:g})"),
+                 style="red" if failed or verdict == "error" else "green")
+        if r.get("reason"):
+            t.append(": ")
+            t.append(line(r["reason"], 200), style="yellow")
+    if r.get("error"):
+        t.append("  ERROR ", style="red")
+        t.append(line(r["error"], 200), style="red")
+    t.append("  ")
+    head = " ".join(sanitize.clean(shown(r.get("head") or "")).split())  # every line, not the first
+    t.append(head[:400], style="dim")
+    return t
 
 
 class CasesScreen(DataScreen):
@@ -79,6 +102,7 @@ class CasesScreen(DataScreen):
             classes="hidden",
         )
         yield LiveTable(NARROW if self.app.size.width < 120 else COLUMNS, id="cases")
+        yield Static(id="detail-line", classes="detail-line")
         yield Footer()
 
     # -- data
@@ -99,6 +123,17 @@ class CasesScreen(DataScreen):
             table.move_cursor(row=table.get_row_index(self.last_viewed), animate=False)
             table.user_moved = True  # the case the user opened stays chosen across ticks
         self._status(len(rows))
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The highlighted case under the table: its verdict, the reason and
+        as much of the output as three lines hold (the column cuts it)."""
+        r = self._rows.get(self.query_one(LiveTable).current_key or "")
+        self.query_one("#detail-line", Static).update(Text() if r is None else case_detail_line(r))
+
+    @on(LiveTable.RowHighlighted, "#cases")
+    def _highlighted(self, event: LiveTable.RowHighlighted) -> None:
+        self._show_detail()
 
     def _status(self, n: int) -> None:
         f = self.filter

@@ -14,26 +14,39 @@ from evaltop.core.analysis.regressions import Regression
 from evaltop.core.model.money import format_usd
 from evaltop.core.text.sanitize import one_line
 from evaltop.core.views import dashboard
-from evaltop.tui.format import as_of_text, metric_value, segment_text, when
+from evaltop.tui.format import (
+    as_of_text,
+    flag_text,
+    identity_needs,
+    segment_parts,
+    short_value,
+    when,
+)
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.widgets.budget_bar import budget_text
 from evaltop.tui.widgets.charts import TrendChart, rate_text, sparkline
-from evaltop.tui.widgets.live_table import LiveTable
+from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
 
 
-def regression_cells(r: Regression, rank: int, width: int = 24) -> list[Text]:
-    """Overview pane row: segment, judge, baseline → current, delta, n, p."""
+def regression_cells(r: Regression, rank: int) -> list[Text]:
+    """Overview pane row: model, task, judge (as wide as the pane allows),
+    baseline → current, delta (with the verdict's arrow), n baseline/current."""
     style = "bold red" if r.regressed else ("dim" if r.insufficient else "")
-    seg = segment_text(r.segment, width)
+    symbol = flag_text(r)[0]
+    model, task, _ = segment_parts(r.segment)
     return [
-        ranked(seg.plain, rank, width, style=style),
-        cell(r.judge, 12),
-        Text(f"{metric_value(r, r.baseline)}→{metric_value(r, r.current)}"),
-        Text(metric_value(r, r.delta, delta=True), style=style),
+        ranked(model, rank, 60, style=style),
+        cell(task, 60, style=style),
+        cell(r.judge, 60),
+        Text(f"{short_value(r, r.baseline)}→{short_value(r, r.current)}"),
+        Text(f"{symbol}{short_value(r, r.delta, delta=True)}", style=style),
         Text(f"{r.n_baseline}/{r.n_current}"),
-        Text("few" if r.insufficient else ("n/a" if r.p is None else f"{r.p:.3f}"), style=style),
     ]
+
+
+REGRESSION_COLUMNS = [("model", "model", FILL), ("task", "task", FILL), ("judge", "judge", FILL),
+                      ("bc", "base→now", 9), ("delta", "Δ", 5), ("n", "n b/c", 7)]
 
 
 def alerts_text(alerts: list[dict]) -> Text:
@@ -58,6 +71,7 @@ class OverviewScreen(DataScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     _last: dashboard.Overview | None = None
+    _regression_rows: list[Regression] = []  # what the regressions pane shows
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary", classes="topbar")
@@ -66,11 +80,7 @@ class OverviewScreen(DataScreen):
             with Vertical(id="trend-pane", classes="pane"):
                 yield TrendChart(id="trend")
             with Vertical(id="regressions-pane", classes="pane"):
-                yield LiveTable(
-                    [("segment", "segment", 24), ("judge", "judge", 12), ("bc", "base→now", 13),
-                     ("delta", "Δ", 6), ("n", "n b/c", 6), ("p", "p", 5)],
-                    id="regressions", cursor_type="none",
-                )
+                yield LiveTable(REGRESSION_COLUMNS, id="regressions", cursor_type="none")
             with Vertical(id="spend-pane", classes="pane"):
                 yield Static(id="spend")
             with VerticalScroll(id="alerts-pane", classes="pane"):
@@ -122,8 +132,10 @@ class OverviewScreen(DataScreen):
         self.app.call_from_thread(self._show_regressions, rows[:8], notes, as_of_text(as_of, now))
 
     def _show_regressions(self, rows: list[Regression], notes: list[str], as_of: str = "") -> None:
-        self.query_one("#regressions", LiveTable).sync(
-            [(f"r{i}", regression_cells(r, i)) for i, r in enumerate(rows)])
+        self._regression_rows = rows
+        table = self.query_one("#regressions", LiveTable)
+        table.fit(identity_needs(rows, REGRESSION_COLUMNS))
+        table.sync([(f"r{i}", regression_cells(r, i)) for i, r in enumerate(rows)])
         self.query_one("#regressions-pane").border_subtitle = (
             as_of if rows else ("; ".join(notes) if notes else "no segments compared yet"))
 

@@ -22,6 +22,7 @@ from textual.widgets.data_table import ColumnKey
 from evaltop.tui.widgets.safe_text import RankedText
 
 FILL = -1  # a column width: whatever the screen's width leaves (tables that span it)
+MIN_FILL = 4  # the narrowest a FILL column gets ("ab…")
 
 
 class LiveTable(DataTable):
@@ -100,35 +101,31 @@ class LiveTable(DataTable):
     def _fill_widths(self) -> dict[str, int]:
         """The widths FILL columns get: the table's width (the screen's before
         it has one) less the other columns, every column's padding and the
-        vertical scrollbar. A column with a known need takes no more than it;
-        what is left goes to the others, and any rest to the last FILL column.
-        Never measured from the cells, so the layout never waits on measuring
-        them (an auto-width column is sized only when the table next goes
-        idle) and a long value ends in an ellipsis instead of widening the
-        table past the screen."""
+        vertical scrollbar. In column order, a FILL column with a known need
+        (``fit``) takes it, leaving at least ``MIN_FILL`` for each one after
+        it; one with no need known shares what is left; any rest goes to the
+        last. Never measured from the cells, so the layout never waits on
+        measuring them (an auto-width column is sized only when the table next
+        goes idle) and a long value ends in an ellipsis instead of widening
+        the table past the screen."""
         fills = [key for key, _, w in self._columns_spec if w == FILL]
         if not fills:
             return {}
         fixed = sum(w for _, _, w in self._columns_spec if w is not None and w != FILL)
         pad = 2 * self.cell_padding * len(self._columns_spec)
         total = self.size.width or self.app.size.width
-        room = max(8 * len(fills), total - fixed - pad - 2)
+        room = max(MIN_FILL * len(fills), total - fixed - pad - 2)
         widths: dict[str, int] = {}
-        todo = list(fills)
-        while todo:  # the smallest needs first: each takes what it needs up to a fair share
-            share = room // len(todo)
-            small = [k for k in todo if self._needs.get(k, share + 1) <= share]
-            if not small:
-                for k in todo:
-                    widths[k] = max(8, share)
-                break
-            for k in small:
-                widths[k] = max(3, self._needs[k])
-                room -= widths[k]
-                todo.remove(k)
-        left = room - sum(widths[k] for k in todo)
-        if left > 0 and not todo:
-            widths[fills[-1]] += left
+        unknown = [k for k in fills if k not in self._needs]
+        for i, key in enumerate(fills):
+            if key in self._needs:
+                later = len(fills) - i - 1
+                widths[key] = max(MIN_FILL, min(self._needs[key], room - MIN_FILL * later))
+                room -= widths[key]
+        for key in unknown:
+            widths[key] = max(MIN_FILL, room // len(unknown))
+        if not unknown and room > 0:
+            widths[fills[-1]] += room
         return widths
 
     @property
