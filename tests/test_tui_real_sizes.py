@@ -150,3 +150,38 @@ async def test_cases_detail_line_shows_the_highlighted_output_and_reason(app):
         await press(pilot, "down")
         r2 = screen.row(screen.query_one(LiveTable).current_key)
         assert " ".join(r2["head"].split())[:60] in static_text(app, "#detail-line")
+
+
+async def test_overview_at_80x24_scrolls_by_page_keys_and_counts_alerts(app):
+    """At 80x24 the panes were below the fold; PageDown and End did nothing."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        summary = static_text(app, "#summary")
+        assert "alerts 2" in summary  # two unacknowledged in the seed, one critical
+        alerts = screen.query_one("#alerts-pane")
+        assert alerts.region.y >= 24 - 1  # below the fold at first
+        await press(pilot, "pagedown")
+        assert screen.scroll_y > 0
+        await press(pilot, "end")
+        await pilot.pause()
+        assert 0 <= alerts.region.y < 24 - 1  # the alerts pane is on screen
+        await press(pilot, "home")
+        assert screen.scroll_y == 0
+
+
+async def test_new_alerts_make_one_short_toast(app):
+    """Two stacked toasts covered 14 of 20 case rows."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        fresh = [{"id": 100 + i, "kind": "budget", "level": "critical" if i == 0 else "warning",
+                  "message": f"alert {i}: " + "spend went over the cap " * 8, "ts": NOW}
+                 for i in range(3)]
+        app._new_alerts([])  # the first poll: what is there already is not new
+        before = len(app._notifications)
+        app._new_alerts(fresh)
+        await pilot.pause()
+        assert len(app._notifications) - before == 1
+        toast = list(app._notifications)[-1]
+        assert toast.title == "3 new alerts (1: overview)" and len(toast.message) <= 70

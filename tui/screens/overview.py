@@ -66,7 +66,15 @@ def alerts_text(alerts: list[dict]) -> Text:
 class OverviewScreen(DataScreen):
     TITLE = "Overview"
     refresh_every = 5.0  # budgets and trends are read on each load: not every second
-    BINDINGS = [Binding("x", "acknowledge", "Ack alerts"), Binding("t", "cycle_trend", "Trend by")]
+    BINDINGS = [
+        Binding("x", "acknowledge", "Ack alerts"),
+        Binding("t", "cycle_trend", "Trend by"),
+        # narrow terminals stack the panes below the header: the keys people try
+        Binding("pagedown", "page('down')", "Page down", show=False, priority=True),
+        Binding("pageup", "page('up')", "Page up", show=False, priority=True),
+        Binding("end", "page('end')", "Bottom (alerts)", show=False, priority=True),
+        Binding("home", "page('home')", "Top", show=False, priority=True),
+    ]
     trend_by = "judge"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
@@ -150,6 +158,15 @@ class OverviewScreen(DataScreen):
             ("  errors ", "dim"), (f"{o.errors:,}", "red" if o.errors else ""),
             ("  judge:inference ", "dim"), "n/a" if ratio is None else f"{ratio:.2f}:1",
         )
+        open_alerts = [a for a in o.alerts if not a.get("acknowledged")]
+        if open_alerts:
+            critical = sum(1 for a in open_alerts if a.get("level") == "critical")
+            t.append("  alerts ", style="dim")
+            t.append(f"{len(open_alerts)}" + (f" ({critical} critical)" if critical else ""),
+                     style="bold red" if critical else "yellow")
+        else:
+            t.append("  alerts ", style="dim")
+            t.append("0", style="dim")
         if o.unpriced_outputs:
             t.append(f"  {o.unpriced_outputs:,} unpriced (4)", style="yellow")
         if self.app.engine is not None:
@@ -161,6 +178,8 @@ class OverviewScreen(DataScreen):
         t.append(sparkline(o.spark_pass, 0.0, 1.0), style="green")
         wide = self.size.width >= 120
         t.append("   raw / reweighted" + (" [95% interval]" if wide else ""), style="dim")
+        if not wide:
+            t.append("   pgdn/end: the panes below", style="dim")
         entries = [self._rate_entry(r, wide) for r in o.rates]
         width = max((len(e) for e in entries), default=1)
         per_line = max(1, (self.size.width - 2) // (width + 2))
@@ -200,6 +219,10 @@ class OverviewScreen(DataScreen):
                 t.append(f" [{r.ci[0] * 100:.0f}–{r.ci[1] * 100:.0f}]".ljust(10), style="dim")
         t.append(f" n={r.n}", style="dim")
         return t
+
+    def action_page(self, where: str) -> None:
+        {"down": self.scroll_page_down, "up": self.scroll_page_up,
+         "end": self.scroll_end, "home": self.scroll_home}[where](animate=False)
 
     def action_cycle_trend(self) -> None:
         self.trend_by = dashboard.TREND_BY[(dashboard.TREND_BY.index(self.trend_by) + 1) % 3]
