@@ -185,3 +185,23 @@ async def test_new_alerts_make_one_short_toast(app):
         assert len(app._notifications) - before == 1
         toast = list(app._notifications)[-1]
         assert toast.title == "3 new alerts (1: overview)" and len(toast.message) <= 70
+
+
+async def test_pane_titles_name_the_key_and_the_trend_has_a_legend(app, monkeypatch):
+    """"Regressions (3)" read as a count; with NO_COLOR the trend lines were
+    all one grey and at 80 columns there was no legend."""
+    from evaltop.tui.widgets.charts import MARKERS
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        title = app.screen.query_one("#regressions-pane").border_title
+        assert "(3)" not in title and "[key 3]" in title and "flagged of" in title
+        assert "(4)" not in app.screen.query_one("#spend-pane").border_title
+        legend = static_text(app, "#trend-legend")
+        series = list(app.screen._last.trend)
+        assert len(series) >= 2
+        for marker, name in zip(MARKERS, series, strict=False):
+            assert f"{marker} {name}" in legend
+        plot = "\n".join(lines(app.screen.query_one("#trend")))
+        assert MARKERS[0] in plot and MARKERS[1] in plot  # each line drawn with its own mark

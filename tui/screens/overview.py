@@ -24,7 +24,7 @@ from evaltop.tui.format import (
 )
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.widgets.budget_bar import budget_text
-from evaltop.tui.widgets.charts import TrendChart, rate_text, sparkline
+from evaltop.tui.widgets.charts import TrendChart, legend_text, rate_text, sparkline
 from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
 
@@ -87,6 +87,7 @@ class OverviewScreen(DataScreen):
         with Grid(id="panes"):
             with Vertical(id="trend-pane", classes="pane"):
                 yield TrendChart(id="trend")
+                yield Static(id="trend-legend")
             with Vertical(id="regressions-pane", classes="pane"):
                 yield LiveTable(REGRESSION_COLUMNS, id="regressions", cursor_type="none")
             with Vertical(id="spend-pane", classes="pane"):
@@ -97,8 +98,9 @@ class OverviewScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.query_one("#trend-pane").border_title = "Score trend"
-        self.query_one("#regressions-pane").border_title = "Regressions (3)"
-        self.query_one("#spend-pane").border_title = "Spend this month (4)"
+        # the screen's key in brackets: "(3)" read as a count
+        self.query_one("#regressions-pane").border_title = "Regressions [key 3]"
+        self.query_one("#spend-pane").border_title = "Spend this month [key 4]"
         self.query_one("#alerts-pane").border_title = "Alerts"
 
     def fetch(self, conn):
@@ -118,6 +120,7 @@ class OverviewScreen(DataScreen):
         chart = self.query_one(TrendChart)
         chart.title = f"pass rate % by {self.trend_by} (t: judge/model/task)"
         chart.set_series(o.trend)
+        self.query_one("#trend-legend", Static).update(legend_text(o.trend))
         self.query_one("#spend", Static).update(self._spend(o))
         self.query_one("#alerts", Static).update(alerts_text(o.alerts))
         # after this frame is drawn: the analysis holds the GIL for a while
@@ -137,10 +140,14 @@ class OverviewScreen(DataScreen):
                 notes,
                 db_path=None if self.app.readonly else self.app.db_path,
             )
-        self.app.call_from_thread(self._show_regressions, rows[:8], notes, as_of_text(as_of, now))
+        self.app.call_from_thread(self._show_regressions, rows, notes, as_of_text(as_of, now))
 
     def _show_regressions(self, rows: list[Regression], notes: list[str], as_of: str = "") -> None:
-        self._regression_rows = rows
+        flagged = sum(1 for r in rows if r.regressed)  # of every row, before the top 8
+        self.query_one("#regressions-pane").border_title = (
+            f"Regressions: {flagged} flagged of {len(rows)} [key 3]" if rows
+            else "Regressions [key 3]")
+        rows = self._regression_rows = rows[:8]
         table = self.query_one("#regressions", LiveTable)
         table.fit(identity_needs(rows, REGRESSION_COLUMNS))
         table.sync([(f"r{i}", regression_cells(r, i)) for i, r in enumerate(rows)])
@@ -168,7 +175,7 @@ class OverviewScreen(DataScreen):
             t.append("  alerts ", style="dim")
             t.append("0", style="dim")
         if o.unpriced_outputs:
-            t.append(f"  {o.unpriced_outputs:,} unpriced (4)", style="yellow")
+            t.append(f"  {o.unpriced_outputs:,} unpriced [key 4]", style="yellow")
         if self.app.engine is not None:
             t.append(f"  [{self.app.role}]", style="dim")
         if o.receiver is not None:

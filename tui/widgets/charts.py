@@ -10,6 +10,9 @@ from textual_plotext import PlotextPlot
 from evaltop.tui.widgets import safe_text
 
 BLOCKS = "▁▂▃▄▅▆▇█"
+# one character per series: lines told apart without colour (NO_COLOR, a
+# monochrome terminal) and named by the legend under the chart
+MARKERS = "●+x*o#%@"
 
 
 def sparkline(values: list[float | None], lo: float | None = None, hi: float | None = None) -> str:
@@ -74,15 +77,27 @@ class TrendChart(PlotextPlot):
             plt.title(f"{self.title}: no judged outputs in the window")
             return self.refresh()
         xs_all = sorted({b for points in self._series.values() for b, _, _ in points})
-        for name, points in list(self._series.items())[:8]:
+        for (name, points), marker in zip(list(self._series.items()), MARKERS, strict=False):
             xs = [b for b, _, _ in points]
             ys = [r * 100 for _, r, _ in points]
             label = safe_text.line(name, 24)
             if len(points) == 1:
-                plt.scatter(xs, ys, label=label)
+                plt.scatter(xs, ys, label=label, marker=marker)
             else:
-                plt.plot(xs, ys, label=label)
+                plt.plot(xs, ys, label=label, marker=marker)
         ticks = xs_all[:: max(1, len(xs_all) // 5)]
         fmt = "%H:%M" if xs_all[-1] - xs_all[0] <= 86400 else "%m-%d %H:%M"
         plt.xticks(ticks, [datetime.fromtimestamp(t, tz=UTC).strftime(fmt) for t in ticks])
         self.refresh()
+
+
+def legend_text(series: dict | None) -> Text:
+    """``● name  + name ...``: which marker draws which series (the chart's
+    own legend does not fit a narrow pane)."""
+    t = Text()
+    for (name, _), marker in zip(list((series or {}).items()), MARKERS, strict=False):
+        if t:
+            t.append("  ")
+        t.append(f"{marker} ", style="bold")
+        t.append_text(safe_text.cell(name, 24))
+    return t
