@@ -111,6 +111,11 @@ class OverviewScreen(DataScreen):
     def on_resize(self) -> None:
         if self._last is not None:
             self.query_one("#summary", Static).update(self._summary(self._last))
+            self._legend(self._last)
+
+    def _legend(self, o: dashboard.Overview) -> None:
+        legend = self.query_one("#trend-legend", Static)
+        legend.update(legend_text(o.trend, legend.content_region.width or self.size.width - 4))
 
     def show(self, o: dashboard.Overview) -> None:
         self._last = o
@@ -120,7 +125,7 @@ class OverviewScreen(DataScreen):
         chart = self.query_one(TrendChart)
         chart.title = f"pass rate % by {self.trend_by} (t: judge/model/task)"
         chart.set_series(o.trend)
-        self.query_one("#trend-legend", Static).update(legend_text(o.trend))
+        self._legend(o)
         self.query_one("#spend", Static).update(self._spend(o))
         self.query_one("#alerts", Static).update(alerts_text(o.alerts))
         # after this frame is drawn: the analysis holds the GIL for a while
@@ -178,6 +183,8 @@ class OverviewScreen(DataScreen):
             t.append(f"  {o.unpriced_outputs:,} unpriced [key 4]", style="yellow")
         if self.app.engine is not None:
             t.append(f"  [{self.app.role}]", style="dim")
+        if self.size.width < 120:  # the panes are stacked below the header
+            t.append("  pgdn/end: panes below", style="dim")
         if o.receiver is not None:
             t.append("\n")
             t.append_text(self._receiver_line(o.receiver))
@@ -185,8 +192,6 @@ class OverviewScreen(DataScreen):
         t.append(sparkline(o.spark_pass, 0.0, 1.0), style="green")
         wide = self.size.width >= 120
         t.append("   raw / reweighted" + (" [95% interval]" if wide else ""), style="dim")
-        if not wide:
-            t.append("   pgdn/end: the panes below", style="dim")
         entries = [self._rate_entry(r, wide) for r in o.rates]
         width = max((len(e) for e in entries), default=1)
         per_line = max(1, (self.size.width - 2) // (width + 2))
