@@ -205,3 +205,28 @@ async def test_pane_titles_name_the_key_and_the_trend_has_a_legend(app, monkeypa
             assert f"{marker} {name}" in legend
         plot = "\n".join(lines(app.screen.query_one("#trend")))
         assert MARKERS[0] in plot and MARKERS[1] in plot  # each line drawn with its own mark
+
+
+async def test_review_queue_shows_model_and_task_whole(tmp_path, make_config):
+    """The same fault as the regressions rows: fixed 16/12 columns cut names."""
+    from tui_helpers import insert_outputs, output_row
+
+    from evaltop.store import db as store_db
+
+    db = seed(tmp_path / "evaltop.db")
+    conn = store_db.connect(db)
+    insert_outputs(conn, [output_row(99_001, NOW - 30 * 86400, model="gemini-2.5-flash-lite",
+                                     task="extract_contact_fields")])
+    with store_db.write(conn):
+        conn.execute("INSERT INTO samples (output_id, strata, probability, status, sampled_at, "
+                     "output_ts) VALUES ('out-099001', 'base', 1.0, 'done', ?, ?)",
+                     (NOW - 30 * 86400, NOW - 30 * 86400))
+    conn.close()
+    app = EvaltopApp(seed_config(make_config), db, clock=lambda: NOW, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "5")
+        table = app.screen.query_one(LiveTable)
+        assert table.row_keys[0] == "out-099001"  # oldest first
+        text = lines(table)[1]
+        assert "gemini-2.5-flash-lite" in text and "extract_contact_fields" in text, text
