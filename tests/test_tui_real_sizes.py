@@ -230,3 +230,15 @@ async def test_review_queue_shows_model_and_task_whole(tmp_path, make_config):
         assert table.row_keys[0] == "out-099001"  # oldest first
         text = lines(table)[1]
         assert "gemini-2.5-flash-lite" in text and "extract_contact_fields" in text, text
+
+
+async def test_help_says_how_to_reach_each_overview_pane(app):
+    from evaltop.tui.screens.help import HelpScreen
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help Static").render())
+        for needle in ("pgdn", "end", "Bottom: the alerts pane", "tab", "after a drill-down"):
+            assert needle in text, needle

@@ -11,9 +11,7 @@ from textual.widgets import Static
 
 EXTRA = {
     "Overview": [
-        ("pgdn / pgup", "scroll to the panes below (narrow terminals stack them)"),
-        ("home / end", "top / bottom: trend, regressions, spend, alerts"),
-        ("tab", "focus the alerts pane (arrows scroll it)"),
+        ("tab", "focus the regressions, then the alerts pane (arrows scroll it)"),
         ("3 / 4", "the full Regressions / Spend screens"),
     ],
     "Tables": [("j / k, ↑ / ↓", "move"), ("g / G", "top / bottom"), ("enter", "open")],
@@ -22,10 +20,12 @@ EXTRA = {
 }
 
 
+KEY_NAMES = {"slash": "/", "right_square_bracket": "]", "left_square_bracket": "[",
+             "question_mark": "?", "pagedown": "pgdn", "pageup": "pgup"}
+
+
 def _key(b: Binding) -> str:
-    return ", ".join(k.replace("slash", "/").replace("right_square_bracket", "]")
-                     .replace("left_square_bracket", "[").replace("question_mark", "?")
-                     for k in b.key.split(","))
+    return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in b.key.split(","))
 
 
 def help_text(groups: list[tuple[str, list]]) -> Text:

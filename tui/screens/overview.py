@@ -70,10 +70,11 @@ class OverviewScreen(DataScreen):
         Binding("x", "acknowledge", "Ack alerts"),
         Binding("t", "cycle_trend", "Trend by"),
         # narrow terminals stack the panes below the header: the keys people try
-        Binding("pagedown", "page('down')", "Page down", show=False, priority=True),
+        Binding("pagedown", "page('down')", "Page down: trend, regressions, spend, alerts",
+                show=False, priority=True),
         Binding("pageup", "page('up')", "Page up", show=False, priority=True),
-        Binding("end", "page('end')", "Bottom (alerts)", show=False, priority=True),
-        Binding("home", "page('home')", "Top", show=False, priority=True),
+        Binding("end", "page('end')", "Bottom: the alerts pane", show=False, priority=True),
+        Binding("home", "page('home')", "Top: the header", show=False, priority=True),
     ]
     trend_by = "judge"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
