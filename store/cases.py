@@ -141,7 +141,7 @@ def cases_page(
     fields = """o.rowid AS rowid, o.id AS id, o.ts AS ts, o.model AS model, o.task AS task,
                 o.prompt_version AS prompt_version, o.variant AS variant,
                 substr(o.output_text, 1, 400) AS head, o.error AS error, s.judge AS judge,
-                s.score AS score, s.passed AS passed, s.status AS status"""
+                s.score AS score, s.passed AS passed, s.status AS status, s.reason AS reason"""
     if f.failing:  # one row per failed verdict, walked on the (passed, output_ts) index
         sql = f"""SELECT {keys}, 's' || s.rowid AS row_key, {fields}
                   FROM scores s JOIN outputs o ON o.id = s.output_id {cond}

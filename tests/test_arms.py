@@ -92,7 +92,7 @@ def test_downstream_metrics_by_model(two_arms, make_config):
     assert (a["user_correction"]["count"], a["user_correction"]["n"]) == (5, 101)
     assert (a["error"]["count"], a["error"]["n"]) == (3, 101)  # 2 call errors + 1 new from feedback
     assert (b["task_completion"]["count"], b["task_completion"]["n"]) == (10, 30)
-    assert b["thumbs_up"] == {"rate": None, "count": 0, "n": 0, "ci95": None}
+    assert b["thumbs_up"] == {"rate": None, "count": 0, "n": 0, "ci95": None, "events": 0}
     assert b["user_correction"]["rate"] == pytest.approx(12 / 60)
     assert "other" not in rows  # outside the window
 

@@ -192,8 +192,9 @@ def test_screens_flag_the_analysis_direction_not_the_delta_sign():
 
     base = Regression(Segment(task="t"), "j", "rule", "pass_rate", 0.9, 0.8, 0.9, 0.8, -0.1, 50, 50,
                       p=0.001, q=0.002, significant=True, direction="regressed")
-    assert row_cells(base, 0)[0].plain.endswith("▼ REGRESSED")
-    assert regression_cells(base, 0)[3].style == "bold red"
+    assert row_cells(base, 0)["flag"].plain.endswith("▼ REGRESSED")
+    assert row_cells(base, 0, narrow=True)["delta"].plain.startswith("▼")
+    assert regression_cells(base, 0)[4].style == "bold red"
     other = replace(base, direction="improved")  # the analysis decides, whatever the delta
-    assert "▲ improved" in row_cells(other, 0)[0].plain
-    assert regression_cells(other, 0)[3].style == ""
+    assert "▲ improved" in row_cells(other, 0)["flag"].plain
+    assert regression_cells(other, 0)[4].style == ""

@@ -108,6 +108,7 @@ class EvaltopApp(App):
         self._seen_alerts: set | None = None
         self._lost_terminal = False
         self.bells = 0  # how many times the bell rang (tests, status)
+        self.cases_from: str | None = None  # the screen a drill-down into Cases came from
         if cfg.tui.keymap:
             self.set_keymap(cfg.tui.keymap)
 
@@ -149,6 +150,8 @@ class EvaltopApp(App):
         self.call_later(self._open_cases, f, text)
 
     async def _open_cases(self, f: CaseFilter, text: str | None) -> None:
+        if self.current_mode != "cases":
+            self.cases_from = self.current_mode  # escape in Cases goes back there
         await self.switch_mode("cases")
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -269,16 +272,22 @@ class EvaltopApp(App):
             a for a in alerts if a["id"] not in self._seen_alerts and not a.get("acknowledged")
         ]
         self._seen_alerts |= ids
-        rang = False
-        for a in reversed(fresh):
-            critical = a.get("level") == "critical"
-            title = f"{a.get('kind', 'alert')} alert".replace("\n", " ")
-            self.notify(cell(a.get("message", ""), 200).plain, title=cell(title, 40).plain,
-                        severity="error" if critical else "warning", timeout=10, markup=False)
-            if critical and self.ring_bell and not rang:
-                self.bell()
-                self.bells += 1
-                rang = True
+        if not fresh:
+            return
+        # one short toast however many arrived: stacked toasts hid the table
+        # (the overview's alerts pane and header count have them all)
+        worst = next((a for a in fresh if a.get("level") == "critical"), fresh[0])
+        critical = any(a.get("level") == "critical" for a in fresh)
+        message = cell(worst.get("message", ""), 70).plain
+        if len(fresh) > 1:
+            title = f"{len(fresh)} new alerts (1: overview)"
+        else:
+            title = cell(f"{worst.get('kind', 'alert')} alert", 40).plain
+        self.notify(message, title=title, severity="error" if critical else "warning",
+                    timeout=8, markup=False)
+        if critical and self.ring_bell:
+            self.bell()
+            self.bells += 1
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Failures of the app's own workers (the poll); screens forward theirs."""
@@ -301,6 +310,7 @@ class EvaltopApp(App):
 
     # ------------------------------------------------------------ actions
     def action_mode(self, mode: str) -> None:
+        self.cases_from = None  # the user went somewhere themselves: no drill-down to undo
         if self.current_mode != mode:
             self.switch_mode(mode)
 

@@ -81,6 +81,8 @@ def _compare(ref: dict, arm: dict, tests: list[dict]) -> None:
         a, b = ref["downstream"].get(rate), arm["downstream"].get(rate)
         if not a or not b or not a["n"] or not b["n"]:
             continue
+        if rate != "error" and not a.get("events") and not b.get("events"):
+            continue  # no feedback on either arm: 0% vs 0% is no comparison
         ra = WeightedAgg.from_counts(a["count"], a["n"])
         rb = WeightedAgg.from_counts(b["count"], b["n"])
         p, method = two_proportion_test(ra, rb)

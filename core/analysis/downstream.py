@@ -37,8 +37,11 @@ def _kind_of(cfg: Config) -> dict[str, str]:
     return mapping
 
 
-def _rate(x: int, n: int) -> dict[str, Any]:
-    return {"rate": (x / n) if n else None, "count": x, "n": n, "ci95": _ci(x, n)}
+def _rate(x: int, n: int, events: int | None = None) -> dict[str, Any]:
+    """``events``: outputs with a feedback event of the kind (the rate's n
+    when only they are counted); 0 means no event could have moved the rate."""
+    return {"rate": (x / n) if n else None, "count": x, "n": n, "ci95": _ci(x, n),
+            "events": n if events is None else events}
 
 
 def _ci(x: int, n: int) -> list[float] | None:
@@ -82,8 +85,9 @@ def _metrics(conn: sqlite3.Connection, cfg: Config, windows: list[tuple[float, W
             "outputs": n,
             "task_completion": _rate(c.get("task_completion_yes", 0),
                                      c.get("task_completion_n", 0)),
-            "error": _rate(errors, n),
-            "user_correction": _rate(c.get("user_correction_yes", 0), n),
+            "error": _rate(errors, n, c.get("error_n", 0)),
+            "user_correction": _rate(c.get("user_correction_yes", 0), n,
+                                     c.get("user_correction_n", 0)),
             "thumbs_up": _rate(c.get("thumbs_yes", 0), c.get("thumbs_n", 0)),
         })
     return out
@@ -92,8 +96,9 @@ def _metrics(conn: sqlite3.Connection, cfg: Config, windows: list[tuple[float, W
 def downstream_metrics(conn: sqlite3.Connection, cfg: Config, window: Window,
                        by: Sequence[str] = ("model",)) -> list[dict[str, Any]]:
     """One dict per group: the group's keys, ``outputs``, and per metric
-    ``{"rate", "count", "n", "ci95"}`` for task_completion, error,
-    user_correction, thumbs_up."""
+    ``{"rate", "count", "n", "ci95", "events"}`` for task_completion, error,
+    user_correction, thumbs_up (``events``: outputs with a feedback event of
+    that kind; a user correction rate with none is "no feedback", not 0%)."""
     rows = _metrics(conn, cfg, [(0.0, window)], tuple(by), None)
     for row in rows:
         del row["_bucket"]

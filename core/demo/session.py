@@ -150,6 +150,9 @@ def config_dict(home: Path, *, judge_daily_usd: float | None = None,
             "score_seconds": 2,
             "maintain_seconds": 30,
             "budget_seconds": 2,
+            # the rollout's regression is significant ~20 s in: analyse often
+            # enough that the Regressions screen shows it then (docs/demo.md)
+            "analysis_seconds": 5,
             "lease_seconds": 15,
             "score_batch": 400,
         },

@@ -18,7 +18,7 @@ from evaltop.tui.format import when
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.screens.case_detail import CaseDetailScreen
 from evaltop.tui.widgets.live_table import FILL, LiveTable
-from evaltop.tui.widgets.safe_text import cell, join, ranked
+from evaltop.tui.widgets.safe_text import cell, join, line, ranked, shown
 
 COLUMNS = [("time", "time", 11), ("model", "model", 18), ("task", "task", 12),
            ("judge", "judge", 14), ("score", "score", 5), ("output", "output (first line)", FILL)]
@@ -48,6 +48,29 @@ def case_cells(r: dict, rank: int) -> list[Text]:
     ]
 
 
+def case_detail_line(r: dict) -> Text:
+    """``model / task  judge: verdict (score): reason  output...`` (wraps)."""
+    t = join(cell(r.get("model"), 60, style="bold"), " / ", cell(r.get("task"), 60, style="bold"))
+    if r.get("judge"):
+        failed = r.get("passed") == 0
+        t.append("  ")
+        t.append_text(cell(r["judge"], 60))
+        verdict = "error" if r.get("status") == "error" else ("fail" if failed else "pass")
+        score = r.get("score")
+        t.append(f" {verdict}" + ("" if score is None else f" ({score:g})"),
+                 style="red" if failed or verdict == "error" else "green")
+        if r.get("reason"):
+            t.append(": ")
+            t.append(line(r["reason"], 200), style="yellow")
+    if r.get("error"):
+        t.append("  ERROR ", style="red")
+        t.append(line(r["error"], 200), style="red")
+    t.append("  ")
+    head = " ".join(sanitize.clean(shown(r.get("head") or "")).split())  # every line, not the first
+    t.append(head[:400], style="dim")
+    return t
+
+
 class CasesScreen(DataScreen):
     TITLE = "Cases"
     AUTO_FOCUS = "#cases"
@@ -57,7 +80,7 @@ class CasesScreen(DataScreen):
         Binding("s", "cycle_sort", "Sort"),
         Binding("right_square_bracket", "next_page", "Next page"),
         Binding("left_square_bracket", "prev_page", "Prev page"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("escape", "back", "Back / clear filter", show=False),
     ]
 
     def __init__(self) -> None:
@@ -79,6 +102,7 @@ class CasesScreen(DataScreen):
             classes="hidden",
         )
         yield LiveTable(NARROW if self.app.size.width < 120 else COLUMNS, id="cases")
+        yield Static(id="detail-line", classes="detail-line")
         yield Footer()
 
     # -- data
@@ -97,7 +121,19 @@ class CasesScreen(DataScreen):
         )
         if self.last_viewed in self._rows:
             table.move_cursor(row=table.get_row_index(self.last_viewed), animate=False)
+            table.user_moved = True  # the case the user opened stays chosen across ticks
         self._status(len(rows))
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The highlighted case under the table: its verdict, the reason and
+        as much of the output as three lines hold (the column cuts it)."""
+        r = self._rows.get(self.query_one(LiveTable).current_key or "")
+        self.query_one("#detail-line", Static).update(Text() if r is None else case_detail_line(r))
+
+    @on(LiveTable.RowHighlighted, "#cases")
+    def _highlighted(self, event: LiveTable.RowHighlighted) -> None:
+        self._show_detail()
 
     def _status(self, n: int) -> None:
         f = self.filter
@@ -147,11 +183,16 @@ class CasesScreen(DataScreen):
         self.query_one(LiveTable).focus()
         self._new_list()
 
-    def action_clear_filter(self) -> None:
+    def action_back(self) -> None:
+        """Close the filter box; else back to the screen a drill-down came
+        from (Regressions, ...); else clear the filter."""
         box = self.query_one("#filter", Input)
         if not box.has_class("hidden"):
             box.add_class("hidden")
             self.query_one(LiveTable).focus()
+        elif self.app.cases_from:
+            mode, self.app.cases_from = self.app.cases_from, None
+            self.app.switch_mode(mode)
         elif self.filter_text:
             self.apply_filter(CaseFilter(failing=self.filter.failing, sort=self.filter.sort), "")
 

@@ -10,15 +10,22 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 EXTRA = {
+    "Overview": [
+        ("tab", "focus the regressions, then the alerts pane (arrows scroll it)"),
+        ("3 / 4", "the full Regressions / Spend screens"),
+    ],
     "Tables": [("j / k, ↑ / ↓", "move"), ("g / G", "top / bottom"), ("enter", "open")],
-    "Everywhere": [("ctrl+p", "command palette (every action)"), ("escape", "back one level")],
+    "Everywhere": [("ctrl+p", "command palette (every action)"),
+                   ("escape", "back one level (after a drill-down: where you came from)")],
 }
 
 
+KEY_NAMES = {"slash": "/", "right_square_bracket": "]", "left_square_bracket": "[",
+             "question_mark": "?", "pagedown": "pgdn", "pageup": "pgup"}
+
+
 def _key(b: Binding) -> str:
-    return ", ".join(k.replace("slash", "/").replace("right_square_bracket", "]")
-                     .replace("left_square_bracket", "[").replace("question_mark", "?")
-                     for k in b.key.split(","))
+    return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in b.key.split(","))
 
 
 def help_text(groups: list[tuple[str, list]]) -> Text:

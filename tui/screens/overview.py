@@ -14,26 +14,39 @@ from evaltop.core.analysis.regressions import Regression
 from evaltop.core.model.money import format_usd
 from evaltop.core.text.sanitize import one_line
 from evaltop.core.views import dashboard
-from evaltop.tui.format import as_of_text, metric_value, segment_text, when
+from evaltop.tui.format import (
+    as_of_text,
+    flag_text,
+    identity_needs,
+    segment_parts,
+    short_value,
+    when,
+)
 from evaltop.tui.screens.base import DataScreen
 from evaltop.tui.widgets.budget_bar import budget_text
-from evaltop.tui.widgets.charts import TrendChart, rate_text, sparkline
-from evaltop.tui.widgets.live_table import LiveTable
+from evaltop.tui.widgets.charts import TrendChart, legend_text, rate_text, sparkline
+from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
 
 
-def regression_cells(r: Regression, rank: int, width: int = 24) -> list[Text]:
-    """Overview pane row: segment, judge, baseline → current, delta, n, p."""
+def regression_cells(r: Regression, rank: int) -> list[Text]:
+    """Overview pane row: model, task, judge (as wide as the pane allows),
+    baseline → current, delta (with the verdict's arrow), n baseline/current."""
     style = "bold red" if r.regressed else ("dim" if r.insufficient else "")
-    seg = segment_text(r.segment, width)
+    symbol = flag_text(r)[0]
+    model, task, _ = segment_parts(r.segment)
     return [
-        ranked(seg.plain, rank, width, style=style),
-        cell(r.judge, 12),
-        Text(f"{metric_value(r, r.baseline)}→{metric_value(r, r.current)}"),
-        Text(metric_value(r, r.delta, delta=True), style=style),
+        ranked(model, rank, 60, style=style),
+        cell(task, 60, style=style),
+        cell(r.judge, 60),
+        Text(f"{short_value(r, r.baseline)}→{short_value(r, r.current)}"),
+        Text(f"{symbol}{short_value(r, r.delta, delta=True)}", style=style),
         Text(f"{r.n_baseline}/{r.n_current}"),
-        Text("few" if r.insufficient else ("n/a" if r.p is None else f"{r.p:.3f}"), style=style),
     ]
+
+
+REGRESSION_COLUMNS = [("model", "model", FILL), ("task", "task", FILL), ("judge", "judge", FILL),
+                      ("bc", "base→now", 9), ("delta", "Δ", 5), ("n", "n b/c", 7)]
 
 
 def alerts_text(alerts: list[dict]) -> Text:
@@ -53,11 +66,21 @@ def alerts_text(alerts: list[dict]) -> Text:
 class OverviewScreen(DataScreen):
     TITLE = "Overview"
     refresh_every = 5.0  # budgets and trends are read on each load: not every second
-    BINDINGS = [Binding("x", "acknowledge", "Ack alerts"), Binding("t", "cycle_trend", "Trend by")]
+    BINDINGS = [
+        Binding("x", "acknowledge", "Ack alerts"),
+        Binding("t", "cycle_trend", "Trend by"),
+        # narrow terminals stack the panes below the header: the keys people try
+        Binding("pagedown", "page('down')", "Page down: trend, regressions, spend, alerts",
+                show=False, priority=True),
+        Binding("pageup", "page('up')", "Page up", show=False, priority=True),
+        Binding("end", "page('end')", "Bottom: the alerts pane", show=False, priority=True),
+        Binding("home", "page('home')", "Top: the header", show=False, priority=True),
+    ]
     trend_by = "judge"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     _last: dashboard.Overview | None = None
+    _regression_rows: list[Regression] = []  # what the regressions pane shows
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary", classes="topbar")
@@ -65,12 +88,9 @@ class OverviewScreen(DataScreen):
         with Grid(id="panes"):
             with Vertical(id="trend-pane", classes="pane"):
                 yield TrendChart(id="trend")
+                yield Static(id="trend-legend")
             with Vertical(id="regressions-pane", classes="pane"):
-                yield LiveTable(
-                    [("segment", "segment", 24), ("judge", "judge", 12), ("bc", "base→now", 13),
-                     ("delta", "Δ", 6), ("n", "n b/c", 6), ("p", "p", 5)],
-                    id="regressions", cursor_type="none",
-                )
+                yield LiveTable(REGRESSION_COLUMNS, id="regressions", cursor_type="none")
             with Vertical(id="spend-pane", classes="pane"):
                 yield Static(id="spend")
             with VerticalScroll(id="alerts-pane", classes="pane"):
@@ -79,8 +99,9 @@ class OverviewScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.query_one("#trend-pane").border_title = "Score trend"
-        self.query_one("#regressions-pane").border_title = "Regressions (3)"
-        self.query_one("#spend-pane").border_title = "Spend this month (4)"
+        # the screen's key in brackets: "(3)" read as a count
+        self.query_one("#regressions-pane").border_title = "Regressions [key 3]"
+        self.query_one("#spend-pane").border_title = "Spend this month [key 4]"
         self.query_one("#alerts-pane").border_title = "Alerts"
 
     def fetch(self, conn):
@@ -91,6 +112,11 @@ class OverviewScreen(DataScreen):
     def on_resize(self) -> None:
         if self._last is not None:
             self.query_one("#summary", Static).update(self._summary(self._last))
+            self._legend(self._last)
+
+    def _legend(self, o: dashboard.Overview) -> None:
+        legend = self.query_one("#trend-legend", Static)
+        legend.update(legend_text(o.trend, legend.content_region.width or self.size.width - 4))
 
     def show(self, o: dashboard.Overview) -> None:
         self._last = o
@@ -100,6 +126,7 @@ class OverviewScreen(DataScreen):
         chart = self.query_one(TrendChart)
         chart.title = f"pass rate % by {self.trend_by} (t: judge/model/task)"
         chart.set_series(o.trend)
+        self._legend(o)
         self.query_one("#spend", Static).update(self._spend(o))
         self.query_one("#alerts", Static).update(alerts_text(o.alerts))
         # after this frame is drawn: the analysis holds the GIL for a while
@@ -119,11 +146,17 @@ class OverviewScreen(DataScreen):
                 notes,
                 db_path=None if self.app.readonly else self.app.db_path,
             )
-        self.app.call_from_thread(self._show_regressions, rows[:8], notes, as_of_text(as_of, now))
+        self.app.call_from_thread(self._show_regressions, rows, notes, as_of_text(as_of, now))
 
     def _show_regressions(self, rows: list[Regression], notes: list[str], as_of: str = "") -> None:
-        self.query_one("#regressions", LiveTable).sync(
-            [(f"r{i}", regression_cells(r, i)) for i, r in enumerate(rows)])
+        flagged = sum(1 for r in rows if r.regressed)  # of every row, before the top 8
+        self.query_one("#regressions-pane").border_title = (
+            f"Regressions: {flagged} flagged of {len(rows)} [key 3]" if rows
+            else "Regressions [key 3]")
+        rows = self._regression_rows = rows[:8]
+        table = self.query_one("#regressions", LiveTable)
+        table.fit(identity_needs(rows, REGRESSION_COLUMNS))
+        table.sync([(f"r{i}", regression_cells(r, i)) for i, r in enumerate(rows)])
         self.query_one("#regressions-pane").border_subtitle = (
             as_of if rows else ("; ".join(notes) if notes else "no segments compared yet"))
 
@@ -138,10 +171,21 @@ class OverviewScreen(DataScreen):
             ("  errors ", "dim"), (f"{o.errors:,}", "red" if o.errors else ""),
             ("  judge:inference ", "dim"), "n/a" if ratio is None else f"{ratio:.2f}:1",
         )
+        open_alerts = [a for a in o.alerts if not a.get("acknowledged")]
+        if open_alerts:
+            critical = sum(1 for a in open_alerts if a.get("level") == "critical")
+            t.append("  alerts ", style="dim")
+            t.append(f"{len(open_alerts)}" + (f" ({critical} critical)" if critical else ""),
+                     style="bold red" if critical else "yellow")
+        else:
+            t.append("  alerts ", style="dim")
+            t.append("0", style="dim")
         if o.unpriced_outputs:
-            t.append(f"  {o.unpriced_outputs:,} unpriced (4)", style="yellow")
+            t.append(f"  {o.unpriced_outputs:,} unpriced [key 4]", style="yellow")
         if self.app.engine is not None:
             t.append(f"  [{self.app.role}]", style="dim")
+        if self.size.width < 120:  # the panes are stacked below the header
+            t.append("  pgdn/end: panes below", style="dim")
         if o.receiver is not None:
             t.append("\n")
             t.append_text(self._receiver_line(o.receiver))
@@ -188,6 +232,10 @@ class OverviewScreen(DataScreen):
                 t.append(f" [{r.ci[0] * 100:.0f}–{r.ci[1] * 100:.0f}]".ljust(10), style="dim")
         t.append(f" n={r.n}", style="dim")
         return t
+
+    def action_page(self, where: str) -> None:
+        {"down": self.scroll_page_down, "up": self.scroll_page_up,
+         "end": self.scroll_end, "home": self.scroll_home}[where](animate=False)
 
     def action_cycle_trend(self) -> None:
         self.trend_by = dashboard.TREND_BY[(dashboard.TREND_BY.index(self.trend_by) + 1) % 3]

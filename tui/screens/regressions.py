@@ -18,9 +18,19 @@ from textual.widgets import Footer, Static
 from evaltop.core.analysis.regressions import Regression
 from evaltop.core.views import cases as dc
 from evaltop.core.views import dashboard
-from evaltop.tui.format import as_of_text, metric_value, segment_text
+from evaltop.tui.format import (
+    as_of_text,
+    e_text,
+    flag_text,
+    identity_needs,
+    metric_value,
+    regression_detail,
+    segment_parts,
+    segment_text,
+    short_value,
+)
 from evaltop.tui.screens.base import DataScreen
-from evaltop.tui.widgets.live_table import LiveTable
+from evaltop.tui.widgets.live_table import FILL, LiveTable
 from evaltop.tui.widgets.safe_text import cell, join, ranked
 
 SORTS = {  # the rows arrive in the analysis's order (regressions.ranked); sorts are stable
@@ -30,49 +40,48 @@ SORTS = {  # the rows arrive in the analysis's order (regressions.ranked); sorts
     "segment": lambda r: segment_text(r.segment, 200).plain,
 }
 
+# What identifies a row comes first (model, task; the judge and the prompt /
+# variant after them) and takes the width the numbers leave, model and task
+# first; the detail line under the table shows the highlighted row whole.
+COLUMNS = [("flag", "", 11), ("model", "model", FILL), ("task", "task", FILL),
+           ("judge", "judge", FILL), ("pv", "prompt / variant", FILL), ("metric", "metric", 9),
+           ("base", "baseline", 8), ("cur", "current", 8), ("delta", "Δ", 6),
+           ("n", "n b/c", 9), ("finds", "finds", 5), ("e", "e", 6), ("p", "p", 6),
+           ("q", "q", 6)]
+MEDIUM = [("model", "model", FILL), ("task", "task", FILL), ("judge", "judge", FILL),
+          ("pv", "prompt", FILL), ("delta", "Δ", 5), ("cur", "now", 4), ("n", "n", 4),
+          ("finds", "finds", 5), ("e", "e", 5)]
+NARROW = [c for c in MEDIUM if c[0] != "pv"]  # below 100 columns: the prompt on the detail line
 
-COLUMNS = [("flag", "", 12), ("segment", "segment (task / model / prompt / variant)", None),
-           ("judge", "judge", 18), ("metric", "metric", 10), ("base", "baseline", 8),
-           ("cur", "current", 8), ("delta", "Δ", 7), ("n", "n b/c", 9), ("finds", "finds", 6),
-           ("e", "e", 8), ("p", "p", 7), ("q", "q", 7)]
-NARROW = [("flag", "", 3), ("segment", "segment", 16), ("judge", "judge", 10), ("base", "base", 6),
-          ("cur", "now", 6), ("delta", "Δ", 6), ("n", "n b/c", 5), ("finds", "finds", 5),
-          ("q", "q", 5)]
 
-
-def _finds(r: Regression) -> str:
+def _finds(r: Regression, digits: int = 1) -> str:
     """The drop (points) this look would catch with 80% chance."""
-    return "" if r.detectable is None else f"{r.detectable * 100:.1f}"
+    return "" if r.detectable is None else f"{r.detectable * 100:.{digits}f}"
 
 
-def _e(r: Regression) -> str:
-    if r.e is None:
-        return ""
-    return f"{r.e:.3g}" if r.e < 1e6 else f"{r.e:.0e}"
-
-
-def row_cells(r: Regression, rank: int) -> list[Text]:
-    style = "bold red" if r.regressed else ("green" if r.significant else "")
-    if r.insufficient:
-        flag = "· few data"
-    elif r.significant:
-        flag = "▼ REGRESSED" if r.regressed else "▲ improved"
-    else:
-        flag = ""
-    return [
-        ranked(flag, rank, 12, style=style or "dim"),
-        segment_text(r.segment, 60),
-        cell(r.judge, 18),
-        cell("score 2nd" if r.role == "secondary" else r.metric, 10),
-        Text(metric_value(r, r.baseline)),
-        Text(metric_value(r, r.current)),
-        Text(metric_value(r, r.delta, delta=True), style=style),
-        Text(f"{r.n_baseline}/{r.n_current}"),
-        Text(_finds(r), style="dim"),
-        Text(_e(r), style=style),
-        Text("n/a" if r.p is None else f"{r.p:.4f}", style=style),
-        Text("n/a" if r.q is None else f"{r.q:.4f}"),
-    ]
+def row_cells(r: Regression, rank: int, narrow: bool = False) -> dict[str, Text]:
+    """Every column's cell by key (a layout picks the ones it shows). Narrow:
+    the verdict is the Δ's arrow, the numbers without decimals."""
+    symbol, word, style = flag_text(r)
+    model, task, pv = segment_parts(r.segment)
+    value = short_value if narrow else metric_value
+    delta = value(r, r.delta, delta=True)
+    return {
+        "flag": Text(f"{symbol} {word}".strip(), style=style or "dim"),
+        "model": cell(model, 60, style="dim" if r.segment.model is None else ""),
+        "task": cell(task, 60, style="dim" if r.segment.task is None else ""),
+        "judge": cell(r.judge, 60),
+        "pv": cell(pv, 60, style="dim"),
+        "metric": cell("score 2nd" if r.role == "secondary" else r.metric, 10),
+        "base": Text(value(r, r.baseline)),
+        "cur": Text(value(r, r.current)),
+        "delta": Text(f"{symbol}{delta}" if narrow else delta, style=style),
+        "n": Text(str(r.n_current) if narrow else f"{r.n_baseline}/{r.n_current}"),
+        "finds": Text(_finds(r, 0 if narrow else 1), style="dim"),
+        "e": Text(e_text(r), style=style),
+        "p": Text("n/a" if r.p is None else f"{r.p:.4f}", style=style),
+        "q": Text("n/a" if r.q is None else f"{r.q:.4f}"),
+    }
 
 
 class RegressionsScreen(DataScreen):
@@ -89,8 +98,10 @@ class RegressionsScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="status", classes="topbar")
-        self._columns = NARROW if self.app.size.width < 120 else COLUMNS
+        width = self.app.size.width
+        self._columns = NARROW if width < 100 else (MEDIUM if width < 120 else COLUMNS)
         yield LiveTable(self._columns, id="regressions")
+        yield Static(id="detail-line", classes="detail-line")
         yield Footer()
 
     def fetch(self, conn):
@@ -107,9 +118,18 @@ class RegressionsScreen(DataScreen):
 
     def _redraw(self) -> None:
         rows = sorted(self._rows, key=SORTS[self.sort])
-        keep = [i for i, c in enumerate(COLUMNS) if c[0] in {k for k, _, _ in self._columns}]
-        self.query_one(LiveTable).sync(
-            [(self._key(r), [row_cells(r, i)[j] for j in keep]) for i, r in enumerate(rows)])
+        narrow = self._columns is not COLUMNS
+        keys = [k for k, _, _ in self._columns]
+        table = self.query_one(LiveTable)
+        table.fit(identity_needs(rows, self._columns))
+        synced = []
+        for i, r in enumerate(rows):
+            cells = row_cells(r, i, narrow)
+            first = cells[keys[0]]
+            cells[keys[0]] = ranked(first.plain, i, 60, style=str(first.style))
+            synced.append((self._key(r), [cells[k] for k in keys]))
+        table.sync(synced)
+        self._show_detail()
         cfg = self.app.cfg.analysis
         t = join(
             ("Regressions ", "bold"),
@@ -126,6 +146,22 @@ class RegressionsScreen(DataScreen):
         for note in self._notes:
             t.append("  " + note, style="yellow")
         self.query_one("#status", Static).update(t)
+
+    def _show_detail(self) -> None:
+        """The highlighted row, whole, under the table."""
+        key = self.query_one(LiveTable).current_key
+        r = next((r for r in self._rows if self._key(r) == key), None)
+        detail = self.query_one("#detail-line", Static)
+        if r is None:
+            detail.update(Text("no segments compared yet" if not self._rows else "", style="dim"))
+        else:
+            t = regression_detail(r)
+            t.append("  enter: its cases", style="dim")
+            detail.update(t)
+
+    @on(LiveTable.RowHighlighted)
+    def _highlighted(self, event: LiveTable.RowHighlighted) -> None:
+        self._show_detail()
 
     @staticmethod
     def _key(r: Regression) -> str:

@@ -55,8 +55,9 @@ class ReviewScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="status", classes="topbar")
-        yield LiveTable([("time", "output time", 11), ("model", "model", 16),
-                         ("task", "task", 12), ("output", "output", FILL)], id="queue")
+        # model and task as wide as they are (fit), the output the rest
+        yield LiveTable([("time", "output time", 11), ("model", "model", FILL),
+                         ("task", "task", FILL), ("output", "output", FILL)], id="queue")
         with VerticalScroll(id="preview"):
             yield Static(id="preview-body")
         yield Footer()
@@ -70,9 +71,13 @@ class ReviewScreen(DataScreen):
         rows = [r for r in review.queue if r["id"] not in self._skipped]
         self._rows = {r["id"]: r for r in rows}
         table = self.query_one(LiveTable)
+        models = [cell(r["model"], 24) for r in rows]
+        tasks = [cell(r["task"], 24) for r in rows]
+        table.fit({"model": max((len(t) for t in models), default=5),
+                   "task": max((len(t) for t in tasks), default=4)})
         table.sync([
-            (r["id"], [ranked(when(r["ts"]), i, 11), cell(r["model"], 16),
-                       cell(r["task"], 12), cell(r.get("head", ""), 120)])
+            (r["id"], [ranked(when(r["ts"]), i, 11), models[i], tasks[i],
+                       cell(r.get("head", ""), 120)])
             for i, r in enumerate(rows)])
         total = review.total if review.total is not None else len(rows)
         status = join(("Review ", "bold"), f"{total:,} unlabelled sampled cases, oldest first  ",

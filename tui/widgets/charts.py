@@ -10,6 +10,9 @@ from textual_plotext import PlotextPlot
 from evaltop.tui.widgets import safe_text
 
 BLOCKS = "▁▂▃▄▅▆▇█"
+# one character per series: lines told apart without colour (NO_COLOR, a
+# monochrome terminal) and named by the legend under the chart
+MARKERS = "●+x*o#%@"
 
 
 def sparkline(values: list[float | None], lo: float | None = None, hi: float | None = None) -> str:
@@ -74,15 +77,30 @@ class TrendChart(PlotextPlot):
             plt.title(f"{self.title}: no judged outputs in the window")
             return self.refresh()
         xs_all = sorted({b for points in self._series.values() for b, _, _ in points})
-        for name, points in list(self._series.items())[:8]:
+        for points, marker in zip(list(self._series.values()), MARKERS, strict=False):
             xs = [b for b, _, _ in points]
             ys = [r * 100 for _, r, _ in points]
-            label = safe_text.line(name, 24)
+            # no plotext label: its legend is drawn over the lines; ours is below
             if len(points) == 1:
-                plt.scatter(xs, ys, label=label)
+                plt.scatter(xs, ys, marker=marker)
             else:
-                plt.plot(xs, ys, label=label)
+                plt.plot(xs, ys, marker=marker)
         ticks = xs_all[:: max(1, len(xs_all) // 5)]
         fmt = "%H:%M" if xs_all[-1] - xs_all[0] <= 86400 else "%m-%d %H:%M"
         plt.xticks(ticks, [datetime.fromtimestamp(t, tz=UTC).strftime(fmt) for t in ticks])
         self.refresh()
+
+
+def legend_text(series: dict | None, width: int = 80) -> Text:
+    """``● name  + name ...``: which marker draws which series (the chart's
+    own legend sits on the lines, or does not fit a narrow pane), in lines of
+    at most ``width`` that never part a marker from its name."""
+    items = [f"{marker} {safe_text.line(name, 24)}"
+             for (name, _), marker in zip(list((series or {}).items()), MARKERS, strict=False)]
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 2 + len(item) <= width:
+            lines[-1] += "  " + item
+        else:
+            lines.append(item)
+    return Text("\n".join(lines))

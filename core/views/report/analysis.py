@@ -163,7 +163,9 @@ def _downstream_lines(downstream: dict[str, Any]) -> list[str]:
     for key, label in (("task_completion", "task completion"), ("error", "error rate"),
                        ("user_correction", "user corrections"), ("thumbs_up", "thumbs up")):
         m = total.get(key) or {}
-        if m.get("n"):
+        if key != "error" and not m.get("events"):  # no event could have moved it
+            parts.append(f"{label}: no feedback")
+        elif m.get("n"):
             parts.append(f"{label} {_pct(m['rate'])} (n={m['n']})")
     return ["## Downstream", "", "- " + "; ".join(parts), ""] if parts else []
 
