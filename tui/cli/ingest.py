@@ -69,7 +69,7 @@ def _summary_lines(s: IngestSummary, conn) -> list[str]:
         lines.append("top reject reasons:")
         for reason, n, file, line_no in reject_reasons(conn, s.first_reject_rowid):
             lines.append(
-                f"  {n:>7,}  {one_line(reason, 100)}  (first at {one_line(file, 200)}:{line_no})"
+                f"  {n:>7,}  {one_line(reason, 160)}  (first at {one_line(file, 200)}:{line_no})"
             )
     return lines
 
