@@ -34,9 +34,14 @@ class Ctx:
 
 
 class UserError(click.ClickException):
-    """A problem the user can fix: one line, exit 2."""
+    """A problem the user can fix: one line, exit 2 (or ``code``: 1 when the
+    command ran but could not do its work, e.g. a source it could not read)."""
 
     exit_code = 2
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = code
 
     def show(self, file=None) -> None:
         click.echo(f"evaltop: {self.format_message()}", err=True)

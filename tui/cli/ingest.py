@@ -29,6 +29,7 @@ from evaltop.core.ingest.pipeline import (
     unmatched_sources,
 )
 from evaltop.core.ingest.pricing import PriceBook
+from evaltop.core.ingest.source_state import SourceProblem
 from evaltop.core.model.config import Config, ConfigError
 from evaltop.core.model.money import format_usd
 from evaltop.core.model.window import parse_duration
@@ -56,6 +57,14 @@ def _open_db(path: Path, *, must_exist: bool):
 
 
 
+
+
+def _say_problems(problems: list[SourceProblem], unread: list[str]) -> None:
+    """One stderr line per unreadable path: an error when its source could
+    not be read at all, else a warning."""
+    for p in problems:
+        level = "error" if p.source in unread else "warning"
+        click.echo(f"evaltop: {level}: {one_line(p.text(), 400)}", err=True)
 
 
 def _summary_lines(s: IngestSummary, conn) -> list[str]:
@@ -109,6 +118,10 @@ def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None
                 click.echo("\n".join(_summary_lines(summary, conn)))
             finally:
                 conn.close()
+            _say_problems(summary.problems, summary.unread_sources)
+            if summary.unread_sources:
+                names = ", ".join(repr(n) for n in summary.unread_sources)
+                raise UserError(f"could not read source(s) {names} at all", code=1)
             return
         try:
             ingestor = Ingestor(
@@ -123,9 +136,16 @@ def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None
             err=True,
         )
         try:
+            first = True
             while not stop.is_set():
                 s = ingestor.poll()
                 total.add(s)
+                if first:  # the whole state once, then only what changes
+                    _say_problems(s.problems, s.unread_sources)
+                else:
+                    for change in s.changes:
+                        click.echo(f"evaltop: {one_line(change, 400)}", err=True)
+                first = False
                 if s.lines:
                     stamp = datetime.now(UTC).strftime("%H:%M:%S")
                     click.echo(f"{stamp} +{s.outputs:,} outputs, +{s.feedback:,} feedback, "

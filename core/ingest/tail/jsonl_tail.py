@@ -92,11 +92,16 @@ class Tailer:
     pattern: Path
     max_line_bytes: int = 1 << 20
     _held: dict[tuple[int, int], tuple[str, BinaryIO]] = field(default_factory=dict)
+    # the last poll: paths found but unreadable (path -> reason), files read
+    problems: dict[str, str] = field(default_factory=dict)
+    found: int = 0
 
     # -- matching ------------------------------------------------------------
 
     def _files(self) -> list[SeenFile]:
-        files = discover(self.pattern)
+        problems: dict[str, str] = {}
+        files = discover(self.pattern, problems)
+        self.problems, self.found = problems, len(files)
         present = {(f.dev, f.ino) for f in files}
         for ident, (path, fh) in list(self._held.items()):
             if ident in present:
