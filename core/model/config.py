@@ -375,7 +375,8 @@ def load(path: str | Path | None, *, required: bool = False) -> Config:
     path = Path(path) if path else Path("evaltop.toml")
     if not path.exists():
         if required:
-            raise ConfigError(f"{path}: no such config file (run `evaltop init` to write one)")
+            raise ConfigError(
+                f"{path}: config file not found (`evaltop init --config {path}` writes one)")
         return validate({}, origin=str(path), base_dir=Path("."))
     try:
         raw = path.read_bytes()

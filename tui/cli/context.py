@@ -21,12 +21,20 @@ class Ctx:
     config_path: Path
     db_override: Path | None
     _config: Config | None = field(default=None, repr=False)
+    config_named: bool = False  # --config given: the file must exist
 
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = config_mod.load(self.config_path)
+            self._config = config_mod.load(self.config_path, required=self.config_named)
         return self._config
+
+    def no_config(self) -> UserError:
+        """The error for a command that needs a config when there is none."""
+        return UserError(
+            f"no {self.config_path} here: `evaltop init` writes one to point at your logs, "
+            "`evaltop demo` shows evaltop on generated traffic"
+        )
 
     @property
     def db_path(self) -> Path:
@@ -65,7 +73,8 @@ def get_ctx(config: Path | None = None, db: Path | None = None) -> Ctx:
     root = click.get_current_context().find_root().obj
     if root is None:
         root = Ctx(Path("evaltop.toml"), None)
-    return Ctx(config or root.config_path, db or root.db_override)
+    return Ctx(config or root.config_path, db or root.db_override,
+               config_named=config is not None or root.config_named)
 
 
 STOP_SIGNALS = tuple(

@@ -97,6 +97,8 @@ def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None
     """Tail the configured log sources into the store, exactly once."""
     c = get_ctx(config, db)
     cfg = _config(c)
+    if not cfg.sources and not c.config_path.exists():
+        raise c.no_config()
     if not cfg.sources:
         raise UserError(
             f"{c.config_path}: no [[sources]] configured (add one with a `path` to your logs)"

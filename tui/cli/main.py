@@ -34,7 +34,8 @@ def cli(ctx: click.Context, config: Path, db: Path | None) -> None:
     regressions and judge spend beside inference spend. With no command, opens
     the dashboard.
     """
-    ctx.obj = Ctx(config, db)
+    named = ctx.get_parameter_source("config") != click.core.ParameterSource.DEFAULT
+    ctx.obj = Ctx(config, db, config_named=named)
     if ctx.invoked_subcommand is None:
         ctx.invoke(dashboard.tui)
 
