@@ -27,6 +27,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from evaltop.core.model.config import Config, ConfigError
+from evaltop.core.ops import crash
 from evaltop.core.ops.jobs import JobSpec, default_jobs, plain
 from evaltop.core.ops.lease import JOBS_LEASE, Lease
 from evaltop.core.scoring.budget import reconcile
@@ -230,10 +231,16 @@ class Engine:
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]
             config_error = isinstance(exc, ConfigError)
-            if error != self._last_error.get(name):
+            if config_error:
+                # the user's to fix: callers say it in one line (the event, the
+                # returned error); no trace, and no second line on stderr
+                log.info("job %s failed: %s", name, error)
+            elif error == self._last_error.get(name):
+                log.warning("job %s failed again: %s", name, error)
+            elif crash.DEBUG:
                 log.exception("job %s failed", name)
             else:
-                log.warning("job %s failed again: %s", name, error)
+                log.error("job %s failed: %s%s", name, error, crash.where(exc, f"job {name}"))
         duration_ms = (time.monotonic() - t0) * 1000
         try:
             store_jobs.finished(conn, name, self.clock(), duration_ms, error)
