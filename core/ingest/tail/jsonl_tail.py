@@ -229,8 +229,9 @@ class Tailer:
                 chunk = reader.read(max_lines=max_lines, max_bytes=max_bytes)
                 if not f.gz and not _same_content(fh, cp.fingerprint):
                     break  # truncated and rewritten since planned: those bytes are not this file's
-                rejects = [(n, off, f"line longer than {self.max_line_bytes} bytes", head)
-                           for n, off, head in chunk.too_long]
+                too_long = (f"line longer than max_line_bytes ({self.max_line_bytes} bytes; "
+                            "raise it on the source)")
+                rejects = [(n, off, too_long, head) for n, off, head in chunk.too_long]
                 finished = False
                 if f.gz and chunk.eof:
                     err = getattr(fh, "error", None)
