@@ -55,3 +55,20 @@ def test_init_with_a_new_config_name_still_writes_it(tmp_path):
     proc = _run(tmp_path, "--config", "mine.toml", "init")
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "mine.toml").exists()
+
+
+@pytest.mark.parametrize("argv", [["score", "--once"], ["run", "--seconds", "1"], ["tui"]])
+def test_commands_that_would_only_make_an_empty_database_refuse(tmp_path, argv):
+    proc = _run(tmp_path, *argv)
+    assert proc.returncode == 2, proc.stderr
+    assert "no evaltop.toml here" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_database_opens_without_a_config(tmp_path):
+    (tmp_path / "x.toml").write_text('[[sources]]\nname = "a"\npath = "none/*.jsonl"\n'
+                                     f'[store]\npath = "{tmp_path / "e.db"}"\n')
+    assert _run(tmp_path, "--config", "x.toml", "ingest", "--once").returncode == 0
+    (tmp_path / "x.toml").unlink()
+    proc = _run(tmp_path, "--db", "e.db", "score", "--once")
+    assert proc.returncode == 0, proc.stderr

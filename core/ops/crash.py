@@ -8,6 +8,7 @@ system's temporary folder when that cannot be written). ``--debug`` sets
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -49,3 +50,13 @@ def where(exc: BaseException, what: str = "evaltop") -> str:
     """`` (full trace in PATH)`` after writing the trace; "" if it could not be."""
     path = write_trace(exc, what)
     return f" (full trace in {path})" if path is not None else ""
+
+
+def log_exception(log: logging.Logger, msg: str, *args: object) -> None:
+    """``log.exception`` as one line: the error and the trace file's path
+    (the whole trace with ``--debug``). Call it inside an ``except`` block."""
+    exc = sys.exc_info()[1]
+    if DEBUG or exc is None:
+        log.exception(msg, *args)
+        return
+    log.error(msg + ": %s%s", *args, f"{type(exc).__name__}: {exc}"[:500], where(exc, msg % args))

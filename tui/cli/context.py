@@ -29,6 +29,12 @@ class Ctx:
             self._config = config_mod.load(self.config_path, required=self.config_named)
         return self._config
 
+    def need_config(self) -> None:
+        """For a command that would only create an empty database without a
+        config: refuse when there is none (an existing ``--db`` will do)."""
+        if not self.config_path.exists() and not (self.db_override and self.db_override.exists()):
+            raise self.no_config()
+
     def no_config(self) -> UserError:
         """The error for a command that needs a config when there is none."""
         return UserError(

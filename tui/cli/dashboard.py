@@ -26,8 +26,7 @@ def tui(watch: bool, readonly: bool, config: Path | None, db: Path | None) -> No
 
     c = get_ctx(config, db)
     cfg = c.config
-    if not c.config_path.exists() and not (c.db_override and c.db_override.exists()):
-        raise c.no_config()  # an empty dashboard and a new evaltop.db would help no one
+    c.need_config()  # an empty dashboard and a new evaltop.db would help no one
     if readonly and not c.db_path.exists():
         raise UserError(f"{c.db_path}: database does not exist (drop --readonly to create it)")
     try:
