@@ -82,6 +82,46 @@ def reject_reasons(
     ).fetchall()
 
 
+def _reject_where(since: float | None, source: str | None, after_rowid: int) -> tuple[str, list]:
+    sql, args = "rowid > ?", [after_rowid]
+    if since is not None:
+        sql, args = sql + " AND ts >= ?", [*args, since]
+    if source is not None:
+        sql, args = sql + " AND source = ?", [*args, source]
+    return sql, args
+
+
+def rejects(conn: sqlite3.Connection, *, since: float | None = None, source: str | None = None,
+            limit: int = 50) -> list[tuple]:
+    """Stored rejects, newest first: (source, file, line_no, reason, ts)."""
+    where, args = _reject_where(since, source, 0)
+    return conn.execute(
+        f"SELECT source, file, line_no, reason, ts FROM rejects WHERE {where} "
+        "ORDER BY rowid DESC LIMIT ?", (*args, limit),
+    ).fetchall()
+
+
+def reject_reason_counts(conn: sqlite3.Connection, *, since: float | None = None,
+                         source: str | None = None, after_rowid: int = 0,
+                         limit: int = 50) -> list[tuple]:
+    """Every reason (most frequent first): (reason, count, file, line_no of
+    the first); ``limit`` reasons at most."""
+    where, args = _reject_where(since, source, after_rowid)
+    # with MIN() the bare columns come from the row holding the minimum (SQLite's rule)
+    rows = conn.execute(
+        f"SELECT reason, COUNT(*) AS n, file, line_no, MIN(rowid) FROM rejects WHERE {where} "
+        "GROUP BY reason ORDER BY n DESC, reason LIMIT ?", (*args, limit),
+    ).fetchall()
+    return [tuple(r)[:4] for r in rows]
+
+
+def count_reject_reasons(conn: sqlite3.Connection, *, after_rowid: int = 0) -> int:
+    """How many distinct reasons rejects newer than ``after_rowid`` have."""
+    return int(conn.execute(
+        "SELECT COUNT(DISTINCT reason) FROM rejects WHERE rowid > ?", (after_rowid,)
+    ).fetchone()[0])
+
+
 def count_in_window(conn: sqlite3.Connection, table: str, since: float | None, until: float) -> int:
     """Rows of ``outputs``/``feedback``/``rejects`` with since <= ts < until."""
     if table not in ("outputs", "feedback", "rejects"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -120,8 +121,10 @@ def test_corpus_side_uses_stored_scores_and_computes_missing_rules(make_config):
 
 
 def cli_run(db_path, *args):
+    config = Path(str(db_path) + ".toml")
+    config.touch()  # an empty config: defaults (a named config must exist)
     return CliRunner().invoke(
-        cli, ["compare", *args, "--db", str(db_path), "--config", str(db_path) + ".toml"]
+        cli, ["compare", *args, "--db", str(db_path), "--config", str(config)]
     )
 
 

@@ -224,6 +224,7 @@ def test_cli_build_and_add(conn, db_path, tmp_path):
     add_score(conn, "a1", "j", False)
     run = CliRunner().invoke
     out = tmp_path / "c.jsonl"
+    (tmp_path / "none.toml").write_text("")  # defaults (a named config must exist)
     cfg = ["--db", str(db_path), "--config", str(tmp_path / "none.toml")]
     r = run(cli, ["corpus", "build", "--days", "1", "--out", str(out), *cfg])
     assert r.exit_code == 0, r.output

@@ -122,7 +122,8 @@ def test_every_sample_line_of_every_format():
         for line in path.read_bytes().splitlines():
             if line.strip():
                 taken[check(orjson.loads(line))] += 1
-    assert taken["fast"] >= 1 and taken["declined"] >= 10, taken
+    # other formats' lines: the full path rejects them (issue 12), the fast one declines
+    assert taken["fast"] >= 1 and taken["declined"] >= 4 and taken["rejected"] >= 25, taken
 
 
 # --- a generated corpus: a valid base record with one to four fields mutated ---

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,9 @@ def test_wheel_installs_and_runs(tmp_path):
     )
     assert build.returncode == 0, build.stderr[-2000:]
     wheel = next(dist.glob("evaltop-*.whl"))
+    with zipfile.ZipFile(wheel) as zf:  # license = "MIT" ships its text
+        licenses = [n for n in zf.namelist() if n.endswith("/LICENSE")]
+        assert licenses and "MIT License" in zf.read(licenses[0]).decode()
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)

@@ -9,6 +9,8 @@ from ingest_helpers import count, counter, ids, line, native, source_config, wri
 
 from evaltop.core.ingest.pipeline import ingest_once
 
+TOO_LONG = "line longer than max_line_bytes (1000 bytes; raise it on the source)"
+
 
 def _rejects(conn):
     return [
@@ -50,7 +52,7 @@ def test_long_line_rejected_without_buffering_it(tmp_path, make_config, conn):
     assert (s.outputs, s.rejected, s.lines) == (2, 1, 3)
     ((line_no, offset, reason, head),) = _rejects(conn)
     assert (line_no, offset) == (2, len(line(native(1))))
-    assert reason == "line longer than 1000 bytes"
+    assert reason == TOO_LONG
     assert head == long_line[:200]
     assert ids(conn) == ["o1", "o2"]
 
@@ -65,7 +67,7 @@ def test_long_line_still_being_written_is_not_consumed(tmp_path, make_config, co
     s = ingest_once(cfg, conn)
     assert (s.outputs, s.rejected) == (1, 1)
     assert [r[:3] for r in _rejects(conn)] == [
-        (2, len(line(native(1))), "line longer than 1000 bytes")
+        (2, len(line(native(1))), TOO_LONG)
     ]
 
 

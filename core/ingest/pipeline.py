@@ -22,12 +22,13 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from evaltop.core.ingest.prepare import Prepared
 from evaltop.core.ingest.pricing import PriceBook
 from evaltop.core.ingest.progress import BackfillProgress
+from evaltop.core.ingest.source_state import SourceProblem, sync
 from evaltop.core.ingest.tail.jsonl_tail import Batch, Tailer
 from evaltop.core.ingest.workers import Preparer
 from evaltop.core.model.config import Config
@@ -53,11 +54,21 @@ class IngestSummary:
     bytes: int = 0
     seconds: float = 0.0
     first_reject_rowid: int = 0  # rejects of this run have rowid > this
+    # the last poll's state: paths found but unreadable, the sources of which
+    # not one file could be read, and the lines saying what changed
+    problems: list[SourceProblem] = field(default_factory=list)
+    unread_sources: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
 
     def add(self, other: IngestSummary) -> None:
         for f in fields(self):
-            if f.name not in ("first_reject_rowid",):
+            if f.name in _STATE:
+                setattr(self, f.name, getattr(other, f.name))
+            elif f.name != "first_reject_rowid":
                 setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+_STATE = ("problems", "unread_sources", "changes")
 
 
 _C = {name: i for i, name in enumerate(store_out.OUTPUT_COLUMNS)}
@@ -291,6 +302,7 @@ def _run(conn, tailers, preparer: Preparer, progress: BackfillProgress,
             # the next source plans on this connection: the COMMIT must be done
             if committer.settle() and stop is not None and stop.is_set():
                 return total
+        _source_state(conn, tailers, total)
     finally:
         committer.close()
         preparer.close()
@@ -298,6 +310,14 @@ def _run(conn, tailers, preparer: Preparer, progress: BackfillProgress,
         total.files = len(files)
         total.seconds = time.monotonic() - started
     return total
+
+
+def _source_state(conn, tailers, total: IngestSummary) -> None:
+    """Note this poll's unreadable paths in ``total``; store and say what changed."""
+    problems = {(t.source, path): reason for _, t in tailers for path, reason in t.problems.items()}
+    total.problems = [SourceProblem(s, p, r) for (s, p), r in problems.items()]
+    total.unread_sources = [t.source for _, t in tailers if t.problems and not t.found]
+    total.changes = sync(conn, [t.source for _, t in tailers], problems, time.time())
 
 
 def ingest_once(cfg: Config, conn, *, progress: bool | None = None,

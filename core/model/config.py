@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from evaltop.core.model import config_errors
 from evaltop.core.model.receiver_config import ReceiverConfig
 from evaltop.core.model.window import parse_duration
 
@@ -321,44 +322,13 @@ class Config(_Strict):
         return self.resolve(self.store.path)
 
 
-def _loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("function-after", "function-before") or str(part).startswith(
-            ("function-", "literal[")
-        ):
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top level)"
-
-
-def _describe(err: dict) -> str:
-    kind = err.get("type", "")
-    msg = err.get("msg", "")
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "required key is missing"
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    got = err.get("input")
-    if kind not in ("model_type",) and not isinstance(got, dict | list) and got is not None:
-        return f"{msg} (got {got!r})"
-    return msg
-
-
 def validate(
     data: dict[str, Any], *, origin: str = "<config>", base_dir: Path = Path(".")
 ) -> Config:
     try:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        more = f" (+{len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ConfigError(f"{origin}: {_loc(err['loc'])}: {_describe(err)}{more}") from None
+        raise ConfigError(config_errors.message(exc, origin, Config)) from None
     cfg.base_dir = base_dir
     if cfg.schedule.rollup_seconds is not None:
         log.warning("%s: [schedule] rollup_seconds is deprecated; rename it to maintain_seconds",
@@ -375,7 +345,8 @@ def load(path: str | Path | None, *, required: bool = False) -> Config:
     path = Path(path) if path else Path("evaltop.toml")
     if not path.exists():
         if required:
-            raise ConfigError(f"{path}: no such config file (run `evaltop init` to write one)")
+            raise ConfigError(
+                f"{path}: config file not found (`evaltop init --config {path}` writes one)")
         return validate({}, origin=str(path), base_dir=Path("."))
     try:
         raw = path.read_bytes()

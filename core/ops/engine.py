@@ -27,6 +27,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from evaltop.core.model.config import Config, ConfigError
+from evaltop.core.ops import crash
 from evaltop.core.ops.jobs import JobSpec, default_jobs, plain
 from evaltop.core.ops.lease import JOBS_LEASE, Lease
 from evaltop.core.scoring.budget import reconcile
@@ -159,15 +160,15 @@ class Engine:
             if (ingestor := self.state.pop("ingestor", None)) is not None:
                 ingestor.close()
         except Exception:
-            log.exception("closing the sources failed")
+            crash.log_exception(log, "closing the sources failed")
         try:
             reconcile_owner(self, self.owner)
         except Exception:
-            log.exception("settling our reservations failed; the next leader will")
+            crash.log_exception(log, "settling our reservations failed; the next leader will")
         try:
             self.lease.release()
         except sqlite3.Error:
-            log.exception("releasing the lease failed; it will expire")
+            crash.log_exception(log, "releasing the lease failed; it will expire")
         self._pool.close()
         self._closed = True
         self._emit("stopped", {"clean": True})
@@ -191,7 +192,7 @@ class Engine:
         try:
             self._on_event(kind, payload)
         except Exception:
-            log.exception("on_event callback failed for %s", kind)
+            crash.log_exception(log, "on_event callback failed for %s", kind)
 
     def _enter(self) -> None:
         with self._busy:
@@ -230,15 +231,19 @@ class Engine:
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]
             config_error = isinstance(exc, ConfigError)
-            if error != self._last_error.get(name):
-                log.exception("job %s failed", name)
-            else:
+            if config_error:
+                # the user's to fix: callers say it in one line (the event, the
+                # returned error); no trace, and no second line on stderr
+                log.info("job %s failed: %s", name, error)
+            elif error == self._last_error.get(name):
                 log.warning("job %s failed again: %s", name, error)
+            else:
+                crash.log_exception(log, "job %s failed", name)
         duration_ms = (time.monotonic() - t0) * 1000
         try:
             store_jobs.finished(conn, name, self.clock(), duration_ms, error)
         except sqlite3.Error:
-            log.exception("could not record job %s in job_stats", name)
+            crash.log_exception(log, "could not record job %s in job_stats", name)
         repeat = error is not None and error == self._last_error.get(name)
         self._last_error[name] = error
         if error is not None:
@@ -253,7 +258,7 @@ class Engine:
         try:
             store_jobs.overrun(self.connection(), name)
         except sqlite3.Error:
-            log.exception("could not count an overrun of %s", name)
+            crash.log_exception(log, "could not count an overrun of %s", name)
         self._emit("overrun", {"job": name})
 
     def _skipped(self, event: JobExecutionEvent) -> None:
@@ -285,7 +290,8 @@ class Engine:
                     try:
                         reconcile_owner(self, got.took_over_from)
                     except Exception:
-                        log.exception("settling the reservations of %s failed", got.took_over_from)
+                        crash.log_exception(log, "settling the reservations of %s failed",
+                                            got.took_over_from)
                 self._emit("leader", {"owner": self.owner, "took_over_from": got.took_over_from})
             elif got.holder is not None and got.holder.owner != self._watching:
                 self._watching = got.holder.owner
@@ -293,7 +299,7 @@ class Engine:
                     "watcher", {"holder": got.holder.owner, "expires_at": got.holder.expires_at}
                 )
         except Exception as exc:
-            log.exception("lease heartbeat failed")
+            crash.log_exception(log, "lease heartbeat failed")
             try:
                 store_jobs.finished(
                     self.connection(),

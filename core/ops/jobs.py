@@ -11,6 +11,7 @@ summary, made JSON-friendly by :func:`plain`. The engine is seen through
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from evaltop.core.rollout.shadow import shadow_step
 from evaltop.core.scoring.judges.runner import score_pending
 from evaltop.core.scoring.sampling import sample_new
 from evaltop.store.db import write
+
+log = logging.getLogger(__name__)
 
 
 class JobHost(Protocol):
@@ -98,7 +101,10 @@ def poll_job(engine: JobHost) -> Any:
         # The stop event lets a long backfill end after its current transaction.
         ingestor = engine.state["ingestor"] = Ingestor(engine.cfg, engine.db_path,
                                                        stop=engine.stopping)
-    return ingestor.poll()
+    summary = ingestor.poll()
+    for change in summary.changes:  # once per change of a source's state, not per poll
+        log.warning("%s", change)
+    return summary
 
 
 def score_job(engine: JobHost) -> dict:

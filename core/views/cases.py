@@ -57,7 +57,7 @@ def parse_filter(text: str, now: float, *, failing: bool = True) -> CaseFilter:
         if not value:
             raise ValueError(f"filter: {key}: needs a value, e.g. {key}:VALUE")
         if field_name == "since":
-            seconds = parse_duration(value, what="since:")
+            seconds = parse_duration(value, what="filter: since")
             values["since"] = None if seconds is None else now - seconds
         elif field_name == "sort":
             if value not in store_cases.SORTS:

@@ -20,6 +20,8 @@ from evaltop.core.analysis.agreement import agreement
 from evaltop.core.analysis.regressions import Regression, ranked
 from evaltop.core.analysis.scores import judge_summaries
 from evaltop.core.analysis.trends import score_trend
+from evaltop.core.ingest import source_state
+from evaltop.core.ingest.source_state import SourceProblem
 from evaltop.core.model.config import Config
 from evaltop.core.model.money import usd_to_pusd
 from evaltop.core.model.window import Window, analysis_windows
@@ -142,6 +144,7 @@ class Overview:
     notes: list[str] = field(default_factory=list)
     regressions_as_of: float | None = None  # the ``now`` the regressions were computed for
     receiver: ReceiverState | None = None  # None: no OTLP receiver has run on this store
+    sources: list[SourceProblem] = field(default_factory=list)  # paths ingest cannot read
 
     @property
     def judge_ratio(self) -> float | None:
@@ -298,6 +301,7 @@ def overview(conn: sqlite3.Connection, cfg: Config, now: float, trend_by: str = 
         notes=notes,
         regressions_as_of=regs_as_of,
         receiver=receiver_state(conn, now),
+        sources=source_state.current(conn),
     )
 
 

@@ -363,6 +363,14 @@ CREATE TABLE otlp_calls (
     output_id TEXT NOT NULL
 ) WITHOUT ROWID;
 
+CREATE TABLE source_status (
+    source TEXT NOT NULL,
+    path TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    since REAL NOT NULL,
+    PRIMARY KEY (source, path)
+) WITHOUT ROWID;
+
 CREATE TRIGGER rollup_daily_ins AFTER INSERT ON rollup_hourly BEGIN
   INSERT INTO rollup_daily (day, model, outputs, errors, input_tokens, output_tokens,
       estimated_outputs, unpriced_outputs, cost_pusd, latency_ms_sum)

@@ -21,12 +21,26 @@ class Ctx:
     config_path: Path
     db_override: Path | None
     _config: Config | None = field(default=None, repr=False)
+    config_named: bool = False  # --config given: the file must exist
 
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = config_mod.load(self.config_path)
+            self._config = config_mod.load(self.config_path, required=self.config_named)
         return self._config
+
+    def need_config(self) -> None:
+        """For a command that would only create an empty database without a
+        config: refuse when there is none (an existing ``--db`` will do)."""
+        if not self.config_path.exists() and not (self.db_override and self.db_override.exists()):
+            raise self.no_config()
+
+    def no_config(self) -> UserError:
+        """The error for a command that needs a config when there is none."""
+        return UserError(
+            f"no {self.config_path} here: `evaltop init` writes one to point at your logs, "
+            "`evaltop demo` shows evaltop on generated traffic"
+        )
 
     @property
     def db_path(self) -> Path:
@@ -34,9 +48,14 @@ class Ctx:
 
 
 class UserError(click.ClickException):
-    """A problem the user can fix: one line, exit 2."""
+    """A problem the user can fix: one line, exit 2 (or ``code``: 1 when the
+    command ran but could not do its work, e.g. a source it could not read)."""
 
     exit_code = 2
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = code
 
     def show(self, file=None) -> None:
         click.echo(f"evaltop: {self.format_message()}", err=True)
@@ -60,7 +79,8 @@ def get_ctx(config: Path | None = None, db: Path | None = None) -> Ctx:
     root = click.get_current_context().find_root().obj
     if root is None:
         root = Ctx(Path("evaltop.toml"), None)
-    return Ctx(config or root.config_path, db or root.db_override)
+    return Ctx(config or root.config_path, db or root.db_override,
+               config_named=config is not None or root.config_named)
 
 
 STOP_SIGNALS = tuple(

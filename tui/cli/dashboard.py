@@ -26,6 +26,7 @@ def tui(watch: bool, readonly: bool, config: Path | None, db: Path | None) -> No
 
     c = get_ctx(config, db)
     cfg = c.config
+    c.need_config()  # an empty dashboard and a new evaltop.db would help no one
     if readonly and not c.db_path.exists():
         raise UserError(f"{c.db_path}: database does not exist (drop --readonly to create it)")
     try:

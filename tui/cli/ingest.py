@@ -7,6 +7,8 @@
 - ``spend [--by model|day|kind] [--since]``: outputs, tokens and inference
   cost; unpriced outputs are shown as such, never as $0.
 - ``cases [--limit N] [--failing]``: the latest outputs, one line each.
+- ``rejects [--since] [--source] [--limit N] [--by line|reason]``: the lines
+  ingest rejected, or every reason with its count (the summary shows five).
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ from evaltop.core.ingest.pipeline import (
     unmatched_sources,
 )
 from evaltop.core.ingest.pricing import PriceBook
+from evaltop.core.ingest.source_state import SourceProblem
 from evaltop.core.model.config import Config, ConfigError
 from evaltop.core.model.money import format_usd
 from evaltop.core.model.window import parse_duration
 from evaltop.core.ops.database import StoreError, open_db
 from evaltop.core.text.sanitize import one_line
+from evaltop.core.views import rejects as stored_rejects
 from evaltop.core.views.report.base import latest_cases, spend_rows
 from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx, stop_on_signals
 from evaltop.tui.widgets.safe_text import line, set_redaction
@@ -58,6 +62,14 @@ def _open_db(path: Path, *, must_exist: bool):
 
 
 
+def _say_problems(problems: list[SourceProblem], unread: list[str]) -> None:
+    """One stderr line per unreadable path: an error when its source could
+    not be read at all, else a warning."""
+    for p in problems:
+        level = "error" if p.source in unread else "warning"
+        click.echo(f"evaltop: {level}: {one_line(p.text(), 400)}", err=True)
+
+
 def _summary_lines(s: IngestSummary, conn) -> list[str]:
     mb = s.bytes / (1 << 20)
     lines = [
@@ -69,8 +81,12 @@ def _summary_lines(s: IngestSummary, conn) -> list[str]:
         lines.append("top reject reasons:")
         for reason, n, file, line_no in reject_reasons(conn, s.first_reject_rowid):
             lines.append(
-                f"  {n:>7,}  {one_line(reason, 100)}  (first at {one_line(file, 200)}:{line_no})"
+                f"  {n:>7,}  {one_line(reason, 160)}  (first at {one_line(file, 200)}:{line_no})"
             )
+        more = stored_rejects.reason_count(conn, s.first_reject_rowid) - 5
+        if more > 0:
+            lines.append(f"  and {more:,} more reason(s): `evaltop rejects --by reason` lists "
+                         "them, `evaltop rejects` the lines")
     return lines
 
 
@@ -88,6 +104,8 @@ def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None
     """Tail the configured log sources into the store, exactly once."""
     c = get_ctx(config, db)
     cfg = _config(c)
+    if not cfg.sources and not c.config_path.exists():
+        raise c.no_config()
     if not cfg.sources:
         raise UserError(
             f"{c.config_path}: no [[sources]] configured (add one with a `path` to your logs)"
@@ -109,6 +127,10 @@ def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None
                 click.echo("\n".join(_summary_lines(summary, conn)))
             finally:
                 conn.close()
+            _say_problems(summary.problems, summary.unread_sources)
+            if summary.unread_sources:
+                names = ", ".join(repr(n) for n in summary.unread_sources)
+                raise UserError(f"could not read source(s) {names} at all", code=1)
             return
         try:
             ingestor = Ingestor(
@@ -123,9 +145,16 @@ def ingest(once: bool, workers: int | None, config: Path | None, db: Path | None
             err=True,
         )
         try:
+            first = True
             while not stop.is_set():
                 s = ingestor.poll()
                 total.add(s)
+                if first:  # the whole state once, then only what changes
+                    _say_problems(s.problems, s.unread_sources)
+                else:
+                    for change in s.changes:
+                        click.echo(f"evaltop: {one_line(change, 400)}", err=True)
+                first = False
                 if s.lines:
                     stamp = datetime.now(UTC).strftime("%H:%M:%S")
                     click.echo(f"{stamp} +{s.outputs:,} outputs, +{s.feedback:,} feedback, "
@@ -191,4 +220,36 @@ def cases(limit: int, failing: bool, config: Path | None, db: Path | None) -> No
                    f"{line(text, 90)}")
 
 
-COMMANDS = [ingest, spend, cases]
+@click.command("rejects")
+@click.option("--since", default="all", show_default=True, help="Window: 24h, 7d, ... or all.")
+@click.option("--source", default=None, help="Only this source's rejects.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--by", "by", type=click.Choice(["line", "reason"]), default="line",
+              show_default=True, help="One row per rejected line, or per reason with its count.")
+@common_options
+def rejects(since: str, source: str | None, limit: int, by: str, config: Path | None,
+            db: Path | None) -> None:
+    """Lines ingest rejected, newest first: time, file:line, reason."""
+    c = get_ctx(config, db)
+    set_redaction(_config(c).redaction.enabled)  # reasons can quote logged values
+    lo = _since(since)
+    conn = _open_db(c.db_path, must_exist=True)
+    try:
+        if by == "reason":
+            rows = stored_rejects.reasons(conn, since=lo, source=source, limit=limit)
+        else:
+            rows = stored_rejects.latest(conn, since=lo, source=source, limit=limit)
+    finally:
+        conn.close()
+    if not rows:
+        click.echo("no rejected lines")
+    for r in rows:
+        where = f"{line(r['file'], 200)}:{r['line_no']}"
+        if by == "reason":
+            click.echo(f"{r['count']:>8,}  {line(r['reason'], 300)}  (first at {where})")
+        else:
+            when = datetime.fromtimestamp(r["ts"], UTC).strftime("%Y-%m-%d %H:%M:%S")
+            click.echo(f"{when}  {where}  {line(r['reason'], 300)}")
+
+
+COMMANDS = [ingest, spend, cases, rejects]

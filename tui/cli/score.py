@@ -116,6 +116,7 @@ def score_cmd(once: bool, limit: int | None, config, db) -> None:
     """
     c = get_ctx(config, db)
     cfg = _load(c, prices=True)
+    c.need_config()
     if limit is not None:
         cfg = cfg.model_copy(
             update={"schedule": cfg.schedule.model_copy(update={"score_batch": limit})}
@@ -155,6 +156,7 @@ def run_cmd(seconds: float | None, verbose: bool, config, db) -> None:
     """
     c = get_ctx(config, db)
     cfg = _load(c, prices=True)
+    c.need_config()
     _setup_logging(verbose)
     stop = threading.Event()
 

@@ -189,6 +189,13 @@ class OverviewScreen(DataScreen):
         if o.receiver is not None:
             t.append("\n")
             t.append_text(self._receiver_line(o.receiver))
+        for p in o.sources[:3]:  # what stops ingest from reading a source
+            t.append("\n")
+            t.append_text(join(("cannot read ", "bold red"), ("source ", "dim"), cell(p.source, 20),
+                               " ", cell(p.path, 60), ": ", cell(p.reason, 60, style="red")))
+        if len(o.sources) > 3:
+            t.append(f"\n+{len(o.sources) - 3} more unreadable paths "
+                     "(`evaltop ingest --once` lists them)", style="red")
         t.append("\npass rate 24h ", style="dim")
         t.append(sparkline(o.spark_pass, 0.0, 1.0), style="green")
         wide = self.size.width >= 120

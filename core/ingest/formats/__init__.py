@@ -10,7 +10,7 @@ from typing import Any
 
 from evaltop.core.ingest.formats import anthropic, langfuse, litellm, native, openai, otel
 from evaltop.core.ingest.formats.common import FormatError
-from evaltop.core.ingest.formats.detect import FORMATS, detect
+from evaltop.core.ingest.formats.detect import FORMATS, detect, hint
 from evaltop.core.model.records import Feedback, LoggedOutput
 
 __all__ = ["FORMATS", "FormatError", "detect", "parse_record"]
@@ -32,9 +32,13 @@ def parse_record(
 
     ``fmt`` is ``auto`` (detect per line) or a format name. ``line_hash`` is a
     stable hash of the raw line, used as ``h:<hash>`` when a record has no id.
-    Raises :class:`FormatError` (its text is the reject reason).
+    Raises :class:`FormatError` (its text is the reject reason). A parser
+    never turns a line it does not recognise into an empty record: each
+    checks the keys that make a line its format, and with a named format the
+    reason adds which format the line looks like, when detection names one.
     """
-    if fmt == "auto":
+    named = fmt != "auto"
+    if not named:
         fmt = detect(obj)
     elif not isinstance(obj, dict):
         detect(obj)  # raises the "not a JSON object" error
@@ -43,8 +47,11 @@ def parse_record(
         raise FormatError(f"unknown format {fmt!r} (expected auto or one of {', '.join(FORMATS)})")
     try:
         return parser(obj, source=source, line_hash=line_hash)
-    except FormatError:
+    except FormatError as exc:
+        if named and (more := hint(obj, fmt)):  # a source set to the wrong format: say so
+            raise FormatError(f"{exc}{more}") from exc
         raise
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
         # A shape the parser did not foresee: reject the line, never stop ingest.
-        raise FormatError(f"{fmt}: unexpected shape ({type(exc).__name__}: {exc})"[:200]) from exc
+        why = f"{fmt}: unexpected shape ({type(exc).__name__}: {exc})"[:200]
+        raise FormatError(why + (hint(obj, fmt) if named else "")) from exc

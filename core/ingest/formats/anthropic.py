@@ -47,6 +47,8 @@ def message_fields(msg: dict, path: str) -> dict[str, Any]:
         return {"error": error_text(msg), "provider": "anthropic"}
     if kind not in (None, "message"):
         fail(FMT, f"{path}type: expected message, got {to_str(kind)[:40]!r}")
+    if "content" not in msg:  # every Messages API response has it, [] when empty
+        fail(FMT, f"{path}content missing")
     texts: list[str] = []
     calls: list[str] = []
     counts = {"thinking": 0, "redacted_thinking": 0}
@@ -85,6 +87,8 @@ def usage_of(u: Any, key: str, metadata: dict[str, Any]) -> dict[str, int] | Non
         return None
     if not isinstance(u, dict):
         fail(FMT, f"{key} must be an object")
+    if "input_tokens" not in u and ("prompt_tokens" in u or "completion_tokens" in u):
+        fail(FMT, f"{key}.input_tokens missing (prompt_tokens is OpenAI's usage, not Anthropic's)")
     base = to_int(u.get("input_tokens"), FMT, f"{key}.input_tokens")
     reads = to_int(u.get("cache_read_input_tokens"), FMT, f"{key}.cache_read_input_tokens")
     writes = to_int(u.get("cache_creation_input_tokens"), FMT, f"{key}.cache_creation_input_tokens")

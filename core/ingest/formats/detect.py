@@ -41,13 +41,13 @@ def detect(obj: Any) -> str:
         raise FormatError(f"not a JSON object (got {_json_type(obj)})")
     if "resourceSpans" in obj or "resourceLogs" in obj or "resourceMetrics" in obj:
         return "otel"
-    if "traceId" in obj and (obj.get("type") in _LANGFUSE_TYPES or "dataType" in obj):
+    if "traceId" in obj and (_str(obj.get("type")) in _LANGFUSE_TYPES or "dataType" in obj):
         return "langfuse"  # one observation or one score
     if "observations" in obj:
         return "langfuse"
     if obj.get("type") == "feedback":
         return "native"
-    if obj.get("object") in _OPENAI_OBJECTS:
+    if _str(obj.get("object")) in _OPENAI_OBJECTS:
         return "openai"
     if obj.get("type") == "message" and "content" in obj:
         return "anthropic"
@@ -71,7 +71,7 @@ def _pair_provider(obj: dict) -> str:
     """A request/response pair: the response shape names the provider."""
     resp = obj.get("response")
     if isinstance(resp, dict):
-        if resp.get("object") in _OPENAI_OBJECTS or "choices" in resp:
+        if _str(resp.get("object")) in _OPENAI_OBJECTS or "choices" in resp:
             return "openai"
         if resp.get("type") in ("message", "error") and ("content" in resp or "error" in resp):
             return "anthropic"
@@ -86,6 +86,11 @@ def _pair_provider(obj: dict) -> str:
     )
 
 
+def _str(value: Any) -> str:
+    """``value`` if it is a string, else "" (a list or object never names a format)."""
+    return value if isinstance(value, str) else ""
+
+
 def _json_type(obj: Any) -> str:
     if isinstance(obj, list):
         return "an array"
@@ -96,3 +101,20 @@ def _json_type(obj: Any) -> str:
     if isinstance(obj, bool):
         return "a boolean"
     return "a number" if isinstance(obj, int | float) else type(obj).__name__
+
+
+def looks_like(obj: Any) -> str | None:
+    """The format :func:`detect` names for ``obj``, or None when it names none."""
+    try:
+        return detect(obj)
+    except FormatError:
+        return None
+
+
+def hint(obj: Any, fmt: str) -> str:
+    """`` (the line looks like X: ...)`` when detection names another format
+    than the one a source set, for the reason of a line that does not fit."""
+    other = looks_like(obj)
+    if other is None or other == fmt:
+        return ""
+    return f' (the line looks like {other}: set format = "{other}" or "auto")'

@@ -38,6 +38,9 @@ FMT = "langfuse"
 def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOutput | Feedback]:
     if "dataType" in obj and "observations" not in obj and "type" not in obj:
         return [_lone_score(obj, source, line_hash)]
+    if "observations" not in obj and not ("traceId" in obj and "type" in obj):
+        fail(FMT, "observations missing (expected a trace export with full observations, "
+                  "or one observation with traceId and type)")
     trace = obj if "observations" in obj else {}
     observations = get_list(obj, "observations", FMT) if trace else [obj]
     out: list[LoggedOutput | Feedback] = []

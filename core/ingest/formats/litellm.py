@@ -44,10 +44,14 @@ NOT_GENERATIVE = frozenset(
         "arerank",
     }
 )
+SIGNATURE = ("call_type", "custom_llm_provider", "response_cost")  # one is in every payload
 _KEEP_METADATA = ("user_api_key_alias", "user_api_key_team_alias", "user_api_key_end_user_id")
 
 
 def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOutput]:
+    if not any(key in obj for key in SIGNATURE):
+        fail(FMT, "call_type missing (a StandardLoggingPayload has call_type, "
+                  "custom_llm_provider and response_cost)")
     call_type = to_str(obj.get("call_type"))
     if call_type in NOT_GENERATIVE:
         return []

@@ -24,6 +24,7 @@ from evaltop.core.ingest.formats.common import (
     to_str,
     usage,
 )
+from evaltop.core.ingest.formats.detect import looks_like
 from evaltop.core.ingest.formats.messages import chat_messages, content_text
 from evaltop.core.ingest.formats.pairs import tag_list
 from evaltop.core.ingest.formats.providers import provider_name
@@ -121,7 +122,9 @@ def fast_values(obj: dict) -> dict[str, Any] | None:
             return None
     v["input"] = inp
     out = get("output")
-    if out is None:
+    if out is None:  # the checks of _is_native
+        if ("output" not in obj and not get("error")) or looks_like(obj) != FMT:
+            return None
         out = ""
     elif type(out) is not str:
         return None
@@ -276,7 +279,19 @@ def parse_full(
     fields["error"] = _error(obj.get("error"))
     if obj.get("cost_usd") is not None:
         fields["reported_cost_usd"] = to_decimal(obj["cost_usd"], FMT, "cost_usd")
+    _is_native(obj, fields["error"])
     return [complete(FMT, fields, {}, obj, line_hash, source)]
+
+
+def _is_native(obj: dict, error: str | None) -> None:
+    """An output line states its ``output`` (text; null or absent only with
+    ``error``); a line of another format, whose keys this parser would
+    otherwise keep as metadata, is rejected (docs/formats.md "native")."""
+    out = obj.get("output")
+    if "output" not in obj and not error:
+        fail(FMT, "output missing (an output line has output, or error for a failed call)")
+    if not isinstance(out, str) and looks_like(obj) not in (None, FMT):
+        fail(FMT, "output missing" if out is None else "output: expected text")
 
 
 def _input(value: Any) -> Any:

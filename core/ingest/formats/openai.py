@@ -50,15 +50,18 @@ def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOut
         if inp is not None:
             fields["input"] = inp
         return [complete(FMT, fields, extra, obj, line_hash, source)]
-    fields = response_fields(obj, "")
+    fields = response_fields(obj, "", bare_error=False)
     if fields is None:
         return []
     extra = labels({}, FMT, [obj.get("metadata")])  # the Responses API echoes request metadata
     return [complete(FMT, fields, extra, obj, line_hash, source)]
 
 
-def response_fields(resp: dict, path: str) -> dict[str, Any] | None:
-    """Record fields of one response object; None for a response still running."""
+def response_fields(resp: dict, path: str, *, bare_error: bool = True) -> dict[str, Any] | None:
+    """Record fields of one response object; None for a response still running.
+    ``bare_error``: an error body alone (``{"error": {...}}``) is a failed call;
+    only where a response is expected (a pair, a batch line), never for a line
+    on its own, where it names no call of any format."""
     kind = resp.get("object")
     if kind == "chat.completion.chunk":
         fail(
@@ -70,7 +73,7 @@ def response_fields(resp: dict, path: str) -> dict[str, Any] | None:
         return _responses_api(resp, path)
     if kind in ("chat.completion", "text_completion") or "choices" in resp:
         return _completion(resp, path)
-    if isinstance(resp.get("error"), dict):
+    if bare_error and isinstance(resp.get("error"), dict):
         return {"error": error_text(resp["error"]), "metadata": {}}
     fail(
         FMT,

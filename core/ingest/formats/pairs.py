@@ -22,6 +22,8 @@ _WRAPPER_KEYS = frozenset(
 
 def unwrap(obj: dict, fmt: str) -> tuple[dict, dict, dict]:
     """(request, response, labels) of a pair line; ``labels`` holds record fields."""
+    if "request" not in obj:
+        fail(fmt, "request missing (a request/response pair needs both)")
     request = get_dict(obj, "request", fmt)
     response = obj.get("response")
     if response is None:

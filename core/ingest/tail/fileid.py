@@ -12,6 +12,7 @@ reading cannot swap the file under an offset.
 
 from __future__ import annotations
 
+import errno
 import glob
 import gzip
 import hashlib
@@ -115,17 +116,36 @@ def _gz_head(fh: BinaryIO) -> tuple[bytes, str | None]:
         return b"", f"cannot read gzip file: {exc}"
 
 
-def discover(pattern: Path) -> list[SeenFile]:
+def discover(pattern: Path, problems: dict[str, str] | None = None) -> list[SeenFile]:
     """Regular files matching ``pattern`` (a path or glob; ``**`` recurses),
     one per identity: a symlink and its target count once. Identity, size and
     first bytes come from one open handle, so they describe one file even if
-    the path is rotated meanwhile."""
+    the path is rotated meanwhile.
+
+    ``problems`` gets ``path -> reason`` for each path that is there but
+    cannot be read: permission denied, a FIFO or device, the path itself a
+    directory, a parent that is not a directory. Directories a glob matches
+    (``logs/**``) are not problems; a file that vanished between the glob and
+    the open is not one either."""
     found: list[SeenFile] = []
     seen: set[tuple[int, int]] = set()
-    for path in sorted(glob.glob(str(pattern), recursive=True)):
+    text = str(pattern)
+    literal = not glob.has_magic(text)
+    paths = sorted(glob.glob(text, recursive=True))
+    if not paths and literal and problems is not None:
         try:
-            if not stat.S_ISREG(os.stat(path).st_mode):
-                continue  # never open a fifo or device
+            os.stat(text)
+        except FileNotFoundError:
+            pass  # not there yet: the ingest command warns that nothing matches
+        except OSError as exc:
+            problems[text] = os_reason(exc)
+    for path in paths:
+        try:
+            mode = os.stat(path).st_mode
+            if not stat.S_ISREG(mode):  # never open a fifo or device
+                if problems is not None and (literal or not stat.S_ISDIR(mode)):
+                    problems[path] = _not_regular(mode)
+                continue
             with open(path, "rb") as fh:  # follows symlinks
                 st = os.fstat(fh.fileno())
                 if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) in seen:
@@ -138,10 +158,30 @@ def discover(pattern: Path) -> list[SeenFile]:
                                           None, error))
                     continue
                 head = os.pread(fh.fileno(), FP_BYTES, 0)
-        except OSError:
-            continue  # vanished between glob and open, or unreadable
+        except FileNotFoundError:
+            continue  # vanished between glob and open (rotated): the next poll finds it
+        except OSError as exc:
+            if problems is not None:
+                problems[path] = os_reason(exc)
+            continue
         found.append(SeenFile(path, st.st_dev, st.st_ino, st.st_size, head, st.st_mtime))
     return found
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a path cannot be read, in a few words (``permission denied``)."""
+    if exc.errno == errno.ENOTDIR:
+        return "a parent of this path is a file, not a directory"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+def _not_regular(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "is a directory (name its files, e.g. DIR/*.jsonl)"
+    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"not a regular file ({kind})"
 
 
 def from_handle(path: str, fh: BinaryIO) -> SeenFile | None:

@@ -92,11 +92,16 @@ class Tailer:
     pattern: Path
     max_line_bytes: int = 1 << 20
     _held: dict[tuple[int, int], tuple[str, BinaryIO]] = field(default_factory=dict)
+    # the last poll: paths found but unreadable (path -> reason), files read
+    problems: dict[str, str] = field(default_factory=dict)
+    found: int = 0
 
     # -- matching ------------------------------------------------------------
 
     def _files(self) -> list[SeenFile]:
-        files = discover(self.pattern)
+        problems: dict[str, str] = {}
+        files = discover(self.pattern, problems)
+        self.problems, self.found = problems, len(files)
         present = {(f.dev, f.ino) for f in files}
         for ident, (path, fh) in list(self._held.items()):
             if ident in present:
@@ -224,8 +229,9 @@ class Tailer:
                 chunk = reader.read(max_lines=max_lines, max_bytes=max_bytes)
                 if not f.gz and not _same_content(fh, cp.fingerprint):
                     break  # truncated and rewritten since planned: those bytes are not this file's
-                rejects = [(n, off, f"line longer than {self.max_line_bytes} bytes", head)
-                           for n, off, head in chunk.too_long]
+                too_long = (f"line longer than max_line_bytes ({self.max_line_bytes} bytes; "
+                            "raise it on the source)")
+                rejects = [(n, off, too_long, head) for n, off, head in chunk.too_long]
                 finished = False
                 if f.gz and chunk.eof:
                     err = getattr(fh, "error", None)
