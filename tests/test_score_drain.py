@@ -1,0 +1,68 @@
+"""`evaltop score --once` drains the backlog: a real process, a real SQLite
+file and a real loopback judge; budgets and --limit bound it and the summary
+says what is left and why."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from judge_helpers import llm_judge, rows, seed
+from loopback_server import LoopbackLLM
+from score_helpers import evaltop_score, write_config
+from score_helpers import pending as _pending
+
+from evaltop.core.model.money import usd_to_pusd
+
+
+def _config(tmp_path: Path, judge: dict, extra: str = "") -> Path:
+    return write_config(tmp_path, [judge], extra)
+
+
+def _score(cfg: Path, *args: str) -> subprocess.CompletedProcess:
+    return evaltop_score(cfg, "--once", *args)
+
+
+def test_once_drains_a_backlog_far_past_score_batch(tmp_path, conn, db_path):
+    seed(conn, 1100)
+    with LoopbackLLM(usage=(50, 10)) as llm:
+        cfg = _config(tmp_path, llm_judge(llm.openai_base_url, concurrency=16))
+        done = _score(cfg)
+        sent = llm.count()
+    assert done.returncode == 0, done.stderr
+    assert sent == 1100  # every pending sample judged once, none twice
+    assert _pending(db_path) == 0
+    assert "judged 1,100 outputs" in done.stdout, done.stdout
+    assert "nothing left pending" in done.stdout, done.stdout
+    # stdout is a pipe here: no progress bar, no terminal control codes
+    assert "\x1b" not in done.stdout and "\r" not in done.stdout
+
+
+def test_once_stops_at_the_judge_budget_and_says_what_is_left(tmp_path, conn, db_path):
+    seed(conn, 1000)
+    cap_usd = 0.05
+    with LoopbackLLM(usage=(100, 20)) as llm:
+        judge = llm_judge(llm.openai_base_url, concurrency=8)
+        cfg = _config(tmp_path, judge, extra=f"[budgets]\njudge_daily_usd = {cap_usd}\n")
+        done = _score(cfg)
+        sent = llm.count()
+    assert done.returncode == 0, done.stderr
+    assert 0 < sent < 1000  # the cap, not the backlog, ended the run
+    left = _pending(db_path)
+    assert left == 1000 - sent
+    assert f"left pending: {left:,} outputs" in done.stdout, done.stdout
+    assert "judge daily budget" in done.stdout and "resumes at" in done.stdout, done.stdout
+    settled = rows(conn, "SELECT COALESCE(SUM(amount_pusd), 0) AS t FROM ledger "
+                         "WHERE state IN ('settled', 'reserved')")[0]["t"]
+    assert settled <= usd_to_pusd(cap_usd)  # never overshot
+
+
+def test_limit_still_bounds_once_and_is_named_as_the_reason(tmp_path, conn, db_path):
+    seed(conn, 300)
+    with LoopbackLLM(usage=(50, 10)) as llm:
+        cfg = _config(tmp_path, llm_judge(llm.openai_base_url, concurrency=8))
+        done = _score(cfg, "--limit", "250")
+        sent = llm.count()
+    assert done.returncode == 0, done.stderr
+    assert sent == 250 and _pending(db_path) == 50
+    assert "left pending: 50 outputs" in done.stdout and "--limit 250 reached" in done.stdout
