@@ -18,7 +18,9 @@ from score_helpers import add_outputs, evaltop_score, pending, write_config
 
 from evaltop.core.model import config as config_mod
 from evaltop.core.model.money import usd_to_pusd
-from evaltop.core.scoring.sampling import decision_u
+from evaltop.core.scoring.judges.runner import score_pending
+from evaltop.core.scoring.rescore import rescore
+from evaltop.core.scoring.sampling import decision_u, sample_new
 
 NO_NEW_VERSION = "[sampling.strata.new_version]\nrate = 0.0\n"
 
@@ -166,3 +168,22 @@ def test_rescore_options_are_checked(tmp_path):
         done = evaltop_score(cfg, *args)
         assert done.returncode == 2 and words in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
+
+
+def test_earlier_outages_do_not_use_up_a_rescore_s_tries(make_config, conn, db_path):
+    """Three outage series make an error for good; a rescore of that pair
+    starts its count afresh (one more outage is deferred, not final)."""
+    add_outputs(conn, 1)
+    with LoopbackLLM(mode="500") as llm:
+        cfg = make_config({"judges": [llm_judge(llm.openai_base_url, max_retries=0)],
+                           "sampling": {"base_rate": 1.0}})
+        sample_new(cfg, conn)
+        for _ in range(3):
+            s = score_pending(cfg, db_path)
+        assert s.errors == 1 and rows(conn, "SELECT status FROM scores") == [{"status": "error"}]
+        plan = rescore(cfg, conn, within=86400, judges=["quality"])
+        assert plan.rejudge == 1
+        s = score_pending(cfg, db_path)
+    assert s.deferred == 1 and s.errors == 0
+    assert _count(conn, "SELECT COUNT(*) FROM score_history") == 0
+    assert _count(conn, "SELECT COUNT(*) FROM rescore_queue") == 1

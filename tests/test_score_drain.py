@@ -4,7 +4,10 @@ says what is left and why."""
 
 from __future__ import annotations
 
+import os
+import pty
 import subprocess
+import sys
 from pathlib import Path
 
 from judge_helpers import llm_judge, rows, seed
@@ -66,3 +69,36 @@ def test_limit_still_bounds_once_and_is_named_as_the_reason(tmp_path, conn, db_p
     assert done.returncode == 0, done.stderr
     assert sent == 250 and _pending(db_path) == 50
     assert "left pending: 50 outputs" in done.stdout and "--limit 250 reached" in done.stdout
+
+
+def _on_a_terminal(args: list[str]) -> tuple[int, str]:
+    """Run `evaltop ARGS` with stdout on a pseudo-terminal; (exit code, what it wrote)."""
+    main, sub = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "evaltop.tui.cli.main", *args],
+                            stdout=sub, stderr=subprocess.PIPE,
+                            env=dict(os.environ, COLUMNS="100", TERM="xterm"))
+    os.close(sub)
+    out = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(main)
+        proc.wait(timeout=120)
+    return proc.returncode, out.decode("utf-8", "replace")
+
+
+def test_once_shows_a_progress_bar_on_a_terminal(tmp_path, conn, db_path):
+    seed(conn, 300)
+    with LoopbackLLM(usage=(50, 10)) as llm:
+        cfg = _config(tmp_path, llm_judge(llm.openai_base_url, concurrency=8))
+        rc, out = _on_a_terminal(["score", "--once", "--config", str(cfg)])
+    assert rc == 0, out
+    assert "judging" in out and "300/300" in out and "outputs" in out, out
+    assert "judged 300 outputs" in out and "nothing left pending" in out
