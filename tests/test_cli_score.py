@@ -91,6 +91,7 @@ def test_score_once_then_review_from_a_pipe(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "please answer p, f, s or q" in done.stdout
     assert "labelled 1 pass, 1 fail; skipped 1" in done.stdout
+    assert "1 sampled case still without a human label" in done.stdout
     assert "[1/3] o1" in done.stdout and "[3/3] o3" in done.stdout
     assert "json: fail" in done.stdout  # the rule verdict is shown beside the case
     # Logged text arrives without anything a terminal would act on.
@@ -106,6 +107,7 @@ def test_score_once_then_review_from_a_pipe(tmp_path):
     assert "labelled 0 pass, 0 fail; skipped 0" in done.stdout
     done = _evaltop("review", "--config", str(cfg), stdin="f\n")
     assert "labelled 0 pass, 1 fail" in done.stdout
+    assert "still without a human label" not in done.stdout  # nothing left
     done = _evaltop("review", "--config", str(cfg), stdin="p\n")
     assert "nothing to review" in done.stdout
     db.close()

@@ -334,7 +334,8 @@ def review_cmd(limit: int, reviewer: str, config, db) -> None:
     except StoreError as exc:
         raise UserError(str(exc)) from None
     try:
-        queue = review(conn, limit=limit).queue
+        got = review(conn, limit=limit)
+        queue = got.queue
         if not queue:
             _say("nothing to review: every sampled case has a human label")
             return
@@ -357,6 +358,10 @@ def review_cmd(limit: int, reviewer: str, config, db) -> None:
             set_label(c.db_path, d.id, label, reviewer=reviewer)
             counts[label] += 1
         _say(f"labelled {counts['pass']} pass, {counts['fail']} fail; skipped {counts['skip']}")
+        left = (got.total or 0) - counts["pass"] - counts["fail"]
+        if left > 0:  # a session stops at --limit: say what is still there
+            _say(f"{left:,} sampled case{'' if left == 1 else 's'} still without a human label; "
+                 "run `evaltop review` again")
     finally:
         conn.close()
 
