@@ -21,6 +21,8 @@ from evaltop.core.model.money import usd_to_pusd
 from evaltop.core.scoring.judges.runner import score_pending
 from evaltop.core.scoring.rescore import rescore
 from evaltop.core.scoring.sampling import decision_u, sample_new
+from evaltop.core.views import cases as cases_view
+from evaltop.tui.widgets.case_text import render_detail
 
 NO_NEW_VERSION = "[sampling.strata.new_version]\nrate = 0.0\n"
 
@@ -120,6 +122,15 @@ def test_changed_rubric_redoes_one_judge_keeps_history_and_counts_spend_once(
     data = json.loads(report.stdout)
     assert data["spend"]["judge_usd"] == pytest.approx(spend / 1e12)
     assert data["scores"]["quality"]["judged"] == 60 and data["scores"]["quality"]["passed"] == 0
+    # the case shows the replaced verdict as history, in `review` and the detail screen
+    review = subprocess.run(
+        [sys.executable, "-m", "evaltop.tui.cli.main", "review", "--config", str(cfg),
+         "--limit", "1"], input="q\n", capture_output=True, text=True, timeout=120)
+    assert review.returncode == 0, review.stderr
+    assert "quality: fail" in review.stdout and ": quality: pass" in review.stdout
+    assert "  replaced " in review.stdout
+    shown = "\n".join(t.plain for _, t in render_detail(cases_view.detail(conn, "r0")))
+    assert "FAIL 1  quality" in shown and "replaced " in shown and "PASS 5  quality" in shown
 
 
 def test_rescore_stops_at_the_budget_and_the_next_run_finishes_it(tmp_path, conn, db_path):

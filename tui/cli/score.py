@@ -299,6 +299,10 @@ def _show_case(n: int, total: int, d) -> None:
             value = s.get("score")
             _say(f"  {clean(s.get('judge'))}: {verdict} {'' if value is None else value}"
                  f"  {clip(shown(why), 500)}")
+    for s in d.replaced:  # verdicts `score --rescore` replaced (history, not counted)
+        verdict = {1: "pass", 0: "fail"}.get(s.get("passed"), s.get("status", "?"))
+        _say(f"  replaced {_when(s.get('replaced_at'))}: {clean(s.get('judge'))}: {verdict}"
+             f"  {clip(shown(s.get('reason') or s.get('error') or ''), 200)}")
 
 
 def _ask() -> str:
