@@ -13,13 +13,11 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 
-def window_rowids(conn: sqlite3.Connection, since: float | None, until: float,
-                  max_rowid: int) -> list[int]:
-    """Rowids of outputs with ``since <= ts < until`` already evaluated for
-    sampling (``rowid <= max_rowid``), in rowid order."""
+def window_rowids(conn: sqlite3.Connection, since: float | None, until: float) -> list[int]:
+    """Rowids of outputs with ``since <= ts < until``, in rowid order."""
     return [r[0] for r in conn.execute(
-        "SELECT rowid FROM outputs WHERE ts >= ? AND ts < ? AND rowid <= ? ORDER BY rowid",
-        (-1e18 if since is None else since, until, max_rowid))]
+        "SELECT rowid FROM outputs WHERE ts >= ? AND ts < ? ORDER BY rowid",
+        (-1e18 if since is None else since, until))]
 
 
 def outputs_with_sample(conn: sqlite3.Connection, rowids: Sequence[int]) -> list[sqlite3.Row]:

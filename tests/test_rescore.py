@@ -55,13 +55,18 @@ def test_raised_base_rate_samples_more_and_every_weight_stays_valid(tmp_path, co
         plain = evaltop_score(cfg, "--once")  # what users tried: nothing new to sample
         assert "sampled 0 of 0 new outputs" in plain.stdout and llm.count() == calls
 
+        # logged since: not decided for sampling yet; the dry run counts them too
+        fresh = add_outputs(conn, 40, prefix="fresh")
+        u.update({i: decision_u(seed, i) for i in fresh})
+        mark = _count(conn, "SELECT value FROM counters WHERE name = 'sampling.rowid'")
         dry = evaltop_score(cfg, "--rescore", "--since", "7d", "--dry-run")
         assert dry.returncode == 0, dry.stderr
-        more = {i for i in ids if 0.2 <= u[i] < 0.5}
+        more = {i for i in ids + fresh if 0.2 <= u[i] < 0.5 or (i in fresh and u[i] < 0.5)}
         assert "dry run: nothing changed" in dry.stdout
         assert f"sampling: {len(more)} newly sampled, {len(first)} with a raised" in dry.stdout
         assert f"{len(more)} without a verdict yet; {len(first)} verdicts kept" in dry.stdout
         assert _count(conn, "SELECT COUNT(*) FROM samples") == len(first | old_first)  # unchanged
+        assert _count(conn, "SELECT value FROM counters WHERE name = 'sampling.rowid'") == mark
         assert llm.count() == calls
 
         done = evaltop_score(cfg, "--rescore", "--since", "7d")

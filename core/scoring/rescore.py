@@ -92,8 +92,9 @@ def rescore(cfg: Config, conn: sqlite3.Connection, *, within: float | None,
     mean_cost = store.average_call_cost(conn)
     first_seen = FirstSeen(conn)
     seed = cfg.sampling.seed
-    mark = samples_store.get_mark(conn, samples_store.OUTPUT_MARK)
-    rowids = store.window_rowids(conn, since, now + 1, mark)
+    # every output of the window, decided for sampling or not yet: one not
+    # decided yet gets here the decision sample_new would make (same u, same p)
+    rowids = store.window_rowids(conn, since, now + 1)
     for i in range(0, len(rowids), BATCH):
         rows = store.outputs_with_sample(conn, rowids[i:i + BATCH])
         corrected = corrected_ids(cfg, conn, [r["id"] for r in rows])

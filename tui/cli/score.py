@@ -126,19 +126,17 @@ def _rescore_step(cfg: Config, since: float | None, judges: list[str] | None):
 def _dry_run(cfg: Config, c: Ctx, since: float | None, judges: list[str] | None) -> None:
     from evaltop.core.scoring.budget import judge_budget_state
     from evaltop.core.scoring.rescore import rescore
-    from evaltop.core.scoring.sampling import sample_new
 
     try:
         conn = open_db(c.db_path)
     except StoreError as exc:
         raise UserError(str(exc)) from None
     try:
-        new = sample_new(cfg, conn)  # free and fixed: the plan must see every output
         plan = rescore(cfg, conn, within=since, judges=judges, apply=False)
         state = judge_budget_state(conn, cfg)
     finally:
         conn.close()
-    for line in rescore_plan_lines(plan.as_dict(), budget=state, evaluated=new.evaluated):
+    for line in rescore_plan_lines(plan.as_dict(), budget=state):
         _say(line)
 
 

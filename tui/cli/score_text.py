@@ -136,8 +136,7 @@ def _when(ts: float | None) -> str:
     return "the beginning" if ts is None else time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
 
 
-def rescore_plan_lines(plan: dict, *, budget: dict | None = None,
-                       evaluated: int | None = None) -> list[str]:
+def rescore_plan_lines(plan: dict, *, budget: dict | None = None) -> list[str]:
     """What ``--rescore`` did (or, with ``--dry-run``, would do)."""
     dry = not plan.get("applied")
     judges = ", ".join(clean(j) for j in plan.get("judges") or []) or "none configured"
@@ -165,8 +164,6 @@ def rescore_plan_lines(plan: dict, *, budget: dict | None = None,
         lines.append(f"  paid judge calls: {_n(paid)}, {est} at each judge's mean past call")
         if budget is not None:
             lines.append("  " + budget_text(budget))
-        if evaluated:
-            lines.append(f"  ({_plural(evaluated, 'new output')} decided for sampling first)")
     return lines
 
 
