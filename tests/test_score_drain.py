@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pty
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from judge_helpers import llm_judge, rows, seed
 from loopback_server import LoopbackLLM
 from score_helpers import evaltop_score, write_config
 from score_helpers import pending as _pending
+from wait_helpers import until
 
 from evaltop.core.model.money import usd_to_pusd
 
@@ -102,3 +104,27 @@ def test_once_shows_a_progress_bar_on_a_terminal(tmp_path, conn, db_path):
     assert rc == 0, out
     assert "judging" in out and "300/300" in out and "outputs" in out, out
     assert "judged 300 outputs" in out and "nothing left pending" in out
+
+
+def test_ctrl_c_stops_starting_calls_and_says_what_is_left(tmp_path, conn, db_path):
+    seed(conn, 400)
+    with LoopbackLLM(usage=(50, 10), latency_s=0.5) as llm:
+        cfg = _config(tmp_path, llm_judge(llm.openai_base_url, concurrency=4))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "evaltop.tui.cli.main", "score", "--once", "--config",
+             str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            until(lambda: llm.count() >= 4 or None, what="judge calls in flight", tick=0.05)
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        sent = llm.count()
+    assert proc.returncode == 0, err
+    assert sent < 100  # not the rest of the 200-sample page: calls stopped starting
+    left = _pending(db_path)
+    assert left == 400 - sent
+    assert f"left pending: {left:,} outputs: stopped by a signal" in out, out
+    assert rows(conn, "SELECT COUNT(*) AS n FROM ledger WHERE state = 'reserved'") == [{"n": 0}]

@@ -107,8 +107,11 @@ def drain(cfg: Config, db_path: str | Path, *, owner: str = "", limit: int | Non
             out.limit_reached = True
             break
         part = score_pending(cfg, db_path, limit=page, owner=owner, after=cursor,
-                             progress=progress)
+                             progress=progress, halt=stop)
         _add(out.scored, part)
+        if part.halted:
+            out.stopped = True
+            break
         if part.budget_reason:
             # A refusal counts every call in flight at its worst case; once
             # they settle (at their real, lower cost) the cap may have room:

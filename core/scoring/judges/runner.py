@@ -27,6 +27,7 @@ from evaltop.core.scoring.judges.setup import JudgeSet, PaidJudge, build_judge_s
 from evaltop.core.scoring.judges.subject import Subject, applies
 from evaltop.store import db, scores
 
+HALTED = "stopped by the caller"  # halt(): not a budget refusal, counted apart
 SKIPPED_FAMILY = "same model family ({family}) as the generator; require_different_family = true"
 
 
@@ -41,6 +42,7 @@ class ScoreSummary:
     skipped_family: int = 0  # pairs skipped by require_different_family
     deferred: int = 0  # timeouts/outages left pending for a later run
     claimed_elsewhere: int = 0  # another process holds the pair
+    halted: int = 0  # pairs not started: the caller asked to stop (a signal)
     done: int = 0  # samples marked done
     cost_pusd: int = 0
     calls: int = 0
@@ -121,6 +123,7 @@ async def _run_paid(
     record: Callable[[Any, PaidJudge, Subject, PaidResult, bool], None] | None,
     skip_rows: list[scores.ScoreRow],
     progress: Callable[[int], None] | None = None,
+    halt: Callable[[], bool] | None = None,
 ) -> list[tuple[PaidJudge, Subject, PaidResult]]:
     stop: list[str] = []
     results: list[tuple[PaidJudge, Subject, PaidResult]] = []
@@ -149,7 +152,6 @@ async def _run_paid(
             summary.skipped_budget += 1
             refused.add(s.id)
             return
-
         def is_done(conn) -> bool:
             return run_id is None and scores.has_score(conn, s.id, pj.name)
 
@@ -166,8 +168,12 @@ async def _run_paid(
             run_id=run_id,
             is_done=is_done,
             record=rec,
-            stop=lambda: stop[0] if stop else None,
+            stop=lambda: stop[0] if stop else (HALTED if halt is not None and halt() else None),
         )
+        if r.status == "refused_budget" and r.budget_reason == HALTED and not stop:
+            summary.halted += 1  # checked inside the judge's slot: no call starts after it
+            refused.add(s.id)
+            return
         if r.status == "refused_budget":
             stop.append(r.budget_reason)
             refused.add(s.id)
@@ -208,7 +214,8 @@ def _current_pairs(conn, ids: list[str]) -> set[tuple[str, str]]:
 
 async def _score_pending(cfg: Config, db_path: Path, limit: int | None, owner: str,
                          after: tuple[float, str] | None = None,
-                         progress: Callable[[int], None] | None = None) -> ScoreSummary:
+                         progress: Callable[[int], None] | None = None,
+                         halt: Callable[[], bool] | None = None) -> ScoreSummary:
     summary = ScoreSummary()
     js = build_judge_set(cfg)  # config problems stop here, before any work
     pool = db.ConnectionPool(db_path)
@@ -228,7 +235,8 @@ async def _score_pending(cfg: Config, db_path: Path, limit: int | None, owner: s
         with db.write(conn):
             scores.record(conn, rule_rows, time.time())
         await _run_paid(cfg, pool, js, subjects, done, summary, owner=owner, run_id=None,
-                        record=_live_record, skip_rows=skip_rows, progress=progress)
+                        record=_live_record, skip_rows=skip_rows, progress=progress,
+                        halt=halt)
         with db.write(conn):
             scores.record(conn, skip_rows, time.time())
             judged = _current_pairs(conn, ids)
@@ -243,17 +251,20 @@ async def _score_pending(cfg: Config, db_path: Path, limit: int | None, owner: s
 
 def score_pending(cfg: Config, db_path: str | Path, *, limit: int | None = None,
                   owner: str = "", after: tuple[float, str] | None = None,
-                  progress: Callable[[int], None] | None = None) -> ScoreSummary:
+                  progress: Callable[[int], None] | None = None,
+                  halt: Callable[[], bool] | None = None) -> ScoreSummary:
     """Judge up to ``limit`` pending samples (all when None), oldest first;
     with ``after``, only samples past that ``(output_ts, output_id)``
     (``summary.cursor`` of the previous page). ``progress(n)`` is called as
-    n more samples have all their judges' answers (or gave up for now).
+    n more samples have all their judges' answers (or gave up for now);
+    once ``halt()`` is true no further paid call starts (calls in flight end).
 
     Synchronous: runs its own event loop (call it from a worker thread, not
     from inside a running loop). Raises ConfigError for judge config problems
     (bad rule, unpriced judge model, unset API key env var) before any call.
     """
-    return asyncio.run(_score_pending(cfg, Path(db_path), limit, owner, after, progress))
+    return asyncio.run(
+        _score_pending(cfg, Path(db_path), limit, owner, after, progress, halt))
 
 
 async def _judge_subjects(
