@@ -86,11 +86,14 @@ def total_cost(conn: sqlite3.Connection, since: float | None, until: float) -> i
 
 
 def failures(conn: sqlite3.Connection, judge: str, output_id: str, run_id: str | None) -> int:
-    """Earlier call series for this pair that ended in a timeout or an error."""
+    """Earlier call series for this pair that ended in a timeout or an error
+    (for a pair queued by ``score --rescore``, only since it was queued)."""
     row = conn.execute(
         """SELECT COUNT(*) FROM judge_calls WHERE judge = ? AND output_id = ?
-           AND COALESCE(run_id, '') = ? AND status IN ('timeout', 'error', 'lost')""",
-        (judge, output_id, run_id or ""),
+           AND COALESCE(run_id, '') = ? AND status IN ('timeout', 'error', 'lost')
+           AND ts >= COALESCE((SELECT requested_at FROM rescore_queue q
+                               WHERE q.output_id = ? AND q.judge = ? AND ? = ''), -1e18)""",
+        (judge, output_id, run_id or "", output_id, judge, run_id or ""),
     ).fetchone()
     return int(row[0])
 

@@ -40,13 +40,57 @@ def insert(conn: sqlite3.Connection, rows: Iterable[ScoreRow]) -> int:
     return conn.total_changes - before
 
 
-def pending_outputs(conn: sqlite3.Connection, limit: int | None) -> list[sqlite3.Row]:
-    """Outputs whose sample is pending, oldest first."""
+def pending_outputs(conn: sqlite3.Connection, limit: int | None,
+                    after: tuple[float, str] | None = None) -> list[sqlite3.Row]:
+    """Outputs whose sample is pending, oldest first; with ``after`` (the
+    ``(output_ts, output_id)`` of the last one a caller saw), only later ones,
+    so a caller going through the backlog in pages sees each sample once."""
+    ts, oid = after if after is not None else (-1e18, "")
     return conn.execute(
-        """SELECT o.* FROM samples s JOIN outputs o ON o.id = s.output_id
-           WHERE s.status = 'pending' ORDER BY s.output_ts, s.output_id LIMIT ?""",
-        (-1 if limit is None else limit,),
+        """SELECT o.*, s.output_ts AS sample_ts FROM samples s JOIN outputs o ON o.id = s.output_id
+           WHERE s.status = 'pending' AND (s.output_ts, s.output_id) > (?, ?)
+           ORDER BY s.output_ts, s.output_id LIMIT ?""",
+        (ts, oid, -1 if limit is None else limit),
     ).fetchall()
+
+
+def record(conn: sqlite3.Connection, rows: Iterable[ScoreRow], now: float) -> int:
+    """Store final verdicts, inside the caller's write transaction. A pair
+    queued for re-judging (``rescore_queue``) has its verdict replaced: the old
+    row moves to ``score_history`` (DELETE + INSERT, so the rollup triggers
+    take the old verdict out and put the new one in) and the pair leaves the
+    queue. Any other pair keeps its first verdict (INSERT OR IGNORE)."""
+    rows = list(rows)
+    stale = stale_pairs(conn, sorted({r.output_id for r in rows}))
+    for r in rows:
+        if (r.output_id, r.judge) not in stale:
+            continue
+        conn.execute(
+            f"""INSERT INTO score_history ({_COLS}, replaced_at)
+                SELECT {_COLS}, ? FROM scores WHERE output_id = ? AND judge = ?""",
+            (now, r.output_id, r.judge))
+        conn.execute("DELETE FROM scores WHERE output_id = ? AND judge = ?",
+                     (r.output_id, r.judge))
+        conn.execute("DELETE FROM rescore_queue WHERE output_id = ? AND judge = ?",
+                     (r.output_id, r.judge))
+    return insert(conn, rows)
+
+
+def stale_pairs(conn: sqlite3.Connection, output_ids: Sequence[str]) -> set[tuple[str, str]]:
+    """(output_id, judge) pairs queued for re-judging."""
+    out: set[tuple[str, str]] = set()
+    for chunk in _chunks(list(output_ids)):
+        marks = ",".join("?" for _ in chunk)
+        out.update((r[0], r[1]) for r in conn.execute(
+            f"SELECT output_id, judge FROM rescore_queue WHERE output_id IN ({marks})", chunk))
+    return out
+
+
+def history(conn: sqlite3.Connection, output_id: str) -> list[dict]:
+    """Verdicts a re-judging replaced, newest first."""
+    return [dict(r) for r in conn.execute(
+        "SELECT * FROM score_history WHERE output_id = ? ORDER BY replaced_at DESC, rowid DESC",
+        (output_id,))]
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
@@ -65,8 +109,11 @@ def judged_pairs(conn: sqlite3.Connection, output_ids: Sequence[str]) -> set[tup
 
 
 def has_score(conn: sqlite3.Connection, output_id: str, judge: str) -> bool:
-    return conn.execute("SELECT 1 FROM scores WHERE output_id = ? AND judge = ?",
-                        (output_id, judge)).fetchone() is not None
+    """The pair has a verdict that is not queued for re-judging."""
+    return conn.execute(
+        """SELECT 1 FROM scores WHERE output_id = ? AND judge = ? AND NOT EXISTS
+           (SELECT 1 FROM rescore_queue q WHERE q.output_id = ? AND q.judge = ?)""",
+        (output_id, judge, output_id, judge)).fetchone() is not None
 
 
 def mark_done(conn: sqlite3.Connection, output_ids: Sequence[str]) -> int:

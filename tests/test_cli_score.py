@@ -76,7 +76,11 @@ def test_score_once_then_review_from_a_pipe(tmp_path):
     _ingest(cfg)
     done = _evaltop("score", "--once", "--config", str(cfg))
     assert done.returncode == 0, done.stderr
-    assert "sampled 3 of 3 new outputs; judged 3: passed 2, failed 1, errors 0" in done.stdout
+    assert done.stdout.splitlines()[:3] == [
+        "sampled 3 of 3 new outputs",
+        "judged 3 outputs: 3 verdicts (passed 2, failed 1), 0 judge errors; "
+        "0 judge calls (0 retries), spend $0.00",
+        "nothing left pending"]
 
     db = sqlite3.connect(tmp_path / "evaltop.db")
     assert db.execute("SELECT output_id, passed FROM scores ORDER BY output_id").fetchall() == [
@@ -87,6 +91,7 @@ def test_score_once_then_review_from_a_pipe(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "please answer p, f, s or q" in done.stdout
     assert "labelled 1 pass, 1 fail; skipped 1" in done.stdout
+    assert "1 sampled case still without a human label" in done.stdout
     assert "[1/3] o1" in done.stdout and "[3/3] o3" in done.stdout
     assert "json: fail" in done.stdout  # the rule verdict is shown beside the case
     # Logged text arrives without anything a terminal would act on.
@@ -102,6 +107,7 @@ def test_score_once_then_review_from_a_pipe(tmp_path):
     assert "labelled 0 pass, 0 fail; skipped 0" in done.stdout
     done = _evaltop("review", "--config", str(cfg), stdin="f\n")
     assert "labelled 0 pass, 1 fail" in done.stdout
+    assert "still without a human label" not in done.stdout  # nothing left
     done = _evaltop("review", "--config", str(cfg), stdin="p\n")
     assert "nothing to review" in done.stdout
     db.close()
@@ -112,7 +118,7 @@ def test_score_without_pending_work_and_bad_config(tmp_path):
     cfg = _setup(tmp_path, n=0)
     result = runner.invoke(cli, ["score", "--once", "--config", str(cfg)])
     assert result.exit_code == 0, result.output
-    assert "judged 0" in result.output
+    assert "judged 0 outputs: 0 verdicts" in result.output
     (tmp_path / "nokey").mkdir()
     nokey = _setup(tmp_path / "nokey", n=1, extra=(
         '\n[[judges]]\nname = "q"\nkind = "llm"\nprovider = "openai"\nbase_url = "http://127.0.0.1:9/v1"\n'
@@ -176,13 +182,14 @@ def _signal_after(args: list[str], wait, env: dict | None = None, sig: int = sig
     return proc.returncode, out, err, seen
 
 
-def _run_then_sigterm(cfg: Path, db_path: Path, waits: list, env: dict | None = None):
+def _run_then_sigterm(cfg: Path, db_path: Path, waits: list, env: dict | None = None,
+                      extra_args: list[str] | None = None):
     """`evaltop run` until each (query, done, what) in turn holds, then SIGTERM."""
     def wait(_proc) -> None:
         for query, done, what in waits:
             _wait_for(db_path, query, done, what)
 
-    rc, out, err, _ = _signal_after(["run", "--config", str(cfg)], wait, env)
+    rc, out, err, _ = _signal_after(["run", "--config", str(cfg), *(extra_args or [])], wait, env)
     return rc, out, err
 
 
@@ -273,8 +280,10 @@ def test_score_loops_until_sigterm(tmp_path):
     rc, out, err, (first, second) = _signal_after(["score", "--config", str(cfg)],
                                                    lambda proc: _first_lines(proc, 2))
     assert rc == 0, err
-    assert "sampled 2 of 2 new outputs; judged 2" in first
-    assert "sampled 0 of 0 new outputs; judged 0" in second  # nothing new the second time
+    assert first.startswith("sampled 2 of 2 new outputs; judged 2 outputs: 2 verdicts"), first
+    assert first.endswith("; nothing left pending"), first
+    # nothing new the second time
+    assert second.startswith("sampled 0 of 0 new outputs; judged 0 outputs: 0 verdicts"), second
 
 
 SECRETS = {"email": "maria.lopez@example.com", "key": "sk-proj-Q1w2E3r4T5y6U7i8O9p0AsDfGh",
@@ -318,3 +327,28 @@ def test_review_and_cases_print_logged_text_as_the_dashboard_shows_it(tmp_path, 
     else:
         assert all(v in review.stdout for v in SECRETS.values())
         assert SECRETS["key"] in cases.stdout
+
+
+def test_summary_counts_outputs_and_verdicts_apart(tmp_path):
+    """Two judges on three outputs: 3 outputs judged, 6 verdicts (never "judged 6")."""
+    cfg = _setup(tmp_path, extra='\n[[judges]]\nname = "refusal"\nkind = "rule"\n'
+                                 'rule = "refusal"\n')
+    _ingest(cfg)
+    done = _evaltop("score", "--once", "--config", str(cfg))
+    assert done.returncode == 0, done.stderr
+    assert "sampled 3 of 3 new outputs" in done.stdout
+    assert "judged 3 outputs: 6 verdicts (passed 5, failed 1), 0 judge errors" in done.stdout
+
+
+def test_run_verbose_says_outputs_and_verdicts_apart(tmp_path):
+    cfg = _setup(tmp_path, extra='\n[[judges]]\nname = "refusal"\nkind = "rule"\n'
+                                 'rule = "refusal"\n\n[schedule]\npoll_seconds = 0.1\n'
+                                 'score_seconds = 0.2\n')
+    db_path = tmp_path / "evaltop.db"
+    rc, out, err = _run_then_sigterm(cfg, db_path, [
+        ("SELECT COUNT(*) FROM samples WHERE status = 'done'", lambda r: r[0][0] == 3,
+         "3 outputs judged")], extra_args=["-v"])
+    assert rc == 0, err
+    lines = [ln for ln in out.splitlines() if "judged 3 outputs" in ln]
+    assert lines and "judged 3 outputs: 6 verdicts (passed 5, failed 1)" in lines[0], out
+    assert lines[0].startswith("evaltop run: score: sampled ")

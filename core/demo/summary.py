@@ -60,14 +60,15 @@ def format_summary(report: dict[str, Any], counts: dict[str, int], seconds: floa
         f"  stored         {counts.get('outputs', 0)} outputs, "
         f"{counts.get('feedback', 0)} feedback events, {counts.get('rejected', 0)} rejected lines",
         f"  current window {report.get('outputs', 0)} outputs since {window.get('since')}, "
-        f"{report.get('pending_samples', 0)} samples waiting for a judge",
+        f"{report.get('pending_samples', 0)} sampled outputs waiting for a judge",
         f"  spend          inference {_usd(spend.get('inference_usd'))}, "
         f"judge {_usd(spend.get('judge_usd'))} (current window)",
-        "  judged (current window; pass rate raw / weighted by sampling probability):",
+        "  judged (current window, one verdict per judge and output;"
+        " pass rate raw / weighted by sampling probability):",
     ]
     for judge, s in sorted((report.get("scores") or {}).items()):
         lines.append(f"    {judge:<16} {_pct(s.get('pass_rate')):>7} / "
-                     f"{_pct(s.get('pass_rate_weighted')):>7}  n={s.get('judged', 0)}")
+                     f"{_pct(s.get('pass_rate_weighted')):>7}  {s.get('judged', 0)} verdicts")
     regs = [r for r in report.get("regressions") or [] if r.get("direction") == "regressed"]
     lines.append(f"  regressions    {len(regs)} significant")
     for r in regs[:8]:

@@ -24,9 +24,11 @@ from evaltop.core.ingest.pipeline import Ingestor
 from evaltop.core.model.config import Config
 from evaltop.core.ops.alerts import check_alerts, deliver
 from evaltop.core.rollout.shadow import shadow_step
+from evaltop.core.scoring.drain import drain
 from evaltop.core.scoring.judges.runner import score_pending
 from evaltop.core.scoring.sampling import sample_new
 from evaltop.store.db import write
+from evaltop.store.samples import count_pending
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +114,28 @@ def score_job(engine: JobHost) -> dict:
     sampled = sample_new(engine.cfg, engine.connection(), now=engine.clock())
     scored = score_pending(engine.cfg, engine.db_path, limit=engine.cfg.schedule.score_batch,
                            owner=engine.owner)
-    return {"sampled": plain(sampled), "scored": plain(scored)}
+    pending = count_pending(engine.connection())
+    return {"sampled": plain(sampled), "scored": plain(scored), "pending": pending}
+
+
+def drain_job(*, limit: int | None = None, progress: Callable[[int], None] | None = None,
+              start: Callable[[int], None] | None = None,
+              stop: Callable[[], bool] | None = None,
+              before: Callable[[JobHost], Any] | None = None) -> Callable[[JobHost], dict]:
+    """A ``score`` job that judges the whole backlog (``evaltop score``): sample
+    new outputs, run ``before(engine)`` (``--rescore`` marks its work there),
+    then :func:`~evaltop.core.scoring.drain.drain` up to ``limit`` samples.
+    The summary adds ``drained`` (what is left pending, and why)."""
+
+    def job(engine: JobHost) -> dict:
+        sampled = sample_new(engine.cfg, engine.connection(), now=engine.clock())
+        extra = {} if before is None else {"before": plain(before(engine))}
+        drained = drain(engine.cfg, engine.db_path, owner=engine.owner, limit=limit,
+                        progress=progress, start=start, stop=stop)
+        return {"sampled": plain(sampled), "scored": plain(drained.scored),
+                "drained": plain(drained), **extra}
+
+    return job
 
 
 def maintain_job(engine: JobHost) -> dict:

@@ -52,7 +52,7 @@ class SampleSummary:
     by_stratum: dict[str, int] = field(default_factory=dict)
 
 
-class _FirstSeen:
+class FirstSeen:
     """Memoised earliest ts per model / prompt_version / variant for one run."""
 
     def __init__(self, conn: sqlite3.Connection):
@@ -64,6 +64,9 @@ class _FirstSeen:
         if key not in self.cache:
             self.cache[key] = store.first_seen(self.conn, column, value)
         return self.cache[key]
+
+
+_FirstSeen = FirstSeen  # the name tests and older callers use
 
 
 def _loads(text: str | None, default: Any) -> Any:
@@ -80,6 +83,11 @@ def _plain(word: str) -> bool:
 
 # how ingest writes an embeddings call's metadata (compact JSON)
 _EMBEDDINGS = '"operation":"embeddings"'
+
+
+def is_embeddings(row) -> bool:
+    """An embeddings call (an outputs row): no answer to judge, never sampled."""
+    return _EMBEDDINGS in (row["metadata_json"] or "")
 
 
 def _may_contain(text: str | None, words: list[str]) -> bool:
@@ -108,7 +116,7 @@ def _edge_match(cfg: Config, tags_json: str | None, metadata_json: str | None) -
 
 
 def qualifying_strata(
-    cfg: Config, row, *, corrected: bool, first_seen: _FirstSeen
+    cfg: Config, row, *, corrected: bool, first_seen: FirstSeen
 ) -> dict[str, float]:
     """Stratum name -> rate for every stratum ``row`` (an outputs row) qualifies for."""
     st = cfg.sampling.strata
@@ -142,7 +150,7 @@ def inclusion(strata: dict[str, float]) -> tuple[float, str]:
     return max(strata.values()), ",".join(strata)
 
 
-def _corrected_ids(cfg: Config, conn: sqlite3.Connection, ids: list[str]) -> set[str]:
+def corrected_ids(cfg: Config, conn: sqlite3.Connection, ids: list[str]) -> set[str]:
     """Outputs whose latest user-correction event is truthy."""
     latest: dict[str, bool] = {}
     for fb in store.feedback_for(conn, ids, cfg.downstream.user_correction):
@@ -171,7 +179,7 @@ def sample_new(
     summary = SampleSummary()
     summary.paused, summary.reason = _budget_pause(cfg, conn, now)
     seed = cfg.sampling.seed
-    first_seen = _FirstSeen(conn)
+    first_seen = FirstSeen(conn)
     while True:
         # Decide outside the write lock (ingest and judges keep writing), then
         # commit only if no other process moved the mark meanwhile.
@@ -179,10 +187,10 @@ def sample_new(
         rows = store.outputs_after(conn, mark, batch)
         if not rows:
             break
-        corrected = _corrected_ids(cfg, conn, [r["id"] for r in rows])
+        corrected = corrected_ids(cfg, conn, [r["id"] for r in rows])
         new, counts = [], {}
         for row in rows:
-            if _EMBEDDINGS in (row["metadata_json"] or ""):
+            if is_embeddings(row):
                 continue  # an embeddings call has no answer to judge
             strata = qualifying_strata(
                 cfg, row, corrected=row["id"] in corrected, first_seen=first_seen
@@ -207,7 +215,7 @@ def sample_new(
 
 
 def _late_feedback(cfg: Config, conn: sqlite3.Connection, now: float, summary: SampleSummary,
-                   first_seen: _FirstSeen) -> None:
+                   first_seen: FirstSeen) -> None:
     """Corrections that arrived after their output was evaluated."""
     names = cfg.downstream.user_correction
     seed = cfg.sampling.seed
@@ -220,7 +228,7 @@ def _late_feedback(cfg: Config, conn: sqlite3.Connection, now: float, summary: S
         ids = sorted(
             {fb["output_id"] for fb in store.feedback_between(conn, after, through, names)}
         )
-        corrected = _corrected_ids(cfg, conn, ids)
+        corrected = corrected_ids(cfg, conn, ids)
         for row in store.outputs_by_ids(conn, sorted(corrected), out_mark):
             strata = qualifying_strata(cfg, row, corrected=True, first_seen=first_seen)
             p, strata_text = inclusion(strata)

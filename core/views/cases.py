@@ -9,7 +9,7 @@ import os
 import re
 import shlex
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from evaltop.core.rollout.corpus import add_case
 from evaltop.store import cases as store_cases
 from evaltop.store import db as store_db
 from evaltop.store import labels as store_labels
+from evaltop.store import scores as store_scores
 from evaltop.store.cases import SORTS as SORTS  # re-exported: surfaces (tui) import the
 from evaltop.store.cases import CaseFilter as CaseFilter  # store's case query from core
 
@@ -122,6 +123,8 @@ class CaseDetail:
     feedback: list[dict]
     label: dict | None
     sample: dict | None
+    # verdicts a `score --rescore` replaced, newest first (aggregates use `scores`)
+    replaced: list[dict] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -160,6 +163,7 @@ def detail(conn: sqlite3.Connection, output_id: str) -> CaseDetail | None:
         feedback=store_cases.feedback_for(conn, output_id),
         label=store_cases.label_for(conn, output_id),
         sample=store_cases.sample_for(conn, output_id),
+        replaced=store_scores.history(conn, output_id),
     )
 
 
@@ -176,6 +180,7 @@ def case_json(d: CaseDetail) -> dict:
         "cost_usd": None if o["cost_pusd"] is None else str(o["cost_pusd"] / 10**12),
         "latency_ms": o["latency_ms"], "tags": d.tags, "metadata": d.metadata,
         "scores": d.scores, "feedback": d.feedback, "label": d.label,
+        "replaced_scores": d.replaced,
     }
 
 

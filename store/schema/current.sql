@@ -371,6 +371,31 @@ CREATE TABLE source_status (
     PRIMARY KEY (source, path)
 ) WITHOUT ROWID;
 
+CREATE TABLE rescore_queue (
+    output_id TEXT NOT NULL,
+    judge TEXT NOT NULL,
+    requested_at REAL NOT NULL,
+    PRIMARY KEY (output_id, judge)
+) WITHOUT ROWID;
+
+CREATE TABLE score_history (
+    rowid INTEGER PRIMARY KEY,
+    output_id TEXT NOT NULL,
+    judge TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    score REAL,
+    passed INTEGER,
+    reason TEXT,
+    error TEXT,
+    same_family INTEGER NOT NULL DEFAULT 0,
+    output_ts REAL NOT NULL,
+    created_at REAL NOT NULL,
+    replaced_at REAL NOT NULL
+);
+
+CREATE INDEX score_history_output ON score_history(output_id, judge);
+
 CREATE TRIGGER rollup_daily_ins AFTER INSERT ON rollup_hourly BEGIN
   INSERT INTO rollup_daily (day, model, outputs, errors, input_tokens, output_tokens,
       estimated_outputs, unpriced_outputs, cost_pusd, latency_ms_sum)

@@ -36,6 +36,7 @@ STEP_FILES = [
     "v14_ledger_daily.sql",
     "v15_otlp_receiver.sql",
     "v16_source_status.sql",
+    "v17_rescore.sql",
 ]
 STEPS: list[str] = [V1, *((SQL_DIR / name).read_text(encoding="utf-8") for name in STEP_FILES)]
 

@@ -23,11 +23,17 @@ import click
 
 from evaltop.core.ingest.pricing import PriceBook
 from evaltop.core.model.config import Config, ConfigError
-from evaltop.core.model.money import format_usd
+from evaltop.core.model.window import parse_duration
 from evaltop.core.ops.database import StoreError, open_db
 from evaltop.core.text.sanitize import clean, clip
 from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx, stop_on_signals
 from evaltop.tui.cli.receive import start_receiver
+from evaltop.tui.cli.score_text import (
+    progress_bar,
+    rescore_plan_lines,
+    score_line,
+    summary_lines,
+)
 from evaltop.tui.widgets.safe_text import set_redaction, shown
 
 if TYPE_CHECKING:
@@ -84,57 +90,123 @@ def _say(text: str) -> None:
     sys.stdout.flush()
 
 
-def _score_line(result: dict) -> str:
-    if "error" in result:
-        return f"score failed: {result['error']}"
-    if "skipped" in result:
-        return f"score skipped: {result['skipped']}"
-    s, j = result.get("sampled", {}), result.get("scored", {})
-    line = (
-        f"sampled {s.get('sampled', 0)} of {s.get('evaluated', 0)} new outputs; "
-        f"judged {j.get('judged', 0)}: passed {j.get('passed', 0)}, failed {j.get('failed', 0)}, "
-        f"errors {j.get('errors', 0)}; judge calls {j.get('calls', 0)} "
-        f"(retries {j.get('retries', 0)}), spend {format_usd(j.get('cost_pusd'), unpriced='n/a')}"
-    )
-    paused = s.get("reason") if s.get("paused") else None
-    if j.get("skipped_budget"):
-        line += f"; {j['skipped_budget']} left pending by the judge budget"
-    return line + (f"; sampling paused: {paused}" if paused else "")
+def _since(text: str | None, rescore: bool) -> float | None:
+    if not rescore:
+        if text is not None:
+            raise UserError("--since goes with --rescore (which outputs to judge again)")
+        return None
+    if text is None:
+        raise UserError("--rescore needs --since (e.g. --since 7d, or --since all)")
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _judges(cfg: Config, c: Ctx, names: tuple[str, ...]) -> list[str] | None:
+    known = [j.name for j in cfg.judges]
+    for name in names:
+        if name not in known:
+            raise UserError(f"--judge {name!r}: no such judge in {c.config_path}; "
+                            f"configured: {', '.join(known) or 'none'}")
+    return list(names) or None
+
+
+def _rescore_step(cfg: Config, since: float | None, judges: list[str] | None):
+    """``before`` step of the score job: re-decide sampling and queue verdicts."""
+    from evaltop.core.scoring.rescore import rescore
+
+    def step(engine) -> object:
+        return rescore(engine.cfg, engine.connection(), within=since, judges=judges,
+                       now=engine.clock())
+
+    return step
+
+
+def _dry_run(cfg: Config, c: Ctx, since: float | None, judges: list[str] | None) -> None:
+    from evaltop.core.scoring.budget import judge_budget_state
+    from evaltop.core.scoring.rescore import rescore
+
+    try:
+        conn = open_db(c.db_path)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        plan = rescore(cfg, conn, within=since, judges=judges, apply=False)
+        state = judge_budget_state(conn, cfg)
+    finally:
+        conn.close()
+    for line in rescore_plan_lines(plan.as_dict(), budget=state):
+        _say(line)
 
 
 @click.command("score")
-@click.option("--once", is_flag=True, help="One pass, print a summary and exit.")
+@click.option("--once", is_flag=True,
+              help="Judge the whole pending backlog (within budgets and --limit), say what is "
+                   "left and why, and exit.")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
-              help="Judge at most N pending samples per pass (default [schedule] score_batch).")
+              help="Judge at most N pending samples in this run (each pass without --once).")
+@click.option("--rescore", is_flag=True,
+              help="Score the outputs of --since again with the current [sampling] and "
+                   "judges (after changing base_rate, a stratum, a rubric or a judge); "
+                   "implies --once.")
+@click.option("--since", "since_text", default=None, metavar="DURATION",
+              help="With --rescore: outputs logged in the last DURATION (90m, 24h, 7d, all).")
+@click.option("--judge", "judge_names", multiple=True, metavar="NAME",
+              help="With --rescore: judge again this judge's verdicts (its rubric, model or "
+                   "scale changed); repeatable. Without it, only missing verdicts are judged.")
+@click.option("--dry-run", is_flag=True,
+              help="With --rescore: count what would be sampled and judged, with a cost "
+                   "estimate; change nothing.")
 @common_options
-def score_cmd(once: bool, limit: int | None, config, db) -> None:
+def score_cmd(once: bool, limit: int | None, rescore: bool, since_text: str | None,
+              judge_names: tuple[str, ...], dry_run: bool, config, db) -> None:
     """Sample new outputs and judge pending samples (rule checks, LLM judges).
 
-    Without --once, repeats every [schedule] score_seconds until Ctrl-C.
+    --once judges the whole backlog, page by page ([schedule] score_batch),
+    never past a judge budget; a progress bar shows on a terminal. Without
+    --once, repeats every [schedule] score_seconds until Ctrl-C.
     Exit 2 on a config problem (unset api_key_env, unpriced judge model);
     exit 1 when a --once pass fails otherwise.
     """
     c = get_ctx(config, db)
     cfg = _load(c, prices=True)
     c.need_config()
-    if limit is not None:
-        cfg = cfg.model_copy(
-            update={"schedule": cfg.schedule.model_copy(update={"score_batch": limit})}
-        )
-    from evaltop.core.ops.jobs import JobSpec, score_job
+    since = _since(since_text, rescore)
+    if (judge_names or dry_run) and not rescore:
+        raise UserError("--judge and --dry-run go with --rescore")
+    judges = _judges(cfg, c, judge_names)
+    if dry_run:
+        _dry_run(cfg, c, since, judges)
+        return
+    once = once or rescore
+    from evaltop.core.ops.jobs import JobSpec, drain_job
 
-    engine = _engine(cfg, c, jobs=[JobSpec("score", cfg.schedule.score_seconds, score_job)])
     stop = threading.Event()
+    bar: list = [None]  # the progress bar of the current pass (None: not a terminal)
+    job = drain_job(limit=limit, stop=stop.is_set,
+                    start=lambda total: bar[0] and bar[0].start(total),
+                    progress=lambda n: bar[0] and bar[0].advance(n),
+                    before=_rescore_step(cfg, since, judges) if rescore else None)
+    engine = _engine(cfg, c, jobs=[JobSpec("score", cfg.schedule.score_seconds, job)])
     failed = False
     try:
         with stop_on_signals(stop):
             while True:
-                result = engine.run_once(["score"])["score"]
+                with progress_bar(enabled=once) as bar[0]:
+                    result = engine.run_once(["score"])["score"]
                 failed = "error" in result
                 if failed and result.get("config_error"):
                     raise UserError(result["error"].removeprefix("ConfigError: "))
-                _say(_score_line(result))
-                if once or _wait(stop, cfg.schedule.score_seconds):
+                if "before" in result:
+                    for line in rescore_plan_lines(result["before"]):
+                        _say(line)
+                if once:
+                    for line in summary_lines(result):
+                        _say(line)
+                    break
+                _say(score_line(result))
+                if _wait(stop, cfg.schedule.score_seconds):
                     break
     finally:
         engine.stop()
@@ -171,6 +243,8 @@ def run_cmd(seconds: float | None, verbose: bool, config, db) -> None:
             _say(f"evaltop run: lost the job lease to {payload.get('holder')}; watching")
         elif kind == "alert":
             _say(f"evaltop run: {payload['level']} alert: {payload['message']}")
+        elif kind == "job" and verbose and payload.get("job") == "score":
+            _say(f"evaltop run: score: {score_line(payload.get('result') or {})}")
         elif kind == "job_error" and not payload.get("repeat"):
             _say(f"evaltop run: job {payload['job']} failed: {clean(payload['error'])}")
 
@@ -225,6 +299,10 @@ def _show_case(n: int, total: int, d) -> None:
             value = s.get("score")
             _say(f"  {clean(s.get('judge'))}: {verdict} {'' if value is None else value}"
                  f"  {clip(shown(why), 500)}")
+    for s in d.replaced:  # verdicts `score --rescore` replaced (history, not counted)
+        verdict = {1: "pass", 0: "fail"}.get(s.get("passed"), s.get("status", "?"))
+        _say(f"  replaced {_when(s.get('replaced_at'))}: {clean(s.get('judge'))}: {verdict}"
+             f"  {clip(shown(s.get('reason') or s.get('error') or ''), 200)}")
 
 
 def _ask() -> str:
@@ -260,7 +338,8 @@ def review_cmd(limit: int, reviewer: str, config, db) -> None:
     except StoreError as exc:
         raise UserError(str(exc)) from None
     try:
-        queue = review(conn, limit=limit).queue
+        got = review(conn, limit=limit)
+        queue = got.queue
         if not queue:
             _say("nothing to review: every sampled case has a human label")
             return
@@ -283,6 +362,10 @@ def review_cmd(limit: int, reviewer: str, config, db) -> None:
             set_label(c.db_path, d.id, label, reviewer=reviewer)
             counts[label] += 1
         _say(f"labelled {counts['pass']} pass, {counts['fail']} fail; skipped {counts['skip']}")
+        left = (got.total or 0) - counts["pass"] - counts["fail"]
+        if left > 0:  # a session stops at --limit: say what is still there
+            _say(f"{left:,} sampled case{'' if left == 1 else 's'} still without a human label; "
+                 "run `evaltop review` again")
     finally:
         conn.close()
 

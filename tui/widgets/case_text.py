@@ -70,6 +70,10 @@ def render_detail(d: dc.CaseDetail) -> list[tuple[str, Text]]:
         if d.scores
         else Text("not judged", style="dim")
     )
+    for old in d.replaced:  # kept as history by `score --rescore`; not counted anywhere
+        scores.append("\n")
+        scores.append_text(join(("replaced ", "dim"), when(old["replaced_at"]), (": ", "dim")))
+        scores.append_text(_score_line(old))
     sections.append(("Scores", scores))
     if d.label:
         lab = join(("human label ", "dim"), (d.label["label"].upper(), "bold"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from evaltop.core.scoring.judges.setup import JudgeSet, PaidJudge, build_judge_s
 from evaltop.core.scoring.judges.subject import Subject, applies
 from evaltop.store import db, scores
 
+HALTED = "stopped by the caller"  # halt(): not a budget refusal, counted apart
 SKIPPED_FAMILY = "same model family ({family}) as the generator; require_different_family = true"
 
 
@@ -41,14 +42,19 @@ class ScoreSummary:
     skipped_family: int = 0  # pairs skipped by require_different_family
     deferred: int = 0  # timeouts/outages left pending for a later run
     claimed_elsewhere: int = 0  # another process holds the pair
+    halted: int = 0  # pairs not started: the caller asked to stop (a signal)
     done: int = 0  # samples marked done
     cost_pusd: int = 0
     calls: int = 0
     retries: int = 0
     budget_reason: str = ""
+    # (output_ts, output_id) of the last pending sample looked at: where the
+    # next page of the backlog starts (see drain.py)
+    cursor: tuple[float, str] | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d.pop("cursor")
         d["cost_usd"] = pusd_to_usd(self.cost_pusd)
         return d
 
@@ -116,6 +122,8 @@ async def _run_paid(
     run_id: str | None,
     record: Callable[[Any, PaidJudge, Subject, PaidResult, bool], None] | None,
     skip_rows: list[scores.ScoreRow],
+    progress: Callable[[int], None] | None = None,
+    halt: Callable[[], bool] | None = None,
 ) -> list[tuple[PaidJudge, Subject, PaidResult]]:
     stop: list[str] = []
     results: list[tuple[PaidJudge, Subject, PaidResult]] = []
@@ -125,11 +133,25 @@ async def _run_paid(
             stop.append(state["reason"])
             summary.budget_reason = state["reason"]
 
+    left: dict[str, int] = {}  # paid pairs still running, per subject
+    refused: set[str] = set()  # subjects the budget left pending (not progress)
+
+    def finished(s: Subject) -> None:
+        left[s.id] -= 1
+        if not left[s.id] and progress is not None and s.id not in refused:
+            progress(1)
+
     async def one(pj: PaidJudge, s: Subject, fam: bool) -> None:
+        try:
+            await judge_one(pj, s, fam)
+        finally:
+            finished(s)
+
+    async def judge_one(pj: PaidJudge, s: Subject, fam: bool) -> None:
         if stop:
             summary.skipped_budget += 1
+            refused.add(s.id)
             return
-
         def is_done(conn) -> bool:
             return run_id is None and scores.has_score(conn, s.id, pj.name)
 
@@ -146,10 +168,15 @@ async def _run_paid(
             run_id=run_id,
             is_done=is_done,
             record=rec,
-            stop=lambda: stop[0] if stop else None,
+            stop=lambda: stop[0] if stop else (HALTED if halt is not None and halt() else None),
         )
+        if r.status == "refused_budget" and r.budget_reason == HALTED and not stop:
+            summary.halted += 1  # checked inside the judge's slot: no call starts after it
+            refused.add(s.id)
+            return
         if r.status == "refused_budget":
             stop.append(r.budget_reason)
+            refused.add(s.id)
         summary.add(r)
         results.append((pj, s, r))
 
@@ -166,6 +193,9 @@ async def _run_paid(
                     SKIPPED_FAMILY.format(family=pj.family), 1, s.ts, time.time()))
                 continue
             tasks.append(one(pj, s, fam))
+            left[s.id] = left.get(s.id, 0) + 1
+    if progress is not None:
+        progress(sum(1 for s in subjects if s.id not in left))
     outcomes = await asyncio.gather(*tasks, return_exceptions=True)
     for o in outcomes:
         if isinstance(o, BaseException):
@@ -174,30 +204,42 @@ async def _run_paid(
 
 
 def _live_record(conn, pj: PaidJudge, s: Subject, r: PaidResult, fam: bool) -> None:
-    scores.insert(conn, [_score_row(pj.cfg, s, r, fam)])
+    scores.record(conn, [_score_row(pj.cfg, s, r, fam)], time.time())
 
 
-async def _score_pending(cfg: Config, db_path: Path, limit: int | None, owner: str) -> ScoreSummary:
+def _current_pairs(conn, ids: list[str]) -> set[tuple[str, str]]:
+    """Pairs with a verdict that is not queued for re-judging (``--rescore``)."""
+    return scores.judged_pairs(conn, ids) - scores.stale_pairs(conn, ids)
+
+
+async def _score_pending(cfg: Config, db_path: Path, limit: int | None, owner: str,
+                         after: tuple[float, str] | None = None,
+                         progress: Callable[[int], None] | None = None,
+                         halt: Callable[[], bool] | None = None) -> ScoreSummary:
     summary = ScoreSummary()
     js = build_judge_set(cfg)  # config problems stop here, before any work
     pool = db.ConnectionPool(db_path)
     try:
         conn = pool.get()
-        subjects = [Subject.from_output_row(r) for r in scores.pending_outputs(conn, limit)]
+        rows = scores.pending_outputs(conn, limit, after)
+        subjects = [Subject.from_output_row(r) for r in rows]
         summary.sampled = len(subjects)
+        if rows:
+            summary.cursor = (rows[-1]["sample_ts"], rows[-1]["id"])
         if not subjects or not (js.rules or js.paid):
             return summary  # no judges configured: keep the samples for when there are
         ids = [s.id for s in subjects]
-        done = scores.judged_pairs(conn, ids)
+        done = _current_pairs(conn, ids)
         rule_rows = _rule_rows(js, subjects, done, time.time(), summary)
         skip_rows: list[scores.ScoreRow] = []
         with db.write(conn):
-            scores.insert(conn, rule_rows)
+            scores.record(conn, rule_rows, time.time())
         await _run_paid(cfg, pool, js, subjects, done, summary, owner=owner, run_id=None,
-                        record=_live_record, skip_rows=skip_rows)
+                        record=_live_record, skip_rows=skip_rows, progress=progress,
+                        halt=halt)
         with db.write(conn):
-            scores.insert(conn, skip_rows)
-            judged = scores.judged_pairs(conn, ids)
+            scores.record(conn, skip_rows, time.time())
+            judged = _current_pairs(conn, ids)
             finished = [s.id for s in subjects
                         if all((s.id, j.name) in judged for j in js.configs() if applies(j, s))]
             summary.done = scores.mark_done(conn, finished)
@@ -208,14 +250,21 @@ async def _score_pending(cfg: Config, db_path: Path, limit: int | None, owner: s
 
 
 def score_pending(cfg: Config, db_path: str | Path, *, limit: int | None = None,
-                  owner: str = "") -> ScoreSummary:
-    """Judge up to ``limit`` pending samples (all when None), oldest first.
+                  owner: str = "", after: tuple[float, str] | None = None,
+                  progress: Callable[[int], None] | None = None,
+                  halt: Callable[[], bool] | None = None) -> ScoreSummary:
+    """Judge up to ``limit`` pending samples (all when None), oldest first;
+    with ``after``, only samples past that ``(output_ts, output_id)``
+    (``summary.cursor`` of the previous page). ``progress(n)`` is called as
+    n more samples have all their judges' answers (or gave up for now);
+    once ``halt()`` is true no further paid call starts (calls in flight end).
 
     Synchronous: runs its own event loop (call it from a worker thread, not
     from inside a running loop). Raises ConfigError for judge config problems
     (bad rule, unpriced judge model, unset API key env var) before any call.
     """
-    return asyncio.run(_score_pending(cfg, Path(db_path), limit, owner))
+    return asyncio.run(
+        _score_pending(cfg, Path(db_path), limit, owner, after, progress, halt))
 
 
 async def _judge_subjects(
