@@ -7,6 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from evaltop.store import search as store_search
+
 
 def output_by_id(conn: sqlite3.Connection, output_id: str) -> dict | None:
     row = conn.execute("SELECT * FROM outputs WHERE id = ?", (output_id,)).fetchone()
@@ -58,6 +60,7 @@ class CaseFilter:
     variant: str | None = None
     since: float | None = None
     sort: str = "newest"
+    search: str = ""  # an FTS5 query over input and output (store/search.py fts_query)
 
 
 SORTS = ("newest", "oldest", "model", "task")
@@ -129,6 +132,9 @@ def cases_page(
             "(o.id = ? OR o.output_text LIKE ? ESCAPE '\\' OR o.input_text LIKE ? ESCAPE '\\')"
         )
         args += [f.text, _like(f.text), _like(f.text)]
+    if f.search:
+        where.append(store_search.match_clause("o"))
+        args.append(f.search)
     if after is not None:
         if len(after) != len(cols):
             raise ValueError(f"keyset {after!r} does not match sort {f.sort!r}")
@@ -162,8 +168,14 @@ def cases_page(
     args.append(limit)
     if not f.failing and f.judge:
         args.append(f.judge)
+    try:
+        rows = conn.execute(sql, args).fetchall()
+    except sqlite3.OperationalError as exc:
+        if f.search and store_search.is_query_error(exc):
+            raise store_search.SearchQueryError(store_search.explain(str(exc))) from None
+        raise
     out = []
-    for r in conn.execute(sql, args).fetchall():
+    for r in rows:
         d = dict(r)
         d["key"] = tuple(d.pop(f"k{i}") for i in range(len(cols)))
         out.append(d)
