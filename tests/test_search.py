@@ -136,3 +136,12 @@ def test_a_v15_database_migrates_with_its_outputs(tmp_path, make_config):
     assert ids(dc.page(conn, dc.parse_filter("invoice", NOW, failing=False))) == brute(
         conn, lambda t: "invoice" in t)
     conn.close()
+
+
+def test_a_word_finds_its_other_forms(conn, make_config):
+    insert_outputs(conn, [output_row(1, NOW, output="Never promise refunds."),
+                          output_row(2, NOW, output="It was refunded"),
+                          output_row(3, NOW, output="no money back")])
+    enable_all(conn, make_config)
+    found = dc.page(conn, dc.parse_filter("refund", NOW, failing=False))
+    assert ids(found) == {"out-000001", "out-000002"}
