@@ -38,6 +38,7 @@ QUERIES = {
     "word NOT word": "refund NOT shipping",
     "phrase": '"order status"',
     "prefix": "summar*",
+    "rare phrase": '"request 7"',
     "no match": "zzyzx",
 }
 
@@ -84,6 +85,9 @@ def pages(db: Path, reps: int, now: float) -> dict[str, dict]:
                 ("failing verdicts", dc.parse_filter(text, now, failing=True)),
                 ("all, model filter", dc.parse_filter(f"model:gpt-4o-mini {text}", now,
                                                       failing=False)),
+                ("all, task + 7d", dc.parse_filter(f"task:support_answer since:7d {text}", now,
+                                                   failing=False)),
+                ("all, sort:model", dc.parse_filter(f"sort:model {text}", now, failing=False)),
             ):
                 key = f"{label}: {name}"
                 rows = dc.page(conn, f)
@@ -111,13 +115,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--days", type=float, default=90)
     ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--reuse", action="store_true",
+                    help="query the indexed copy of a previous run (skip the fill)")
     a = ap.parse_args(argv)
     src = ensure_db(a.outputs, a.seed, a.days)
     print(f"search bench: {a.outputs:,} outputs from {src}", flush=True)
-    db, build = build_index(src, a.outputs, a.seed)
-    print(f"  index: created in {build['enable_s']} s, filled in {build['fill_s']} s "
-          f"(longest batch {build['longest_batch_s']} s); {build['db_mb_before']} MB -> "
-          f"{build['db_mb_after']} MB", flush=True)
+    db = RESULTS / f"search-{a.seed}-{a.outputs}.db"
+    if a.reuse and db.exists() and db.stat().st_mtime > src.stat().st_mtime:
+        build = {"reused": str(db)}
+        print(f"  reusing the index in {db}")
+    else:
+        db, build = build_index(src, a.outputs, a.seed)
+    if "reused" not in build:
+        print(f"  index: created in {build['enable_s']} s, filled in {build['fill_s']} s "
+              f"(longest batch {build['longest_batch_s']} s); {build['db_mb_before']} MB -> "
+              f"{build['db_mb_after']} MB", flush=True)
     now = time.time()
     res = {"bench": "search", "outputs": a.outputs, "seed": a.seed,
            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -117,8 +117,11 @@ def latest(
     where, args = [], []
     if failing:
         where.append("EXISTS (SELECT 1 FROM scores s WHERE s.output_id = o.id AND s.passed = 0)")
-    if search:
-        where.append(store_search.match_clause("o"))
+    source, order = "outputs o", "o.ts DESC, o.rowid DESC"
+    if search:  # the newest stored first, streamed from the index (store/cases.py _order)
+        source = f"{store_search.FTS_TABLE} f CROSS JOIN outputs o ON o.rowid = f.rowid"
+        order = "f.rowid DESC"
+        where.insert(0, f"f.{store_search.FTS_TABLE} MATCH ?")
         args.append(search)
     cond = "WHERE " + " AND ".join(where) if where else ""
     try:
@@ -127,7 +130,7 @@ def latest(
             "o.error, (SELECT group_concat(judge, ', ') FROM (SELECT DISTINCT s.judge "
             "FROM scores s WHERE s.output_id = o.id AND s.passed = 0 ORDER BY s.judge)) "
             "AS failed_judges "
-            f"FROM outputs o {cond} ORDER BY o.ts DESC, o.rowid DESC LIMIT ?",
+            f"FROM {source} {cond} ORDER BY {order} LIMIT ?",
             (*args, limit),
         ).fetchall()
     except sqlite3.OperationalError as exc:

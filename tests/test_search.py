@@ -145,3 +145,27 @@ def test_a_word_finds_its_other_forms(conn, make_config):
     enable_all(conn, make_config)
     found = dc.page(conn, dc.parse_filter("refund", NOW, failing=False))
     assert ids(found) == {"out-000001", "out-000002"}
+
+
+def test_failing_verdicts_of_matches_page_forward_and_back(conn, make_config):
+    insert_outputs(conn, rows(60))
+    with store_db.write(conn):
+        for i in range(0, 60, 2):  # two failed verdicts per even output, one passed
+            for judge, passed in (("a", 0), ("b", 0), ("c", 1)):
+                insert_score(conn, f"out-{i:06d}", NOW, judge, passed)
+    enable_all(conn, make_config)
+    f = dc.parse_filter("refund", NOW, failing=True)
+    want = {(r[0], j) for r in conn.execute("SELECT id FROM outputs WHERE output_text LIKE "
+                                            "'refund%'") for j in "ab" if int(r[0][-2:]) % 2 == 0}
+    pages, after = [], None
+    while True:
+        page = dc.page(conn, f, after=after, limit=3)
+        pages.append(page)
+        if len(page) < 3:
+            break
+        after = page[-1]["key"]
+    got = [(r["id"], r["judge"]) for p in pages for r in p]
+    assert len(got) == len(set(got)) and set(got) == want
+    assert all(len(p) == 3 for p in pages[:-1])
+    back = dc.page_before(conn, f, pages[1][0]["key"], limit=3)
+    assert [r["row_key"] for r in back] == [r["row_key"] for r in pages[0]]
