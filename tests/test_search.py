@@ -57,6 +57,8 @@ def test_existing_store_is_filled_in_batches_and_search_waits_for_it(conn, make_
     assert "search is off" in before.note and len(before) == 200
     st = search_index.sync(cfg, conn)
     assert st.enabled and not st.finished and st.total == 3_000
+    plain = dc.page(conn, dc.parse_filter("model:haiku", NOW, failing=False))
+    assert len(plain) == 200 and plain.note == f"search index building: {st.percent}%"
     assert st.done == store_search.FIRST_BATCH  # the newest first, with the triggers
     building = dc.page(conn, f)
     assert list(building) == [] and building.note == f"index building: {st.percent}%"

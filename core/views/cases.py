@@ -145,6 +145,10 @@ def page(conn: sqlite3.Connection, f: CaseFilter, after: tuple | None = None,
     """Up to ``limit`` rows after keyset ``after`` (None = the first page)."""
     run, note = searched(conn, f)
     out = Page(store_cases.cases_page(conn, run, after=after, limit=limit) if run else [])
+    if note is None and not f.search:  # the fill's progress, before anyone searches
+        st = store_search.status(conn)
+        if st.enabled and not st.finished:
+            note = f"search index building: {st.percent}%"
     out.note = note
     return out
 

@@ -114,7 +114,7 @@ class CasesScreen(DataScreen):
             t.append_text(cell(self.filter_text, 60, style="bold"))
         if self._note:  # "index building: 40%" or substring match with search off
             t.append(f"  {self._note}", style="yellow")
-        if n == 0 and not (self._note or "").startswith("index building"):
+        if n == 0 and not (self._note or "").startswith("index building"):  # not "no match"
             t.append(
                 "  nothing matches" + (" (f shows all outputs)" if f.failing else ""),
                 style="yellow",
