@@ -114,7 +114,9 @@ def disable(conn: sqlite3.Connection) -> bool:
 
     if not _has(conn, "table", FTS_TABLE):
         return False
-    sqlite_utils.Database(conn)["outputs"].disable_fts()
+    # recursive_triggers stays as evaltop set it: sqlite-utils turns it on by default,
+    # and REPLACE would then fire delete triggers on this (shared) connection
+    sqlite_utils.Database(conn, recursive_triggers=False)["outputs"].disable_fts()
     conn.execute("DELETE FROM search_build")
     return True
 

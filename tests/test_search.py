@@ -122,6 +122,7 @@ def test_turning_search_off_drops_the_index_not_the_text(conn, make_config):
     assert not conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
                             "AND name LIKE 'outputs_a_'").fetchall()
     assert conn.execute("SELECT count(*) FROM outputs").fetchone()[0] == 20
+    assert conn.execute("PRAGMA recursive_triggers").fetchone()[0] == 0  # left as it was
 
 
 def test_a_v15_database_migrates_with_its_outputs(tmp_path, make_config):
