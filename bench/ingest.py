@@ -14,6 +14,9 @@ For 2 KB native records:
 Also printed, with no target: chat records without usage that share a
 few system prompts, ingested as shipped (long contents counted once) and
 with every content counted again.
+``--search``: every database (ceilings' and ingest's alike) has the
+full-text search index on (docs/search.md), so its triggers index each row;
+run once with and once without it to see what the index costs.
 Runs are interleaved (ceiling, ingest, ceiling, ingest...) so a busy machine
 skews both sides alike; the ratio is the median of per-run ratios. JSON is
 written to bench/results/ingest-<time>.json.
@@ -39,8 +42,10 @@ from evaltop.core.ingest.pipeline import ingest_once
 from evaltop.core.ingest.tokens import count_texts, get_encoding
 from evaltop.core.model import config as config_mod
 from evaltop.store import db as store_db
+from evaltop.store import search as store_search
 
 RESULTS = Path(__file__).resolve().parent / "results"
+SEARCH = False  # --search: every fresh database gets the full-text index (its triggers)
 _WORDS = (
     "the invoice total customer order shipping refund policy account please summarise "
     "extract field value date amount currency reply politely support ticket product "
@@ -108,6 +113,11 @@ def _fresh_db(tmp: Path, name: str) -> Path:
     db = tmp / f"{name}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+    if SEARCH:
+        conn = store_db.connect(db)
+        with store_db.write(conn):
+            store_search.enable(conn)
+        conn.close()
     return db
 
 
@@ -242,7 +252,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="ingest's worker processes (default: auto, as `evaltop ingest`; 0: threads only)",
     )
+    ap.add_argument("--search", action="store_true",
+                    help="the full-text search index on in every database (docs/search.md)")
     args = ap.parse_args(argv)
+    global SEARCH
+    SEARCH = args.search
     tmp = Path(tempfile.mkdtemp(prefix="evaltop-bench-ingest-"))
     try:
         with_usage, without, chat = tmp / "usage.jsonl", tmp / "nousage.jsonl", tmp / "chat.jsonl"
@@ -295,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         "records": args.records,
         "runs": args.runs,
         "workers": args.workers,
+        "search_index": args.search,
         "record_bytes": round(size / args.records),
         "cores": os.cpu_count(),
         "load_average": os.getloadavg()[0],
@@ -334,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"ingest, {args.records:,} records of ~{result['record_bytes']:,} B, "
           f"median of {args.runs} interleaved runs (ratio = median of per-run ratios; "
-          f"load average {os.getloadavg()[0]:.1f}):")
+          f"load average {os.getloadavg()[0]:.1f})"
+          + (", full-text search index ON in every database:" if args.search else ":"))
     print(f"  with usage:    {ing:>9,.0f} rec/s   raw parse+insert ceiling {raw:>9,.0f} rec/s   "
           f"ratio {r_usage:.0%} (target >= 70%)")
     print(f"  without usage: {est:>9,.0f} rec/s   "

@@ -7,6 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from evaltop.store import search as store_search
+
 
 def output_by_id(conn: sqlite3.Connection, output_id: str) -> dict | None:
     row = conn.execute("SELECT * FROM outputs WHERE id = ?", (output_id,)).fetchone()
@@ -58,6 +60,7 @@ class CaseFilter:
     variant: str | None = None
     since: float | None = None
     sort: str = "newest"
+    search: str = ""  # an FTS5 query over input and output (store/search.py fts_query)
 
 
 SORTS = ("newest", "oldest", "model", "task")
@@ -66,7 +69,16 @@ SORTS = ("newest", "oldest", "model", "task")
 def _order(f: CaseFilter) -> tuple[list[str], str]:
     """Sort columns and their one direction. One direction for all columns lets
     the keyset be a row-value comparison that SQLite turns into an index range
-    (mixed directions or an OR-expanded keyset make it sort the whole table)."""
+    (mixed directions or an OR-expanded keyset make it sort the whole table).
+
+    A search sorted newest or oldest is walked in the order the index holds
+    its matches, the order outputs were stored (``f.rowid``): the newest
+    stored first, which for tailed logs is the newest; a backfill of older
+    logs lists by when it was stored. Any other order would sort every match
+    (seconds for a common word at 1M outputs; docs/search.md)."""
+    if _search_driven(f):
+        return (["f.rowid", "s.rowid"] if f.failing else ["f.rowid"],
+                "DESC" if f.sort == "newest" else "ASC")
     ts, rid = ("s.output_ts", "s.rowid") if f.failing else ("o.ts", "o.rowid")
     return {
         "newest": ([ts, rid], "DESC"),
@@ -74,6 +86,10 @@ def _order(f: CaseFilter) -> tuple[list[str], str]:
         "model": (["o.model", ts, rid], "DESC"),  # grouped by model, newest first in each
         "task": (["o.task", ts, rid], "DESC"),
     }[f.sort]
+
+
+def _search_driven(f: CaseFilter) -> bool:
+    return bool(f.search) and f.sort in ("newest", "oldest")
 
 
 def _like(text: str) -> str:
@@ -98,8 +114,14 @@ def cases_page(
     cols, direction = _order(f)
     if reverse:
         direction = "ASC" if direction == "DESC" else "DESC"
+    if f.failing and _search_driven(f):
+        return _keyed(_failing_search(conn, f, after, limit, direction), 2)
     where: list[str] = []
     args: list[Any] = []
+    driven = _search_driven(f)
+    if driven:  # the index streams its matches in rowid order, the join follows
+        where.append(f"f.{store_search.FTS_TABLE} MATCH ?")
+        args.append(f.search)
     if f.failing:
         where.append("s.passed = 0")
         if f.judge:
@@ -129,10 +151,16 @@ def cases_page(
             "(o.id = ? OR o.output_text LIKE ? ESCAPE '\\' OR o.input_text LIKE ? ESCAPE '\\')"
         )
         args += [f.text, _like(f.text), _like(f.text)]
+    if f.search and not driven:
+        where.append(store_search.match_clause("o"))
+        args.append(f.search)
     if after is not None:
         if len(after) != len(cols):
             raise ValueError(f"keyset {after!r} does not match sort {f.sort!r}")
         op = "<" if direction == "DESC" else ">"
+        if driven:  # a bound the index itself can seek to
+            where.append(f"f.rowid {op}= ?")
+            args.append(after[0])
         where.append(f"({', '.join(cols)}) {op} ({', '.join('?' * len(cols))})")
         args += list(after)
     keys = ", ".join(f"{c} AS k{i}" for i, c in enumerate(cols))
@@ -143,16 +171,21 @@ def cases_page(
                 substr(o.output_text, 1, 400) AS head, o.error AS error, s.judge AS judge,
                 s.score AS score, s.passed AS passed, s.status AS status, s.reason AS reason"""
     if f.failing:  # one row per failed verdict, walked on the (passed, output_ts) index
+        source = ("scores s JOIN outputs o ON o.id = s.output_id" if not driven else
+                  f"{store_search.FTS_TABLE} f CROSS JOIN outputs o ON o.rowid = f.rowid "
+                  "CROSS JOIN scores s ON s.output_id = o.id")
         sql = f"""SELECT {keys}, 's' || s.rowid AS row_key, {fields}
-                  FROM scores s JOIN outputs o ON o.id = s.output_id {cond}
+                  FROM {source} {cond}
                   ORDER BY {order} LIMIT ?"""
     else:  # page the outputs alone on their index, then attach each one's worst verdict
         judge_only = "AND x.judge = ?" if f.judge else ""
+        source = ("outputs o" if not driven else
+                  f"{store_search.FTS_TABLE} f CROSS JOIN outputs o ON o.rowid = f.rowid")
         inner_keys = ", ".join(f"{c} AS k{i}" for i, c in enumerate(cols))
         outer_order = ", ".join(f"p.k{i} {direction}" for i in range(len(cols)))
         sql = f"""SELECT {", ".join(f"p.k{i} AS k{i}" for i in range(len(cols)))},
                          'o' || o.rowid AS row_key, {fields}
-                  FROM (SELECT o.rowid AS r, {inner_keys} FROM outputs o {cond}
+                  FROM (SELECT o.rowid AS r, {inner_keys} FROM {source} {cond}
                         ORDER BY {order} LIMIT ?) p
                   JOIN outputs o ON o.rowid = p.r
                   LEFT JOIN scores s ON s.rowid = (
@@ -162,9 +195,76 @@ def cases_page(
     args.append(limit)
     if not f.failing and f.judge:
         args.append(f.judge)
+    try:
+        rows = conn.execute(sql, args).fetchall()
+    except sqlite3.OperationalError as exc:
+        if f.search and store_search.is_query_error(exc):
+            raise store_search.SearchQueryError(store_search.explain(str(exc))) from None
+        raise
+    return _keyed(rows, len(cols))
+
+
+def _keyed(rows: list, n: int) -> list[dict]:
     out = []
-    for r in conn.execute(sql, args).fetchall():
+    for r in rows:
         d = dict(r)
-        d["key"] = tuple(d.pop(f"k{i}") for i in range(len(cols)))
+        d["key"] = tuple(d.pop(f"k{i}") for i in range(n))
         out.append(d)
     return out
+
+
+_FIELDS = """o.rowid AS rowid, o.id AS id, o.ts AS ts, o.model AS model, o.task AS task,
+             o.prompt_version AS prompt_version, o.variant AS variant,
+             substr(o.output_text, 1, 400) AS head, o.error AS error, s.judge AS judge,
+             s.score AS score, s.passed AS passed, s.status AS status"""
+
+
+def _failing_search(conn: sqlite3.Connection, f: CaseFilter, after: tuple | None, limit: int,
+                    direction: str) -> list:
+    """Failed verdicts of the outputs matching a search, in stored order: the
+    index streams its matches (an order it can give only on its rowid alone),
+    each kept if it has a failed verdict, until ``limit`` outputs; then their
+    failed verdicts, keyed (output rowid, verdict rowid)."""
+    fts = store_search.FTS_TABLE
+    verdict = ["s.passed = 0"]
+    vargs: list[Any] = []
+    if f.judge:
+        verdict.append("s.judge = ?")
+        vargs.append(f.judge)
+    if f.since is not None:
+        verdict.append("s.output_ts >= ?")
+        vargs.append(f.since)
+    inner = [f"f.{fts} MATCH ?"]
+    iargs: list[Any] = [f.search]
+    for col, value in (("o.model", f.model), ("o.task", f.task),
+                       ("o.prompt_version", f.prompt_version), ("o.variant", f.variant)):
+        if value is not None:
+            inner.append(f"{col} = ?")
+            iargs.append(value)
+    op = "<" if direction == "DESC" else ">"
+    outer = list(verdict)
+    oargs = list(vargs)
+    if after is not None:
+        if len(after) != 2:
+            raise ValueError(f"keyset {after!r} does not match a search of failing verdicts")
+        inner.append(f"f.rowid {op}= ?")
+        iargs.append(after[0])
+        outer.append(f"(o.rowid, s.rowid) {op} (?, ?)")
+        oargs += list(after)
+    has_failed = " AND ".join(verdict)
+    sql = f"""SELECT o.rowid AS k0, s.rowid AS k1, 's' || s.rowid AS row_key, {_FIELDS}
+              FROM (SELECT f.rowid AS r FROM {fts} f CROSS JOIN outputs o ON o.rowid = f.rowid
+                    WHERE {" AND ".join(inner)}
+                      AND EXISTS (SELECT 1 FROM scores s WHERE s.output_id = o.id
+                                  AND {has_failed})
+                    ORDER BY f.rowid {direction} LIMIT ?) p
+              CROSS JOIN outputs o ON o.rowid = p.r
+              CROSS JOIN scores s ON s.output_id = o.id
+              WHERE {" AND ".join(outer)}
+              ORDER BY o.rowid {direction}, s.rowid {direction} LIMIT ?"""
+    try:
+        return conn.execute(sql, [*iargs, *vargs, limit + 1, *oargs, limit]).fetchall()
+    except sqlite3.OperationalError as exc:
+        if store_search.is_query_error(exc):
+            raise store_search.SearchQueryError(store_search.explain(str(exc))) from None
+        raise

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+from evaltop.store import search as store_search
+
 OUTPUT_COLUMNS = (
     "id", "ts", "source", "format", "model", "provider", "task", "prompt_version", "variant",
     "input_text", "input_json", "input_hash", "output_text", "finish_reason",
@@ -146,17 +148,32 @@ def judge_cost_in_window(
 
 
 def latest(
-    conn: sqlite3.Connection, *, limit: int = 20, failing: bool = False
+    conn: sqlite3.Connection, *, limit: int = 20, failing: bool = False, search: str = ""
 ) -> list[sqlite3.Row]:
-    """Newest outputs first (ts, model, task, output_text, error); ``failing``
-    keeps outputs with at least one failed score (scores.passed = 0)."""
-    where = (
-        "WHERE EXISTS (SELECT 1 FROM scores s WHERE s.output_id = o.id AND s.passed = 0)"
-        if failing
-        else ""
-    )
-    return conn.execute(
-        "SELECT o.id, o.ts, o.model, o.task, substr(o.output_text, 1, 400) AS output_text, o.error "
-        f"FROM outputs o {where} ORDER BY o.ts DESC, o.rowid DESC LIMIT ?",
-        (limit,),
-    ).fetchall()
+    """Newest outputs first (ts, model, task, output_text, error and
+    ``failed_judges``: the judges that failed it, comma-separated, or NULL);
+    ``failing`` keeps outputs with at least one failed score (scores.passed =
+    0); ``search`` keeps those matching an FTS5 query (store/search.py)."""
+    where, args = [], []
+    if failing:
+        where.append("EXISTS (SELECT 1 FROM scores s WHERE s.output_id = o.id AND s.passed = 0)")
+    source, order = "outputs o", "o.ts DESC, o.rowid DESC"
+    if search:  # the newest stored first, streamed from the index (store/cases.py _order)
+        source = f"{store_search.FTS_TABLE} f CROSS JOIN outputs o ON o.rowid = f.rowid"
+        order = "f.rowid DESC"
+        where.insert(0, f"f.{store_search.FTS_TABLE} MATCH ?")
+        args.append(search)
+    cond = "WHERE " + " AND ".join(where) if where else ""
+    try:
+        return conn.execute(
+            "SELECT o.id, o.ts, o.model, o.task, substr(o.output_text, 1, 400) AS output_text, "
+            "o.error, (SELECT group_concat(judge, ', ') FROM (SELECT DISTINCT s.judge "
+            "FROM scores s WHERE s.output_id = o.id AND s.passed = 0 ORDER BY s.judge)) "
+            "AS failed_judges "
+            f"FROM {source} {cond} ORDER BY {order} LIMIT ?",
+            (*args, limit),
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        if search and store_search.is_query_error(exc):
+            raise store_search.SearchQueryError(store_search.explain(str(exc))) from None
+        raise

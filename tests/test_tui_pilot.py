@@ -355,3 +355,46 @@ async def test_output_columns_fill_the_width_and_follow_a_resize(app):
         assert table(app).virtual_size.width <= 140 and table(app).max_scroll_x == 0
         await press(pilot, "5")  # the review queue's output column fills the width too
         assert sum(widths(table(app))) + 2 == 140 and table(app).max_scroll_x == 0
+
+
+async def test_slash_searches_with_the_filters_and_says_when_it_cannot(tmp_path, make_config,
+                                                                       monkeypatch):
+    from evaltop.core.ops import search_index
+    from evaltop.store import search as store_search
+
+    monkeypatch.setattr(store_search, "FIRST_BATCH", 100)
+    db = seed(tmp_path / "evaltop.db")
+    cfg = seed_config(make_config, store={"path": str(db), "search": True})
+    conn = store_db.connect(db)
+    search_index.sync(cfg, conn)  # the newest outputs are indexed, the rest not yet
+    conn.close()
+    app = EvaltopApp(cfg, db, clock=lambda: NOW, live=False)
+    app.sent = record_notifications(app)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await press(pilot, "2", "f", "slash")
+        await pilot.press(*"task:sql customer NOT c3")
+        await press(pilot, "enter")
+        status = str(app.screen.query_one("#status").render())
+        assert "index building: " in status and "nothing matches" not in status
+        assert row_values(app) == []
+        conn = store_db.connect(db)
+        search_index.build(conn)
+        conn.close()
+        app.screen.reload()
+        await settle(pilot)
+        rows = row_values(app)
+        assert len(rows) == 200 and {r["task"] for r in rows} == {"sql"}
+        assert "index building" not in str(app.screen.query_one("#status").render())
+        await press(pilot, "right_square_bracket")  # keyset paging goes on with the search
+        more = row_values(app)
+        assert more and not {r["id"] for r in more} & {r["id"] for r in rows}
+        conn = sqlite3.connect(db)
+        c3 = {r[0] for r in conn.execute("SELECT id FROM outputs WHERE input_text LIKE '%c3 %'")}
+        conn.close()
+        assert c3 and not c3 & {r["id"] for r in rows + more}
+        await press(pilot, "slash")
+        await pilot.press(*"ctrl+u")
+        await pilot.press(*"refund NOT")
+        await press(pilot, "enter")
+        assert any(n.message.startswith("search: ") for n in app.sent)
+        assert row_values(app) == more  # the page stays: no empty page pretending

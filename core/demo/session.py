@@ -78,7 +78,7 @@ def config_dict(home: Path, *, judge_daily_usd: float | None = None,
     """The embedded demo config, TOML-shaped (what `evaltop init` users write)."""
     tasks = traffic_mod.TASK_MIX
     return {
-        "store": {"path": str(home / DB_NAME)},
+        "store": {"path": str(home / DB_NAME), "search": True},  # Cases `/` (docs/search.md)
         "sources": [
             {"name": "demo-app", "path": str(home / "logs" / LOG_NAME), "format": "native"}
         ],

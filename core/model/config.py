@@ -42,6 +42,9 @@ class _Strict(BaseModel):
 
 class StoreConfig(_Strict):
     path: str = "evaltop.db"
+    # full-text search over inputs and outputs (docs/search.md); off by default:
+    # the index costs ingest about half its speed (docs/benchmarks.md "Search")
+    search: bool = False
 
 
 class SourceConfig(_Strict):

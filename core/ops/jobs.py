@@ -1,7 +1,8 @@
 """The default scheduled jobs (docs/engine.md) and how a job is described.
 
 :func:`default_jobs` lists ``poll``, ``score``, ``maintain``, ``budget``,
-``analyse`` and, with ``[shadow] enabled``, ``shadow``; each is a
+``analyse``, with ``[shadow] enabled`` ``shadow`` and with ``[store] search``
+``search`` (the full-text index); each is a
 :class:`JobSpec` whose function takes the engine running it and returns a
 summary, made JSON-friendly by :func:`plain`. The engine is seen through
 :class:`JobHost`, so this module does not import :mod:`evaltop.core.ops.engine`
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 from evaltop.core.analysis import cache as analysis_cache
 from evaltop.core.ingest.pipeline import Ingestor
 from evaltop.core.model.config import Config
+from evaltop.core.ops import search_index
 from evaltop.core.ops.alerts import check_alerts, deliver
 from evaltop.core.rollout.shadow import shadow_step
 from evaltop.core.scoring.drain import drain
@@ -59,6 +61,9 @@ class JobSpec:
     func: Callable[[JobHost], Any]
 
 
+SEARCH_SECONDS = 2.0  # the search job: a second of index batches every 2 s while it builds
+
+
 def default_jobs(cfg: Config) -> list[JobSpec]:
     s = cfg.schedule
     specs = [
@@ -70,6 +75,8 @@ def default_jobs(cfg: Config) -> list[JobSpec]:
     ]
     if cfg.shadow.enabled:
         specs.append(JobSpec("shadow", s.score_seconds, shadow_job))
+    if cfg.store.search:
+        specs.append(JobSpec("search", SEARCH_SECONDS, search_job))
     return specs
 
 
@@ -145,6 +152,8 @@ def maintain_job(engine: JobHost) -> dict:
     busy, wal_frames, checkpointed = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     with write(conn):  # optimize may ANALYZE: take the write lock up front
         conn.execute("PRAGMA optimize")
+    if not engine.cfg.store.search:  # turned off: drop the index, ingest stops paying for it
+        search_index.sync(engine.cfg, conn)
     return {"wal_frames": wal_frames, "checkpointed": checkpointed, "busy": bool(busy)}
 
 
@@ -166,3 +175,13 @@ def analyse_job(engine: JobHost) -> dict:
 def shadow_job(engine: JobHost) -> dict:
     """Send a deterministic sample of new live inputs to the shadow candidate."""
     return shadow_step(engine.cfg, engine.db_path, now=engine.clock())
+
+
+def search_job(engine: JobHost) -> dict:
+    """With ``[store] search``: create the index if missing, then fill it for
+    up to a second (each batch its own transaction) until it is complete."""
+    conn = engine.connection()
+    st = search_index.sync(engine.cfg, conn)
+    if st.enabled and not st.finished:
+        st = search_index.build(conn, seconds=1.0, stop=engine.stopping)
+    return {"enabled": st.enabled, "percent": st.percent, "done": st.done, "total": st.total}

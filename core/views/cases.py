@@ -9,7 +9,7 @@ import os
 import re
 import shlex
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,11 @@ from evaltop.store import cases as store_cases
 from evaltop.store import db as store_db
 from evaltop.store import labels as store_labels
 from evaltop.store import scores as store_scores
+from evaltop.store import search as store_search
 from evaltop.store.cases import SORTS as SORTS  # re-exported: surfaces (tui) import the
 from evaltop.store.cases import CaseFilter as CaseFilter  # store's case query from core
+from evaltop.store.search import SearchQueryError as SearchQueryError
+from evaltop.store.search import SearchStatus as SearchStatus
 
 PAGE = 200
 FILTER_KEYS = {
@@ -68,7 +71,23 @@ def parse_filter(text: str, now: float, *, failing: bool = True) -> CaseFilter:
         else:
             values[field_name] = value
     values["text"] = " ".join(free)
+    if free:
+        values["search"] = search_query(_KEY_TOKEN.sub(" ", text))
     return CaseFilter(**values)
+
+
+# a `key:value` token of the filter (value quoted or not): what is left is searched
+_KEY_TOKEN = re.compile(
+    r"(?<!\S)(?i:" + "|".join(FILTER_KEYS) + r"):(?:\"[^\"]*\"|'[^']*'|\S)*")
+
+
+def search_query(text: str) -> str:
+    """What a user typed as search words -> the FTS5 query; raises
+    :class:`SearchQueryError` (a ValueError) with a one-line reason when it
+    cannot be run (an unclosed quote, a bare NOT, an unknown column)."""
+    query = store_search.fts_query(text)
+    store_search.check_query(query)
+    return query
 
 
 def describe_filter(f: CaseFilter) -> str:
@@ -95,21 +114,62 @@ def segment_filter(segment: Segment, judge: str | None = None, *,
                       prompt_version=val("prompt_version"), variant=val("variant"))
 
 
+class Page(list):
+    """A page of rows and, when the words were not searched as asked, why
+    (``note``): the index is building, or search is off (substring match)."""
+
+    note: str | None = None
+
+
+def search_status(conn: sqlite3.Connection) -> SearchStatus:
+    return store_search.status(conn)
+
+
+def searched(conn: sqlite3.Connection, f: CaseFilter) -> tuple[CaseFilter | None, str | None]:
+    """The filter the store runs for ``f`` and a note for the user: with the
+    index ready, the words are a full-text search; while it builds nothing is
+    searched (``None``: no page pretends there are no matches); with search off
+    they match as a substring, as before search existed."""
+    if not f.search:
+        return f, None
+    st = store_search.status(conn)
+    if st.ready:
+        return replace(f, text=""), None
+    if st.enabled:
+        return None, f"index building: {st.percent}%"
+    return (replace(f, search=""),
+            "substring match (full-text search is off: [store] search = true)")
+
+
 def page(conn: sqlite3.Connection, f: CaseFilter, after: tuple | None = None,
-         limit: int = PAGE) -> list[dict]:
+         limit: int = PAGE) -> Page:
     """Up to ``limit`` rows after keyset ``after`` (None = the first page)."""
-    return store_cases.cases_page(conn, f, after=after, limit=limit)
+    run, note = searched(conn, f)
+    out = Page(store_cases.cases_page(conn, run, after=after, limit=limit) if run else [])
+    if note is None and not f.search:  # the fill's progress, before anyone searches
+        st = store_search.status(conn)
+        if st.enabled and not st.finished:
+            note = f"search index building: {st.percent}%"
+    out.note = note
+    return out
 
 
 def page_before(conn: sqlite3.Connection, f: CaseFilter, before: tuple,
                 limit: int = PAGE) -> list[dict]:
     """The page ending just before keyset ``before``, in display order."""
-    return list(reversed(store_cases.cases_page(conn, f, after=before, limit=limit, reverse=True)))
+    run, _ = searched(conn, f)
+    if run is None:
+        return []
+    return list(reversed(store_cases.cases_page(conn, run, after=before, limit=limit,
+                                                reverse=True)))
 
 
 def neighbour(conn: sqlite3.Connection, f: CaseFilter, key: tuple, step: int) -> dict | None:
     """The next (+1) or previous (-1) row of the list after ``key``."""
-    rows = store_cases.cases_page(conn, f, after=key, limit=1, reverse=step < 0)
+    run, _ = searched(conn, f)
+    if run is None:
+        return None
+    rows = store_cases.cases_page(conn, run, after=key, limit=1, reverse=step < 0)
     return rows[0] if rows else None
 
 

@@ -396,6 +396,16 @@ CREATE TABLE score_history (
 
 CREATE INDEX score_history_output ON score_history(output_id, judge);
 
+CREATE TABLE search_build (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    target_rowid INTEGER NOT NULL,
+    next_rowid INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0,
+    started_at REAL NOT NULL,
+    finished_at REAL
+);
+
 CREATE TRIGGER rollup_daily_ins AFTER INSERT ON rollup_hourly BEGIN
   INSERT INTO rollup_daily (day, model, outputs, errors, input_tokens, output_tokens,
       estimated_outputs, unpriced_outputs, cost_pusd, latency_ms_sum)

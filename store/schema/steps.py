@@ -37,6 +37,7 @@ STEP_FILES = [
     "v15_otlp_receiver.sql",
     "v16_source_status.sql",
     "v17_rescore.sql",
+    "v18_search.sql",
 ]
 STEPS: list[str] = [V1, *((SQL_DIR / name).read_text(encoding="utf-8") for name in STEP_FILES)]
 

@@ -6,7 +6,9 @@
   after the current transaction (nothing lost, nothing counted twice).
 - ``spend [--by model|day|kind] [--since]``: outputs, tokens and inference
   cost; unpriced outputs are shown as such, never as $0.
-- ``cases [--limit N] [--failing]``: the latest outputs, one line each.
+- ``cases [--limit N] [--failing] [--search QUERY]``: the latest outputs, one
+  line each, with the judges that failed each one; ``--search`` is a
+  full-text search (docs/search.md).
 - ``rejects [--since] [--source] [--limit N] [--by line|reason]``: the lines
   ingest rejected, or every reason with its count (the summary shows five).
 """
@@ -38,6 +40,7 @@ from evaltop.core.model.window import parse_duration
 from evaltop.core.ops.database import StoreError, open_db
 from evaltop.core.text.sanitize import one_line
 from evaltop.core.views import rejects as stored_rejects
+from evaltop.core.views.cases import search_query, search_status
 from evaltop.core.views.report.base import latest_cases, spend_rows
 from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx, stop_on_signals
 from evaltop.tui.widgets.safe_text import line, set_redaction
@@ -201,23 +204,58 @@ def spend(by: str, since: str, config: Path | None, db: Path | None) -> None:
 @click.command("cases")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--failing", is_flag=True, help="Only outputs with a failed score.")
+@click.option("--search", "search", default=None, metavar="QUERY",
+              help='Full-text search of inputs and outputs, e.g. "refund NOT shipped" '
+                   "(needs [store] search = true; docs/search.md).")
 @common_options
-def cases(limit: int, failing: bool, config: Path | None, db: Path | None) -> None:
-    """The latest outputs, one line each: time, model, task, output."""
+def cases(limit: int, failing: bool, search: str | None, config: Path | None,
+          db: Path | None) -> None:
+    """The latest outputs, one line each: time, model, task, the judges that
+    failed it, output."""
     c = get_ctx(config, db)
-    set_redaction(_config(c).redaction.enabled)  # logged text as the dashboard shows it
+    cfg = _config(c)
+    set_redaction(cfg.redaction.enabled)  # logged text as the dashboard shows it
+    query = ""
+    if search is not None:
+        try:
+            query = search_query(search)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
     conn = _open_db(c.db_path, must_exist=True)
     try:
-        rows = latest_cases(conn, limit=limit, failing=failing)
+        if query:
+            _searchable(conn, cfg)
+        try:
+            rows = latest_cases(conn, limit=limit, failing=failing, search=query)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
     finally:
         conn.close()
     if not rows:
-        click.echo("no failing outputs" if failing else "no outputs yet")
+        what = "failing outputs" if failing else "outputs"
+        click.echo(f"no {what} match the search" if query else
+                   "no failing outputs" if failing else "no outputs yet")
     for r in rows:
         when = datetime.fromtimestamp(r["ts"], UTC).strftime("%Y-%m-%d %H:%M:%S")
         text = r["output_text"] if not r["error"] else f"[error] {r['error']}"
+        judges = f"failed: {line(r['failed_judges'], 40)}  " if r["failed_judges"] else ""
         click.echo(f"{when}  {line(r['model'], 28):<28}  {line(r['task'], 16):<16}  "
-                   f"{line(text, 90)}")
+                   f"{judges}{line(text, 90)}")
+
+
+def _searchable(conn, cfg: Config) -> None:
+    """A search can run now, or a one-line reason why not."""
+    st = search_status(conn)
+    if st.ready:
+        return
+    if st.enabled:
+        raise UserError(f"index building: {st.percent}% ({st.done:,} of {st.total:,} outputs); "
+                        "`evaltop search-index` finishes it now")
+    if cfg.store.search:
+        raise UserError("the search index is not created yet: run `evaltop search-index` "
+                        "(or open the dashboard, which builds it in the background)")
+    raise UserError("full-text search is off: set `search = true` under [store] in the config, "
+                    "then run `evaltop search-index`")
 
 
 @click.command("rejects")

@@ -1,5 +1,7 @@
 """Cases (`2`): failing verdicts (or all outputs) one page at a time, with a
-filter, sort orders and keyset paging; `enter` opens the case."""
+filter, sort orders and keyset paging; `enter` opens the case. `/` searches:
+the box's words are a full-text search (docs/search.md) combined with its
+``key:value`` filters."""
 
 from __future__ import annotations
 
@@ -75,7 +77,7 @@ class CasesScreen(DataScreen):
     TITLE = "Cases"
     AUTO_FOCUS = "#cases"
     BINDINGS = [
-        Binding("slash", "filter", "Filter"),
+        Binding("slash", "filter", "Search"),
         Binding("f", "toggle_failing", "Failing/all"),
         Binding("s", "cycle_sort", "Sort"),
         Binding("right_square_bracket", "next_page", "Next page"),
@@ -93,11 +95,13 @@ class CasesScreen(DataScreen):
         self._order: list[str] = []
         self._fresh = True  # next show() is a new list (filter/page), not a tick
         self.last_viewed: str | None = None
+        self._note: str | None = None  # why the words were not searched as typed
 
     def compose(self) -> ComposeResult:
         yield Static(id="status", classes="topbar")
         yield Input(
-            placeholder="filter: words  model:NAME task:NAME judge:NAME since:24h sort:newest",
+            placeholder='search: words "a phrase" NOT OR  filter: model:NAME task:NAME '
+                        "judge:NAME since:24h sort:newest",
             id="filter",
             classes="hidden",
         )
@@ -122,6 +126,7 @@ class CasesScreen(DataScreen):
         if self.last_viewed in self._rows:
             table.move_cursor(row=table.get_row_index(self.last_viewed), animate=False)
             table.user_moved = True  # the case the user opened stays chosen across ticks
+        self._note = getattr(rows, "note", None)
         self._status(len(rows))
         self._show_detail()
 
@@ -143,7 +148,9 @@ class CasesScreen(DataScreen):
         if self.filter_text:
             t.append("  filter ", style="dim")
             t.append_text(cell(self.filter_text, 60, style="bold"))
-        if n == 0:
+        if self._note:  # "index building: 40%" or substring match with search off
+            t.append(f"  {self._note}", style="yellow")
+        if n == 0 and not (self._note or "").startswith("index building"):  # not "no match"
             t.append(
                 "  nothing matches" + (" (f shows all outputs)" if f.failing else ""),
                 style="yellow",

@@ -40,9 +40,10 @@ def help_text(groups: list[tuple[str, list]]) -> Text:
             t.append(f"  {key:<16}", style="bold cyan")
             t.append(f"{desc}\n")
         t.append("\n")
-    t.append("Filter tokens (Cases, /): ", style="bold")
-    t.append("free words  model:NAME  task:NAME  judge:NAME  prompt:VERSION  variant:NAME  "
-             "since:24h  sort:newest|oldest|model|task\n")
+    t.append("Filter and search (Cases, /): ", style="bold")
+    t.append('words  "a phrase"  refund NOT shipped  a OR b  prefix*  (full-text search with '
+             "[store] search = true)  model:NAME  task:NAME  judge:NAME  prompt:VERSION  "
+             "variant:NAME  since:24h  sort:newest|oldest|model|task\n")
     return t
 
 

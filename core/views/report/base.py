@@ -143,9 +143,11 @@ def spend_rows(conn, by: str, since: float | None, until: float) -> list[dict[st
     return rows
 
 
-def latest_cases(conn, *, limit: int = 20, failing: bool = False) -> list[dict[str, Any]]:
-    """Newest outputs first: id, ts, model, task, output_text (head), error."""
-    return [dict(r) for r in store_out.latest(conn, limit=limit, failing=failing)]
+def latest_cases(conn, *, limit: int = 20, failing: bool = False,
+                 search: str = "") -> list[dict[str, Any]]:
+    """Newest outputs first: id, ts, model, task, output_text (head), error,
+    failed_judges; ``search`` is an FTS5 query (core/views/cases.search_query)."""
+    return [dict(r) for r in store_out.latest(conn, limit=limit, failing=failing, search=search)]
 
 
 def failures(report: dict[str, Any], conditions: set[str]) -> list[str]:
