@@ -133,7 +133,7 @@ def test_a_v15_database_migrates_with_its_outputs(tmp_path, make_config):
     old.execute("PRAGMA user_version = 15")
     old.close()
     conn = store_db.connect(path)  # migrates: quick, nothing is indexed yet
-    assert runner.current_version(conn) == runner.SCHEMA_VERSION == 16
+    assert runner.current_version(conn) == runner.SCHEMA_VERSION >= 16
     insert_outputs(conn, rows(30))
     enable_all(conn, make_config)
     assert ids(dc.page(conn, dc.parse_filter("invoice", NOW, failing=False))) == brute(
