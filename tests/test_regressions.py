@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
+from evaltop.core.analysis import prompt_flips
 from evaltop.core.analysis import regressions as reg
 from evaltop.core.analysis.stats import WeightedAgg
 from evaltop.core.model.window import Window, analysis_windows
@@ -217,7 +218,7 @@ def test_prompt_level_regressions_list_both_outputs(conn, make_config):
     verdicts = {"old-a": 1, "new-a": 0, "old-b": 1, "new-b": 1, "old-c": 0, "new-c": 0}
     add_scores(conn, [{"output_id": o["id"], "judge": "json_valid", "passed": verdicts[o["id"]],
                        "score": float(verdicts[o["id"]]), "output_ts": o["ts"]} for o in outs])
-    [hit] = reg.prompt_regressions(conn, CURRENT, BASELINE)
+    [hit] = prompt_flips.prompt_regressions(conn, CURRENT, BASELINE)
     assert hit["judge"] == "json_valid" and hit["input_hash"] == "h1" and hit["input_text"] == "Q1"
     assert hit["baseline"]["output_id"] == "old-a" and hit["baseline"]["output_text"] == '{"a": 1}'
     assert hit["current"]["output_id"] == "new-a" and hit["current"]["model"] == "m2"

@@ -12,11 +12,11 @@ from typing import Any
 from evaltop.core.analysis.agreement import agreement
 from evaltop.core.analysis.arms import compare_arms
 from evaltop.core.analysis.downstream import downstream_metrics, overall
+from evaltop.core.analysis.prompt_flips import prompt_regressions
 from evaltop.core.analysis.regressions import (
     PRIMARY,
     SECONDARY,
     find_regressions,
-    prompt_regressions,
 )
 from evaltop.core.analysis.scores import judge_summaries
 from evaltop.core.model.window import baseline_for
