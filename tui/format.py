@@ -26,6 +26,11 @@ def segment_text(seg: Segment, width: int = 40) -> Text:
     return cell(seg.text(), width)
 
 
+def small_p(x: float) -> str:
+    """A p or q value: 4 decimals, or "<0.0001" rather than a zero it is not."""
+    return "<0.0001" if x < 1e-4 else f"{x:.4f}"
+
+
 def metric_value(r: Regression, value: float | None, *, delta: bool = False) -> str:
     """Pass rates as percent (points for a delta); mean scores as numbers."""
     if value is None:
@@ -91,9 +96,9 @@ def regression_detail(r: Regression) -> Text:
     if r.e is not None:
         t.append(f"  e {e_text(r)}", style=style)
     if r.p is not None:
-        t.append(f"  p {r.p:.4f}", style="dim")
+        t.append(f"  p {small_p(r.p)}", style="dim")
     if r.q is not None:
-        t.append(f"  q {r.q:.4f}", style="dim")
+        t.append(f"  q {small_p(r.q)}", style="dim")
     if r.insufficient and r.reason:
         t.append("  ")
         t.append_text(cell(r.reason, 120, style="yellow"))
