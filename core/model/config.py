@@ -135,7 +135,7 @@ class JudgeConfig(_Strict):
     concurrency: int = Field(4, ge=1, le=256)
     timeout_s: float = Field(30.0, gt=0)
     deadline_s: float = Field(120.0, gt=0)
-    max_retries: int = Field(4, ge=0, le=20)
+    max_retries: int = Field(2, ge=0, le=20)  # the OpenAI and Anthropic SDKs' default
     max_output_tokens: int = Field(300, gt=0)
     json_schema_mode: bool = True  # OpenAI-compatible response_format json_schema
     require_different_family: bool = False
@@ -230,7 +230,7 @@ class CandidateModel(_Strict):
     max_output_tokens: int = Field(1024, gt=0)
     concurrency: int = Field(4, ge=1, le=256)
     timeout_s: float = Field(60.0, gt=0)
-    max_retries: int = Field(4, ge=0, le=20)
+    max_retries: int = Field(2, ge=0, le=20)  # the OpenAI and Anthropic SDKs' default
 
 
 class ShadowConfig(_Strict):

@@ -42,18 +42,23 @@ class ScoreSummary:
     deferred: int = 0  # timeouts/outages left pending for a later run
     claimed_elsewhere: int = 0  # another process holds the pair
     done: int = 0  # samples marked done
-    cost_pusd: int = 0
+    cost_pusd: int = 0  # confirmed (billed replies)
     calls: int = 0
     retries: int = 0
     budget_reason: str = ""
+    unconfirmed_pusd: int = 0  # estimates of attempts that may have been billed
+    unconfirmed_calls: int = 0  # such attempts
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["cost_usd"] = pusd_to_usd(self.cost_pusd)
+        d["unconfirmed_usd"] = pusd_to_usd(self.unconfirmed_pusd)
         return d
 
     def add(self, r: PaidResult) -> None:
         self.cost_pusd += r.cost_pusd
+        self.unconfirmed_pusd += r.unconfirmed_pusd
+        self.unconfirmed_calls += r.unconfirmed_attempts
         if r.attempts:
             self.calls += 1
             self.retries += max(0, r.attempts - 1)

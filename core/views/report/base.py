@@ -77,6 +77,14 @@ def _usd(value: float | None) -> str:
     return format_usd(usd_to_pusd(value))
 
 
+def _unconfirmed(spend: dict[str, Any]) -> str:
+    n = spend.get("judge_unconfirmed_calls") or 0
+    if not n:
+        return ""
+    return (f" confirmed, plus up to {_usd(spend.get('judge_unconfirmed_usd'))} unconfirmed"
+            f" ({n:,} attempts cut off after sending; the budget counts them)")
+
+
 def _cell(text: str) -> str:
     """Markdown table cell: model names come from logs, keep them inert."""
     return (
@@ -101,7 +109,7 @@ def markdown(report: dict[str, Any]) -> list[str]:
         f"({tok['reasoning']:,} reasoning); "
         f"{tok['estimated_outputs']:,} outputs with estimated counts",
         f"- Inference spend: {_usd(spend['inference_usd'])}{unpriced}",
-        f"- Judge spend: {_usd(spend.get('judge_usd'))}",
+        f"- Judge spend: {_usd(spend.get('judge_usd'))}{_unconfirmed(spend)}",
     ]
     if report["by_model"]:
         lines += ["", "| Model | Outputs | Input tokens | Output tokens | Inference |",
