@@ -35,6 +35,7 @@ STEP_FILES = [
     "v13_analysis_cache.sql",
     "v14_ledger_daily.sql",
     "v15_otlp_receiver.sql",
+    "v16_billing_buckets.sql",
 ]
 STEPS: list[str] = [V1, *((SQL_DIR / name).read_text(encoding="utf-8") for name in STEP_FILES)]
 
