@@ -44,6 +44,13 @@ class JudgeCallRow:
     error: str | None
     run_id: str | None
     ts: float
+    # the billing buckets (one pricing engine: docs/pricing.md)
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_write_1h_tokens: int | None = None
+    reasoning_tokens: int = 0
+    price_entry: str | None = None
+    price_fallback: str | None = None
 
 
 _COLS = ", ".join(f.name for f in fields(JudgeCallRow))
