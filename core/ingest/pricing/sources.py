@@ -42,7 +42,7 @@ MTOK_STEMS = {
     "reasoning": "reasoning",
 }
 MODE_PREFIXES = ("batch", "flex", "priority")
-_META_KEYS = frozenset({"provider", "note", "source", "effective_from", "tiers"})
+_META_KEYS = frozenset({"provider", "note", "ref", "effective_from", "tiers"})
 _MTOK_KEY = re.compile(
     r"^(?:(batch|flex|priority)_)?(input|cached_input|cache_write_1h|cache_write|output|reasoning)"
     r"_per_mtok$"
