@@ -4,7 +4,7 @@ status: ok | error | timeout | refused_budget | lost. ``cost_pusd`` is the
 confirmed cost (what billed replies cost). ``unconfirmed_attempts`` counts the
 attempts that may have been billed with no reply to say how much (a reset, a
 read error, a timeout after sending; a lost call), and ``unconfirmed_pusd``
-holds one reserved estimate for each (schema step v16); ``cost_known = 0``
+holds one reserved estimate for each (schema step v17); ``cost_known = 0``
 when there is any. ``cost_pusd + unconfirmed_pusd`` is what the call settled
 in the budget ledger.
 
@@ -47,6 +47,14 @@ class JudgeCallRow:
     error: str | None
     run_id: str | None
     ts: float
+    # the billing buckets (one pricing engine: docs/pricing.md)
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_write_1h_tokens: int | None = None
+    reasoning_tokens: int = 0
+    price_entry: str | None = None
+    price_fallback: str | None = None
+    # attempts whose billing is unknown, one reserved estimate each (schema v17)
     unconfirmed_pusd: int = 0
     unconfirmed_attempts: int = 0
 

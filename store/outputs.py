@@ -16,6 +16,7 @@ OUTPUT_COLUMNS = (
     "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens",
     "reasoning_tokens", "usage_estimated", "cost_pusd", "cost_source", "latency_ms",
     "confidence", "error", "tags_json", "metadata_json", "ingested_at",
+    "cache_write_1h_tokens", "batch", "service_tier", "price_entry", "price_fallback",
 )
 FEEDBACK_COLUMNS = (
     "id", "output_id", "ts", "name", "value_num", "value_text", "source", "ingested_at",

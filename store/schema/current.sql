@@ -33,7 +33,7 @@ CREATE TABLE outputs (
     tags_json TEXT NOT NULL DEFAULT '[]',
     metadata_json TEXT NOT NULL DEFAULT '{}',
     ingested_at REAL NOT NULL
-);
+, cache_write_1h_tokens INTEGER, batch INTEGER NOT NULL DEFAULT 0, service_tier TEXT, price_entry TEXT, price_fallback TEXT);
 
 CREATE INDEX outputs_ts ON outputs(ts);
 
@@ -165,7 +165,7 @@ CREATE TABLE judge_calls (
     error TEXT,
     run_id TEXT,
     ts REAL NOT NULL
-, unconfirmed_pusd INTEGER NOT NULL DEFAULT 0, unconfirmed_attempts INTEGER NOT NULL DEFAULT 0);
+, cached_input_tokens INTEGER NOT NULL DEFAULT 0, cache_write_tokens INTEGER NOT NULL DEFAULT 0, cache_write_1h_tokens INTEGER, reasoning_tokens INTEGER NOT NULL DEFAULT 0, price_entry TEXT, price_fallback TEXT, unconfirmed_pusd INTEGER NOT NULL DEFAULT 0, unconfirmed_attempts INTEGER NOT NULL DEFAULT 0);
 
 CREATE INDEX judge_calls_ts ON judge_calls(ts);
 

@@ -35,7 +35,8 @@ STEP_FILES = [
     "v13_analysis_cache.sql",
     "v14_ledger_daily.sql",
     "v15_otlp_receiver.sql",
-    "v16_unconfirmed_spend.sql",
+    "v16_billing_buckets.sql",
+    "v17_unconfirmed_spend.sql",
 ]
 STEPS: list[str] = [V1, *((SQL_DIR / name).read_text(encoding="utf-8") for name in STEP_FILES)]
 

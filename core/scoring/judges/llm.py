@@ -147,9 +147,13 @@ def _anthropic_usage(u: Any) -> Usage | None:
     if not isinstance(u, dict) or "input_tokens" not in u:
         return None
     read, write = _int(u.get("cache_read_input_tokens")), _int(u.get("cache_creation_input_tokens"))
+    split = u.get("cache_creation")
+    write_1h = min(write, _int(split.get("ephemeral_1h_input_tokens"))) \
+        if isinstance(split, dict) else None  # no split: priced as 5-minute writes
     return Usage(input_tokens=_int(u.get("input_tokens")) + read + write,
                  output_tokens=_int(u.get("output_tokens")),
-                 cached_input_tokens=read, cache_write_tokens=write)
+                 cached_input_tokens=read, cache_write_tokens=write,
+                 cache_write_1h_tokens=write_1h)
 
 
 class LLMJudge:

@@ -63,9 +63,15 @@ class PaidResult:
 
 
 def worst_case_pusd(price: Price, prompt_tokens: int, max_output_tokens: int) -> int:
-    """Upper bound of one call's cost in picodollars (rounded up)."""
-    out_rate = max(price.output, price.reasoning if price.reasoning is not None else price.output)
-    return int(math.ceil(prompt_tokens * price.input + max_output_tokens * out_rate))
+    """Upper bound of one call's cost in picodollars (rounded up), at the
+    long-context tier the prompt reaches."""
+    plan = price.plan(price.tier_index(prompt_tokens), "standard")
+    if plan.unpriced is None:
+        inp, out_rate = plan.rates[0], max(plan.rates[4], plan.rates[5])
+    else:
+        inp = price.input
+        out_rate = max(price.output, price.reasoning or price.output)
+    return int(math.ceil(prompt_tokens * inp + max_output_tokens * out_rate))
 
 
 def claim_ref(judge: str, output_id: str, run_id: str | None = None) -> str:
@@ -73,7 +79,20 @@ def claim_ref(judge: str, output_id: str, run_id: str | None = None) -> str:
 
 
 def _cost(price: Price, usage: Usage | None) -> int:
-    return 0 if usage is None else price.cost_pusd(usage)
+    if usage is None:
+        return 0
+    cost = price.cost_pusd(usage)  # the same engine as inference outputs
+    return worst_case_pusd(price, usage.input_tokens, usage.output_tokens) if cost is None else cost
+
+
+def _buckets(usage: Usage | None, price: Price) -> dict:
+    """The billing-bucket columns of a judge call (``evaltop cost`` explains them)."""
+    if usage is None:
+        return {"price_entry": price.name or None}
+    return {"cached_input_tokens": usage.cached_input_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
+            "cache_write_1h_tokens": usage.cache_write_1h_tokens,
+            "reasoning_tokens": usage.reasoning_tokens, "price_entry": price.name or None}
 
 
 async def paid_judge_call(
@@ -186,7 +205,10 @@ def _add(a: Usage | None, b: Usage | None) -> Usage | None:
                  cached_input_tokens=a.cached_input_tokens + b.cached_input_tokens,
                  cache_write_tokens=a.cache_write_tokens + b.cache_write_tokens,
                  reasoning_tokens=a.reasoning_tokens + b.reasoning_tokens,
-                 estimated=a.estimated or b.estimated)
+                 estimated=a.estimated or b.estimated,
+                 cache_write_1h_tokens=None if a.cache_write_1h_tokens is None
+                 and b.cache_write_1h_tokens is None
+                 else (a.cache_write_1h_tokens or 0) + (b.cache_write_1h_tokens or 0))
 
 
 def _finish(connect: Callable[[], sqlite3.Connection], pj: PaidJudge, subject: Subject,
@@ -218,7 +240,7 @@ def _finish(connect: Callable[[], sqlite3.Connection], pj: PaidJudge, subject: S
             usage_estimated=int(bool(usage and usage.estimated)), cost_pusd=cost,
             cost_known=int(cost_known), reserved_pusd=res.amount_pusd, error=outcome.error,
             run_id=run_id, ts=now, unconfirmed_pusd=spent.unconfirmed_pusd,
-            unconfirmed_attempts=spent.unknown_attempts))
+            unconfirmed_attempts=spent.unknown_attempts, **_buckets(usage, pj.price)))
         if result.final and record is not None:
             record(conn, result)
     return result

@@ -1,4 +1,4 @@
--- Schema step v16: brings a database from version 15 to 16. Released: never edit.
+-- Schema step v17: brings a database from version 16 to 17. Released: never edit.
 -- Judge calls whose outcome is unknown, apart from confirmed spend: cost_pusd is
 -- what billed replies cost; unconfirmed_pusd holds one reserved estimate per attempt
 -- that may have been billed (unconfirmed_attempts). Rows stored before this step
