@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields
 from typing import Any
 
@@ -106,6 +107,19 @@ def unconfirmed(conn: sqlite3.Connection, since: float | None,
         (since, until),
     ).fetchone()
     return int(row[0]), int(row[1]), int(row[2])
+
+
+def billing_rows(conn: sqlite3.Connection, since: float | None,
+                 until: float) -> Iterable[sqlite3.Row]:
+    """Billing columns of the judge calls in [since, until) that reached a
+    provider (``evaltop spend --by bucket``), streamed."""
+    return conn.execute(
+        """SELECT model, ts, input_tokens, output_tokens, cached_input_tokens,
+                  cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, cost_pusd
+           FROM judge_calls WHERE status != 'refused_budget'
+             AND ts >= COALESCE(?, ts) AND ts < ?""",
+        (since, until),
+    )
 
 
 def for_output(conn: sqlite3.Connection, output_id: str) -> list[sqlite3.Row]:

@@ -121,3 +121,16 @@ def latest(
         f"FROM outputs o {where} ORDER BY o.ts DESC, o.rowid DESC LIMIT ?",
         (limit,),
     ).fetchall()
+
+
+def billing_rows(conn: sqlite3.Connection, since: float | None,
+                 until: float) -> Iterable[sqlite3.Row]:
+    """The billing columns of every output in [since, until), streamed (the
+    pricing engine re-explains each: ``evaltop spend --by bucket``)."""
+    return conn.execute(
+        """SELECT model, ts, input_tokens, output_tokens, cached_input_tokens,
+                  cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, batch,
+                  service_tier, cost_pusd, cost_source
+           FROM outputs WHERE ts >= COALESCE(?, ts) AND ts < ?""",
+        (since, until),
+    )
