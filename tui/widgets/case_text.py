@@ -10,6 +10,7 @@ from rich.text import Text
 
 from evaltop.core.model.money import format_usd
 from evaltop.core.views import cases as dc
+from evaltop.core.views.costs import text_lines
 from evaltop.tui.format import when
 from evaltop.tui.widgets.safe_text import cell, join, safe
 
@@ -71,6 +72,8 @@ def render_detail(d: dc.CaseDetail) -> list[tuple[str, Text]]:
         else Text("not judged", style="dim")
     )
     sections.append(("Scores", scores))
+    if d.cost is not None:  # literal text: names in it are cleaned of control characters
+        sections.append(("Cost", Text("\n".join(text_lines(d.cost)[2:]))))
     if d.label:
         lab = join(("human label ", "dim"), (d.label["label"].upper(), "bold"),
                    ("  by ", "dim"), cell(d.label.get("reviewer") or "?", 30))
