@@ -253,7 +253,7 @@ CREATE TABLE run_cases (
     cost_pusd INTEGER,
     latency_ms REAL,
     error TEXT,
-    ts REAL NOT NULL, owner TEXT NOT NULL DEFAULT '', attempts INTEGER NOT NULL DEFAULT 0, lost_calls INTEGER NOT NULL DEFAULT 0,
+    ts REAL NOT NULL, owner TEXT NOT NULL DEFAULT '', attempts INTEGER NOT NULL DEFAULT 0, lost_calls INTEGER NOT NULL DEFAULT 0, unconfirmed_attempts INTEGER NOT NULL DEFAULT 0, unconfirmed_pusd INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (run_id, case_id)
 );
 

@@ -4,7 +4,8 @@
 -- that may have been billed (unconfirmed_attempts). Rows stored before this step
 -- with cost_known = 0 held that estimate in cost_pusd: it moves to unconfirmed_pusd
 -- (one attempt each), so every amount is kept and none is counted twice. The daily
--- judge spend rollup gains both sums and is rebuilt from judge_calls.
+-- judge spend rollup gains both sums and is rebuilt from judge_calls. Replay cases
+-- (run_cases) count their candidate attempts cut off after sending the same way.
 
 DROP TRIGGER IF EXISTS judge_spend_daily_ins;
 DROP TRIGGER IF EXISTS judge_spend_daily_upd;
@@ -83,3 +84,6 @@ CREATE TRIGGER IF NOT EXISTS judge_spend_daily_del AFTER DELETE ON judge_calls B
       excluded.unconfirmed_pusd, unconfirmed_attempts = unconfirmed_attempts +
       excluded.unconfirmed_attempts;
 END;
+
+ALTER TABLE run_cases ADD COLUMN unconfirmed_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE run_cases ADD COLUMN unconfirmed_pusd INTEGER NOT NULL DEFAULT 0;
