@@ -154,3 +154,20 @@ def test_spend_by_bucket_splits_cache_writes_and_savings(store):
 def test_spend_rejects_a_bad_window(tmp_path: Path):
     r = _evaltop("--config", str(tmp_path / "none.toml"), "spend", "--since", "soon")
     assert r.returncode == 2 and "--since: expected a duration" in r.stderr
+
+
+def test_spend_by_kind_and_model_keep_unconfirmed_judge_spend_apart(store):
+    cfg_path, call = store
+    r = _evaltop("--config", str(cfg_path), "spend", "--by", "kind", "--since", "all", "--json")
+    assert r.returncode == 0, r.stderr
+    kinds = {row["key"]: row for row in json.loads(r.stdout)["rows"]}
+    assert (kinds["inference"]["outputs"], kinds["inference"]["inference_usd"]) == (1, 0.0208)
+    judge = kinds["judge"]
+    assert (judge["judge_calls"], judge["judge_usd"], judge["judge_unconfirmed_calls"]) == (
+        1, 0.00015, 1)
+    assert judge["judge_unconfirmed_usd"] == call["unconfirmed_pusd"] / 1e12
+    r = _evaltop("--config", str(cfg_path), "spend", "--by", "model", "--since", "all")
+    assert r.returncode == 0, r.stderr
+    lines = {ln.split()[0]: ln for ln in r.stdout.splitlines()[1:]}
+    assert "$0.0208" in lines["m-test"] and "$0.000150" in lines["m-judge"]
+    assert "(1)" in lines["m-judge"]

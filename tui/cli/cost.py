@@ -62,15 +62,17 @@ def cost_cmd(output_id: str, as_json: bool, config: Path | None, db: Path | None
 @click.command("spend")
 @click.option("--since", default="30d", show_default=True,
               help="Window: 24h, 7d, 30d, ... or all.")
-@click.option("--by", "by", type=click.Choice(["bucket"]), default="bucket", show_default=True,
-              help="Split spend by billing bucket.")
+@click.option("--by", "by", type=click.Choice(["bucket", "model", "day", "kind"]),
+              default="kind", show_default=True,
+              help="Split by billing bucket, model, UTC day or kind (inference/judge).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @common_options
 def spend_cmd(since: str, by: str, as_json: bool, config: Path | None, db: Path | None) -> None:
-    """Spend in a window split by billing bucket: uncached input, cache read,
-    5-minute and 1-hour cache writes, output, reasoning; what cache writes
-    cost and what caching saved; unconfirmed judge spend apart."""
-    from evaltop.core.views import costs
+    """Inference and judge spend in a window, by kind, model or day; `--by
+    bucket` splits it into uncached input, cache read, 5-minute and 1-hour
+    cache writes, output and reasoning, with what cache writes cost and what
+    caching saved. Unconfirmed judge spend is shown apart."""
+    from evaltop.core.views import costs, spend_table
 
     try:
         seconds = parse_duration(since)
@@ -83,10 +85,20 @@ def spend_cmd(since: str, by: str, as_json: bool, config: Path | None, db: Path 
             book = costs.book_for(cfg)
         except ConfigError as exc:
             raise UserError(str(exc)) from None
-        bs = costs.spend_by_bucket(conn, book, None if seconds is None else now - seconds,
-                                   now + 1)
+        start = None if seconds is None else now - seconds
+        if by != "bucket":
+            rows = spend_table.spend_rows(conn, by, start, now + 1)
+        else:
+            bs = costs.spend_by_bucket(conn, book, start, now + 1)
     finally:
         conn.close()
+    if by != "bucket":
+        if as_json:
+            click.echo(json.dumps({"since": since, "by": by,
+                                   "rows": spend_table.to_json(rows)}, indent=2))
+        else:
+            click.echo("\n".join(spend_table.text_lines(by, rows)))
+        return
     if as_json:
         click.echo(json.dumps({"since": since, "by": by} | bs.to_dict(), indent=2))
     else:

@@ -97,6 +97,9 @@ def _score_line(result: dict) -> str:
         f"(retries {j.get('retries', 0)}), spend {format_usd(j.get('cost_pusd'), unpriced='n/a')}"
     )
     paused = s.get("reason") if s.get("paused") else None
+    if j.get("unconfirmed_calls"):
+        line += (f" + up to {format_usd(j.get('unconfirmed_pusd'))} unconfirmed "
+                 f"({j['unconfirmed_calls']} attempts cut off after sending)")
     if j.get("skipped_budget"):
         line += f"; {j['skipped_budget']} left pending by the judge budget"
     return line + (f"; sampling paused: {paused}" if paused else "")
