@@ -151,23 +151,21 @@ def test_spend_by_bucket_splits_cache_writes_and_savings(store):
     assert "Judge unconfirmed:" in text.stdout
 
 
-def test_spend_rejects_a_bad_window(tmp_path: Path):
-    r = _evaltop("--config", str(tmp_path / "none.toml"), "spend", "--since", "soon")
+def test_spend_by_bucket_rejects_a_bad_window(tmp_path: Path):
+    r = _evaltop("--config", str(tmp_path / "none.toml"), "spend", "--by", "bucket",
+                 "--since", "soon")
     assert r.returncode == 2 and "--since: expected a duration" in r.stderr
 
 
-def test_spend_by_kind_and_model_keep_unconfirmed_judge_spend_apart(store):
+def test_spend_by_kind_lists_unconfirmed_judge_spend_apart(store):
     cfg_path, call = store
-    r = _evaltop("--config", str(cfg_path), "spend", "--by", "kind", "--since", "all", "--json")
+    r = _evaltop("--config", str(cfg_path), "spend", "--by", "kind", "--json")
     assert r.returncode == 0, r.stderr
-    kinds = {row["key"]: row for row in json.loads(r.stdout)["rows"]}
-    assert (kinds["inference"]["outputs"], kinds["inference"]["inference_usd"]) == (1, 0.0208)
-    judge = kinds["judge"]
-    assert (judge["judge_calls"], judge["judge_usd"], judge["judge_unconfirmed_calls"]) == (
-        1, 0.00015, 1)
-    assert judge["judge_unconfirmed_usd"] == call["unconfirmed_pusd"] / 1e12
-    r = _evaltop("--config", str(cfg_path), "spend", "--by", "model", "--since", "all")
-    assert r.returncode == 0, r.stderr
-    lines = {ln.split()[0]: ln for ln in r.stdout.splitlines()[1:]}
-    assert "$0.0208" in lines["m-test"] and "$0.000150" in lines["m-judge"]
-    assert "(1)" in lines["m-judge"]
+    kinds = {row["name"]: row for row in json.loads(r.stdout)["rows"]}
+    assert (kinds["inference"]["count"], kinds["inference"]["cost_usd"]) == (1, 0.0208)
+    assert (kinds["judge"]["count"], kinds["judge"]["cost_usd"]) == (1, 0.00015)
+    unconfirmed = kinds["judge unconfirmed"]
+    assert (unconfirmed["count"], unconfirmed["cost_usd"]) == (1, call["unconfirmed_pusd"] / 1e12)
+    text = _evaltop("--config", str(cfg_path), "spend", "--by", "kind").stdout.splitlines()
+    assert text[2].split()[:2] == ["judge", "1"] and text[3].split()[:3] == [
+        "judge", "unconfirmed", "1"]
