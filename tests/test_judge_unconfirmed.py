@@ -181,3 +181,34 @@ def test_retry_after_ms_header_is_honoured(make_config, conn, db_path):
     assert retry_after_s({"retry-after": "2"}) == 2.0
     assert retry_after_s({"retry-after-ms": "soon", "retry-after": "3"}) == 3.0
     assert retry_after_s({}) is None
+
+
+def test_v17_moves_old_estimates_to_unconfirmed_and_keeps_every_amount(tmp_path):
+    import sqlite3
+
+    from evaltop.store import db
+    from evaltop.store.schema import steps
+
+    path = tmp_path / "v16.db"
+    raw = sqlite3.connect(path, isolation_level=None)
+    for script in steps.STEPS[:16]:
+        steps.run_script(raw, script)
+    raw.execute("PRAGMA user_version = 16")
+    ts = 1_767_225_600.0
+    raw.executemany(
+        "INSERT INTO judge_calls (judge, model, output_id, status, cost_pusd, cost_known,"
+        " reserved_pusd, ts) VALUES ('j', 'm', ?, ?, ?, ?, ?, ?)",
+        [("o1", "ok", 10**9, 1, 3 * 10**9, ts), ("o2", "timeout", 5 * 10**9, 0, 5 * 10**9, ts)])
+    raw.close()
+    conn = db.connect(path)  # migrates to the current version
+    try:
+        got = rows(conn, "SELECT output_id, cost_pusd, unconfirmed_pusd, unconfirmed_attempts"
+                         " FROM judge_calls ORDER BY output_id")
+        assert [tuple(r.values()) for r in got] == [("o1", 10**9, 0, 0), ("o2", 0, 5 * 10**9, 1)]
+        daily = rows(conn, "SELECT calls, cost_pusd, unknown, unconfirmed_pusd,"
+                           " unconfirmed_attempts FROM judge_spend_daily")
+        assert daily == [{"calls": 2, "cost_pusd": 10**9, "unknown": 1,
+                          "unconfirmed_pusd": 5 * 10**9, "unconfirmed_attempts": 1}]
+        assert rows(conn, "SELECT unconfirmed_attempts FROM run_cases") == []
+    finally:
+        conn.close()
