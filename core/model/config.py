@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -54,12 +55,50 @@ class SourceConfig(_Strict):
     max_line_bytes: int = Field(1_048_576, gt=0)
 
 
-class ModelPrice(_Strict):
+_Rate = Annotated[float | None, Field(ge=0)]
+
+
+class _Rates(_Strict):
+    """USD per million tokens for each billing bucket (docs/pricing.md)."""
+
+    cached_input_per_mtok: _Rate = None
+    cache_write_per_mtok: _Rate = None  # 5-minute cache writes
+    cache_write_1h_per_mtok: _Rate = None
+    reasoning_per_mtok: _Rate = None
+    batch_input_per_mtok: _Rate = None
+    batch_output_per_mtok: _Rate = None
+    batch_cached_input_per_mtok: _Rate = None
+    batch_cache_write_per_mtok: _Rate = None
+    batch_cache_write_1h_per_mtok: _Rate = None
+    batch_reasoning_per_mtok: _Rate = None
+    flex_input_per_mtok: _Rate = None
+    flex_output_per_mtok: _Rate = None
+    flex_cached_input_per_mtok: _Rate = None
+    flex_cache_write_per_mtok: _Rate = None
+    flex_cache_write_1h_per_mtok: _Rate = None
+    flex_reasoning_per_mtok: _Rate = None
+    priority_input_per_mtok: _Rate = None
+    priority_output_per_mtok: _Rate = None
+    priority_cached_input_per_mtok: _Rate = None
+    priority_cache_write_per_mtok: _Rate = None
+    priority_cache_write_1h_per_mtok: _Rate = None
+    priority_reasoning_per_mtok: _Rate = None
+
+
+class PriceTier(_Rates):
+    """The whole request's rates when its prompt is above ``above_input_tokens``."""
+
+    above_input_tokens: int = Field(ge=0)
     input_per_mtok: float = Field(ge=0)
     output_per_mtok: float = Field(ge=0)
-    cached_input_per_mtok: float | None = Field(None, ge=0)
-    cache_write_per_mtok: float | None = Field(None, ge=0)
-    reasoning_per_mtok: float | None = Field(None, ge=0)
+
+
+class ModelPrice(_Rates):
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+    tiers: list[PriceTier] = Field(default_factory=list)
+    # the time this price applies from: a TOML date or datetime, or an RFC 3339 string
+    effective_from: datetime | date | str | None = None
 
 
 class PricingConfig(_Strict):
@@ -139,7 +178,7 @@ class JudgeConfig(_Strict):
     concurrency: int = Field(4, ge=1, le=256)
     timeout_s: float = Field(30.0, gt=0)
     deadline_s: float = Field(120.0, gt=0)
-    max_retries: int = Field(4, ge=0, le=20)
+    max_retries: int = Field(2, ge=0, le=20)  # the OpenAI and Anthropic SDKs' default
     max_output_tokens: int = Field(300, gt=0)
     json_schema_mode: bool = True  # OpenAI-compatible response_format json_schema
     require_different_family: bool = False
@@ -234,7 +273,7 @@ class CandidateModel(_Strict):
     max_output_tokens: int = Field(1024, gt=0)
     concurrency: int = Field(4, ge=1, le=256)
     timeout_s: float = Field(60.0, gt=0)
-    max_retries: int = Field(4, ge=0, le=20)
+    max_retries: int = Field(2, ge=0, le=20)  # the OpenAI and Anthropic SDKs' default
 
 
 class ShadowConfig(_Strict):

@@ -48,6 +48,8 @@ _KNOWN = frozenset(
         "logprobs",
         "error",
         "cost_usd",
+        "batch",
+        "service_tier",
     }
 )
 _USAGE_KEYS = (
@@ -57,6 +59,7 @@ _USAGE_KEYS = (
     "cache_write_tokens",
     "reasoning_tokens",
 )
+_USAGE_1H = "cache_write_1h_tokens"  # optional: absent = the TTL split is unknown
 _USAGE_IGNORED = frozenset({"total_tokens"})
 
 
@@ -165,6 +168,16 @@ def fast_values(obj: dict) -> dict[str, Any] | None:
                     return None
                 meta.setdefault(key, value)
     v["metadata"] = meta
+    batch = get("batch")
+    if batch is not None:
+        if type(batch) is not bool:
+            return None
+        v["batch"] = batch
+    tier = get("service_tier")
+    if tier is not None:
+        if type(tier) is not str:
+            return None
+        v["service_tier"] = tier
     err = get("error")
     if err is not None and err != "":
         if type(err) is not str:
@@ -187,7 +200,7 @@ _PROVIDERS: dict[tuple[str | None, str], str] = {}
 
 
 _EXACT = 2**53  # ints this small are floats exactly (larger: the full path decides)
-_USAGE_ALL = frozenset(_USAGE_KEYS) | _USAGE_IGNORED
+_USAGE_ALL = frozenset(_USAGE_KEYS) | _USAGE_IGNORED | {_USAGE_1H}
 _MESSAGE_KEYS = frozenset({"role", "content"})
 
 
@@ -227,13 +240,19 @@ def _fast_usage(u: Any) -> dict[str, int] | None:
         or r > o
     ):
         return None
-    return {
+    counts = {
         "input_tokens": i,
         "output_tokens": o,
         "cached_input_tokens": c,
         "cache_write_tokens": w,
         "reasoning_tokens": r,
     }
+    w1h = get(_USAGE_1H)
+    if w1h is not None:
+        if type(w1h) is not int or w1h < 0 or w1h > w:
+            return None
+        counts[_USAGE_1H] = w1h
+    return counts
 
 
 def parse_full(
@@ -279,6 +298,14 @@ def parse_full(
     fields["error"] = _error(obj.get("error"))
     if obj.get("cost_usd") is not None:
         fields["reported_cost_usd"] = to_decimal(obj["cost_usd"], FMT, "cost_usd")
+    if obj.get("batch") is not None:
+        if not isinstance(obj["batch"], bool):
+            fail(FMT, f"batch must be true or false, got {to_str(obj['batch'])[:40]!r}")
+        fields["batch"] = obj["batch"]
+    if obj.get("service_tier") is not None:
+        if not isinstance(obj["service_tier"], str):
+            fail(FMT, f"service_tier must be a string, got {type(obj['service_tier']).__name__}")
+        fields["service_tier"] = obj["service_tier"]
     _is_native(obj, fields["error"])
     return [complete(FMT, fields, {}, obj, line_hash, source)]
 
@@ -318,9 +345,13 @@ def _usage(u: Any):
     if not isinstance(u, dict):
         fail(FMT, f"usage must be an object, got {type(u).__name__}")
     for key in u:
-        if key not in _USAGE_KEYS and key not in _USAGE_IGNORED:
-            fail(FMT, f"usage.{key}: unknown key (expected {', '.join(_USAGE_KEYS)})")
-    return usage(FMT, **{k: to_int(u.get(k), FMT, f"usage.{k}") for k in _USAGE_KEYS})
+        if key not in _USAGE_KEYS and key not in _USAGE_IGNORED and key != _USAGE_1H:
+            fail(FMT, f"usage.{key}: unknown key "
+                      f"(expected {', '.join(_USAGE_KEYS)} or {_USAGE_1H})")
+    counts = {k: to_int(u.get(k), FMT, f"usage.{k}") for k in _USAGE_KEYS}
+    if u.get(_USAGE_1H) is not None:
+        counts[_USAGE_1H] = to_int(u[_USAGE_1H], FMT, f"usage.{_USAGE_1H}")
+    return usage(FMT, **counts)
 
 
 def _error(value: Any) -> str | None:
