@@ -1,9 +1,12 @@
 """``judge_calls`` rows: one per judge request series, billed or not.
 
-status: ok | error | timeout | refused_budget | lost. ``cost_known = 0``
-means the provider may have billed the call but no reply told us how much;
-``cost_pusd`` then holds the reserved estimate, so judge spend matches the
-budget ledger.
+status: ok | error | timeout | refused_budget | lost. ``cost_pusd`` is the
+confirmed cost (what billed replies cost). ``unconfirmed_attempts`` counts the
+attempts that may have been billed with no reply to say how much (a reset, a
+read error, a timeout after sending; a lost call), and ``unconfirmed_pusd``
+holds one reserved estimate for each (schema step v20); ``cost_known = 0``
+when there is any. ``cost_pusd + unconfirmed_pusd`` is what the call settled
+in the budget ledger.
 
 Judge spend for the dashboard (:func:`judge_spend_by`, :func:`judge_spend_total`)
 reads whole UTC days from ``judge_spend_daily``: calls, cost and tokens per
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields
 from typing import Any
 
@@ -44,6 +48,16 @@ class JudgeCallRow:
     error: str | None
     run_id: str | None
     ts: float
+    # the billing buckets (one pricing engine: docs/pricing.md)
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_write_1h_tokens: int | None = None
+    reasoning_tokens: int = 0
+    price_entry: str | None = None
+    price_fallback: str | None = None
+    # attempts whose billing is unknown, one reserved estimate each (schema v20)
+    unconfirmed_pusd: int = 0
+    unconfirmed_attempts: int = 0
 
 
 _COLS = ", ".join(f.name for f in fields(JudgeCallRow))
@@ -68,7 +82,9 @@ def totals_by_judge(
                   SUM(input_tokens) AS input_tokens,
                   SUM(output_tokens) AS output_tokens,
                   SUM(cost_pusd) AS cost_pusd,
-                  SUM(cost_known = 0) AS unknown_cost_calls
+                  SUM(cost_known = 0) AS unknown_cost_calls,
+                  SUM(unconfirmed_pusd) AS unconfirmed_pusd,
+                  SUM(unconfirmed_attempts) AS unconfirmed_attempts
            FROM judge_calls
            WHERE ts >= COALESCE(?, ts) AND ts < ?
            GROUP BY judge ORDER BY judge""",
@@ -77,12 +93,40 @@ def totals_by_judge(
 
 
 def total_cost(conn: sqlite3.Connection, since: float | None, until: float) -> int:
+    """Confirmed judge spend in [since, until) (unconfirmed: :func:`unconfirmed`)."""
+    return unconfirmed(conn, since, until)[0]
+
+
+def unconfirmed(conn: sqlite3.Connection, since: float | None,
+                until: float) -> tuple[int, int, int]:
+    """(confirmed picodollars, unconfirmed picodollars, unconfirmed attempts)."""
     row = conn.execute(
-        "SELECT COALESCE(SUM(cost_pusd), 0) FROM judge_calls"
+        "SELECT COALESCE(SUM(cost_pusd), 0), COALESCE(SUM(unconfirmed_pusd), 0),"
+        " COALESCE(SUM(unconfirmed_attempts), 0) FROM judge_calls"
         " WHERE ts >= COALESCE(?, ts) AND ts < ?",
         (since, until),
     ).fetchone()
-    return int(row[0])
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def billing_rows(conn: sqlite3.Connection, since: float | None,
+                 until: float) -> Iterable[sqlite3.Row]:
+    """Billing columns of the judge calls in [since, until) that reached a
+    provider (``evaltop spend --by bucket``), streamed."""
+    return conn.execute(
+        """SELECT model, ts, input_tokens, output_tokens, cached_input_tokens,
+                  cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, cost_pusd
+           FROM judge_calls WHERE status != 'refused_budget'
+             AND ts >= COALESCE(?, ts) AND ts < ?""",
+        (since, until),
+    )
+
+
+def for_output(conn: sqlite3.Connection, output_id: str) -> list[sqlite3.Row]:
+    """Every judge call series for one output (live and replay runs), oldest first."""
+    return conn.execute(
+        "SELECT * FROM judge_calls WHERE output_id = ? ORDER BY ts, rowid", (output_id,)
+    ).fetchall()
 
 
 def failures(conn: sqlite3.Connection, judge: str, output_id: str, run_id: str | None) -> int:
@@ -105,7 +149,8 @@ _JUDGE_SPEND_BY = {
 }
 _JUDGE_DAILY_BY = {"judge": "judge", "model": "model", "day": "date(day * 86400, 'unixepoch')",
                    "all": "''"}
-_JUDGE_SUMS = ("calls", "cost_pusd", "unknown", "failed", "input_tokens", "output_tokens")
+_JUDGE_SUMS = ("calls", "cost_pusd", "unknown", "failed", "input_tokens", "output_tokens",
+               "unconfirmed_pusd", "unconfirmed_attempts")
 
 
 def _judge_calls_scan(conn: sqlite3.Connection, expr: str, since: float | None,
@@ -113,7 +158,9 @@ def _judge_calls_scan(conn: sqlite3.Connection, expr: str, since: float | None,
     return conn.execute(
         f"""SELECT {expr} AS k, count(*) AS calls, sum(cost_pusd) AS cost_pusd,
                    sum(cost_known = 0) AS unknown, sum(status != 'ok') AS failed,
-                   sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
+                   sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+                   sum(unconfirmed_pusd) AS unconfirmed_pusd,
+                   sum(unconfirmed_attempts) AS unconfirmed_attempts
             FROM judge_calls WHERE ts >= ? AND ts < ? GROUP BY k ORDER BY k""",
         (-1e18 if since is None else since, until),
     ).fetchall()

@@ -18,6 +18,7 @@ OUTPUT_COLUMNS = (
     "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens",
     "reasoning_tokens", "usage_estimated", "cost_pusd", "cost_source", "latency_ms",
     "confidence", "error", "tags_json", "metadata_json", "ingested_at",
+    "cache_write_1h_tokens", "batch", "service_tier", "price_entry", "price_fallback",
 )
 FEEDBACK_COLUMNS = (
     "id", "output_id", "ts", "name", "value_num", "value_text", "source", "ingested_at",
@@ -177,3 +178,16 @@ def latest(
         if search and store_search.is_query_error(exc):
             raise store_search.SearchQueryError(store_search.explain(str(exc))) from None
         raise
+
+
+def billing_rows(conn: sqlite3.Connection, since: float | None,
+                 until: float) -> Iterable[sqlite3.Row]:
+    """The billing columns of every output in [since, until), streamed (the
+    pricing engine re-explains each: ``evaltop spend --by bucket``)."""
+    return conn.execute(
+        """SELECT model, ts, input_tokens, output_tokens, cached_input_tokens,
+                  cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, batch,
+                  service_tier, cost_pusd, cost_source
+           FROM outputs WHERE ts >= COALESCE(?, ts) AND ts < ?""",
+        (since, until),
+    )

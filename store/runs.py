@@ -28,6 +28,8 @@ class CaseResult:
     latency_ms: float | None = None
     error: str | None = None
     attempts: int = 1
+    unconfirmed_attempts: int = 0  # sent, then cut off: may have been billed
+    unconfirmed_pusd: int = 0  # one worst-case estimate per such attempt
 
 
 def ensure_run(conn: sqlite3.Connection, run_id: str, candidate: str, model: str,
@@ -110,7 +112,9 @@ def record(conn: sqlite3.Connection, run_id: str, case_id: str, owner: str,
             """UPDATE run_cases SET status = ?, output_text = ?, input_tokens = ?,
                    output_tokens = ?, cached_input_tokens = ?, reasoning_tokens = ?,
                    usage_estimated = ?, cost_pusd = ?, latency_ms = ?, error = ?,
-                   attempts = attempts + ?, ts = ?
+                   attempts = attempts + ?, ts = ?,
+                   unconfirmed_attempts = unconfirmed_attempts + ?,
+                   unconfirmed_pusd = unconfirmed_pusd + ?
                WHERE run_id = ? AND case_id = ? AND owner = ? AND status = 'claimed'""",
             (
                 result.status,
@@ -125,6 +129,8 @@ def record(conn: sqlite3.Connection, run_id: str, case_id: str, owner: str,
                 result.error,
                 result.attempts,
                 now,
+                result.unconfirmed_attempts,
+                result.unconfirmed_pusd,
                 run_id,
                 case_id,
                 owner,
@@ -150,7 +156,9 @@ def run_totals(conn: sqlite3.Connection, run_id: str) -> sqlite3.Row:
                   sum(CASE WHEN status = 'ok' THEN cost_pusd END) AS cost_pusd,
                   sum(status = 'ok' AND cost_pusd IS NULL) AS unpriced,
                   coalesce(sum(attempts), 0) AS attempts,
-                  coalesce(sum(lost_calls), 0) AS lost_calls
+                  coalesce(sum(lost_calls), 0) AS lost_calls,
+                  coalesce(sum(unconfirmed_attempts), 0) AS unconfirmed_attempts,
+                  coalesce(sum(unconfirmed_pusd), 0) AS unconfirmed_pusd
            FROM run_cases WHERE run_id = ?""",
         (run_id,),
     ).fetchone()

@@ -36,6 +36,14 @@ Modes (``set_mode(mode, **kw)`` switches at runtime and resets the counter):
 - ``schema_violation``: JSON content that breaks the judge schema; kw
   ``variant``: ``off_scale`` (default, score 42), ``missing`` (no score),
   ``string`` (score "high"), ``no_reason``.
+- ``reset``: ``times`` (default 1) replies cut mid-body: the status line,
+  headers and half the body go out, then the connection is reset (RST), so
+  the client gets a read error after its request arrived; then ``good``.
+- ``drop``: ``times`` (default 1) requests read in full and answered by
+  closing the connection without a byte (what a pooled keep-alive connection
+  closed by the server looks like); then ``good``.
+- ``stall``: ``times`` (default 1) requests answered only after ``stall_s``
+  (default 2) seconds, so a short client read timeout fires; then ``good``.
 - ``insufficient_quota``: OpenAI's 429 with ``error.code = insufficient_quota``.
 - ``obey_injection``: a naive scripted judge. It masks every region between a
   ``<<<BEGIN T>>>`` marker and the next ``<<<END T>>>`` with the *same* token T,
@@ -58,6 +66,8 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -68,8 +78,9 @@ Responder = Callable[[dict], tuple[int, dict, Any]]
 
 MODES = {
     "good", "retry_after", "500", "529", "slow_trickle", "invalid_json",
-    "schema_violation", "insufficient_quota", "obey_injection",
+    "schema_violation", "insufficient_quota", "obey_injection", "reset", "drop", "stall",
 }
+CUT_MODES = ("reset", "drop", "stall")
 
 _PLANT = re.compile(r"PLANT_SCORE=(-?\d+(?:\.\d+)?)")
 _REGION = re.compile(r"<<<BEGIN ([A-Za-z0-9_-]+)>>>.*?<<<END \1>>>", re.S)
@@ -169,6 +180,8 @@ class LoopbackLLM:
             mode, kw = self.mode, self.kw
             self._count += 1
             n = self._count
+        if mode in CUT_MODES and n <= kw.get("times", 1):
+            return 200, {"X-Loopback-Cut": mode}, b"", 0.0
         times = kw.get("times")
         failing = times is None or n <= times
         anthropic = path.endswith("/messages")
@@ -251,7 +264,29 @@ class LoopbackLLM:
                     self._send(status, hdrs, reply)
                     return
                 status, hdrs, reply, trickle = outer._decide(path, body)
+                cut = hdrs.get("X-Loopback-Cut")
+                if cut:
+                    self._cut(cut)
+                    return
                 self._send(status, hdrs, reply, trickle)
+
+            def _cut(self, how: str) -> None:
+                if how == "stall":
+                    outer._closing.wait(float(outer.kw.get("stall_s", 2.0)))
+                    self.close_connection = True
+                    return
+                if how == "reset":
+                    data = json.dumps(_openai_reply("cut", "{}", (1, 1))).encode()
+                    self.wfile.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        + f"Content-Length: {len(data)}\r\n\r\n".encode()
+                        + data[: len(data) // 2])
+                    self.wfile.flush()
+                # SO_LINGER 0: close() sends RST instead of FIN
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+                self.connection.close()
 
             def _send(self, status: int, hdrs: dict, reply: Any, trickle: float = 0.0) -> None:
                 if isinstance(reply, bytes):

@@ -157,8 +157,9 @@ def test_reconcile_settles_sent_and_releases_unsent(conn, make_config):
         lost[0]["status"],
         lost[0]["cost_known"],
         lost[0]["cost_pusd"],
+        lost[0]["unconfirmed_pusd"],
         lost[0]["output_id"],
-    ) == ("lost", 0, CENT, "o1")
+    ) == ("lost", 0, 0, CENT, "o1")
     # owner + older_than=0 finishes everything that owner holds (clean shutdown)
     out = budget.reconcile(conn, owner="alive", older_than=0, now=NOW + 901)
     assert out.settled == 1 and not budget.release(conn, fresh)

@@ -263,5 +263,6 @@ def test_taking_over_an_expired_lease_settles_the_dead_leaders_reservations(
         engine.stop()
     states = dict(conn.execute("SELECT ref, state FROM ledger WHERE owner = ?", (dead,)).fetchall())
     assert states == {"o1|q": "settled", "o2|q": "released"}
-    lost = conn.execute("SELECT status, cost_known, cost_pusd FROM judge_calls").fetchall()
-    assert [tuple(r) for r in lost] == [("lost", 0, 5 * 10**9)]
+    lost = conn.execute(
+        "SELECT status, cost_known, cost_pusd, unconfirmed_pusd FROM judge_calls").fetchall()
+    assert [tuple(r) for r in lost] == [("lost", 0, 0, 5 * 10**9)]

@@ -21,7 +21,7 @@ import pytest
 
 from evaltop.core.ingest import prepare, tokens
 from evaltop.core.ingest.formats import FormatError, common, native, parse_record
-from evaltop.core.ingest.pricing import Price, PriceBook
+from evaltop.core.ingest.pricing import Price, PriceBook, Tier
 from evaltop.core.ingest.tail.jsonl_tail import Batch
 from evaltop.core.model.money import per_mtok_to_pusd_per_token
 from evaltop.core.model.records import LoggedOutput, Usage
@@ -62,9 +62,14 @@ def _assert_same(fast: LoggedOutput, ref: LoggedOutput) -> None:
 # with fractions of a picodollar per token (Decimal sums, rounded once).
 BOOKS = (
     PriceBook.builtin(),
-    PriceBook({"gpt-4o-mini": Price(input=per_mtok_to_pusd_per_token("0.1234567"),
-                                    output=per_mtok_to_pusd_per_token("0.6000001"),
-                                    cached_input=per_mtok_to_pusd_per_token("0.0617283"))}),
+    PriceBook({"gpt-4o-mini": Price(
+        input=per_mtok_to_pusd_per_token("0.1234567"),
+        output=per_mtok_to_pusd_per_token("0.6000001"),
+        cached_input=per_mtok_to_pusd_per_token("0.0617283"),
+        tiers=(Tier(1000, {"input": per_mtok_to_pusd_per_token("0.3"),
+                           "output": per_mtok_to_pusd_per_token("0.9")}),),
+        modes={"flex": {"input": per_mtok_to_pusd_per_token("0.0617")}},
+    )}),
 )
 
 
@@ -161,7 +166,8 @@ _VALUES = {
         10**30,
         "2026-13-01T00:00:00Z",
     ],
-    "model": ["gpt-4o-mini", "claude-haiku-4-5", "", 4, None, ["m"], "OpenAI/GPT-4O"],
+    "model": ["gpt-4o-mini", "claude-haiku-4-5", "", 4, None, ["m"], "OpenAI/GPT-4O",
+              "claude-sonnet-4-5-20250929", "gpt-5", "gemini-2.5-pro"],
     "provider": ["openai", "Azure", "", None, 3, " anthropic ", "unknown-co"],
     "task": ["qa", "", None, 1, {"t": 1}],
     "prompt_version": ["v3", None, 2.0, ""],
@@ -234,7 +240,17 @@ _VALUES = {
         "10",
         5,
         {"input_tokens": 2**70},
+        {"input_tokens": 500, "output_tokens": 5, "cache_write_tokens": 300,
+         "cache_write_1h_tokens": 100},
+        {"input_tokens": 250_000, "output_tokens": 9, "cached_input_tokens": 1000,
+         "cache_write_tokens": 300, "cache_write_1h_tokens": 300, "reasoning_tokens": 4},
+        {"input_tokens": 10, "cache_write_tokens": 2, "cache_write_1h_tokens": 3},
+        {"input_tokens": 10, "cache_write_tokens": 2, "cache_write_1h_tokens": "1"},
+        {"input_tokens": 10, "cache_write_tokens": 2, "cache_write_1h_tokens": None},
+        {"input_tokens": 10, "cache_write_tokens": 2, "cache_write_1h_tokens": -1},
     ],
+    "batch": [True, False, None, "yes", 1],
+    "service_tier": ["flex", "priority", "default", None, 3, "scale", ""],
     "latency_ms": [
         812,
         812.5,

@@ -69,7 +69,10 @@ def test_killed_mid_call_reconciles_as_spent_then_rejudges(make_config, conn, db
         estimate = sum(r["amount_pusd"] for r in held)
         lost = rows(conn, "SELECT * FROM judge_calls")
         assert [(r["status"], r["cost_known"]) for r in lost] == [("lost", 0)] * 2
-        assert sum(r["cost_pusd"] for r in lost) == estimate == out.settled_pusd
+        # unconfirmed, apart from confirmed spend, and still counted by the budget
+        assert sum(r["cost_pusd"] for r in lost) == 0
+        assert [r["unconfirmed_attempts"] for r in lost] == [1, 1]
+        assert sum(r["unconfirmed_pusd"] for r in lost) == estimate == out.settled_pusd
         assert rows(conn, "SELECT DISTINCT status FROM samples") == [{"status": "pending"}]
         # the results were lost with the process: the next run judges again and pays again
         llm.latency_s = 0

@@ -167,11 +167,12 @@ def test_slow_trickle_past_deadline_is_timeout_with_reserved_estimate(
     s = score_pending(_cfg(make_config, llm, timeout_s=1, deadline_s=0.6), db_path)
     call = rows(conn, "SELECT * FROM judge_calls")[0]
     assert call["status"] == "timeout" and call["cost_known"] == 0
-    assert call["cost_pusd"] == call["reserved_pusd"] > 0
+    assert call["cost_pusd"] == 0 and call["unconfirmed_attempts"] == 1
+    assert call["unconfirmed_pusd"] == call["reserved_pusd"] > 0
     assert "deadline_s=0.6 passed while waiting for the reply" in call["error"]
     ledger = rows(conn, "SELECT state, amount_pusd FROM ledger")
     assert ledger == [{"state": "settled", "amount_pusd": call["reserved_pusd"]}]
-    assert s.deferred == 1 and s.cost_pusd == call["reserved_pusd"]
+    assert s.deferred == 1 and s.cost_pusd == 0 and s.unconfirmed_pusd == call["reserved_pusd"]
 
 
 @pytest.mark.parametrize("mode, kw, why", [

@@ -143,7 +143,10 @@ async def test_injection_corpus_through_every_widget(tmp_path, make_config):
         await pilot.press("j")
         await settle(pilot)
         shots["detail"] = assert_clean(app, "detail")
-        for section in ("#sec-input", "#sec-output", "#sec-scores", "#sec-metadata"):
+        for section in ("#sec-input", "#sec-output", "#sec-scores", "#sec-cost",
+                        "#sec-metadata"):
+            app.screen.query_one(section).scroll_visible(animate=False, immediate=True)
+            await pilot.pause()
             await pilot.click(section)
         await settle(pilot)
         assert_clean(app, "detail after clicks")

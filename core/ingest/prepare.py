@@ -17,7 +17,7 @@ import orjson
 
 from evaltop.core.ingest.formats import FormatError, parse_record
 from evaltop.core.ingest.formats.native import fast_record, fast_values
-from evaltop.core.ingest.pricing import PriceBook, price_record
+from evaltop.core.ingest.pricing import PriceBook, Priced, price_output
 from evaltop.core.ingest.tail.jsonl_tail import Batch
 from evaltop.core.ingest.tokens import UsageCounts
 from evaltop.core.model.records import Feedback, LoggedOutput, Usage
@@ -67,6 +67,7 @@ _LOWER_BLANK_SPACES = bytes(
     32 if b in _ASCII_SPACES else b + 32 if 65 <= b <= 90 else b for b in range(256)
 )
 UNBILLED = "unbilled-error"
+_UNBILLED = Priced(0, UNBILLED, None, None)
 
 
 def unbilled_error(rec: LoggedOutput) -> bool:
@@ -82,9 +83,9 @@ def _output_row(
     u = rec.usage
     assert u is not None  # counted by start_counting/finish
     if unbilled and rec.reported_cost_usd is None:
-        cost, cost_source = 0, UNBILLED
+        p = _UNBILLED
     else:
-        cost, cost_source = price_record(rec, u, book)
+        p = price_output(rec, u, book)
     inp = rec.input
     if isinstance(inp, list):
         text = "\n".join([f"{m.role}: {m.content}" for m in inp])  # == rec.input_text
@@ -96,11 +97,12 @@ def _output_row(
         rec.id, rec.ts.timestamp(), rec.source or source, rec.format, rec.model, rec.provider,
         rec.task, rec.prompt_version, rec.variant, text, input_json, input_hash(text),
         rec.output, rec.finish_reason, u.input_tokens, u.output_tokens, u.cached_input_tokens,
-        u.cache_write_tokens, u.reasoning_tokens, int(u.estimated), cost, cost_source,
+        u.cache_write_tokens, u.reasoning_tokens, int(u.estimated), p.cost_pusd, p.cost_source,
         rec.latency_ms, rec.effective_confidence(), rec.error,
         orjson.dumps(rec.tags).decode() if rec.tags else "[]",
         orjson.dumps(meta, default=str, option=_JSON_OPTS).decode() if meta else "{}",
-        now,
+        now, u.cache_write_1h_tokens, int(rec.batch), rec.service_tier, p.price_entry,
+        p.price_fallback,
     )
 
 
@@ -118,15 +120,13 @@ def _values_row(v: dict, book: PriceBook, source: str, now: float, estimated: in
                 unbilled: bool = False) -> tuple:
     u = v["usage"]
     model = v.get("model", "")
-    price = book.lookup(model) if model else None
+    batch, tier, w1h = v.get("batch", False), v.get("service_tier"), u.get("cache_write_1h_tokens")
     if unbilled:  # fast_values lines report no cost
-        cost, cost_source = 0, UNBILLED
-    elif price is None:
-        cost, cost_source = None, None
+        p = _UNBILLED
     else:
-        cost = price.cost_of(u["input_tokens"], u["output_tokens"], u["cached_input_tokens"],
-                             u["cache_write_tokens"], u["reasoning_tokens"])
-        cost_source = price.source
+        p = book.quote(model, v["ts"].timestamp(), u["input_tokens"], u["output_tokens"],
+                       u["cached_input_tokens"], u["cache_write_tokens"], w1h,
+                       u["reasoning_tokens"], batch, tier)
     inp = v["input"]
     if type(inp) is list:  # (role, content) pairs
         text = "\n".join([f"{role}: {content}" for role, content in inp])
@@ -157,14 +157,19 @@ def _values_row(v: dict, book: PriceBook, source: str, now: float, estimated: in
         u["cache_write_tokens"],
         u["reasoning_tokens"],
         estimated,
-        cost,
-        cost_source,
+        p.cost_pusd,
+        p.cost_source,
         v.get("latency_ms"),
         v.get("confidence"),
         v["error"],
         orjson.dumps(tags).decode() if tags else "[]",
         orjson.dumps(meta, default=str, option=_JSON_OPTS).decode() if meta else "{}",
         now,
+        w1h,
+        int(batch),
+        tier,
+        p.price_entry,
+        p.price_fallback,
     )
 
 

@@ -24,6 +24,9 @@ from pydantic import (
 )
 
 from evaltop.core.model import config_errors
+from evaltop.core.model.pricing_config import ModelPrice as ModelPrice  # re-exported
+from evaltop.core.model.pricing_config import PriceTier as PriceTier  # re-exported
+from evaltop.core.model.pricing_config import PricingConfig
 from evaltop.core.model.receiver_config import ReceiverConfig
 from evaltop.core.model.window import parse_duration
 
@@ -52,19 +55,6 @@ class SourceConfig(_Strict):
     path: str = Field(min_length=1, description="a file or a glob")
     format: Literal["auto", "native", "openai", "anthropic", "otel", "litellm", "langfuse"] = "auto"
     max_line_bytes: int = Field(1_048_576, gt=0)
-
-
-class ModelPrice(_Strict):
-    input_per_mtok: float = Field(ge=0)
-    output_per_mtok: float = Field(ge=0)
-    cached_input_per_mtok: float | None = Field(None, ge=0)
-    cache_write_per_mtok: float | None = Field(None, ge=0)
-    reasoning_per_mtok: float | None = Field(None, ge=0)
-
-
-class PricingConfig(_Strict):
-    file: str = ""
-    models: dict[str, ModelPrice] = Field(default_factory=dict)
 
 
 class Stratum(_Strict):
@@ -139,7 +129,7 @@ class JudgeConfig(_Strict):
     concurrency: int = Field(4, ge=1, le=256)
     timeout_s: float = Field(30.0, gt=0)
     deadline_s: float = Field(120.0, gt=0)
-    max_retries: int = Field(4, ge=0, le=20)
+    max_retries: int = Field(2, ge=0, le=20)  # the OpenAI and Anthropic SDKs' default
     max_output_tokens: int = Field(300, gt=0)
     json_schema_mode: bool = True  # OpenAI-compatible response_format json_schema
     require_different_family: bool = False
@@ -234,7 +224,7 @@ class CandidateModel(_Strict):
     max_output_tokens: int = Field(1024, gt=0)
     concurrency: int = Field(4, ge=1, le=256)
     timeout_s: float = Field(60.0, gt=0)
-    max_retries: int = Field(4, ge=0, le=20)
+    max_retries: int = Field(2, ge=0, le=20)  # the OpenAI and Anthropic SDKs' default
 
 
 class ShadowConfig(_Strict):

@@ -22,7 +22,9 @@ class Usage(BaseModel):
 
     - ``input_tokens``: ALL input tokens, including cache reads and writes;
     - ``cached_input_tokens``: cache reads (subset of input_tokens);
-    - ``cache_write_tokens``: cache writes (subset of input_tokens);
+    - ``cache_write_tokens``: cache writes (subset of input_tokens), all TTLs;
+    - ``cache_write_1h_tokens``: the 1-hour writes among them (``None``: the
+      log gave only the total, priced as 5-minute writes);
     - ``output_tokens``: all output tokens, including reasoning;
     - ``reasoning_tokens``: reasoning (subset of output_tokens).
     """
@@ -35,6 +37,7 @@ class Usage(BaseModel):
     cache_write_tokens: int = Field(0, ge=0)
     reasoning_tokens: int = Field(0, ge=0)
     estimated: bool = False
+    cache_write_1h_tokens: int | None = Field(None, ge=0)
 
     @property
     def uncached_input_tokens(self) -> int:
@@ -121,6 +124,8 @@ class LoggedOutput(BaseModel):
     error: str | None = None
     finish_reason: str | None = None
     reported_cost_usd: Decimal | None = None  # cost the log itself states (LiteLLM, Langfuse)
+    batch: bool = False  # run through a batch API (billed at batch rates)
+    service_tier: str | None = None  # as the provider reported it (OpenAI: flex, priority...)
     source: str = ""
     format: str = ""
 

@@ -4,9 +4,13 @@ Two wire formats: ``openai`` (any OpenAI-compatible server: ``POST
 {base_url}/chat/completions``, where ``base_url`` ends in ``/v1`` as with the
 OpenAI SDK) and ``anthropic`` (``POST {base_url}/v1/messages``).
 
-Retries follow the judges' policy (:mod:`evaltop.core.scoring.judges.retry`): 408,
-409, 429, 5xx, 529, connection errors and timeouts are retried with exponential
-backoff and full jitter, honouring ``Retry-After`` (capped). Quota errors
+Retries follow the judges' policy, the OpenAI and Anthropic SDKs'
+(:mod:`evaltop.core.scoring.judges.retry`): 408, 409, 429, 5xx, 529, connection
+errors and timeouts are retried with exponential backoff and jitter, honouring
+``retry-after-ms`` / ``Retry-After`` (capped) and ``x-should-retry``. An
+attempt that failed after its request may have reached the provider (a reset,
+a read error, a timeout) is counted in ``unknown_attempts``: it may have been
+billed, and the run reports it as unconfirmed spend. Quota errors
 (OpenAI ``insufficient_quota``, Anthropic billing errors) and other 4xx are
 not: a retry would fail the same way. The API key is read from the environment
 variable the config names; it is sent in a header and nowhere else.
@@ -26,15 +30,16 @@ import httpx
 from evaltop.core.model.config import CandidateModel
 from evaltop.core.model.records import Message, Usage
 from evaltop.core.scoring.judges.retry import (
+    BACKOFF_BASE_S,
+    BACKOFF_CAP_S,
     backoff_delay,
     error_message,
-    is_retryable_status,
-    parse_retry_after,
+    maybe_sent,
     quota_error,
+    retry_after_s,
+    should_retry,
 )
 
-BACKOFF_BASE_S = 0.5
-BACKOFF_CAP_S = 20.0
 ANTHROPIC_VERSION = "2023-06-01"
 
 
@@ -52,6 +57,7 @@ class CallResult:
     attempts: int = 0
     error: str | None = None
     retries: int = 0
+    unknown_attempts: int = 0  # sent, then no usable reply: may have been billed
 
 
 def messages_of(inp: str | list[dict] | None) -> list[dict[str, str]]:
@@ -199,6 +205,7 @@ class CandidateClient:
                         wait = await self._attempt(url, headers, body, res)
                 except TimeoutError:
                     res.error = f"timeout: no complete reply within {self.model.timeout_s:g} s"
+                    res.unknown_attempts += 1
                     wait = -1
                 res.latency_ms = (time.monotonic() - start) * 1000  # of the last attempt
                 if wait is None:
@@ -217,11 +224,12 @@ class CandidateClient:
         the wait before retrying (-1 = use backoff)."""
         try:
             resp = await self.client.post(url, headers=headers, json=body)
-        except httpx.TimeoutException as exc:
-            res.error = f"timeout: {type(exc).__name__}"
-            return -1
         except httpx.TransportError as exc:
-            res.error = f"connection: {type(exc).__name__}: {exc}"[:300]
+            res.unknown_attempts += maybe_sent(exc)
+            if isinstance(exc, httpx.TimeoutException):
+                res.error = f"timeout: {type(exc).__name__}"
+            else:
+                res.error = f"connection: {type(exc).__name__}: {exc}"[:300]
             return -1
         try:
             data = resp.json()
@@ -232,6 +240,7 @@ class CandidateClient:
                 res.text, res.usage, res.finish_reason = parse_reply(self.model.provider, data)
             except ValueError as exc:
                 res.error = f"bad reply: {exc}"
+                res.unknown_attempts += 1  # a 200 the provider may bill, usage unreadable
                 return None
             res.ok, res.error = True, None
             return None
@@ -240,7 +249,7 @@ class CandidateClient:
         if _is_quota(resp.status_code, data):
             res.error = "quota: " + res.error
             return None
-        if is_retryable_status(resp.status_code):
-            ra = parse_retry_after(resp.headers.get("retry-after"))
+        if should_retry(resp.status_code, resp.headers):
+            ra = retry_after_s(resp.headers)
             return ra if ra is not None else -1
         return None

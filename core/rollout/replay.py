@@ -50,7 +50,9 @@ class ReplaySummary:
     errors: int = 0
     retries: int = 0
     lost_calls_taken_over: int = 0
-    cost_pusd: int = 0
+    cost_pusd: int = 0  # confirmed: replies that came back
+    unconfirmed_attempts: int = 0  # attempts cut off after sending: may have been billed
+    unconfirmed_pusd: int = 0  # one worst-case estimate each
     unpriced: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
@@ -99,12 +101,26 @@ def usage_for(case_input, text: str, reported: Usage | None, model: str) -> Usag
     return estimate_usage(rec)
 
 
-def result_row(res: CallResult, case_input, model: str, book: PriceBook) -> store_runs.CaseResult:
+def worst_case_pusd(case_input, model: str, max_output_tokens: int, book: PriceBook) -> int:
+    """An attempt's worst case: counted prompt tokens + ``max_output_tokens``
+    at the model's rates (0 when the model has no price)."""
+    prompt = usage_for(case_input, "", None, model).input_tokens
+    priced = book.quote(model, None, prompt, max_output_tokens, 0, 0, None, 0)
+    return priced.cost_pusd or 0
+
+
+def result_row(res: CallResult, case_input, model: str, book: PriceBook,
+               max_output_tokens: int = 0) -> store_runs.CaseResult:
+    unconfirmed = {"unconfirmed_attempts": res.unknown_attempts, "unconfirmed_pusd": 0}
+    if res.unknown_attempts:
+        unconfirmed["unconfirmed_pusd"] = res.unknown_attempts * worst_case_pusd(
+            case_input, model, max_output_tokens, book)
     if not res.ok:
         return store_runs.CaseResult(status="error", output_text=None, error=res.error,
-                                     latency_ms=res.latency_ms, attempts=res.attempts)
+                                     latency_ms=res.latency_ms, attempts=res.attempts,
+                                     **unconfirmed)
     usage = usage_for(case_input, res.text or "", res.usage, model)
-    return store_runs.CaseResult(
+    return store_runs.CaseResult(**unconfirmed,
         status="ok", output_text=res.text or "", input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens, cached_input_tokens=usage.cached_input_tokens,
         reasoning_tokens=usage.reasoning_tokens, usage_estimated=usage.estimated,
@@ -151,7 +167,8 @@ async def call_cases(cfg: Config, conn: sqlite3.Connection, run_id: str, candida
                 summary.lost_calls_taken_over += int(took_stale)
                 summary.called += 1
                 res = await client.call(case.get("input"))
-                row = result_row(res, case.get("input"), model.model, book)
+                row = result_row(res, case.get("input"), model.model, book,
+                                 model.max_output_tokens)
                 store_runs.record(conn, run_id, cid, owner, row, time.time())
             summary.retries += res.retries
             if row.status == "ok":
@@ -222,6 +239,8 @@ def replay(cfg: Config, db_path: Path, corpus_path: Path, candidate: str, run_id
         summary.unpriced = totals["unpriced"] or 0
         summary.input_tokens = totals["input_tokens"]
         summary.output_tokens = totals["output_tokens"]
+        summary.unconfirmed_attempts = totals["unconfirmed_attempts"]
+        summary.unconfirmed_pusd = totals["unconfirmed_pusd"]
         if judge:
             summary.judging = judge_run(cfg, db_path, run_id, cases, owner=owner)
         if (totals["ok"] or 0) == len(cases):

@@ -180,7 +180,8 @@ def reconcile(conn: sqlite3.Connection, owner: str | None = None, older_than: fl
     A reservation whose request may have gone out (``sent_at`` set) is settled
     at its reserved estimate (the provider may have billed it; we cannot know
     the real cost) and, for judge calls, recorded in ``judge_calls`` with
-    ``status='lost'`` and ``cost_known=0``. One that was never sent is
+    ``status='lost'``, ``cost_known=0`` and the estimate as unconfirmed
+    spend. One that was never sent is
     released. Only rows older than ``older_than`` seconds are touched, so a
     live process's in-flight calls are left alone; pass ``owner`` and
     ``older_than=0`` to finish everything one owner holds (clean shutdown).
@@ -204,8 +205,9 @@ def reconcile(conn: sqlite3.Connection, owner: str | None = None, older_than: fl
                     judge=str(meta["judge"]), model=str(meta.get("model", "")),
                     output_id=str(meta.get("output_id", "")), status="lost", attempts=1,
                     latency_ms=None, input_tokens=0, output_tokens=0, usage_estimated=1,
-                    cost_pusd=row.amount_pusd, cost_known=0, reserved_pusd=row.amount_pusd,
-                    error=LOST_REASON, run_id=meta.get("run_id"), ts=now))
+                    cost_pusd=0, cost_known=0, reserved_pusd=row.amount_pusd,
+                    error=LOST_REASON, run_id=meta.get("run_id"), ts=now,
+                    unconfirmed_pusd=row.amount_pusd, unconfirmed_attempts=1))
     return out
 
 

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from evaltop.core.analysis.regressions import Segment
+from evaltop.core.ingest.pricing import PriceBook
 from evaltop.core.model.config import Config
 from evaltop.core.model.window import parse_duration
 from evaltop.core.rollout.corpus import add_case
+from evaltop.core.views.costs import OutputCost, output_cost
 from evaltop.store import cases as store_cases
 from evaltop.store import db as store_db
 from evaltop.store import labels as store_labels
@@ -185,6 +187,7 @@ class CaseDetail:
     sample: dict | None
     # verdicts a `score --rescore` replaced, newest first (aggregates use `scores`)
     replaced: list[dict] = field(default_factory=list)
+    cost: OutputCost | None = None  # how the cost was made (when a price book was given)
 
     @property
     def id(self) -> str:
@@ -209,7 +212,9 @@ def _messages(output: dict) -> list[dict]:
     return [{"role": "input", "content": output.get("input_text", "")}]
 
 
-def detail(conn: sqlite3.Connection, output_id: str) -> CaseDetail | None:
+def detail(conn: sqlite3.Connection, output_id: str,
+           book: PriceBook | None = None) -> CaseDetail | None:
+    """Everything about one output; with ``book``, its cost explained too."""
     out = store_cases.output_by_id(conn, output_id)
     if out is None:
         return None
@@ -224,6 +229,7 @@ def detail(conn: sqlite3.Connection, output_id: str) -> CaseDetail | None:
         label=store_cases.label_for(conn, output_id),
         sample=store_cases.sample_for(conn, output_id),
         replaced=store_scores.history(conn, output_id),
+        cost=None if book is None else output_cost(conn, book, output_id),
     )
 
 

@@ -337,9 +337,11 @@ def spend(conn: sqlite3.Connection, cfg: Config, now: float, days: int = 30) -> 
     by_kind = [
         {"kind": "inference", "cost_pusd": inf_total["cost_pusd"], "count": inf_total["outputs"],
          "unpriced": inf_total["unpriced_outputs"]},
+        # judge cost is confirmed spend; attempts whose billing is unknown apart
         {"kind": "judge", "cost_pusd": judge_total,
-         "count": sum(r["calls"] for r in judge_days.values()),
-         "unpriced": sum(r["unknown"] or 0 for r in judge_days.values())},
+         "count": sum(r["calls"] for r in judge_days.values()), "unpriced": 0,
+         "unconfirmed_pusd": sum(r["unconfirmed_pusd"] or 0 for r in judge_days.values()),
+         "unconfirmed_calls": sum(r["unconfirmed_attempts"] or 0 for r in judge_days.values())},
     ]
     by_model = sorted(store_inference.inference_by(conn, "model", since, now), key=_by_cost)
     by_judge = sorted(store_judge_calls.judge_spend_by(conn, "judge", since, now + 1), key=_by_cost)

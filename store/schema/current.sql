@@ -33,7 +33,7 @@ CREATE TABLE outputs (
     tags_json TEXT NOT NULL DEFAULT '[]',
     metadata_json TEXT NOT NULL DEFAULT '{}',
     ingested_at REAL NOT NULL
-);
+, cache_write_1h_tokens INTEGER, batch INTEGER NOT NULL DEFAULT 0, service_tier TEXT, price_entry TEXT, price_fallback TEXT);
 
 CREATE INDEX outputs_ts ON outputs(ts);
 
@@ -165,7 +165,7 @@ CREATE TABLE judge_calls (
     error TEXT,
     run_id TEXT,
     ts REAL NOT NULL
-);
+, cached_input_tokens INTEGER NOT NULL DEFAULT 0, cache_write_tokens INTEGER NOT NULL DEFAULT 0, cache_write_1h_tokens INTEGER, reasoning_tokens INTEGER NOT NULL DEFAULT 0, price_entry TEXT, price_fallback TEXT, unconfirmed_pusd INTEGER NOT NULL DEFAULT 0, unconfirmed_attempts INTEGER NOT NULL DEFAULT 0);
 
 CREATE INDEX judge_calls_ts ON judge_calls(ts);
 
@@ -253,7 +253,7 @@ CREATE TABLE run_cases (
     cost_pusd INTEGER,
     latency_ms REAL,
     error TEXT,
-    ts REAL NOT NULL, owner TEXT NOT NULL DEFAULT '', attempts INTEGER NOT NULL DEFAULT 0, lost_calls INTEGER NOT NULL DEFAULT 0,
+    ts REAL NOT NULL, owner TEXT NOT NULL DEFAULT '', attempts INTEGER NOT NULL DEFAULT 0, lost_calls INTEGER NOT NULL DEFAULT 0, unconfirmed_attempts INTEGER NOT NULL DEFAULT 0, unconfirmed_pusd INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (run_id, case_id)
 );
 
@@ -292,7 +292,7 @@ CREATE TABLE score_rollup_hourly (hour INTEGER NOT NULL, judge TEXT NOT NULL, ki
 CREATE TABLE judge_spend_daily (day INTEGER NOT NULL, judge TEXT NOT NULL, model
     TEXT NOT NULL, calls INTEGER NOT NULL DEFAULT 0, cost_pusd INTEGER NOT NULL DEFAULT 0,
     unknown INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, input_tokens INTEGER
-    NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, judge,
+    NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0, unconfirmed_pusd INTEGER NOT NULL DEFAULT 0, unconfirmed_attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, judge,
     model)) WITHOUT ROWID;
 
 CREATE TABLE score_rollup_judge_hourly (hour INTEGER NOT NULL, judge TEXT NOT
@@ -875,52 +875,6 @@ CREATE TRIGGER score_rollup_sample_del AFTER DELETE ON samples BEGIN
       s_sum_wy + excluded.s_sum_wy, s_sum_wyy = s_sum_wyy + excluded.s_sum_wyy, s_sum_ww =
       s_sum_ww + excluded.s_sum_ww, s_sum_wwy = s_sum_wwy + excluded.s_sum_wwy, s_sum_wwyy =
       s_sum_wwyy + excluded.s_sum_wwyy;
-END;
-
-CREATE TRIGGER judge_spend_daily_ins AFTER INSERT ON judge_calls BEGIN
-  INSERT INTO judge_spend_daily (day, judge, model, calls, cost_pusd, unknown, failed,
-      input_tokens, output_tokens)
-  VALUES ((CAST(NEW.ts / 86400 AS INTEGER) - (CAST(NEW.ts / 86400 AS INTEGER) * 86400 >
-      NEW.ts)), NEW.judge, NEW.model, +1, +NEW.cost_pusd, +(NEW.cost_known = 0), +(NEW.status !=
-      'ok'), +NEW.input_tokens, +NEW.output_tokens)
-  ON CONFLICT(day, judge, model) DO UPDATE SET calls = calls + excluded.calls, cost_pusd =
-      cost_pusd + excluded.cost_pusd, unknown = unknown + excluded.unknown, failed = failed +
-      excluded.failed, input_tokens = input_tokens + excluded.input_tokens, output_tokens =
-      output_tokens + excluded.output_tokens;
-END;
-
-CREATE TRIGGER judge_spend_daily_upd AFTER UPDATE OF ts, judge, model, cost_pusd,
-    cost_known, status, input_tokens, output_tokens ON judge_calls BEGIN
-  INSERT INTO judge_spend_daily (day, judge, model, calls, cost_pusd, unknown, failed,
-      input_tokens, output_tokens)
-  VALUES ((CAST(OLD.ts / 86400 AS INTEGER) - (CAST(OLD.ts / 86400 AS INTEGER) * 86400 >
-      OLD.ts)), OLD.judge, OLD.model, -1, -OLD.cost_pusd, -(OLD.cost_known = 0), -(OLD.status !=
-      'ok'), -OLD.input_tokens, -OLD.output_tokens)
-  ON CONFLICT(day, judge, model) DO UPDATE SET calls = calls + excluded.calls, cost_pusd =
-      cost_pusd + excluded.cost_pusd, unknown = unknown + excluded.unknown, failed = failed +
-      excluded.failed, input_tokens = input_tokens + excluded.input_tokens, output_tokens =
-      output_tokens + excluded.output_tokens;
-  INSERT INTO judge_spend_daily (day, judge, model, calls, cost_pusd, unknown, failed,
-      input_tokens, output_tokens)
-  VALUES ((CAST(NEW.ts / 86400 AS INTEGER) - (CAST(NEW.ts / 86400 AS INTEGER) * 86400 >
-      NEW.ts)), NEW.judge, NEW.model, +1, +NEW.cost_pusd, +(NEW.cost_known = 0), +(NEW.status !=
-      'ok'), +NEW.input_tokens, +NEW.output_tokens)
-  ON CONFLICT(day, judge, model) DO UPDATE SET calls = calls + excluded.calls, cost_pusd =
-      cost_pusd + excluded.cost_pusd, unknown = unknown + excluded.unknown, failed = failed +
-      excluded.failed, input_tokens = input_tokens + excluded.input_tokens, output_tokens =
-      output_tokens + excluded.output_tokens;
-END;
-
-CREATE TRIGGER judge_spend_daily_del AFTER DELETE ON judge_calls BEGIN
-  INSERT INTO judge_spend_daily (day, judge, model, calls, cost_pusd, unknown, failed,
-      input_tokens, output_tokens)
-  VALUES ((CAST(OLD.ts / 86400 AS INTEGER) - (CAST(OLD.ts / 86400 AS INTEGER) * 86400 >
-      OLD.ts)), OLD.judge, OLD.model, -1, -OLD.cost_pusd, -(OLD.cost_known = 0), -(OLD.status !=
-      'ok'), -OLD.input_tokens, -OLD.output_tokens)
-  ON CONFLICT(day, judge, model) DO UPDATE SET calls = calls + excluded.calls, cost_pusd =
-      cost_pusd + excluded.cost_pusd, unknown = unknown + excluded.unknown, failed = failed +
-      excluded.failed, input_tokens = input_tokens + excluded.input_tokens, output_tokens =
-      output_tokens + excluded.output_tokens;
 END;
 
 CREATE TRIGGER score_rollup_judge_ins AFTER INSERT ON scores BEGIN
@@ -2164,4 +2118,59 @@ END;
 CREATE TRIGGER ledger_daily_del AFTER DELETE ON ledger BEGIN
   UPDATE ledger_daily SET amount_pusd = amount_pusd - OLD.amount_pusd, n = n - 1
   WHERE kind = OLD.kind AND day = OLD.day AND state = OLD.state;
+END;
+
+CREATE TRIGGER judge_spend_daily_ins AFTER INSERT ON judge_calls BEGIN
+  INSERT INTO judge_spend_daily (day, judge, model, calls, cost_pusd, unknown, failed,
+      input_tokens, output_tokens, unconfirmed_pusd, unconfirmed_attempts)
+  VALUES ((CAST(NEW.ts / 86400 AS INTEGER) - (CAST(NEW.ts / 86400 AS INTEGER) * 86400 > NEW.ts)),
+      NEW.judge, NEW.model, +1, +NEW.cost_pusd, +(NEW.cost_known = 0), +(NEW.status != 'ok'),
+      +NEW.input_tokens, +NEW.output_tokens, +NEW.unconfirmed_pusd, +NEW.unconfirmed_attempts)
+  ON CONFLICT(day, judge, model) DO UPDATE SET calls = calls + excluded.calls, cost_pusd =
+      cost_pusd + excluded.cost_pusd, unknown = unknown + excluded.unknown, failed = failed +
+      excluded.failed, input_tokens = input_tokens + excluded.input_tokens, output_tokens =
+      output_tokens + excluded.output_tokens, unconfirmed_pusd = unconfirmed_pusd +
+      excluded.unconfirmed_pusd, unconfirmed_attempts = unconfirmed_attempts +
+      excluded.unconfirmed_attempts;
+END;
+
+CREATE TRIGGER judge_spend_daily_upd AFTER UPDATE OF ts, judge, model, cost_pusd,
+    cost_known, status, input_tokens, output_tokens, unconfirmed_pusd, unconfirmed_attempts
+    ON judge_calls BEGIN
+  INSERT INTO judge_spend_daily (day, judge, model, calls, cost_pusd, unknown, failed,
+      input_tokens, output_tokens, unconfirmed_pusd, unconfirmed_attempts)
+  VALUES ((CAST(OLD.ts / 86400 AS INTEGER) - (CAST(OLD.ts / 86400 AS INTEGER) * 86400 > OLD.ts)),
+      OLD.judge, OLD.model, -1, -OLD.cost_pusd, -(OLD.cost_known = 0), -(OLD.status != 'ok'),
+      -OLD.input_tokens, -OLD.output_tokens, -OLD.unconfirmed_pusd, -OLD.unconfirmed_attempts)
+  ON CONFLICT(day, judge, model) DO UPDATE SET calls = calls + excluded.calls, cost_pusd =
+      cost_pusd + excluded.cost_pusd, unknown = unknown + excluded.unknown, failed = failed +
+      excluded.failed, input_tokens = input_tokens + excluded.input_tokens, output_tokens =
+      output_tokens + excluded.output_tokens, unconfirmed_pusd = unconfirmed_pusd +
+      excluded.unconfirmed_pusd, unconfirmed_attempts = unconfirmed_attempts +
+      excluded.unconfirmed_attempts;
+  INSERT INTO judge_spend_daily (day, judge, model, calls, cost_pusd, unknown, failed,
+      input_tokens, output_tokens, unconfirmed_pusd, unconfirmed_attempts)
+  VALUES ((CAST(NEW.ts / 86400 AS INTEGER) - (CAST(NEW.ts / 86400 AS INTEGER) * 86400 > NEW.ts)),
+      NEW.judge, NEW.model, +1, +NEW.cost_pusd, +(NEW.cost_known = 0), +(NEW.status != 'ok'),
+      +NEW.input_tokens, +NEW.output_tokens, +NEW.unconfirmed_pusd, +NEW.unconfirmed_attempts)
+  ON CONFLICT(day, judge, model) DO UPDATE SET calls = calls + excluded.calls, cost_pusd =
+      cost_pusd + excluded.cost_pusd, unknown = unknown + excluded.unknown, failed = failed +
+      excluded.failed, input_tokens = input_tokens + excluded.input_tokens, output_tokens =
+      output_tokens + excluded.output_tokens, unconfirmed_pusd = unconfirmed_pusd +
+      excluded.unconfirmed_pusd, unconfirmed_attempts = unconfirmed_attempts +
+      excluded.unconfirmed_attempts;
+END;
+
+CREATE TRIGGER judge_spend_daily_del AFTER DELETE ON judge_calls BEGIN
+  INSERT INTO judge_spend_daily (day, judge, model, calls, cost_pusd, unknown, failed,
+      input_tokens, output_tokens, unconfirmed_pusd, unconfirmed_attempts)
+  VALUES ((CAST(OLD.ts / 86400 AS INTEGER) - (CAST(OLD.ts / 86400 AS INTEGER) * 86400 > OLD.ts)),
+      OLD.judge, OLD.model, -1, -OLD.cost_pusd, -(OLD.cost_known = 0), -(OLD.status != 'ok'),
+      -OLD.input_tokens, -OLD.output_tokens, -OLD.unconfirmed_pusd, -OLD.unconfirmed_attempts)
+  ON CONFLICT(day, judge, model) DO UPDATE SET calls = calls + excluded.calls, cost_pusd =
+      cost_pusd + excluded.cost_pusd, unknown = unknown + excluded.unknown, failed = failed +
+      excluded.failed, input_tokens = input_tokens + excluded.input_tokens, output_tokens =
+      output_tokens + excluded.output_tokens, unconfirmed_pusd = unconfirmed_pusd +
+      excluded.unconfirmed_pusd, unconfirmed_attempts = unconfirmed_attempts +
+      excluded.unconfirmed_attempts;
 END;

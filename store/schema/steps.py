@@ -38,6 +38,8 @@ STEP_FILES = [
     "v16_source_status.sql",
     "v17_rescore.sql",
     "v18_search.sql",
+    "v19_billing_buckets.sql",
+    "v20_unconfirmed_spend.sql",
 ]
 STEPS: list[str] = [V1, *((SQL_DIR / name).read_text(encoding="utf-8") for name in STEP_FILES)]
 

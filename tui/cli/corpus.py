@@ -190,7 +190,10 @@ def replay(corpus_file: Path, candidate: str, run_id: str, concurrency: int | No
         f"lost calls from a crashed run {s.lost_calls_taken_over}"
     )
     click.echo(f"inference: {s.input_tokens} input + {s.output_tokens} output tokens, {cost}"
-               + (f" ({s.unpriced} unpriced cases)" if s.unpriced else ""))
+               + (f" ({s.unpriced} unpriced cases)" if s.unpriced else "")
+               + (f"; unconfirmed up to {format_usd(s.unconfirmed_pusd)} "
+                  f"({s.unconfirmed_attempts} attempts cut off after sending)"
+                  if s.unconfirmed_attempts else ""))
     for line in s.error_samples:
         click.echo(f"  error {line}", err=True)
     if s.judging is not None:

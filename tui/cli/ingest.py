@@ -4,8 +4,10 @@
   summary with the top reject reasons. Without ``--once`` it keeps polling
   every ``schedule.poll_seconds`` until Ctrl-C or SIGTERM, which stop it
   after the current transaction (nothing lost, nothing counted twice).
-- ``spend [--by model|day|kind] [--since]``: outputs, tokens and inference
-  cost; unpriced outputs are shown as such, never as $0.
+- ``spend [--by model|day|kind|bucket] [--since] [--json]``: outputs, tokens
+  and inference cost; unpriced outputs are shown as such, never as $0; judge
+  spend confirmed, with unconfirmed spend (attempts cut off after sending)
+  apart; ``--by bucket`` splits spend by billing bucket (core/views/costs.py).
 - ``cases [--limit N] [--failing] [--search QUERY]``: the latest outputs, one
   line each, with the judges that failed each one; ``--search`` is a
   full-text search (docs/search.md).
@@ -15,6 +17,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import UTC, datetime
@@ -35,10 +38,11 @@ from evaltop.core.ingest.pipeline import (
 from evaltop.core.ingest.pricing import PriceBook
 from evaltop.core.ingest.source_state import SourceProblem
 from evaltop.core.model.config import Config, ConfigError
-from evaltop.core.model.money import format_usd
+from evaltop.core.model.money import format_usd, pusd_to_usd
 from evaltop.core.model.window import parse_duration
 from evaltop.core.ops.database import StoreError, open_db
 from evaltop.core.text.sanitize import one_line
+from evaltop.core.views import costs
 from evaltop.core.views import rejects as stored_rejects
 from evaltop.core.views.cases import search_query, search_status
 from evaltop.core.views.report.base import latest_cases, spend_rows
@@ -177,16 +181,28 @@ def _since(text: str) -> float | None:
 
 
 @click.command("spend")
-@click.option("--by", "by", type=click.Choice(["model", "day", "kind"]), default="model",
-              show_default=True, help="Group rows by model, UTC day, or kind (inference vs judge).")
+@click.option("--by", "by", type=click.Choice(["model", "day", "kind", "bucket"]),
+              default="model", show_default=True,
+              help="Group rows by model, UTC day, kind (inference vs judge), or billing bucket.")
 @click.option("--since", default="all", show_default=True, help="Window: 24h, 7d, 30d, ... or all.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @common_options
-def spend(by: str, since: str, config: Path | None, db: Path | None) -> None:
-    """Outputs, tokens and cost; unpriced outputs are listed, never costed $0."""
+def spend(by: str, since: str, as_json: bool, config: Path | None, db: Path | None) -> None:
+    """Outputs, tokens and cost; unpriced outputs are listed, never costed $0.
+    `--by bucket`: uncached input, cache read, 5-minute and 1-hour cache
+    writes, output, reasoning; what cache writes cost and caching saved."""
     c = get_ctx(config, db)
     lo, until = _since(since), time.time() + 1e9  # include clock-skewed future rows
+    if by == "bucket":
+        _spend_by_bucket(c, since, lo, until, as_json)
+        return
     conn = _open_db(c.db_path, must_exist=True)
     try:
+        if as_json:
+            rows = [dict(r, cost_usd=pusd_to_usd(r.pop("cost_pusd")))
+                    for r in spend_rows(conn, by, lo, until)]
+            click.echo(json.dumps({"since": since, "by": by, "rows": rows}, indent=2))
+            return
         table = Table(box=None, pad_edge=False)
         for col in (by, "outputs", "input tokens", "output tokens", "cost", "unpriced"):
             table.add_column(col, justify="left" if col == by else "right")
@@ -199,6 +215,23 @@ def spend(by: str, since: str, config: Path | None, db: Path | None) -> None:
         Console(markup=False, highlight=False, soft_wrap=True).print(table)
     finally:
         conn.close()
+
+
+def _spend_by_bucket(c, since: str, lo: float | None, until: float, as_json: bool) -> None:
+    try:
+        book = costs.book_for(_config(c))
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    conn = _open_db(c.db_path, must_exist=True)
+    try:
+        bs = costs.spend_by_bucket(conn, book, lo, until)
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps({"since": since, "by": "bucket"} | bs.to_dict(), indent=2))
+    else:
+        click.echo(f"Spend by bucket, since {since}\n")
+        click.echo("\n".join(costs.bucket_lines(bs)))
 
 
 @click.command("cases")

@@ -16,7 +16,17 @@ import click
 from evaltop.core.model import config as config_mod
 from evaltop.core.model.config import ConfigError
 from evaltop.core.ops import crash
-from evaltop.tui.cli import corpus, dashboard, demo, ingest, receive, report, score, search
+from evaltop.tui.cli import (
+    corpus,
+    cost,
+    dashboard,
+    demo,
+    ingest,
+    receive,
+    report,
+    score,
+    search,
+)
 from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx
 
 
@@ -61,7 +71,7 @@ def init(force: bool, config: Path | None, db: Path | None) -> None:
                "then `evaltop ingest --once`")
 
 
-for _module in (ingest, receive, score, report, corpus, demo, dashboard, search):
+for _module in (ingest, receive, score, report, cost, corpus, demo, dashboard, search):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

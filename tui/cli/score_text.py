@@ -50,8 +50,13 @@ def judged_text(j: dict) -> str:
             f"{_plural(j.get('errors'), 'judge error')}")
     if j.get("skipped_family"):
         text += f", {_n(j['skipped_family'])} skipped (same model family)"
-    return text + (f"; {_plural(j.get('calls'), 'judge call')} ({_n(j.get('retries'))} retries), "
-                   f"spend {format_usd(j.get('cost_pusd'), unpriced='n/a')}")
+    text += (f"; {_plural(j.get('calls'), 'judge call')} ({_n(j.get('retries'))} retries), "
+             f"spend {format_usd(j.get('cost_pusd'), unpriced='n/a')}")
+    if j.get("unconfirmed_calls"):
+        # attempts that may have been billed: apart from the confirmed spend
+        text += (f" + up to {format_usd(j.get('unconfirmed_pusd'))} unconfirmed "
+                 f"({_plural(j['unconfirmed_calls'], 'attempt')} cut off after sending)")
+    return text
 
 
 def left_text(d: dict) -> str:

@@ -1,6 +1,7 @@
 """Case detail: everything about one output. `j`/`k` (or `n`/`p`) move to the
 next/previous case of the list without going back; `a`/`r` label it pass/fail;
-`c` adds it to the corpus; `y` copies it as JSON; `escape` goes back."""
+`c` adds it to the corpus; `y` copies it as JSON; `escape` goes back. The
+Cost section shows how its cost was made, as `evaltop cost OUTPUT_ID` does."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
+from evaltop.core.ingest.pricing import PriceBook
+from evaltop.core.model.config import ConfigError
 from evaltop.core.views import cases as dc
 from evaltop.core.views.cases import CaseFilter
 from evaltop.tui.screens.base import DataScreen
@@ -47,11 +50,13 @@ class CaseDetailScreen(DataScreen):
         self.detail: dc.CaseDetail | None = None
         self._step = 0
         self._on_move = on_move
+        self._book: PriceBook | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="status", classes="topbar")
         with VerticalScroll(id="detail"):
-            for name in ("Case", "Input", "Output", "Scores", "Review", "Feedback", "Metadata"):
+            for name in ("Case", "Input", "Output", "Scores", "Cost", "Review", "Feedback",
+                         "Metadata"):
                 yield Static(id=f"sec-{name.lower()}", classes="section")
         yield Footer()
 
@@ -67,7 +72,17 @@ class CaseDetailScreen(DataScreen):
                 note = "last case in the list" if self._step > 0 else "first case in the list"
             else:
                 row = nb
-        return Shown(row, dc.detail(conn, row["id"]), note)
+        return Shown(row, dc.detail(conn, row["id"], self._prices()), note)
+
+    def _prices(self) -> PriceBook | None:
+        """The app's price book, built once on the fetch worker (None: the
+        config's pricing is broken, which the app reports elsewhere)."""
+        if self._book is None:
+            try:
+                self._book = PriceBook.from_config(self.app.cfg)
+            except (ConfigError, OSError):
+                return None
+        return self._book
 
     def show(self, s: Shown) -> None:
         self._step = 0

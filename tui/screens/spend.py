@@ -23,6 +23,13 @@ def money(pusd: int | None, unpriced: int = 0) -> Text:
     return t
 
 
+def unconfirmed(pusd: int | None, attempts: int | None) -> Text:
+    """Spend that may have been billed (attempts cut off after sending)."""
+    if not attempts:
+        return Text("-", style="dim")
+    return Text(f"{format_usd(pusd or 0)} ({attempts:,})", style="yellow")
+
+
 class SpendScreen(DataScreen):
     TITLE = "Spend"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -49,8 +56,8 @@ class SpendScreen(DataScreen):
                     [
                         ("judge", "judge", None),
                         ("calls", "calls", 7),
-                        ("cost", "cost", 12),
-                        ("unknown", "cost unknown", 12),
+                        ("cost", "confirmed", 12),
+                        ("unconfirmed", "unconfirmed", 16),
                     ],
                     id="by-judge",
                     cursor_type="none",
@@ -99,7 +106,7 @@ class SpendScreen(DataScreen):
             for i, r in enumerate(s.by_day)])
         self.query_one("#by-kind", LiveTable).sync([
             (f"k{r['kind']}", [ranked(r["kind"], i, 10), Text(f"{r['count']:,}"),
-                               money(r["cost_pusd"], r["unpriced"])])
+                               _kind_cost(r)])
             for i, r in enumerate(s.by_kind)])
         self.query_one("#by-judge", LiveTable).sync(
             [
@@ -109,9 +116,16 @@ class SpendScreen(DataScreen):
                         ranked(r["k"], i, 30),
                         Text(f"{r['calls']:,}"),
                         money(r["cost_pusd"]),
-                        Text(str(r["unknown"] or 0), style="yellow" if r["unknown"] else "dim"),
+                        unconfirmed(r["unconfirmed_pusd"], r["unconfirmed_attempts"]),
                     ],
                 )
                 for i, r in enumerate(s.by_judge)
             ]
         )
+
+
+def _kind_cost(r: dict) -> Text:
+    t = money(r["cost_pusd"], r["unpriced"])
+    if r.get("unconfirmed_calls"):
+        t.append(f" +{format_usd(r['unconfirmed_pusd'])} unconfirmed", style="yellow")
+    return t

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from evaltop.core.model.money import format_usd
 from evaltop.core.views import cases as dc
+from evaltop.core.views.costs import text_lines
 from evaltop.tui.format import when
 from evaltop.tui.widgets.safe_text import cell, join, safe
 
@@ -75,6 +76,8 @@ def render_detail(d: dc.CaseDetail) -> list[tuple[str, Text]]:
         scores.append_text(join(("replaced ", "dim"), when(old["replaced_at"]), (": ", "dim")))
         scores.append_text(_score_line(old))
     sections.append(("Scores", scores))
+    if d.cost is not None:  # literal text: names in it are cleaned of control characters
+        sections.append(("Cost", Text("\n".join(text_lines(d.cost)[2:]))))
     if d.label:
         lab = join(("human label ", "dim"), (d.label["label"].upper(), "bold"),
                    ("  by ", "dim"), cell(d.label.get("reviewer") or "?", 30))

@@ -76,6 +76,7 @@ def message_fields(msg: dict, path: str) -> dict[str, Any]:
         "finish_reason": msg.get("stop_reason"),
         "usage": usage_of(msg.get("usage"), f"{path}usage", metadata),
         "metadata": metadata,
+        **billing_fields(msg.get("usage"), f"{path}usage"),
     }
     if fields["finish_reason"] == "refusal":
         fields["error"] = "refusal"
@@ -93,19 +94,32 @@ def usage_of(u: Any, key: str, metadata: dict[str, Any]) -> dict[str, int] | Non
     reads = to_int(u.get("cache_read_input_tokens"), FMT, f"{key}.cache_read_input_tokens")
     writes = to_int(u.get("cache_creation_input_tokens"), FMT, f"{key}.cache_creation_input_tokens")
     split = get_dict(u, "cache_creation", FMT, f"{key}.")
+    writes_1h = None  # no split logged: every write is priced as a 5-minute one
     if split:
         parts = {k: to_int(v, FMT, f"{key}.cache_creation.{k}") for k, v in split.items()}
         if u.get("cache_creation_input_tokens") is None:
             writes = sum(parts.values())
-        if parts.get("ephemeral_1h_input_tokens"):
-            metadata["cache_write_1h_tokens"] = parts["ephemeral_1h_input_tokens"]
+        writes_1h = parts.get("ephemeral_1h_input_tokens", 0)
+        if writes_1h:
+            metadata["cache_write_1h_tokens"] = writes_1h
     return usage(
         FMT,
         input_tokens=base + reads + writes,
         output_tokens=to_int(u.get("output_tokens"), FMT, f"{key}.output_tokens"),
         cached_input_tokens=reads,
         cache_write_tokens=writes,
+        cache_write_1h_tokens=writes_1h,
     )
+
+
+def billing_fields(u: Any, key: str) -> dict[str, Any]:
+    """``usage.service_tier`` (standard, priority, batch) as record fields."""
+    tier = u.get("service_tier") if isinstance(u, dict) else None
+    if tier is None:
+        return {}
+    if not isinstance(tier, str):
+        fail(FMT, f"{key}.service_tier must be a string, got {type(tier).__name__}")
+    return {"batch": True} if tier == "batch" else {"service_tier": tier}
 
 
 def error_text(err: dict) -> str:
@@ -136,7 +150,10 @@ def _batch_result(obj: dict, source: str, line_hash: str) -> LoggedOutput:
         msg = get_dict(result, "message", FMT, "result.")
         if not msg:
             fail(FMT, "result.message missing for a succeeded batch result")
-        return complete(FMT, message_fields(msg, "result.message."), extra, obj, line_hash, source)
+        fields = message_fields(msg, "result.message.")
+        fields["batch"] = True  # Message Batches: billed at the batch rates
+        fields.pop("service_tier", None)
+        return complete(FMT, fields, extra, obj, line_hash, source)
     if rtype == "errored":
         reason = error_text(get_dict(result, "error", FMT, "result."))
     elif rtype in ("canceled", "expired"):
@@ -144,5 +161,5 @@ def _batch_result(obj: dict, source: str, line_hash: str) -> LoggedOutput:
     else:
         got = to_str(rtype)[:40]
         fail(FMT, f"result.type: expected succeeded, errored, canceled or expired, got {got!r}")
-    fields = {"error": reason, "provider": "anthropic"}
+    fields = {"error": reason, "provider": "anthropic", "batch": True}
     return complete(FMT, fields, extra, obj, line_hash, source)

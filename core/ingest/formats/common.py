@@ -143,13 +143,19 @@ def usage(fmt: str, **counts: int) -> dict[str, int]:
         fail(fmt, f"usage: cache reads {cached} + writes {write} exceed input tokens {inp}")
     if reasoning > out:
         fail(fmt, f"usage: reasoning tokens {reasoning} exceed output tokens {out}")
-    return {
+    out_counts = {
         "input_tokens": inp,
         "output_tokens": out,
         "cached_input_tokens": cached,
         "cache_write_tokens": write,
         "reasoning_tokens": reasoning,
     }
+    w1h = counts.get("cache_write_1h_tokens")
+    if w1h is not None:  # None: the log gave only the total (priced as 5-minute writes)
+        if w1h > write:
+            fail(fmt, f"usage: 1-hour cache writes {w1h} exceed cache writes {write}")
+        out_counts["cache_write_1h_tokens"] = w1h
+    return out_counts
 
 
 def build_output(fmt: str, fields: dict[str, Any]) -> LoggedOutput:

@@ -69,6 +69,15 @@ _USAGE_ATTRS = {
     "reasoning_tokens": ("gen_ai.usage.reasoning.output_tokens",
                          "llm.token_count.completion_details.reasoning"),
 }
+# The TTL split of cache writes, named as Anthropic's usage.cache_creation object.
+_WRITE_1H_ATTRS = ("gen_ai.usage.cache_creation.ephemeral_1h_input_tokens",
+                   "evaltop.usage.cache_write_1h_tokens")
+_WRITE_5M_ATTRS = ("gen_ai.usage.cache_creation.ephemeral_5m_input_tokens",)
+# The rates a call is billed at: the service tier the provider answered with,
+# and whether it ran through a batch API.
+SERVICE_TIER_ATTRS = ("openai.response.service_tier", "gen_ai.openai.response.service_tier",
+                      "gen_ai.response.service_tier")
+BATCH_ATTRS = ("evaltop.batch", "gen_ai.request.batch")
 _METADATA_ATTRS = {
     "gen_ai.operation.name": "operation",
     "gen_ai.conversation.id": "conversation_id",
@@ -253,6 +262,7 @@ def _output(v: SpanView, oid: str, attrs: dict, events: list, start: int, end: i
     tags = amap.pick(amap.tags, attrs, v.resource)
     if tags is not None:
         fields["tags"] = tag_list(tags, FMT, "evaltop.tags")
+    fields.update(billing_of(attrs, v.path))
     if v.status_code == STATUS_ERROR:
         fields["error"] = to_str(v.status_message or attrs.get("error.type")) or "error"
     elif attrs.get("error.type") is not None:
@@ -304,11 +314,36 @@ def usage_of(attrs: dict[str, Any], path: str) -> dict[str, int] | None:
                 break
     if "input_tokens" not in counts and "output_tokens" not in counts:
         return None
+    split = [n for n in _WRITE_1H_ATTRS + _WRITE_5M_ATTRS if n in attrs]
+    if split:  # the TTL split of cache writes (Anthropic's cache_creation object)
+        w1h = next((n for n in _WRITE_1H_ATTRS if n in attrs), None)
+        w5m = next((n for n in _WRITE_5M_ATTRS if n in attrs), None)
+        one_h = to_int(attrs[w1h], FMT, f"{path} attribute {w1h}".strip()) if w1h else 0
+        five_m = to_int(attrs[w5m], FMT, f"{path} attribute {w5m}".strip()) if w5m else 0
+        if "cache_write_tokens" not in counts:
+            counts["cache_write_tokens"] = one_h + five_m
+        counts["cache_write_1h_tokens"] = one_h
     cache = counts.get("cached_input_tokens", 0) + counts.get("cache_write_tokens", 0)
     if cache > counts.get("input_tokens", 0):
         # An instrumentation that copied the provider's exclusive input count.
         counts["input_tokens"] = counts.get("input_tokens", 0) + cache
     return usage(FMT, **counts)
+
+
+def billing_of(attrs: dict[str, Any], path: str) -> dict[str, Any]:
+    """The service tier and batch flag a span reports (they choose the rates)."""
+    out: dict[str, Any] = {}
+    tier = next((attrs[n] for n in SERVICE_TIER_ATTRS if attrs.get(n) is not None), None)
+    if tier is not None:
+        out["service_tier"] = to_str(tier)
+    for name in BATCH_ATTRS:
+        value = attrs.get(name)
+        if value is not None:
+            if not isinstance(value, bool):
+                fail(FMT, f"{path} attribute {name}: expected a boolean, got {value!r}".strip())
+            out["batch"] = value
+            break
+    return out
 
 
 def evaluation(attrs: dict[str, Any], fid: str, oid: str, when_ns: int,

@@ -6,12 +6,9 @@ Unknown top-level keys are kept in ``metadata`` (nothing is dropped); unknown
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from evaltop.core.ingest.formats.common import (
-    FAST,
-    assemble,
     build_feedback,
     complete,
     fail,
@@ -26,38 +23,21 @@ from evaltop.core.ingest.formats.common import (
 )
 from evaltop.core.ingest.formats.detect import looks_like
 from evaltop.core.ingest.formats.messages import chat_messages, content_text
-from evaltop.core.ingest.formats.pairs import tag_list
-from evaltop.core.ingest.formats.providers import provider_name
-from evaltop.core.model.records import Feedback, LoggedOutput, Message, Usage, parse_ts
 
-FMT = "native"
-_STR_FIELDS = ("model", "provider", "task", "prompt_version", "variant", "finish_reason")
-_KNOWN = frozenset(
-    {
-        *_STR_FIELDS,
-        "id",
-        "ts",
-        "type",
-        "input",
-        "output",
-        "usage",
-        "latency_ms",
-        "tags",
-        "metadata",
-        "confidence",
-        "logprobs",
-        "error",
-        "cost_usd",
-    }
+# the fast path lives in native_fast; fast_record/fast_values re-exported for prepare
+from evaltop.core.ingest.formats.native_fast import (
+    _KNOWN,
+    _STR_FIELDS,
+    _USAGE_1H,
+    _USAGE_IGNORED,
+    _USAGE_KEYS,
+    FMT,
+    fast_output,
 )
-_USAGE_KEYS = (
-    "input_tokens",
-    "output_tokens",
-    "cached_input_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-)
-_USAGE_IGNORED = frozenset({"total_tokens"})
+from evaltop.core.ingest.formats.native_fast import fast_record as fast_record
+from evaltop.core.ingest.formats.native_fast import fast_values as fast_values
+from evaltop.core.ingest.formats.pairs import tag_list
+from evaltop.core.model.records import Feedback, LoggedOutput
 
 
 def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOutput | Feedback]:
@@ -65,175 +45,6 @@ def parse(obj: dict, *, source: str = "", line_hash: str = "") -> list[LoggedOut
     if rec is not None:
         return [rec]
     return parse_full(obj, source=source, line_hash=line_hash)
-
-
-def fast_output(obj: dict, source: str = "") -> LoggedOutput | None:
-    """The common output line, checked here field by field exactly as
-    :func:`parse_full` plus ``model_validate`` would accept it, and built
-    without validating twice; None for anything else (feedback, chat parts,
-    numbers as strings, a bad value...), which :func:`parse_full` then
-    handles or rejects with its precise reason. Proved equal to
-    :func:`parse_full` in tests/test_ingest_fastpath.py."""
-    v = fast_values(obj)
-    return None if v is None else fast_record(v, source)
-
-
-def fast_record(v: dict[str, Any], source: str) -> LoggedOutput:
-    """The record of :func:`fast_values`' values (which it takes over)."""
-    inp = v["input"]
-    if type(inp) is list:
-        v["input"] = [
-            assemble(Message, {"role": role, "content": content}) for role, content in inp
-        ]
-    u = v.get("usage")
-    if u is not None:
-        v["usage"] = assemble(Usage, u)
-    v["source"] = source
-    v["format"] = FMT
-    return assemble(LoggedOutput, v)
-
-
-def fast_values(obj: dict) -> dict[str, Any] | None:
-    """The checks of :func:`fast_output`, and its values as a record's fields
-    in their validated form, except that chat ``input`` is a list of
-    ``(role, content)`` pairs and ``usage`` a dict of the five counts; no
-    ``source`` or ``format``. None: not a line for the fast path."""
-    get = obj.get
-    rid, ts = get("id"), get("ts")
-    if type(rid) is not str or not rid or not rid.isascii() or ts is None or not FAST:
-        return None  # no id: line hash; non-ASCII: pydantic's own unicode check
-    if get("type") not in (None, "output") or "cost_usd" in obj or "logprobs" in obj:
-        return None
-    try:
-        when = parse_ts(ts)
-    except (ValueError, OverflowError, OSError):
-        return None
-    v: dict[str, Any] = {"id": rid, "ts": when}
-    for key in _STR_FIELDS:
-        s = get(key)
-        if s is not None:
-            if type(s) is not str:
-                return None
-            v[key] = s
-    inp = get("input")
-    if inp is not None and type(inp) is not str:
-        inp = _fast_messages(inp)
-        if inp is None:
-            return None
-    v["input"] = inp
-    out = get("output")
-    if out is None:  # the checks of _is_native
-        if ("output" not in obj and not get("error")) or looks_like(obj) != FMT:
-            return None
-        out = ""
-    elif type(out) is not str:
-        return None
-    v["output"] = out
-    u = get("usage")
-    if u is not None:
-        u = _fast_usage(u)
-        if u is None:
-            return None
-        v["usage"] = u
-    for key in ("latency_ms", "confidence"):
-        x = get(key)
-        if x is not None:
-            if type(x) is int and -_EXACT < x < _EXACT:
-                x = float(x)
-            elif type(x) is not float or not math.isfinite(x):
-                return None
-            v[key] = x
-    c = v.get("confidence")
-    if c is not None and not 0.0 <= c <= 1.0:
-        return None
-    tags = get("tags")
-    if tags is not None:
-        if type(tags) is not list or not all(type(t) is str for t in tags):
-            return None
-        v["tags"] = list(tags)
-    meta = get("metadata")
-    if meta is None:
-        meta = {}
-    elif type(meta) is not dict or not all(type(k) is str for k in meta):
-        return None
-    else:
-        meta = dict(meta)
-    if not obj.keys() <= _KNOWN:
-        for key, value in obj.items():
-            if key not in _KNOWN:
-                if type(key) is not str:
-                    return None
-                meta.setdefault(key, value)
-    v["metadata"] = meta
-    err = get("error")
-    if err is not None and err != "":
-        if type(err) is not str:
-            return None
-        v["error"] = err
-    else:
-        v["error"] = None
-    key = (v.get("provider"), v.get("model", ""))
-    provider = _PROVIDERS.get(key)
-    if provider is None:
-        if len(_PROVIDERS) >= 4096:  # bounded: a log could name endless models
-            _PROVIDERS.clear()
-        provider = _PROVIDERS[key] = provider_name(*key)
-    v["provider"] = provider
-    return v
-
-
-# provider_name of (provider, model), a pure function
-_PROVIDERS: dict[tuple[str | None, str], str] = {}
-
-
-_EXACT = 2**53  # ints this small are floats exactly (larger: the full path decides)
-_USAGE_ALL = frozenset(_USAGE_KEYS) | _USAGE_IGNORED
-_MESSAGE_KEYS = frozenset({"role", "content"})
-
-
-def _fast_messages(value: Any) -> list | None:
-    """``[{"role": str, "content": str}, ...]`` as ``(role, content)`` pairs, else None."""
-    if type(value) is not list:
-        return None
-    msgs = []
-    for m in value:
-        if type(m) is not dict or m.keys() != _MESSAGE_KEYS:
-            return None
-        role, content = m["role"], m["content"]
-        if type(role) is not str or not role or type(content) is not str:
-            return None
-        msgs.append((role, content))
-    return msgs
-
-
-def _fast_usage(u: Any) -> dict[str, int] | None:
-    """Whole, non-negative int counts whose subsets fit their totals (all five keys), else None."""
-    if type(u) is not dict or not u.keys() <= _USAGE_ALL:
-        return None
-    get = u.get
-    i, o, c, w, r = (0 if (n := get(key)) is None else n for key in _USAGE_KEYS)
-    if (
-        type(i) is not int
-        or type(o) is not int
-        or type(c) is not int
-        or type(w) is not int
-        or type(r) is not int
-        or i < 0
-        or o < 0
-        or c < 0
-        or w < 0
-        or r < 0
-        or c + w > i
-        or r > o
-    ):
-        return None
-    return {
-        "input_tokens": i,
-        "output_tokens": o,
-        "cached_input_tokens": c,
-        "cache_write_tokens": w,
-        "reasoning_tokens": r,
-    }
 
 
 def parse_full(
@@ -279,6 +90,14 @@ def parse_full(
     fields["error"] = _error(obj.get("error"))
     if obj.get("cost_usd") is not None:
         fields["reported_cost_usd"] = to_decimal(obj["cost_usd"], FMT, "cost_usd")
+    if obj.get("batch") is not None:
+        if not isinstance(obj["batch"], bool):
+            fail(FMT, f"batch must be true or false, got {to_str(obj['batch'])[:40]!r}")
+        fields["batch"] = obj["batch"]
+    if obj.get("service_tier") is not None:
+        if not isinstance(obj["service_tier"], str):
+            fail(FMT, f"service_tier must be a string, got {type(obj['service_tier']).__name__}")
+        fields["service_tier"] = obj["service_tier"]
     _is_native(obj, fields["error"])
     return [complete(FMT, fields, {}, obj, line_hash, source)]
 
@@ -318,9 +137,13 @@ def _usage(u: Any):
     if not isinstance(u, dict):
         fail(FMT, f"usage must be an object, got {type(u).__name__}")
     for key in u:
-        if key not in _USAGE_KEYS and key not in _USAGE_IGNORED:
-            fail(FMT, f"usage.{key}: unknown key (expected {', '.join(_USAGE_KEYS)})")
-    return usage(FMT, **{k: to_int(u.get(k), FMT, f"usage.{k}") for k in _USAGE_KEYS})
+        if key not in _USAGE_KEYS and key not in _USAGE_IGNORED and key != _USAGE_1H:
+            fail(FMT, f"usage.{key}: unknown key "
+                      f"(expected {', '.join(_USAGE_KEYS)} or {_USAGE_1H})")
+    counts = {k: to_int(u.get(k), FMT, f"usage.{k}") for k in _USAGE_KEYS}
+    if u.get(_USAGE_1H) is not None:
+        counts[_USAGE_1H] = to_int(u[_USAGE_1H], FMT, f"usage.{_USAGE_1H}")
+    return usage(FMT, **counts)
 
 
 def _error(value: Any) -> str | None:

@@ -117,6 +117,17 @@ def _completion(resp: dict, path: str) -> dict[str, Any]:
         fields["error"] = "content_filter"
     fields["logprobs"] = _logprobs(choice.get("logprobs"), f"{at}.logprobs")
     fields["usage"] = usage_of(resp.get("usage"), f"{path}usage")
+    return _with_service_tier(fields, resp, path)
+
+
+def _with_service_tier(fields: dict[str, Any], resp: dict, path: str) -> dict[str, Any]:
+    """``service_tier`` as the response reports it (flex, priority, default...):
+    it chooses the rates the call is billed at."""
+    tier = resp.get("service_tier")
+    if tier is not None:
+        if not isinstance(tier, str):
+            fail(FMT, f"{path}service_tier must be a string, got {type(tier).__name__}")
+        fields["service_tier"] = tier
     return fields
 
 
@@ -184,7 +195,7 @@ def _responses_api(resp: dict, path: str) -> dict[str, Any] | None:
     if refused:
         fields["finish_reason"] = "refusal"
         fields["error"] = "refusal"
-    return fields
+    return _with_service_tier(fields, resp, path)
 
 
 def usage_of(u: Any, key: str) -> dict[str, int] | None:
@@ -270,6 +281,7 @@ def _batch_line(obj: dict, source: str, line_hash: str) -> LoggedOutput:
         fields = response_fields(body, "response.body.")
         if fields is None:
             fail(FMT, "response.body: batch output holds an unfinished response")
+        fields["batch"] = True  # billed at the model's batch rates
         return complete(FMT, fields, extra, obj, line_hash, source)
     err = obj.get("error") if isinstance(obj.get("error"), dict) else body.get("error")
     reason = error_text(err) if isinstance(err, dict) else f"HTTP {to_str(status) or 'error'}"
@@ -280,5 +292,6 @@ def _batch_line(obj: dict, source: str, line_hash: str) -> LoggedOutput:
         "usage": None,
         "provider": "openai",
         "model": to_str(body.get("model")),
+        "batch": True,
     }
     return complete(FMT, fields, extra, obj, line_hash, source)

@@ -20,7 +20,7 @@ import time
 from evaltop.core.ingest.tokens import count_text
 from evaltop.core.model.config import JudgeConfig
 from evaltop.core.model.records import Usage
-from evaltop.core.scoring.judges.llm import CallOutcome, prompt_tokens
+from evaltop.core.scoring.judges.llm import CallOutcome, Resend, prompt_tokens
 from evaltop.core.scoring.judges.prompts import JudgePrompt, Verdict
 from evaltop.core.scoring.judges.rules import REFUSAL_SCAN_CHARS
 from evaltop.core.scoring.judges.subject import Subject
@@ -86,7 +86,9 @@ class DemoJudge:
     async def aclose(self) -> None:
         return None
 
-    async def call(self, prompt: JudgePrompt, subject: Subject | None = None) -> CallOutcome:
+    async def call(self, prompt: JudgePrompt, subject: Subject | None = None, *,
+                   may_resend: Resend | None = None) -> CallOutcome:
+        """Offline: never fails in transport, so ``may_resend`` is never asked."""
         started = time.monotonic()
         if subject is None:
             return CallOutcome("error", error="the demo judge needs the subject", attempts=1)

@@ -18,6 +18,7 @@ import functools
 import os
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,9 +65,15 @@ class CallOutcome:
     attempts: int = 0
     latency_ms: float = 0.0
     error: str | None = None
-    billed: str = "no"
+    billed: str = "no"  # of the last attempt; earlier ones: unknown_attempts
     schema_error: bool = False
     transient: bool = False  # worth trying again later (timeouts, outages)
+    unknown_attempts: int = 0  # attempts that may have been billed with no reply to say so
+
+
+# Asked before resending after an attempt that may have been billed: None to
+# go ahead, else why not (e.g. the budget cannot hold one more estimate).
+Resend = Callable[[], Awaitable[str | None]]
 
 
 def api_key_for(judge: JudgeConfig, where: str = "") -> str | None:
@@ -140,16 +147,21 @@ def _anthropic_usage(u: Any) -> Usage | None:
     if not isinstance(u, dict) or "input_tokens" not in u:
         return None
     read, write = _int(u.get("cache_read_input_tokens")), _int(u.get("cache_creation_input_tokens"))
+    split = u.get("cache_creation")
+    write_1h = min(write, _int(split.get("ephemeral_1h_input_tokens"))) \
+        if isinstance(split, dict) else None  # no split: priced as 5-minute writes
     return Usage(input_tokens=_int(u.get("input_tokens")) + read + write,
                  output_tokens=_int(u.get("output_tokens")),
-                 cached_input_tokens=read, cache_write_tokens=write)
+                 cached_input_tokens=read, cache_write_tokens=write,
+                 cache_write_1h_tokens=write_1h)
 
 
 class LLMJudge:
     """A configured LLM judge: builds requests, sends them, parses verdicts."""
 
     def __init__(self, judge: JudgeConfig, *, api_key: str | None = None,
-                 backoff_base: float = 0.25, backoff_cap: float = 20.0,
+                 backoff_base: float = retry.BACKOFF_BASE_S,
+                 backoff_cap: float = retry.BACKOFF_CAP_S,
                  rng: random.Random | None = None) -> None:
         self.judge = judge
         self.model = judge.model or ""
@@ -273,65 +285,63 @@ class LLMJudge:
                 None,
                 "",
             )
-        if retry.is_retryable_status(resp.status_code):
-            return None, retry.parse_retry_after(resp.headers.get("retry-after")), what
+        if retry.should_retry(resp.status_code, resp.headers):
+            return None, retry.retry_after_s(resp.headers), what
         return CallOutcome("error", error=what), None, ""
 
-    async def call(self, prompt: JudgePrompt, subject: Subject | None = None) -> CallOutcome:
-        """Send one judge request (retrying what is worth retrying) within the deadline."""
+    async def call(self, prompt: JudgePrompt, subject: Subject | None = None, *,
+                   may_resend: Resend | None = None) -> CallOutcome:
+        """Send one judge request (retrying what is worth retrying) within the deadline.
+
+        An attempt that failed after its bytes may have left is counted in
+        ``unknown_attempts``; before resending after one, ``may_resend()``
+        must say yes (the paid path grows the budget reservation there)."""
         loop = asyncio.get_running_loop()
         started = time.monotonic()
         deadline = loop.time() + self.judge.deadline_s
         body = self.request_body(prompt)
-        attempts, in_flight = 0, False
+        attempts, unknown, in_flight = 0, 0, False
         outcome: CallOutcome
         try:
             async with asyncio.timeout_at(deadline):
                 while True:
                     attempts += 1
                     delay: float | None = None
-                    in_flight = True
+                    in_flight, cut = True, False
                     try:
                         resp = await self._post(body)
-                    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
-                            httpx.RemoteProtocolError) as exc:
-                        # not delivered (or dropped before any reply): safe to retry
-                        in_flight = False
-                        last = f"connection failed: {type(exc).__name__}: {exc}"[:200]
-                    except (httpx.ReadTimeout, httpx.WriteTimeout):
-                        outcome = CallOutcome(
-                            "timeout",
-                            billed="unknown",
-                            transient=True,
-                            error=f"no reply within timeout_s={self.judge.timeout_s:g}",
-                        )
-                        break
-                    except httpx.HTTPError as exc:
-                        outcome = CallOutcome(
-                            "error",
-                            billed="unknown",
-                            error=f"transport error: {type(exc).__name__}: {exc}"[:200],
-                        )
-                        break
+                    except httpx.TransportError as exc:
+                        in_flight, cut = False, retry.maybe_sent(exc)
+                        unknown += cut
+                        failed = self._transport_failure(exc, cut)
+                        last = failed.error or ""
                     else:
                         in_flight = False
                         final, delay, last = self._on_response(resp, prompt)
                         if final is not None:
+                            unknown += final.billed == "unknown"
                             outcome = final
                             break
+                        failed = None
                     if attempts > self.judge.max_retries:
-                        outcome = CallOutcome("error", transient=True,
-                                              error=f"gave up after {attempts} attempts: {last}")
+                        outcome = self._gave_up(
+                            failed, f"gave up after {attempts} attempts: {last}")
                         break
                     wait = delay if delay is not None else retry.backoff_delay(
                         attempts, base=self.backoff_base, cap=self.backoff_cap, rng=self._rng)
                     if loop.time() + wait >= deadline:
-                        outcome = CallOutcome("error", transient=True, error=(
+                        outcome = self._gave_up(failed, (
                             f"{last}; waiting {wait:.1f}s to retry would pass deadline_s="
                             f"{self.judge.deadline_s:g}"))
                         break
+                    if cut and may_resend is not None:
+                        why_not = await may_resend()
+                        if why_not:
+                            outcome = self._gave_up(failed, f"{last}; not retried: {why_not}")
+                            break
                     await asyncio.sleep(wait)
         except TimeoutError:
+            unknown += in_flight
             outcome = CallOutcome(
                 "timeout",
                 billed="unknown" if in_flight else "no",
@@ -340,5 +350,24 @@ class LLMJudge:
                 + (" while waiting for the reply" if in_flight else " between retries"),
             )
         outcome.attempts = attempts
+        outcome.unknown_attempts = unknown
         outcome.latency_ms = (time.monotonic() - started) * 1000
         return outcome
+
+    def _transport_failure(self, exc: httpx.TransportError, sent: bool) -> CallOutcome:
+        """The outcome of an attempt that got no HTTP reply."""
+        name = type(exc).__name__
+        if isinstance(exc, httpx.TimeoutException) and sent:
+            return CallOutcome("timeout", billed="unknown", transient=True,
+                               error=f"no reply within timeout_s={self.judge.timeout_s:g} ({name})")
+        what = "transport error" if sent else "connection failed"
+        return CallOutcome("error", billed="unknown" if sent else "no", transient=True,
+                           error=f"{what}: {name}: {exc}"[:200])
+
+    @staticmethod
+    def _gave_up(failed: CallOutcome | None, error: str) -> CallOutcome:
+        """The last attempt's failure (or an outage) as the final outcome."""
+        if failed is None:
+            return CallOutcome("error", transient=True, error=error[:300])
+        failed.error = error[:300]
+        return failed

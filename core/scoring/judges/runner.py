@@ -44,10 +44,12 @@ class ScoreSummary:
     claimed_elsewhere: int = 0  # another process holds the pair
     halted: int = 0  # pairs not started: the caller asked to stop (a signal)
     done: int = 0  # samples marked done
-    cost_pusd: int = 0
+    cost_pusd: int = 0  # confirmed (billed replies)
     calls: int = 0
     retries: int = 0
     budget_reason: str = ""
+    unconfirmed_pusd: int = 0  # estimates of attempts that may have been billed
+    unconfirmed_calls: int = 0  # such attempts
     # (output_ts, output_id) of the last pending sample looked at: where the
     # next page of the backlog starts (see drain.py)
     cursor: tuple[float, str] | None = field(default=None, repr=False)
@@ -56,10 +58,13 @@ class ScoreSummary:
         d = asdict(self)
         d.pop("cursor")
         d["cost_usd"] = pusd_to_usd(self.cost_pusd)
+        d["unconfirmed_usd"] = pusd_to_usd(self.unconfirmed_pusd)
         return d
 
     def add(self, r: PaidResult) -> None:
         self.cost_pusd += r.cost_pusd
+        self.unconfirmed_pusd += r.unconfirmed_pusd
+        self.unconfirmed_calls += r.unconfirmed_attempts
         if r.attempts:
             self.calls += 1
             self.retries += max(0, r.attempts - 1)

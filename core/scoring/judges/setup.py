@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from evaltop.core.ingest.pricing import Price, PriceBook
 from evaltop.core.ingest.tokens import model_family
 from evaltop.core.model.config import Config, ConfigError, JudgeConfig
+from evaltop.core.scoring.judges import retry
 from evaltop.core.scoring.judges.demo import DEFAULT_MODEL as DEFAULT_DEMO_MODEL
 from evaltop.core.scoring.judges.demo import DemoJudge
 from evaltop.core.scoring.judges.llm import LLMJudge, api_key_for
@@ -78,7 +79,8 @@ def check_judges(cfg: Config) -> None:
         _model_and_price(j, book, where)
 
 
-def build_judge_set(cfg: Config, *, names: set[str] | None = None, backoff_base: float = 0.25,
+def build_judge_set(cfg: Config, *, names: set[str] | None = None,
+                    backoff_base: float = retry.BACKOFF_BASE_S,
                     rng: random.Random | None = None) -> JudgeSet:
     """Compile rules and open clients for the judges in ``names`` (all by default).
 

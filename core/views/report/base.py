@@ -18,6 +18,7 @@ from typing import Any
 from evaltop.core.model.money import format_usd, pusd_to_usd, usd_to_pusd
 from evaltop.core.views.report.context import ReportContext
 from evaltop.store import counters
+from evaltop.store import judge_calls as store_judge_calls
 from evaltop.store import outputs as store_out
 from evaltop.store.rollups import hourly as rollups
 
@@ -77,6 +78,14 @@ def _usd(value: float | None) -> str:
     return format_usd(usd_to_pusd(value))
 
 
+def _unconfirmed(spend: dict[str, Any]) -> str:
+    n = spend.get("judge_unconfirmed_calls") or 0
+    if not n:
+        return ""
+    return (f" confirmed, plus up to {_usd(spend.get('judge_unconfirmed_usd'))} unconfirmed"
+            f" ({n:,} attempts cut off after sending; the budget counts them)")
+
+
 def _cell(text: str) -> str:
     """Markdown table cell: model names come from logs, keep them inert."""
     return (
@@ -101,7 +110,7 @@ def markdown(report: dict[str, Any]) -> list[str]:
         f"({tok['reasoning']:,} reasoning); "
         f"{tok['estimated_outputs']:,} outputs with estimated counts",
         f"- Inference spend: {_usd(spend['inference_usd'])}{unpriced}",
-        f"- Judge spend: {_usd(spend.get('judge_usd'))}",
+        f"- Judge spend: {_usd(spend.get('judge_usd'))}{_unconfirmed(spend)}",
     ]
     if report["by_model"]:
         lines += ["", "| Model | Outputs | Input tokens | Output tokens | Inference |",
@@ -122,7 +131,9 @@ def markdown(report: dict[str, Any]) -> list[str]:
 
 def spend_rows(conn, by: str, since: float | None, until: float) -> list[dict[str, Any]]:
     """Rows for `evaltop spend --by model|day|kind`: name, outputs (or judge
-    calls), input/output tokens, cost_pusd (None = unpriced), unpriced."""
+    calls), input/output tokens, cost_pusd (None = unpriced), unpriced. By
+    kind, judge spend is confirmed; a ``judge unconfirmed`` row (attempts cut
+    off after sending, one estimate each) follows when there are any."""
     if by not in ("model", "day", "kind"):
         raise ValueError(f"by must be model, day or kind, got {by!r}")
     rows = [
@@ -140,6 +151,10 @@ def spend_rows(conn, by: str, since: float | None, until: float) -> list[dict[st
         calls, tin, tout, cost = store_out.judge_cost_in_window(conn, since, until)
         rows.append({"name": "judge", "count": calls, "input_tokens": tin, "output_tokens": tout,
                      "cost_pusd": cost, "unpriced": 0})
+        _, unconfirmed, attempts = store_judge_calls.unconfirmed(conn, since, until)
+        if attempts:  # may have been billed: counted by the budget, apart from judge spend
+            rows.append({"name": "judge unconfirmed", "count": attempts, "input_tokens": 0,
+                         "output_tokens": 0, "cost_pusd": unconfirmed, "unpriced": 0})
     return rows
 
 

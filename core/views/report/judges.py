@@ -1,9 +1,12 @@
 """The judges' part of ``evaltop report`` (see core/views/report/build.py for the contract).
 
-Keys: ``spend.judge_usd`` (judge calls in the window, never mixed into
-inference spend), ``judges.<name>`` (calls, errors, retries, input_tokens,
-output_tokens, cost_usd, same_family_outputs, unknown_cost_calls,
-refused_budget) and
+Keys: ``spend.judge_usd`` (confirmed judge spend in the window: what billed
+replies cost; never mixed into inference spend), ``spend.judge_unconfirmed_usd``
+and ``spend.judge_unconfirmed_calls`` (attempts that may have been billed with
+no reply to say so, one reserved estimate each: counted by the budget, apart
+from ``judge_usd``), ``judges.<name>`` (calls, errors, retries, input_tokens,
+output_tokens, cost_usd (confirmed), unconfirmed_usd, unconfirmed_calls,
+same_family_outputs, unknown_cost_calls, refused_budget) and
 ``budgets.judge`` (daily_usd, spent_today_usd, monthly_usd, spent_month_usd,
 paused, reserved_usd, reason). ``failures(report, {"budget"})`` fires when
 judge spend is at or over a cap.
@@ -34,12 +37,17 @@ def report_section(ctx: ReportContext) -> dict[str, Any]:
             "cost_usd": pusd_to_usd(r["cost_pusd"] or 0),
             "same_family_outputs": 0, "unknown_cost_calls": r["unknown_cost_calls"] or 0,
             "refused_budget": r["refused_budget"] or 0,
+            "unconfirmed_usd": pusd_to_usd(r["unconfirmed_pusd"] or 0),
+            "unconfirmed_calls": r["unconfirmed_attempts"] or 0,
         }
     for name, n in fam.items():
         judges.setdefault(name, _empty())["same_family_outputs"] = n
     state = judge_budget_state(conn, ctx.cfg, ctx.now)
+    confirmed, unconfirmed, unconfirmed_calls = judge_calls.unconfirmed(conn, since, until)
     return {
-        "spend": {"judge_usd": pusd_to_usd(judge_calls.total_cost(conn, since, until))},
+        "spend": {"judge_usd": pusd_to_usd(confirmed),
+                  "judge_unconfirmed_usd": pusd_to_usd(unconfirmed),
+                  "judge_unconfirmed_calls": unconfirmed_calls},
         "judges": judges,
         "budgets": {"judge": state},
     }
@@ -47,7 +55,8 @@ def report_section(ctx: ReportContext) -> dict[str, Any]:
 
 def _empty() -> dict[str, Any]:
     return {"calls": 0, "errors": 0, "retries": 0, "input_tokens": 0, "output_tokens": 0,
-            "cost_usd": 0.0, "same_family_outputs": 0, "unknown_cost_calls": 0, "refused_budget": 0}
+            "cost_usd": 0.0, "same_family_outputs": 0, "unknown_cost_calls": 0, "refused_budget": 0,
+            "unconfirmed_usd": 0.0, "unconfirmed_calls": 0}
 
 
 def _usd(x: float | None) -> str:
@@ -63,17 +72,16 @@ def markdown(report: dict[str, Any]) -> list[str]:
     if judges:
         lines += [
             "| judge | calls | errors | retries | tokens in | tokens out | cost "
-            "| same-family outputs |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| unconfirmed | same-family outputs |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for name, j in sorted(judges.items()):
-            unknown = (
-                f" ({j['unknown_cost_calls']} estimated)" if j.get("unknown_cost_calls") else ""
-            )
+            n = j.get("unconfirmed_calls") or 0
+            unconfirmed = f"{_usd(j.get('unconfirmed_usd') or 0.0)} ({n} attempts)" if n else "-"
             lines.append(
                 f"| {_cell(name)} | {j['calls']} | {j['errors']} | {j['retries']} "
-                f"| {j['input_tokens']} | {j['output_tokens']} | {_usd(j['cost_usd'])}{unknown} "
-                f"| {j['same_family_outputs']} |"
+                f"| {j['input_tokens']} | {j['output_tokens']} | {_usd(j['cost_usd'])} "
+                f"| {unconfirmed} | {j['same_family_outputs']} |"
             )
         lines.append("")
     if state:
