@@ -172,3 +172,41 @@ def test_failing_verdicts_of_matches_page_forward_and_back(conn, make_config):
     assert all(len(p) == 3 for p in pages[:-1])
     back = dc.page_before(conn, f, pages[1][0]["key"], limit=3)
     assert [r["row_key"] for r in back] == [r["row_key"] for r in pages[0]]
+
+
+def _all_pages(conn, f, limit):
+    got, after = [], None
+    while True:
+        page = dc.page(conn, f, after=after, limit=limit)
+        got.append(page)
+        if len(page) < limit:
+            return got
+        after = page[-1]["key"]
+
+
+@pytest.mark.parametrize("failing", [False, True])
+def test_a_search_sorted_by_model_sorts_its_newest_matches_and_says_so(
+        conn, make_config, monkeypatch, failing):
+    insert_outputs(conn, rows(60))
+    with store_db.write(conn):
+        for i in range(60):
+            insert_score(conn, f"out-{i:06d}", NOW, "j", 0)
+    enable_all(conn, make_config)
+    f = dc.parse_filter("sort:model refund", NOW, failing=failing)
+    matches = [r for r in conn.execute(  # rowid = i + 1: stored in order
+        "SELECT id, model, ts, rowid FROM outputs WHERE output_text LIKE 'refund%'")]
+
+    def want(rs):
+        return [r[0] for r in sorted(rs, key=lambda r: (r[1], r[2], r[3]), reverse=True)]
+
+    pages = _all_pages(conn, f, limit=5)  # every match: exact, no note
+    assert [r["id"] for p in pages for r in p] == want(matches)
+    assert all(p.note is None for p in pages)
+    monkeypatch.setattr(dc.store_cases, "SORT_CAP", 7)
+    pages = _all_pages(conn, f, limit=3)
+    newest = sorted(matches, key=lambda r: r[3])[-7:]
+    assert [r["id"] for p in pages for r in p] == want(newest)
+    assert all(p.note == "sorted: the newest 7 matches only (sort:newest lists all)"
+               for p in pages)
+    back = dc.page_before(conn, f, pages[1][0]["key"], limit=3)
+    assert [r["row_key"] for r in back] == [r["row_key"] for r in pages[0]]

@@ -127,14 +127,22 @@ def search_status(conn: sqlite3.Connection) -> SearchStatus:
 
 def searched(conn: sqlite3.Connection, f: CaseFilter) -> tuple[CaseFilter | None, str | None]:
     """The filter the store runs for ``f`` and a note for the user: with the
-    index ready, the words are a full-text search; while it builds nothing is
+    index ready, the words are a full-text search (sorted by model or task:
+    its newest ``SORT_CAP`` matches, and the note says so when there are
+    more); while it builds nothing is
     searched (``None``: no page pretends there are no matches); with search off
     they match as a substring, as before search existed."""
     if not f.search:
         return f, None
     st = store_search.status(conn)
     if st.ready:
-        return replace(f, text=""), None
+        if f.sort in ("newest", "oldest"):  # streamed from the index: every match
+            return replace(f, text=""), None
+        floor = store_search.nth_newest(conn, f.search, store_cases.SORT_CAP)
+        note = (None if not floor else
+                f"sorted: the newest {store_cases.SORT_CAP:,} matches only "
+                "(sort:newest lists all)")
+        return replace(f, text="", search_floor=floor), note
     if st.enabled:
         return None, f"index building: {st.percent}%"
     return (replace(f, search=""),
