@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from evaltop.store import case_search
 from evaltop.store import search as store_search
 
 
@@ -86,12 +87,12 @@ def _order(f: CaseFilter) -> tuple[list[str], str]:
     (mixed directions or an OR-expanded keyset make it sort the whole table).
 
     A search sorted newest or oldest is walked in the order the index holds
-    its matches, the order outputs were stored (``f.rowid``): the newest
-    stored first, which for tailed logs is the newest; a backfill of older
-    logs lists by when it was stored. Any other order would sort every match
-    (seconds for a common word at 1M outputs; docs/search.md)."""
+    its matches, the order outputs were stored (store/case_search.py): the
+    newest stored first, which for tailed logs is the newest; a backfill of
+    older logs lists by when it was stored. Any other order would sort every
+    match (seconds for a common word at 1M outputs; docs/search.md)."""
     if _search_driven(f):
-        return (["f.rowid", "s.rowid"] if f.failing else ["f.rowid"],
+        return (["o.rowid", "s.rowid"] if f.failing else ["o.rowid"],
                 "DESC" if f.sort == "newest" else "ASC")
     ts, rid = ("s.output_ts", "s.rowid") if f.failing else ("o.ts", "o.rowid")
     return {
@@ -106,10 +107,6 @@ def _search_driven(f: CaseFilter) -> bool:
     return bool(f.search) and f.sort in ("newest", "oldest")
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def cases_page(
     conn: sqlite3.Connection,
     f: CaseFilter,
@@ -117,6 +114,7 @@ def cases_page(
     after: tuple | None = None,
     limit: int = 200,
     reverse: bool = False,
+    budget: float | None = None,
 ) -> list[dict]:
     """One page of the cases list after keyset ``after`` (a row's ``key``).
 
@@ -128,16 +126,21 @@ def cases_page(
     cols, direction = _order(f)
     if reverse:
         direction = "ASC" if direction == "DESC" else "DESC"
-    if f.failing and _search_driven(f):
-        return _keyed(_failing_search(conn, f, after, limit, direction), 2)
+    if _search_driven(f):
+        try:
+            return case_search.search_page(conn, f, after=after, limit=limit,
+                                           direction=direction, budget=budget)
+        except sqlite3.OperationalError as exc:
+            if store_search.is_query_error(exc):
+                raise store_search.SearchQueryError(store_search.explain(str(exc))) from None
+            raise
     where: list[str] = []
     args: list[Any] = []
-    driven = _search_driven(f)
-    if f.search:  # the index streams its matches in rowid order, the join follows
+    if f.search:  # sorted by model or task: the newest SORT_CAP matches, from the index
         where.append(f"f.{store_search.FTS_TABLE} MATCH ?")
         args.append(f.search)
-        floor = 0 if driven else search_floor(conn, f)
-        if floor:  # sorted by model or task: the newest SORT_CAP matches
+        floor = search_floor(conn, f)
+        if floor:
             where.append("f.rowid >= ?")
             args.append(floor)
     if f.failing:
@@ -168,14 +171,11 @@ def cases_page(
         where.append(
             "(o.id = ? OR o.output_text LIKE ? ESCAPE '\\' OR o.input_text LIKE ? ESCAPE '\\')"
         )
-        args += [f.text, _like(f.text), _like(f.text)]
+        args += [f.text, case_search.like(f.text), case_search.like(f.text)]
     if after is not None:
         if len(after) != len(cols):
             raise ValueError(f"keyset {after!r} does not match sort {f.sort!r}")
         op = "<" if direction == "DESC" else ">"
-        if driven:  # a bound the index itself can seek to
-            where.append(f"f.rowid {op}= ?")
-            args.append(after[0])
         where.append(f"({', '.join(cols)}) {op} ({', '.join('?' * len(cols))})")
         args += list(after)
     keys = ", ".join(f"{c} AS k{i}" for i, c in enumerate(cols))
@@ -227,59 +227,3 @@ def _keyed(rows: list, n: int) -> list[dict]:
         out.append(d)
     return out
 
-
-_FIELDS = """o.rowid AS rowid, o.id AS id, o.ts AS ts, o.model AS model, o.task AS task,
-             o.prompt_version AS prompt_version, o.variant AS variant,
-             substr(o.output_text, 1, 400) AS head, o.error AS error, s.judge AS judge,
-             s.score AS score, s.passed AS passed, s.status AS status"""
-
-
-def _failing_search(conn: sqlite3.Connection, f: CaseFilter, after: tuple | None, limit: int,
-                    direction: str) -> list:
-    """Failed verdicts of the outputs matching a search, in stored order: the
-    index streams its matches (an order it can give only on its rowid alone),
-    each kept if it has a failed verdict, until ``limit`` outputs; then their
-    failed verdicts, keyed (output rowid, verdict rowid)."""
-    fts = store_search.FTS_TABLE
-    verdict = ["s.passed = 0"]
-    vargs: list[Any] = []
-    if f.judge:
-        verdict.append("s.judge = ?")
-        vargs.append(f.judge)
-    if f.since is not None:
-        verdict.append("s.output_ts >= ?")
-        vargs.append(f.since)
-    inner = [f"f.{fts} MATCH ?"]
-    iargs: list[Any] = [f.search]
-    for col, value in (("o.model", f.model), ("o.task", f.task),
-                       ("o.prompt_version", f.prompt_version), ("o.variant", f.variant)):
-        if value is not None:
-            inner.append(f"{col} = ?")
-            iargs.append(value)
-    op = "<" if direction == "DESC" else ">"
-    outer = list(verdict)
-    oargs = list(vargs)
-    if after is not None:
-        if len(after) != 2:
-            raise ValueError(f"keyset {after!r} does not match a search of failing verdicts")
-        inner.append(f"f.rowid {op}= ?")
-        iargs.append(after[0])
-        outer.append(f"(o.rowid, s.rowid) {op} (?, ?)")
-        oargs += list(after)
-    has_failed = " AND ".join(verdict)
-    sql = f"""SELECT o.rowid AS k0, s.rowid AS k1, 's' || s.rowid AS row_key, {_FIELDS}
-              FROM (SELECT f.rowid AS r FROM {fts} f CROSS JOIN outputs o ON o.rowid = f.rowid
-                    WHERE {" AND ".join(inner)}
-                      AND EXISTS (SELECT 1 FROM scores s WHERE s.output_id = o.id
-                                  AND {has_failed})
-                    ORDER BY f.rowid {direction} LIMIT ?) p
-              CROSS JOIN outputs o ON o.rowid = p.r
-              CROSS JOIN scores s ON s.output_id = o.id
-              WHERE {" AND ".join(outer)}
-              ORDER BY o.rowid {direction}, s.rowid {direction} LIMIT ?"""
-    try:
-        return conn.execute(sql, [*iargs, *vargs, limit + 1, *oargs, limit]).fetchall()
-    except sqlite3.OperationalError as exc:
-        if store_search.is_query_error(exc):
-            raise store_search.SearchQueryError(store_search.explain(str(exc))) from None
-        raise
