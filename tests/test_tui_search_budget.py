@@ -1,7 +1,10 @@
-"""A search page that runs out of time in the Cases screen: it shows what it
-found and how far back it looked, and `]` goes on from there."""
+"""A slow search in the Cases screen is never a silent wait: it says it is
+searching, and a page that runs out of time shows what it found and how far
+back it looked, and `]` goes on from there."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 from tui_helpers import NOW, record_notifications, seed, seed_config, settle
@@ -53,3 +56,33 @@ async def test_a_page_out_of_time_says_how_far_and_bracket_goes_on(tmp_path, mak
         await pilot.press("left_square_bracket")
         await settle(pilot)
         assert shown(app) == first
+
+
+async def test_a_search_says_searching_until_its_page_arrives(tmp_path, make_config,
+                                                               monkeypatch):
+    db = seed(tmp_path / "evaltop.db")
+    cfg = seed_config(make_config, store={"path": str(db), "search": True})
+    conn = store_db.connect(db)
+    search_index.sync(cfg, conn)
+    search_index.build(conn)
+    conn.close()
+    gate = threading.Event()
+    real = dc.page
+
+    def slow_page(conn, f, *args, **kwargs):  # a page that takes as long as the test says
+        if f.search:
+            gate.wait(10)
+        return real(conn, f, *args, **kwargs)
+
+    monkeypatch.setattr(dc, "page", slow_page)
+    app = EvaltopApp(cfg, db, clock=lambda: NOW, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2", "slash")
+        await pilot.press(*"custom*")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "searching..." in str(app.screen.query_one("#status").render())
+        gate.set()
+        await settle(pilot)
+        status = str(app.screen.query_one("#status").render())
+        assert "searching" not in status and shown(app)
