@@ -32,10 +32,12 @@ FIELDS = """o.rowid AS rowid, o.id AS id, o.ts AS ts, o.model AS model, o.task A
 class Found(list):
     """Rows of a search page. ``resume`` is set when the budget ended the page
     before it was full: the keyset to go on from; ``reached_ts`` is the time
-    of the last output looked at (how far back the page searched)."""
+    of the last output looked at (how far back the page searched).
+    (store/cases.py returns it for a search sorted by model or task too.)"""
 
     resume: tuple | None = None
     reached_ts: float | None = None
+    capped: bool = False  # sorted by model or task: only the newest SORT_CAP matches
 
 
 def like(text: str) -> str:

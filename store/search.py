@@ -227,18 +227,16 @@ def is_query_error(exc: sqlite3.OperationalError) -> bool:
     return text.startswith(("fts5:", "no such column:")) or text == "unterminated string"
 
 
-def nth_newest(conn: sqlite3.Connection, query: str, n: int) -> int:
-    """The rowid of the ``n``-th newest stored output matching ``query``, or 0
-    when fewer match: the floor of a search sorted by model or task
-    (store/cases.py ``SORT_CAP``). Only rowids are read, streamed by the index
-    (a few ms for 5,000 matches of a common word at 1M outputs)."""
+def newest_matches(conn: sqlite3.Connection, query: str, n: int) -> tuple[list[int], bool]:
+    """The rowids of the ``n`` newest stored outputs matching ``query`` and
+    whether more match: the set a search sorted by model or task sorts
+    (store/cases.py ``SORT_CAP``). One walk of the index, rowids only."""
     try:
-        row = conn.execute(
+        rows = conn.execute(
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
-            f"ORDER BY rowid DESC LIMIT 1 OFFSET ?", (query, n - 1)).fetchone()
+            f"ORDER BY rowid DESC LIMIT ?", (query, n + 1)).fetchall()
     except sqlite3.OperationalError as exc:
         if is_query_error(exc):
             raise SearchQueryError(explain(str(exc))) from None
         raise
-    return row[0] if row else 0
-
+    return [r[0] for r in rows[:n]], len(rows) > n

@@ -150,13 +150,7 @@ def searched(conn: sqlite3.Connection, f: CaseFilter) -> tuple[CaseFilter | None
         return f, None
     st = store_search.status(conn)
     if st.ready:
-        if f.sort in ("newest", "oldest"):  # streamed from the index: every match
-            return replace(f, text=""), None
-        floor = store_search.nth_newest(conn, f.search, store_cases.SORT_CAP)
-        note = (None if not floor else
-                f"sorted: the newest {store_cases.SORT_CAP:,} matches only "
-                "(sort:newest lists all)")
-        return replace(f, text="", search_floor=floor), note
+        return replace(f, text=""), None
     if st.enabled:
         return None, f"index building: {st.percent}%"
     return (replace(f, search=""),
@@ -176,6 +170,9 @@ def page(conn: sqlite3.Connection, f: CaseFilter, after: tuple | None = None,
             if run else [])
     out = Page(rows)
     out.resume = getattr(rows, "resume", None)
+    if getattr(rows, "capped", False):
+        note = (f"sorted: the newest {store_cases.SORT_CAP:,} matches only "
+                "(sort:newest lists all)")
     if out.resume is not None:
         reached = time.strftime("%Y-%m-%d %H:%M", time.localtime(rows.reached_ts))
         note = f"searched back to {reached}: ] searches on"
