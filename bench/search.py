@@ -10,6 +10,9 @@ bench/results/search-*.db, search is turned on there and the index filled in
 batches of 5,000 as `evaltop search-index` fills it (the fill is timed, with
 the longest batch: how long one batch holds the write lock). Each query then
 runs ``--reps`` times on a warm read-only connection; p50/p95 are reported.
+A page a search walks for more than its budget (core/views/cases.py
+PAGE_BUDGET) ends early and says so ("out of time"); for those the whole page,
+without a budget, is timed too (not counted against the target).
 Results: a table on stdout and JSON in bench/results/search-*.json.
 """
 
@@ -91,11 +94,21 @@ def pages(db: Path, reps: int, now: float) -> dict[str, dict]:
             ):
                 key = f"{label}: {name}"
                 rows = dc.page(conn, f)
-                out[key] = timed(lambda f=f: dc.page(conn, f), reps) | {"rows": len(rows)}
-                if len(rows) == dc.PAGE:  # the second page, after the first one's keyset
-                    after = rows[-1]["key"]
-                    out[key + " (page 2)"] = timed(lambda f=f, a=after: dc.page(conn, f, a), reps)
+                out[key] = timed(lambda f=f: dc.page(conn, f), reps) | {
+                    "rows": len(rows), "out_of_time": rows.resume is not None, "note": rows.note}
                 _print(key, out[key])
+                after = dc.next_start(rows)
+                if after is not None:  # the second page, from where the first one ended
+                    p2 = dc.page(conn, f, after)
+                    out[key + " (page 2)"] = timed(
+                        lambda f=f, a=after: dc.page(conn, f, a), reps) | {
+                        "rows": len(p2), "out_of_time": p2.resume is not None}
+                    _print(key + " (page 2)", out[key + " (page 2)"])
+                if rows.resume is not None:  # what the whole page costs without a budget
+                    whole = dc.page(conn, f, budget=None)
+                    out[key + " (whole page)"] = timed(
+                        lambda f=f: dc.page(conn, f, budget=None), reps) | {"rows": len(whole)}
+                    _print(key + " (whole page)", out[key + " (whole page)"])
             q = dc.search_query(text)
             key = f"cases --search, 20 rows: {name}"
             out[key] = timed(lambda q=q: latest_cases(conn, limit=20, search=q), reps)
@@ -106,7 +119,10 @@ def pages(db: Path, reps: int, now: float) -> dict[str, dict]:
 
 
 def _print(key: str, v: dict) -> None:
-    print(f"  {key:<44} p50 {v['p50_ms']:8.2f} ms  p95 {v['p95_ms']:8.2f} ms", flush=True)
+    rows = f"  {v['rows']:3d} rows" if "rows" in v else ""
+    cut = "  (out of time: ] goes on)" if v.get("out_of_time") else ""
+    print(f"  {key:<56} p50 {v['p50_ms']:8.2f} ms  p95 {v['p95_ms']:8.2f} ms{rows}{cut}",
+          flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "load_average": os.getloadavg()[0], "build": build,
            "pages": pages(db, a.reps, now), "target_ms": TARGET_MS}
-    worst = max(v["p95_ms"] for v in res["pages"].values())
+    worst = max(v["p95_ms"] for k, v in res["pages"].items() if not k.endswith("(whole page)"))
     res["meets_target"] = worst < TARGET_MS
     print(f"  worst p95 {worst:.1f} ms: target < {TARGET_MS:g} ms "
           f"{'ok' if res['meets_target'] else 'MISSED'}")

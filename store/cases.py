@@ -3,10 +3,12 @@ sample, and keyset pages over ``outputs`` under a :class:`CaseFilter`."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from evaltop.store import case_search
 from evaltop.store import search as store_search
 
 
@@ -64,6 +66,13 @@ class CaseFilter:
 
 
 SORTS = ("newest", "oldest", "model", "task")
+# A search sorted by model or task sorts at most this many matches, the newest
+# stored: FTS5 hands out its matches in rowid order only, so any other order
+# sorts every one (1-3 s for a common word at 1M outputs). 2,000 rowids come from
+# one walk of the index and are sorted in 5-20 ms (a phrase; 5,000: 35-50 ms).
+SORT_CAP = 2_000
+_MATCHED = "json_each(?) m CROSS JOIN outputs o ON o.rowid = m.value"  # those matches, by rowid
+
 
 
 def _order(f: CaseFilter) -> tuple[list[str], str]:
@@ -72,12 +81,12 @@ def _order(f: CaseFilter) -> tuple[list[str], str]:
     (mixed directions or an OR-expanded keyset make it sort the whole table).
 
     A search sorted newest or oldest is walked in the order the index holds
-    its matches, the order outputs were stored (``f.rowid``): the newest
-    stored first, which for tailed logs is the newest; a backfill of older
-    logs lists by when it was stored. Any other order would sort every match
-    (seconds for a common word at 1M outputs; docs/search.md)."""
+    its matches, the order outputs were stored (store/case_search.py): the
+    newest stored first, which for tailed logs is the newest; a backfill of
+    older logs lists by when it was stored. Any other order would sort every
+    match (seconds for a common word at 1M outputs; docs/search.md)."""
     if _search_driven(f):
-        return (["f.rowid", "s.rowid"] if f.failing else ["f.rowid"],
+        return (["o.rowid", "s.rowid"] if f.failing else ["o.rowid"],
                 "DESC" if f.sort == "newest" else "ASC")
     ts, rid = ("s.output_ts", "s.rowid") if f.failing else ("o.ts", "o.rowid")
     return {
@@ -92,10 +101,6 @@ def _search_driven(f: CaseFilter) -> bool:
     return bool(f.search) and f.sort in ("newest", "oldest")
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def cases_page(
     conn: sqlite3.Connection,
     f: CaseFilter,
@@ -103,6 +108,7 @@ def cases_page(
     after: tuple | None = None,
     limit: int = 200,
     reverse: bool = False,
+    budget: float | None = None,
 ) -> list[dict]:
     """One page of the cases list after keyset ``after`` (a row's ``key``).
 
@@ -114,14 +120,20 @@ def cases_page(
     cols, direction = _order(f)
     if reverse:
         direction = "ASC" if direction == "DESC" else "DESC"
-    if f.failing and _search_driven(f):
-        return _keyed(_failing_search(conn, f, after, limit, direction), 2)
+    if _search_driven(f):
+        try:
+            return case_search.search_page(conn, f, after=after, limit=limit,
+                                           direction=direction, budget=budget)
+        except sqlite3.OperationalError as exc:
+            if store_search.is_query_error(exc):
+                raise store_search.SearchQueryError(store_search.explain(str(exc))) from None
+            raise
     where: list[str] = []
     args: list[Any] = []
-    driven = _search_driven(f)
-    if driven:  # the index streams its matches in rowid order, the join follows
-        where.append(f"f.{store_search.FTS_TABLE} MATCH ?")
-        args.append(f.search)
+    capped = False
+    if f.search:  # sorted by model or task: the newest SORT_CAP matches, from the index
+        rowids, capped = store_search.newest_matches(conn, f.search, SORT_CAP)
+        args.append(json.dumps(rowids))  # the source's parameter, first in the statement
     if f.failing:
         where.append("s.passed = 0")
         if f.judge:
@@ -150,17 +162,11 @@ def cases_page(
         where.append(
             "(o.id = ? OR o.output_text LIKE ? ESCAPE '\\' OR o.input_text LIKE ? ESCAPE '\\')"
         )
-        args += [f.text, _like(f.text), _like(f.text)]
-    if f.search and not driven:
-        where.append(store_search.match_clause("o"))
-        args.append(f.search)
+        args += [f.text, case_search.like(f.text), case_search.like(f.text)]
     if after is not None:
         if len(after) != len(cols):
             raise ValueError(f"keyset {after!r} does not match sort {f.sort!r}")
         op = "<" if direction == "DESC" else ">"
-        if driven:  # a bound the index itself can seek to
-            where.append(f"f.rowid {op}= ?")
-            args.append(after[0])
         where.append(f"({', '.join(cols)}) {op} ({', '.join('?' * len(cols))})")
         args += list(after)
     keys = ", ".join(f"{c} AS k{i}" for i, c in enumerate(cols))
@@ -171,16 +177,14 @@ def cases_page(
                 substr(o.output_text, 1, 400) AS head, o.error AS error, s.judge AS judge,
                 s.score AS score, s.passed AS passed, s.status AS status, s.reason AS reason"""
     if f.failing:  # one row per failed verdict, walked on the (passed, output_ts) index
-        source = ("scores s JOIN outputs o ON o.id = s.output_id" if not driven else
-                  f"{store_search.FTS_TABLE} f CROSS JOIN outputs o ON o.rowid = f.rowid "
-                  "CROSS JOIN scores s ON s.output_id = o.id")
+        source = ("scores s JOIN outputs o ON o.id = s.output_id" if not f.search else
+                  f"{_MATCHED} CROSS JOIN scores s ON s.output_id = o.id")
         sql = f"""SELECT {keys}, 's' || s.rowid AS row_key, {fields}
                   FROM {source} {cond}
                   ORDER BY {order} LIMIT ?"""
     else:  # page the outputs alone on their index, then attach each one's worst verdict
         judge_only = "AND x.judge = ?" if f.judge else ""
-        source = ("outputs o" if not driven else
-                  f"{store_search.FTS_TABLE} f CROSS JOIN outputs o ON o.rowid = f.rowid")
+        source = "outputs o" if not f.search else _MATCHED
         inner_keys = ", ".join(f"{c} AS k{i}" for i, c in enumerate(cols))
         outer_order = ", ".join(f"p.k{i} {direction}" for i in range(len(cols)))
         sql = f"""SELECT {", ".join(f"p.k{i} AS k{i}" for i in range(len(cols)))},
@@ -201,7 +205,9 @@ def cases_page(
         if f.search and store_search.is_query_error(exc):
             raise store_search.SearchQueryError(store_search.explain(str(exc))) from None
         raise
-    return _keyed(rows, len(cols))
+    out = case_search.Found(_keyed(rows, len(cols)))
+    out.capped = capped
+    return out
 
 
 def _keyed(rows: list, n: int) -> list[dict]:
@@ -212,59 +218,3 @@ def _keyed(rows: list, n: int) -> list[dict]:
         out.append(d)
     return out
 
-
-_FIELDS = """o.rowid AS rowid, o.id AS id, o.ts AS ts, o.model AS model, o.task AS task,
-             o.prompt_version AS prompt_version, o.variant AS variant,
-             substr(o.output_text, 1, 400) AS head, o.error AS error, s.judge AS judge,
-             s.score AS score, s.passed AS passed, s.status AS status"""
-
-
-def _failing_search(conn: sqlite3.Connection, f: CaseFilter, after: tuple | None, limit: int,
-                    direction: str) -> list:
-    """Failed verdicts of the outputs matching a search, in stored order: the
-    index streams its matches (an order it can give only on its rowid alone),
-    each kept if it has a failed verdict, until ``limit`` outputs; then their
-    failed verdicts, keyed (output rowid, verdict rowid)."""
-    fts = store_search.FTS_TABLE
-    verdict = ["s.passed = 0"]
-    vargs: list[Any] = []
-    if f.judge:
-        verdict.append("s.judge = ?")
-        vargs.append(f.judge)
-    if f.since is not None:
-        verdict.append("s.output_ts >= ?")
-        vargs.append(f.since)
-    inner = [f"f.{fts} MATCH ?"]
-    iargs: list[Any] = [f.search]
-    for col, value in (("o.model", f.model), ("o.task", f.task),
-                       ("o.prompt_version", f.prompt_version), ("o.variant", f.variant)):
-        if value is not None:
-            inner.append(f"{col} = ?")
-            iargs.append(value)
-    op = "<" if direction == "DESC" else ">"
-    outer = list(verdict)
-    oargs = list(vargs)
-    if after is not None:
-        if len(after) != 2:
-            raise ValueError(f"keyset {after!r} does not match a search of failing verdicts")
-        inner.append(f"f.rowid {op}= ?")
-        iargs.append(after[0])
-        outer.append(f"(o.rowid, s.rowid) {op} (?, ?)")
-        oargs += list(after)
-    has_failed = " AND ".join(verdict)
-    sql = f"""SELECT o.rowid AS k0, s.rowid AS k1, 's' || s.rowid AS row_key, {_FIELDS}
-              FROM (SELECT f.rowid AS r FROM {fts} f CROSS JOIN outputs o ON o.rowid = f.rowid
-                    WHERE {" AND ".join(inner)}
-                      AND EXISTS (SELECT 1 FROM scores s WHERE s.output_id = o.id
-                                  AND {has_failed})
-                    ORDER BY f.rowid {direction} LIMIT ?) p
-              CROSS JOIN outputs o ON o.rowid = p.r
-              CROSS JOIN scores s ON s.output_id = o.id
-              WHERE {" AND ".join(outer)}
-              ORDER BY o.rowid {direction}, s.rowid {direction} LIMIT ?"""
-    try:
-        return conn.execute(sql, [*iargs, *vargs, limit + 1, *oargs, limit]).fetchall()
-    except sqlite3.OperationalError as exc:
-        if store_search.is_query_error(exc):
-            raise store_search.SearchQueryError(store_search.explain(str(exc))) from None
-        raise

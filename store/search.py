@@ -227,6 +227,16 @@ def is_query_error(exc: sqlite3.OperationalError) -> bool:
     return text.startswith(("fts5:", "no such column:")) or text == "unterminated string"
 
 
-def match_clause(alias: str = "o") -> str:
-    """The condition that keeps the outputs matching one bound query."""
-    return f"{alias}.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)"
+def newest_matches(conn: sqlite3.Connection, query: str, n: int) -> tuple[list[int], bool]:
+    """The rowids of the ``n`` newest stored outputs matching ``query`` and
+    whether more match: the set a search sorted by model or task sorts
+    (store/cases.py ``SORT_CAP``). One walk of the index, rowids only."""
+    try:
+        rows = conn.execute(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
+            f"ORDER BY rowid DESC LIMIT ?", (query, n + 1)).fetchall()
+    except sqlite3.OperationalError as exc:
+        if is_query_error(exc):
+            raise SearchQueryError(explain(str(exc))) from None
+        raise
+    return [r[0] for r in rows[:n]], len(rows) > n

@@ -72,11 +72,11 @@ def test_existing_store_is_filled_in_batches_and_search_waits_for_it(conn, make_
     after = None
     while True:  # keyset pages through every match, none twice
         page = dc.page(conn, f, after=after)
-        assert page.note is None and not (ids(page) & got)
+        assert not (ids(page) & got)
         got |= ids(page)
-        if len(page) < dc.PAGE:
+        after = dc.next_start(page)
+        if after is None:
             break
-        after = page[-1]["key"]
     assert got == want and "out-003000" in got
 
 
@@ -162,7 +162,7 @@ def test_failing_verdicts_of_matches_page_forward_and_back(conn, make_config):
                                             "'refund%'") for j in "ab" if int(r[0][-2:]) % 2 == 0}
     pages, after = [], None
     while True:
-        page = dc.page(conn, f, after=after, limit=3)
+        page = dc.page(conn, f, after=after, limit=3, budget=None)
         pages.append(page)
         if len(page) < 3:
             break
@@ -172,3 +172,66 @@ def test_failing_verdicts_of_matches_page_forward_and_back(conn, make_config):
     assert all(len(p) == 3 for p in pages[:-1])
     back = dc.page_before(conn, f, pages[1][0]["key"], limit=3)
     assert [r["row_key"] for r in back] == [r["row_key"] for r in pages[0]]
+
+
+def _all_pages(conn, f, limit, budget=None):
+    got, after = [], None
+    while True:
+        page = dc.page(conn, f, after=after, limit=limit, budget=budget)
+        got.append(page)
+        after = dc.next_start(page, limit)
+        if after is None:
+            return got
+
+
+@pytest.mark.parametrize("failing", [False, True])
+def test_a_search_sorted_by_model_sorts_its_newest_matches_and_says_so(
+        conn, make_config, monkeypatch, failing):
+    insert_outputs(conn, rows(60))
+    with store_db.write(conn):
+        for i in range(60):
+            insert_score(conn, f"out-{i:06d}", NOW, "j", 0)
+    enable_all(conn, make_config)
+    f = dc.parse_filter("sort:model refund", NOW, failing=failing)
+    matches = [r for r in conn.execute(  # rowid = i + 1: stored in order
+        "SELECT id, model, ts, rowid FROM outputs WHERE output_text LIKE 'refund%'")]
+
+    def want(rs):
+        return [r[0] for r in sorted(rs, key=lambda r: (r[1], r[2], r[3]), reverse=True)]
+
+    pages = _all_pages(conn, f, limit=5)  # every match: exact, no note
+    assert [r["id"] for p in pages for r in p] == want(matches)
+    assert all(p.note is None for p in pages)
+    monkeypatch.setattr(dc.store_cases, "SORT_CAP", 7)
+    pages = _all_pages(conn, f, limit=3)
+    newest = sorted(matches, key=lambda r: r[3])[-7:]
+    assert [r["id"] for p in pages for r in p] == want(newest)
+    assert all(p.note == "sorted: the newest 7 matches only (sort:newest lists all)"
+               for p in pages)
+    back = dc.page_before(conn, f, pages[1][0]["key"], limit=3)
+    assert [r["row_key"] for r in back] == [r["row_key"] for r in pages[0]]
+
+
+@pytest.mark.parametrize("failing", [False, True])
+def test_a_search_page_out_of_time_says_how_far_it_looked_and_goes_on_from_there(
+        conn, make_config, failing):
+    insert_outputs(conn, rows(300))
+    with store_db.write(conn):
+        for i in range(0, 300, 3):  # two failed verdicts on every third output
+            for judge in ("a", "b"):
+                insert_score(conn, f"out-{i:06d}", NOW, judge, 0)
+    enable_all(conn, make_config)
+    f = dc.parse_filter("refund", NOW, failing=failing)
+    want = [(r[0], j) for r in conn.execute(
+        "SELECT id FROM outputs WHERE output_text LIKE 'refund%' ORDER BY rowid DESC")
+        for j in (("b", "a") if failing else (None,))
+        if not failing or int(r[0][-6:]) % 3 == 0]
+    first = dc.page(conn, f, budget=0)  # no time at all: one stretch of matches a page
+    assert first.resume is not None and len(first) < dc.PAGE
+    assert first.note.startswith("searched back to ") and first.note.endswith("] searches on")
+    pages = _all_pages(conn, f, dc.PAGE, budget=0)
+    assert len(pages) > 2 and all(p.resume for p in pages[:-1]) and pages[-1].resume is None
+    got = [(r["id"], r["judge"] if failing else None) for p in pages for r in p]
+    assert got == want  # exact, in stored order, none twice
+    assert pages[-1].note is None and [r["id"] for r in dc.page(conn, f)] == [
+        r["id"] for p in pages for r in p][:dc.PAGE]

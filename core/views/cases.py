@@ -9,9 +9,10 @@ import os
 import re
 import shlex
 import sqlite3
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from evaltop.core.analysis.regressions import Segment
 from evaltop.core.ingest.pricing import PriceBook
@@ -116,11 +117,24 @@ def segment_filter(segment: Segment, judge: str | None = None, *,
                       prompt_version=val("prompt_version"), variant=val("variant"))
 
 
+PAGE_BUDGET = 0.03  # seconds a search page walks matches before it shows what it has
+
+
 class Page(list):
     """A page of rows and, when the words were not searched as asked, why
-    (``note``): the index is building, or search is off (substring match)."""
+    (``note``): the index is building, or search is off (substring match);
+    or the page's time ran out (``resume``: where the next page goes on)."""
 
     note: str | None = None
+    resume: tuple | None = None
+
+
+def next_start(rows: list, limit: int = PAGE) -> tuple | None:
+    """The keyset the page after ``rows`` starts from; None on the last page."""
+    resume = getattr(rows, "resume", None)
+    if resume is not None:
+        return resume
+    return rows[-1]["key"] if len(rows) >= limit else None
 
 
 def search_status(conn: sqlite3.Connection) -> SearchStatus:
@@ -129,7 +143,9 @@ def search_status(conn: sqlite3.Connection) -> SearchStatus:
 
 def searched(conn: sqlite3.Connection, f: CaseFilter) -> tuple[CaseFilter | None, str | None]:
     """The filter the store runs for ``f`` and a note for the user: with the
-    index ready, the words are a full-text search; while it builds nothing is
+    index ready, the words are a full-text search (sorted by model or task:
+    its newest ``SORT_CAP`` matches, and the note says so when there are
+    more); while it builds nothing is
     searched (``None``: no page pretends there are no matches); with search off
     they match as a substring, as before search existed."""
     if not f.search:
@@ -144,10 +160,24 @@ def searched(conn: sqlite3.Connection, f: CaseFilter) -> tuple[CaseFilter | None
 
 
 def page(conn: sqlite3.Connection, f: CaseFilter, after: tuple | None = None,
-         limit: int = PAGE) -> Page:
-    """Up to ``limit`` rows after keyset ``after`` (None = the first page)."""
+         limit: int = PAGE, budget: float | None | Literal["page"] = "page") -> Page:
+    """Up to ``limit`` rows after keyset ``after`` (None = the first page).
+    A search in stored order stops after ``budget`` seconds (``"page"``:
+    :data:`PAGE_BUDGET`; None: no limit) of walking its matches: then
+    ``resume`` is set and the note says how far back it looked."""
+    if budget == "page":
+        budget = PAGE_BUDGET
     run, note = searched(conn, f)
-    out = Page(store_cases.cases_page(conn, run, after=after, limit=limit) if run else [])
+    rows = (store_cases.cases_page(conn, run, after=after, limit=limit, budget=budget)
+            if run else [])
+    out = Page(rows)
+    out.resume = getattr(rows, "resume", None)
+    if getattr(rows, "capped", False):
+        note = (f"sorted: the newest {store_cases.SORT_CAP:,} matches only "
+                "(sort:newest lists all)")
+    if out.resume is not None:
+        reached = time.strftime("%Y-%m-%d %H:%M", time.localtime(rows.reached_ts))
+        note = f"searched back to {reached}: ] searches on"
     if note is None and not f.search:  # the fill's progress, before anyone searches
         st = store_search.status(conn)
         if st.enabled and not st.finished:
