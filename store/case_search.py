@@ -44,8 +44,9 @@ def like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _conditions(f: Any) -> tuple[list[str], list[Any], list[str], list[Any]]:
-    """(conditions on the output, their args, conditions on a failed verdict, args)."""
+def conditions(f: Any) -> tuple[list[str], list[Any], list[str], list[Any]]:
+    """(conditions on the output, their args, conditions on a failed verdict, args):
+    the filters of a Cases page, for this module and store/cases.py alike."""
     cond: list[str] = []
     args: list[Any] = []
     for col, value in (("o.model", f.model), ("o.task", f.task),
@@ -85,7 +86,7 @@ def search_page(conn: sqlite3.Connection, f: Any, *, after: tuple | None, limit:
     keylen = 2 if f.failing else 1
     if after is not None and len(after) != keylen:
         raise ValueError(f"keyset {after!r} does not match a search in stored order")
-    cond, cargs, verdict, vargs = _conditions(f)
+    cond, cargs, verdict, vargs = conditions(f)
     has_failed = " AND ".join(verdict)
     if f.failing:
         cond.append(f"EXISTS (SELECT 1 FROM scores s WHERE s.output_id = o.id AND {has_failed})")

@@ -128,41 +128,14 @@ def cases_page(
             if store_search.is_query_error(exc):
                 raise store_search.SearchQueryError(store_search.explain(str(exc))) from None
             raise
-    where: list[str] = []
-    args: list[Any] = []
     capped = False
+    args: list[Any] = []
     if f.search:  # sorted by model or task: the newest SORT_CAP matches, from the index
         rowids, capped = store_search.newest_matches(conn, f.search, SORT_CAP)
         args.append(json.dumps(rowids))  # the source's parameter, first in the statement
-    if f.failing:
-        where.append("s.passed = 0")
-        if f.judge:
-            where.append("s.judge = ?")
-            args.append(f.judge)
-        if f.since is not None:
-            where.append("s.output_ts >= ?")
-            args.append(f.since)
-    else:
-        if f.judge:
-            where.append("EXISTS (SELECT 1 FROM scores x WHERE x.output_id = o.id AND x.judge = ?)")
-            args.append(f.judge)
-        if f.since is not None:
-            where.append("o.ts >= ?")
-            args.append(f.since)
-    for col, value in (
-        ("o.model", f.model),
-        ("o.task", f.task),
-        ("o.prompt_version", f.prompt_version),
-        ("o.variant", f.variant),
-    ):
-        if value is not None:
-            where.append(f"{col} = ?")
-            args.append(value)
-    if f.text:
-        where.append(
-            "(o.id = ? OR o.output_text LIKE ? ESCAPE '\\' OR o.input_text LIKE ? ESCAPE '\\')"
-        )
-        args += [f.text, case_search.like(f.text), case_search.like(f.text)]
+    cond, cargs, verdict, vargs = case_search.conditions(f)
+    where = verdict + cond
+    args += vargs + cargs
     if after is not None:
         if len(after) != len(cols):
             raise ValueError(f"keyset {after!r} does not match sort {f.sort!r}")
@@ -172,10 +145,7 @@ def cases_page(
     keys = ", ".join(f"{c} AS k{i}" for i, c in enumerate(cols))
     order = ", ".join(f"{c} {direction}" for c in cols)
     cond = "WHERE " + " AND ".join(where) if where else ""
-    fields = """o.rowid AS rowid, o.id AS id, o.ts AS ts, o.model AS model, o.task AS task,
-                o.prompt_version AS prompt_version, o.variant AS variant,
-                substr(o.output_text, 1, 400) AS head, o.error AS error, s.judge AS judge,
-                s.score AS score, s.passed AS passed, s.status AS status, s.reason AS reason"""
+    fields = case_search.FIELDS
     if f.failing:  # one row per failed verdict, walked on the (passed, output_ts) index
         source = ("scores s JOIN outputs o ON o.id = s.output_id" if not f.search else
                   f"{_MATCHED} CROSS JOIN scores s ON s.output_id = o.id")
