@@ -29,7 +29,8 @@ def summary_line(s: RetrySummary) -> str:
             f"{s.feedback:,} feedback, {s.duplicates:,} duplicates), {s.still:,} still rejected, "
             f"{s.unread_total:,} could not be re-read")
     if s.unread:
-        causes = ", ".join(f"{one_line(cause, 120)}: {n:,}" for cause, n in s.unread.most_common())
+        most = sorted(s.unread.items(), key=lambda kv: (-kv[1], kv[0]))
+        causes = ", ".join(f"{one_line(cause, 120)}: {n:,}" for cause, n in most)
         text += f" ({causes})"
     return text
 
