@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -30,8 +29,8 @@ def openai_line(i: int, *, with_id: bool = True) -> bytes:
     }
     if not with_id:
         del response["id"]
-    rec = {"request": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": f"Hi {i}"}]},
-           "response": response, "task": "greet"}
+    request = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": f"Hi {i}"}]}
+    rec = {"request": request, "response": response, "task": "greet"}
     return json.dumps(rec).encode() + b"\n"
 
 
@@ -214,7 +213,7 @@ def test_a_kill_mid_retry_stores_each_line_once(tmp_path):
     try:
         while proc.poll() is None and count(conn, "outputs") == 0:
             pass
-        os.kill(proc.pid, signal.SIGKILL)
+        proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=60)
     stored, kept = count(conn, "outputs"), count(conn, "rejects")
@@ -227,3 +226,13 @@ def test_a_kill_mid_retry_stores_each_line_once(tmp_path):
     assert again.returncode == 0 and f"retried {kept:,} lines: {kept:,} stored" in again.stdout
     assert count(conn, "outputs") == n and count(conn, "rejects") == 0
     assert counter(conn, "outputs") == n
+
+
+def test_a_first_line_with_a_bom_and_crlf_lines_are_matched_and_stored(tmp_path):
+    lines = [b"\xef\xbb\xbf" + openai_line(0)] + [openai_line(i)[:-1] + b"\r\n" for i in (1, 2)]
+    _setup(tmp_path, lines, "anthropic")
+    assert "3 rejected" in _run(tmp_path, "ingest", "--once").stdout
+    _config(tmp_path, "openai")
+    proc = _run(tmp_path, "rejects", "--retry")
+    assert proc.stdout.startswith("retried 3 lines: 3 stored (3 outputs"), proc.stdout
+    assert count(_db(tmp_path), "rejects") == 0

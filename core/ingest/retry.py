@@ -162,8 +162,9 @@ def _read_line(row: tuple, src: SourceConfig, files: _Files, book: PriceBook,
     gz = is_gz(path)
     try:
         fh.seek(offset)
-        chunk = LineReader(fh, offset, line_no - 1, max_line_bytes=src.max_line_bytes,  # type: ignore[arg-type]
-                           final=gz).read(max_lines=1)
+        reader = LineReader(fh, offset, line_no - 1,  # type: ignore[arg-type]
+                            max_line_bytes=src.max_line_bytes, final=gz)
+        chunk = reader.read(max_lines=1)
     except GZIP_ERRORS as exc:
         out.cause = f"file unreadable ({type(exc).__name__})"
         return out
