@@ -236,3 +236,19 @@ def test_a_first_line_with_a_bom_and_crlf_lines_are_matched_and_stored(tmp_path)
     proc = _run(tmp_path, "rejects", "--retry")
     assert proc.stdout.startswith("retried 3 lines: 3 stored (3 outputs"), proc.stdout
     assert count(_db(tmp_path), "rejects") == 0
+
+
+def test_two_retries_at_once_store_each_line_once(tmp_path):
+    n = 2000
+    _setup(tmp_path, [openai_line(i, with_id=i % 2 == 0) for i in range(n)], "anthropic")
+    _run(tmp_path, "ingest", "--once")
+    _config(tmp_path, "openai")
+    procs = [subprocess.Popen([EXE, "rejects", "--retry"], cwd=tmp_path, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    stored = [int(out.split(": ")[1].split(" stored")[0].replace(",", "")) for out, _ in outs]
+    assert sum(stored) == n  # every line taken by exactly one of them
+    conn = _db(tmp_path)
+    assert count(conn, "outputs") == n and count(conn, "rejects") == 0
+    assert counter(conn, "outputs") == n and counter(conn, "duplicates") == 0
