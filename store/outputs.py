@@ -125,6 +125,36 @@ def count_reject_reasons(conn: sqlite3.Connection, *, after_rowid: int = 0) -> i
     ).fetchone()[0])
 
 
+def reject_page(conn: sqlite3.Connection, *, since: float | None, source: str | None,
+                after_rowid: int, max_rowid: int, limit: int) -> list[tuple]:
+    """Rejects with after_rowid < rowid <= max_rowid, oldest first, for a
+    retry: (rowid, source, file, line_no, byte_offset, reason, head)."""
+    where, args = _reject_where(since, source, after_rowid)
+    return conn.execute(
+        "SELECT rowid, source, file, line_no, byte_offset, reason, head FROM rejects "
+        f"WHERE {where} AND rowid <= ? ORDER BY rowid LIMIT ?", (*args, max_rowid, limit),
+    ).fetchall()
+
+
+def live_rejects(conn: sqlite3.Connection, rowids: Sequence[int]) -> set[int]:
+    """Which of ``rowids`` are still in ``rejects``."""
+    found: set[int] = set()
+    for i in range(0, len(rowids), _CHUNK):
+        chunk = rowids[i : i + _CHUNK]
+        sql = f"SELECT rowid FROM rejects WHERE rowid IN ({', '.join('?' * len(chunk))})"
+        found.update(r[0] for r in conn.execute(sql, chunk))
+    return found
+
+
+def delete_rejects(conn: sqlite3.Connection, rowids: Iterable[int]) -> None:
+    conn.executemany("DELETE FROM rejects WHERE rowid = ?", [(r,) for r in rowids])
+
+
+def set_reject_reasons(conn: sqlite3.Connection, rows: Iterable[tuple[str, int]]) -> None:
+    """(reason, rowid) pairs: the reason a line fails with now."""
+    conn.executemany("UPDATE rejects SET reason = ? WHERE rowid = ?", rows)
+
+
 def count_in_window(conn: sqlite3.Connection, table: str, since: float | None, until: float) -> int:
     """Rows of ``outputs``/``feedback``/``rejects`` with since <= ts < until."""
     if table not in ("outputs", "feedback", "rejects"):

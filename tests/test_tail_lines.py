@@ -9,7 +9,8 @@ from ingest_helpers import count, counter, ids, line, native, source_config, wri
 
 from evaltop.core.ingest.pipeline import ingest_once
 
-TOO_LONG = "line longer than max_line_bytes (1000 bytes; raise it on the source)"
+TOO_LONG = ("line longer than max_line_bytes (1000 bytes; raise it on the source, then "
+            "`evaltop rejects --retry`)")
 
 
 def _rejects(conn):

@@ -13,6 +13,8 @@
   full-text search (docs/search.md).
 - ``rejects [--since] [--source] [--limit N] [--by line|reason]``: the lines
   ingest rejected, or every reason with its count (the summary shows five).
+  ``--retry`` reads the selected lines again with the current config and
+  stores those that parse now (tui/cli/rejects.py, core/ingest/retry.py).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from evaltop.core.views import costs
 from evaltop.core.views import rejects as stored_rejects
 from evaltop.core.views.cases import search_query, search_status
 from evaltop.core.views.report.base import latest_cases, spend_rows
+from evaltop.tui.cli import rejects as retry_rejects
 from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx, stop_on_signals
 from evaltop.tui.widgets.safe_text import line, set_redaction
 
@@ -94,6 +97,7 @@ def _summary_lines(s: IngestSummary, conn) -> list[str]:
         if more > 0:
             lines.append(f"  and {more:,} more reason(s): `evaltop rejects --by reason` lists "
                          "them, `evaltop rejects` the lines")
+        lines.append("fix the config, then `evaltop rejects --retry` re-reads them")
     return lines
 
 
@@ -297,13 +301,22 @@ def _searchable(conn, cfg: Config) -> None:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--by", "by", type=click.Choice(["line", "reason"]), default="line",
               show_default=True, help="One row per rejected line, or per reason with its count.")
+@click.option("--retry", is_flag=True,
+              help="Read the rejected lines (of --since/--source) again with the current config "
+                   "and store those that parse now; exit 1 if some could not be read.")
 @common_options
-def rejects(since: str, source: str | None, limit: int, by: str, config: Path | None,
-            db: Path | None) -> None:
-    """Lines ingest rejected, newest first: time, file:line, reason."""
+def rejects(since: str, source: str | None, limit: int, by: str, retry: bool,
+            config: Path | None, db: Path | None) -> None:
+    """Lines ingest rejected, newest first: time, file:line, reason.
+    After fixing the config (format, max_line_bytes, ...), `--retry` stores
+    the lines that parse now."""
     c = get_ctx(config, db)
     set_redaction(_config(c).redaction.enabled)  # reasons can quote logged values
     lo = _since(since)
+    if retry:
+        _only_retry_options()
+        retry_rejects.retry(_config(c), c.db_path, since=lo, source=source)
+        return
     conn = _open_db(c.db_path, must_exist=True)
     try:
         if by == "reason":
@@ -321,6 +334,13 @@ def rejects(since: str, source: str | None, limit: int, by: str, config: Path | 
         else:
             when = datetime.fromtimestamp(r["ts"], UTC).strftime("%Y-%m-%d %H:%M:%S")
             click.echo(f"{when}  {where}  {line(r['reason'], 300)}")
+
+
+def _only_retry_options() -> None:
+    ctx = click.get_current_context()
+    for name in ("limit", "by"):
+        if ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT:
+            raise UserError(f"--retry takes --since and --source, not --{name}")
 
 
 COMMANDS = [ingest, spend, cases, rejects]

@@ -117,4 +117,5 @@ def hint(obj: Any, fmt: str) -> str:
     other = looks_like(obj)
     if other is None or other == fmt:
         return ""
-    return f' (the line looks like {other}: set format = "{other}" or "auto")'
+    return (f' (the line looks like {other}: set format = "{other}" or "auto", '
+            "then `evaltop rejects --retry`)")

@@ -51,7 +51,7 @@ from evaltop.core.ingest.tail.fileid import (
     open_as,
     open_gz_as,
 )
-from evaltop.core.ingest.tail.lines import LineReader
+from evaltop.core.ingest.tail.lines import LineReader, too_long_reason
 from evaltop.store import checkpoints as store_cp
 from evaltop.store.checkpoints import Checkpoint
 
@@ -229,8 +229,7 @@ class Tailer:
                 chunk = reader.read(max_lines=max_lines, max_bytes=max_bytes)
                 if not f.gz and not _same_content(fh, cp.fingerprint):
                     break  # truncated and rewritten since planned: those bytes are not this file's
-                too_long = (f"line longer than max_line_bytes ({self.max_line_bytes} bytes; "
-                            "raise it on the source)")
+                too_long = too_long_reason(self.max_line_bytes)
                 rejects = [(n, off, too_long, head) for n, off, head in chunk.too_long]
                 finished = False
                 if f.gz and chunk.eof:

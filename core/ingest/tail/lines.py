@@ -16,6 +16,12 @@ CHUNK = 1 << 20
 HEAD_BYTES = 200
 
 
+def too_long_reason(max_line_bytes: int) -> str:
+    """The reject reason of a line longer than ``max_line_bytes``."""
+    return (f"line longer than max_line_bytes ({max_line_bytes} bytes; raise it on the "
+            "source, then `evaltop rejects --retry`)")
+
+
 @dataclass
 class Chunk:
     """What one ``read`` call produced."""
