@@ -44,11 +44,16 @@ def existing_ids(conn: sqlite3.Connection, table: str, ids: Sequence[str]) -> se
     """Which of ``ids`` are already stored in ``table`` ("outputs"/"feedback")."""
     if table not in ("outputs", "feedback"):
         raise ValueError(f"no id lookup for table {table!r}")
-    found: set[str] = set()
-    for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i : i + _CHUNK]
-        sql = f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})"
-        found.update(r[0] for r in conn.execute(sql, chunk))
+    return _present(conn, f"SELECT id FROM {table} WHERE id", ids)
+
+
+def _present(conn: sqlite3.Connection, select: str, keys: Sequence) -> set:
+    """The keys ``select`` (``SELECT k FROM t WHERE k``) finds, in chunks of IN (...)."""
+    found: set = set()
+    for i in range(0, len(keys), _CHUNK):
+        chunk = keys[i : i + _CHUNK]
+        found.update(r[0] for r in conn.execute(f"{select} IN ({', '.join('?' * len(chunk))})",
+                                                chunk))
     return found
 
 
@@ -138,12 +143,7 @@ def reject_page(conn: sqlite3.Connection, *, since: float | None, source: str | 
 
 def live_rejects(conn: sqlite3.Connection, rowids: Sequence[int]) -> set[int]:
     """Which of ``rowids`` are still in ``rejects``."""
-    found: set[int] = set()
-    for i in range(0, len(rowids), _CHUNK):
-        chunk = rowids[i : i + _CHUNK]
-        sql = f"SELECT rowid FROM rejects WHERE rowid IN ({', '.join('?' * len(chunk))})"
-        found.update(r[0] for r in conn.execute(sql, chunk))
-    return found
+    return _present(conn, "SELECT rowid FROM rejects WHERE rowid", rowids)
 
 
 def delete_rejects(conn: sqlite3.Connection, rowids: Iterable[int]) -> None:
