@@ -29,6 +29,7 @@ from evaltop.core.ingest.formats.common import (
     to_str,
     usage,
 )
+from evaltop.core.ingest.formats.genai_fast import row_values
 from evaltop.core.ingest.formats.otel_attrs import conversation, messages
 from evaltop.core.ingest.formats.pairs import tag_list
 from evaltop.core.ingest.otlp.views import STATUS_ERROR, SpanView
@@ -174,10 +175,13 @@ def clamp_time(ns: int, now_ns: int, what: str, notes: list[str]) -> int:
 
 
 def map_span(v: SpanView, *, source: str, amap: AttributeMap = DEFAULT_MAP,
-             now_ns: int | None = None, seq: int = 0) -> Mapped:
+             now_ns: int | None = None, seq: int = 0, values: bool = False) -> Mapped:
     """One span: an output (LLM call), feedback (evaluation events), or
     ignored. Raises FormatError for a span that claims to be an LLM call but
-    breaks the conventions (its reason is counted)."""
+    breaks the conventions (its reason is counted). With ``values``, a call
+    that reports its usage comes as the checked values ``prepare`` lays out
+    as a row (``genai_fast.row_values``: no record in between), not as a
+    :class:`LoggedOutput`."""
     m = Mapped(notes=list(v.notes))
     attrs = v.attrs
     events = []
@@ -192,7 +196,9 @@ def map_span(v: SpanView, *, source: str, amap: AttributeMap = DEFAULT_MAP,
         now_ns = time.time_ns() if now_ns is None else now_ns
         start = clamp_time(v.start_ns, now_ns, "startTimeUnixNano", m.notes)
         end = v.end_ns if v.end_ns >= start and v.end_ns <= now_ns + FUTURE_SLACK_NS else 0
-        m.records.append(_output(v, oid, attrs, events, start, end, source, amap))
+        fields = output_fields(v, oid, attrs, events, start, end, amap)
+        fast = row_values(fields, source) if values else None
+        m.records.append(fast if fast is not None else complete(FMT, fields, {}, None, "", source))
     target = oid if llm else (output_id(v.trace_id, v.parent_span_id) if v.parent_span_id else "")
     for n, (name, eattrs, t) in enumerate(events):
         if name == EVALUATION_EVENT and target:
@@ -202,8 +208,9 @@ def map_span(v: SpanView, *, source: str, amap: AttributeMap = DEFAULT_MAP,
     return m
 
 
-def _output(v: SpanView, oid: str, attrs: dict, events: list, start: int, end: int,
-            source: str, amap: AttributeMap) -> LoggedOutput:
+def output_fields(v: SpanView, oid: str, attrs: dict, events: list, start: int, end: int,
+                  amap: AttributeMap) -> dict[str, Any]:
+    """An LLM call's fields, before validation into a record."""
     inp, out = conversation(attrs, [(n, a) for n, a, _ in events])
     if inp is None:
         inp = _openinference_messages(attrs, "llm.input_messages")
@@ -267,7 +274,7 @@ def _output(v: SpanView, oid: str, attrs: dict, events: list, start: int, end: i
         fields["error"] = to_str(v.status_message or attrs.get("error.type")) or "error"
     elif attrs.get("error.type") is not None:
         fields["error"] = to_str(attrs["error.type"])
-    return complete(FMT, fields, {}, None, "", source)
+    return fields
 
 
 def _json_field(value: Any, key: str) -> str:
