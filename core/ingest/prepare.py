@@ -123,10 +123,11 @@ def values_row(v: dict, book: PriceBook, source: str, now: float, estimated: int
     u = v["usage"]
     model = v.get("model", "")
     batch, tier, w1h = v.get("batch", False), v.get("service_tier"), u.get("cache_write_1h_tokens")
+    ts = v["ts"].timestamp()
     if unbilled:  # fast_values lines report no cost
         p = _UNBILLED
     else:
-        p = book.quote(model, v["ts"].timestamp(), u["input_tokens"], u["output_tokens"],
+        p = book.quote(model, ts, u["input_tokens"], u["output_tokens"],
                        u["cached_input_tokens"], u["cache_write_tokens"], w1h,
                        u["reasoning_tokens"], batch, tier)
     inp = v["input"]
@@ -140,7 +141,7 @@ def values_row(v: dict, book: PriceBook, source: str, now: float, estimated: int
     meta, tags = v["metadata"], v.get("tags")
     return (
         v["id"],
-        v["ts"].timestamp(),
+        ts,
         source,
         fmt,
         model,

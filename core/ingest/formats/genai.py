@@ -317,7 +317,10 @@ def usage_of(attrs: dict[str, Any], path: str) -> dict[str, int] | None:
     for fld, names in _USAGE_ATTRS.items():
         for name in names:
             if name in attrs:
-                counts[fld] = to_int(attrs[name], FMT, f"{path} attribute {name}".strip())
+                n = attrs[name]
+                # a plain count as is; anything else checked (its reason names the key)
+                counts[fld] = (n if type(n) is int and n >= 0 else
+                               to_int(n, FMT, f"{path} attribute {name}".strip()))
                 break
     if "input_tokens" not in counts and "output_tokens" not in counts:
         return None

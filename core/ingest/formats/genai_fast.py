@@ -13,6 +13,7 @@ the rows equal to the record's.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from evaltop.core.ingest.formats.common import to_str
@@ -36,9 +37,8 @@ def row_values(fields: dict[str, Any], source: str) -> dict[str, Any] | None:
     u = fields.get("usage")
     if type(u) is not dict or not fields.get("id") or not _KNOWN.issuperset(fields):
         return None
-    for k, n in u.items():
-        if k not in _COUNTS or type(n) is not int or n < 0:
-            return None
+    if not _COUNTS.issuperset(u) or any(type(n) is not int or n < 0 for n in u.values()):
+        return None
     model, output = fields.get("model", ""), fields.get("output", "")
     if type(model) is not str or type(output) is not str:
         return None
@@ -60,10 +60,14 @@ def row_values(fields: dict[str, Any], source: str) -> dict[str, Any] | None:
         return None
     if any(type(fields.get(label, "")) is not str for label in _LABELS):
         return None
-    try:
-        ts = parse_ts(fields["ts"])
-    except (ValueError, OverflowError, OSError, TypeError):
-        return None  # the record path rejects it with its reason
+    t = fields["ts"]
+    if type(t) is float and 0 < t < 1e11:  # seconds: what parse_ts does with them
+        ts = datetime.fromtimestamp(t, tz=UTC)
+    else:
+        try:
+            ts = parse_ts(t)
+        except (ValueError, OverflowError, OSError, TypeError):
+            return None  # the record path rejects it with its reason
     return {
         **fields,
         "ts": ts,
