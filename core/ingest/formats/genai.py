@@ -107,11 +107,11 @@ class AttributeMap:
 
     def pick(self, names: tuple[str, ...], attrs: dict, resource: dict) -> Any:
         for name in names:
-            if attrs.get(name) is not None:
-                return attrs[name]
+            if (value := attrs.get(name)) is not None:
+                return value
         for name in names:
-            if resource.get(name) is not None:
-                return resource[name]
+            if (value := resource.get(name)) is not None:
+                return value
         return None
 
 
@@ -232,8 +232,8 @@ def output_fields(v: SpanView, oid: str, attrs: dict, events: list, start: int, 
     if v.parent_span_id:
         metadata["parent_span_id"] = v.parent_span_id
     for attr, name in _METADATA_ATTRS.items():
-        if attrs.get(attr) is not None:
-            metadata[name] = attrs[attr]
+        if (value := attrs.get(attr)) is not None:
+            metadata[name] = value
     if "response_id" not in metadata:
         rid = _json_field(attrs.get("output.value"), "id")  # OpenInference
         if rid:
@@ -241,8 +241,8 @@ def output_fields(v: SpanView, oid: str, attrs: dict, events: list, start: int, 
     if op in EMBEDDING_OPS:
         metadata["operation"] = "embeddings"
     for attr, name in RESOURCE_METADATA.items():
-        if v.resource.get(attr) is not None:
-            metadata.setdefault(name, to_str(v.resource[attr]))
+        if (value := v.resource.get(attr)) is not None:
+            metadata.setdefault(name, to_str(value))
     user = amap.pick(amap.user, attrs, v.resource)
     if user is not None:
         metadata["user"] = to_str(user)

@@ -28,7 +28,6 @@ _KNOWN = frozenset({
 })
 _COUNTS = frozenset({"input_tokens", "output_tokens", "cached_input_tokens",
                      "cache_write_tokens", "reasoning_tokens", "cache_write_1h_tokens"})
-_LABELS = ("task", "prompt_version", "variant")
 
 
 def row_values(fields: dict[str, Any], source: str) -> dict[str, Any] | None:
@@ -51,14 +50,9 @@ def row_values(fields: dict[str, Any], source: str) -> dict[str, Any] | None:
     latency = fields.get("latency_ms")
     if latency is not None and type(latency) is not float:
         return None
+    # not checked again: what output_fields builds from strings of its own
+    # making (metadata keys; labels and tags through to_str and tag_list)
     if type(fields.get("batch", False)) is not bool or type(fields.get("metadata")) is not dict:
-        return None
-    if any(type(k) is not str for k in fields["metadata"]):
-        return None
-    tags = fields.get("tags")
-    if tags is not None and (type(tags) is not list or any(type(t) is not str for t in tags)):
-        return None
-    if any(type(fields.get(label, "")) is not str for label in _LABELS):
         return None
     t = fields["ts"]
     if type(t) is float and 0 < t < 1e11:  # seconds: what parse_ts does with them
