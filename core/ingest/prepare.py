@@ -113,18 +113,21 @@ def native_row(obj: dict, book: PriceBook, source: str, now: float) -> tuple | N
     whole-picodollar prices summed as integers. None: not such a line.
     Proved equal to the record's row in tests/test_ingest_fastpath.py."""
     v = fast_values(obj)
-    return None if v is None or v.get("usage") is None else _values_row(v, book, source, now)
+    return None if v is None or v.get("usage") is None else values_row(v, book, source, now)
 
 
-def _values_row(v: dict, book: PriceBook, source: str, now: float, estimated: int = 0,
-                unbilled: bool = False) -> tuple:
+def values_row(v: dict, book: PriceBook, source: str, now: float, estimated: int = 0,
+               unbilled: bool = False, fmt: str = "native") -> tuple:
+    """The row of checked values: ``native.fast_values``' (a native line) or
+    ``genai_fast.row_values``' (an OTLP span, ``fmt="otel"``)."""
     u = v["usage"]
     model = v.get("model", "")
     batch, tier, w1h = v.get("batch", False), v.get("service_tier"), u.get("cache_write_1h_tokens")
+    ts = v["ts"].timestamp()
     if unbilled:  # fast_values lines report no cost
         p = _UNBILLED
     else:
-        p = book.quote(model, v["ts"].timestamp(), u["input_tokens"], u["output_tokens"],
+        p = book.quote(model, ts, u["input_tokens"], u["output_tokens"],
                        u["cached_input_tokens"], u["cache_write_tokens"], w1h,
                        u["reasoning_tokens"], batch, tier)
     inp = v["input"]
@@ -138,9 +141,9 @@ def _values_row(v: dict, book: PriceBook, source: str, now: float, estimated: in
     meta, tags = v["metadata"], v.get("tags")
     return (
         v["id"],
-        v["ts"].timestamp(),
+        ts,
         source,
-        "native",
+        fmt,
         model,
         v["provider"],
         v.get("task", ""),
@@ -171,7 +174,6 @@ def _values_row(v: dict, book: PriceBook, source: str, now: float, estimated: in
         p.price_entry,
         p.price_fallback,
     )
-
 
 
 def _feedback_row(fb: Feedback, source: str, now: float) -> tuple:
@@ -230,7 +232,7 @@ def parse_lines(batch: Batch, fmt: str, now: float, book: PriceBook | None = Non
             v = fast_values(obj)
             if v is not None:  # the common case: no line hash needed
                 if book is not None:  # a row now, or once its usage is counted
-                    recs_out.append(v if v.get("usage") is None else _values_row(v, book, src, now))
+                    recs_out.append(v if v.get("usage") is None else values_row(v, book, src, now))
                 else:
                     recs_out.append(fast_record(v, src))
                 continue
@@ -293,7 +295,7 @@ def finish(parsed: Parsed, book: PriceBook, pool: Executor | None = None) -> Pre
             rec = outputs[i]
             if type(rec) is dict:
                 rec["usage"] = {**_ZERO, "input_tokens": inp, "output_tokens": out}
-                outputs[i] = _values_row(rec, book, src, now, estimated=1)
+                outputs[i] = values_row(rec, book, src, now, estimated=1)
             else:
                 rec.usage = Usage(input_tokens=inp, output_tokens=out, estimated=True)
     parsed.counting, parsed.counts = [], None
@@ -302,7 +304,7 @@ def finish(parsed: Parsed, book: PriceBook, pool: Executor | None = None) -> Pre
     for rec, zero in zip(outputs, parsed.unbilled, strict=True):
         if type(rec) is dict:  # unbilled: nothing was counted
             rec["usage"] = _ZERO
-            rec = _values_row(rec, book, src, now, unbilled=True)
+            rec = values_row(rec, book, src, now, unbilled=True)
         if type(rec) is tuple:  # a row already
             if rec[0] in outs:
                 dup += 1

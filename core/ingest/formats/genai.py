@@ -29,6 +29,7 @@ from evaltop.core.ingest.formats.common import (
     to_str,
     usage,
 )
+from evaltop.core.ingest.formats.genai_fast import row_values
 from evaltop.core.ingest.formats.otel_attrs import conversation, messages
 from evaltop.core.ingest.formats.pairs import tag_list
 from evaltop.core.ingest.otlp.views import STATUS_ERROR, SpanView
@@ -106,11 +107,11 @@ class AttributeMap:
 
     def pick(self, names: tuple[str, ...], attrs: dict, resource: dict) -> Any:
         for name in names:
-            if attrs.get(name) is not None:
-                return attrs[name]
+            if (value := attrs.get(name)) is not None:
+                return value
         for name in names:
-            if resource.get(name) is not None:
-                return resource[name]
+            if (value := resource.get(name)) is not None:
+                return value
         return None
 
 
@@ -174,10 +175,13 @@ def clamp_time(ns: int, now_ns: int, what: str, notes: list[str]) -> int:
 
 
 def map_span(v: SpanView, *, source: str, amap: AttributeMap = DEFAULT_MAP,
-             now_ns: int | None = None, seq: int = 0) -> Mapped:
+             now_ns: int | None = None, seq: int = 0, values: bool = False) -> Mapped:
     """One span: an output (LLM call), feedback (evaluation events), or
     ignored. Raises FormatError for a span that claims to be an LLM call but
-    breaks the conventions (its reason is counted)."""
+    breaks the conventions (its reason is counted). With ``values``, a call
+    that reports its usage comes as the checked values ``prepare`` lays out
+    as a row (``genai_fast.row_values``: no record in between), not as a
+    :class:`LoggedOutput`."""
     m = Mapped(notes=list(v.notes))
     attrs = v.attrs
     events = []
@@ -192,7 +196,9 @@ def map_span(v: SpanView, *, source: str, amap: AttributeMap = DEFAULT_MAP,
         now_ns = time.time_ns() if now_ns is None else now_ns
         start = clamp_time(v.start_ns, now_ns, "startTimeUnixNano", m.notes)
         end = v.end_ns if v.end_ns >= start and v.end_ns <= now_ns + FUTURE_SLACK_NS else 0
-        m.records.append(_output(v, oid, attrs, events, start, end, source, amap))
+        fields = output_fields(v, oid, attrs, events, start, end, amap)
+        fast = row_values(fields, source) if values else None
+        m.records.append(fast if fast is not None else complete(FMT, fields, {}, None, "", source))
     target = oid if llm else (output_id(v.trace_id, v.parent_span_id) if v.parent_span_id else "")
     for n, (name, eattrs, t) in enumerate(events):
         if name == EVALUATION_EVENT and target:
@@ -202,8 +208,9 @@ def map_span(v: SpanView, *, source: str, amap: AttributeMap = DEFAULT_MAP,
     return m
 
 
-def _output(v: SpanView, oid: str, attrs: dict, events: list, start: int, end: int,
-            source: str, amap: AttributeMap) -> LoggedOutput:
+def output_fields(v: SpanView, oid: str, attrs: dict, events: list, start: int, end: int,
+                  amap: AttributeMap) -> dict[str, Any]:
+    """An LLM call's fields, before validation into a record."""
     inp, out = conversation(attrs, [(n, a) for n, a, _ in events])
     if inp is None:
         inp = _openinference_messages(attrs, "llm.input_messages")
@@ -225,8 +232,8 @@ def _output(v: SpanView, oid: str, attrs: dict, events: list, start: int, end: i
     if v.parent_span_id:
         metadata["parent_span_id"] = v.parent_span_id
     for attr, name in _METADATA_ATTRS.items():
-        if attrs.get(attr) is not None:
-            metadata[name] = attrs[attr]
+        if (value := attrs.get(attr)) is not None:
+            metadata[name] = value
     if "response_id" not in metadata:
         rid = _json_field(attrs.get("output.value"), "id")  # OpenInference
         if rid:
@@ -234,8 +241,8 @@ def _output(v: SpanView, oid: str, attrs: dict, events: list, start: int, end: i
     if op in EMBEDDING_OPS:
         metadata["operation"] = "embeddings"
     for attr, name in RESOURCE_METADATA.items():
-        if v.resource.get(attr) is not None:
-            metadata.setdefault(name, to_str(v.resource[attr]))
+        if (value := v.resource.get(attr)) is not None:
+            metadata.setdefault(name, to_str(value))
     user = amap.pick(amap.user, attrs, v.resource)
     if user is not None:
         metadata["user"] = to_str(user)
@@ -267,7 +274,7 @@ def _output(v: SpanView, oid: str, attrs: dict, events: list, start: int, end: i
         fields["error"] = to_str(v.status_message or attrs.get("error.type")) or "error"
     elif attrs.get("error.type") is not None:
         fields["error"] = to_str(attrs["error.type"])
-    return complete(FMT, fields, {}, None, "", source)
+    return fields
 
 
 def _json_field(value: Any, key: str) -> str:
@@ -310,7 +317,10 @@ def usage_of(attrs: dict[str, Any], path: str) -> dict[str, int] | None:
     for fld, names in _USAGE_ATTRS.items():
         for name in names:
             if name in attrs:
-                counts[fld] = to_int(attrs[name], FMT, f"{path} attribute {name}".strip())
+                n = attrs[name]
+                # a plain count as is; anything else checked (its reason names the key)
+                counts[fld] = (n if type(n) is int and n >= 0 else
+                               to_int(n, FMT, f"{path} attribute {name}".strip()))
                 break
     if "input_tokens" not in counts and "output_tokens" not in counts:
         return None

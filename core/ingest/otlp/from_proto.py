@@ -35,32 +35,39 @@ class Undecodable(ValueError):
     """Nothing of the body could be decoded."""
 
 
-def any_value(v, key: str, notes: Notes, depth: int = 0) -> Any:
+_PLAIN = frozenset({"int_value", "double_value", "bool_value"})
+
+
+def any_value(v, key: str, notes: Notes, depth: int = 0, index: int | None = None) -> Any:
+    """``v`` as a plain value; ``key`` (with ``[index]`` inside an array,
+    spelt out only when a note needs it) names it in notes."""
     kind = v.WhichOneof("value")
     if kind == "string_value":
-        return clamp_text(v.string_value, key, notes)
-    if kind == "int_value":
-        return v.int_value
-    if kind == "double_value":
-        return v.double_value
-    if kind == "bool_value":
-        return v.bool_value
+        s = v.string_value
+        return s if len(s) <= MAX_TEXT else clamp_text(s, _where(key, index), notes)
+    if kind in _PLAIN:
+        return getattr(v, kind)
     if kind is None:
         return None
+    where = _where(key, index)
     if depth >= MAX_DEPTH:
-        notes.add(f"{key}: nested deeper than {MAX_DEPTH} levels, dropped")
+        notes.add(f"{where}: nested deeper than {MAX_DEPTH} levels, dropped")
         return None
     if kind == "array_value":
         values = v.array_value.values
         if len(values) > MAX_ITEMS:
-            notes.add(f"{key}: array of {len(values):,} values cut to {MAX_ITEMS:,}")
-        return [any_value(x, f"{key}[{i}]", notes, depth + 1)
-                for i, x in enumerate(values[:MAX_ITEMS])]
+            notes.add(f"{where}: array of {len(values):,} values cut to {MAX_ITEMS:,}")
+            values = values[:MAX_ITEMS]
+        return [any_value(x, where, notes, depth + 1, i) for i, x in enumerate(values)]
     if kind == "kvlist_value":
-        return attributes(v.kvlist_value.values, key, notes, depth + 1)
+        return attributes(v.kvlist_value.values, where, notes, depth + 1)
     if kind == "bytes_value":
-        return clamp_bytes(v.bytes_value, key, notes)
+        return clamp_bytes(v.bytes_value, where, notes)
     return None
+
+
+def _where(key: str, index: int | None) -> str:
+    return key if index is None else f"{key}[{index}]"
 
 
 def attributes(kvs, key: str, notes: Notes, depth: int = 0) -> dict[str, Any]:
@@ -75,8 +82,8 @@ def attributes(kvs, key: str, notes: Notes, depth: int = 0) -> dict[str, Any]:
         if kind == "string_value":
             s = v.string_value
             out[kv.key] = s if len(s) <= MAX_TEXT else clamp_text(s, kv.key, notes)
-        elif kind == "int_value":
-            out[kv.key] = v.int_value
+        elif kind in _PLAIN:
+            out[kv.key] = getattr(v, kind)
         else:
             out[kv.key] = any_value(v, kv.key, notes, depth)
     return out

@@ -38,7 +38,8 @@ class MapContext:
 @dataclass
 class Decoded:
     kind: str
-    outputs: list[LoggedOutput] = field(default_factory=list)
+    # records, or the checked values of a call that reports its usage (genai_fast)
+    outputs: list[LoggedOutput | dict] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)
     content: list[genai.Content] = field(default_factory=list)
     rejects: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
@@ -60,7 +61,8 @@ def decode(kind: str, body: bytes, *, is_json: bool, ctx: MapContext,
             continue
         try:
             if kind == TRACES:
-                mapped = genai.map_span(view, source=ctx.source, amap=ctx.amap, now_ns=now_ns)
+                mapped = genai.map_span(view, source=ctx.source, amap=ctx.amap, now_ns=now_ns,
+                                        values=True)
             else:
                 mapped = _map_log(view, seq, ctx, now_ns)
         except FormatError as exc:

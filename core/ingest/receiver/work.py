@@ -17,8 +17,9 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
+from evaltop.core.ingest.formats import genai
 from evaltop.core.ingest.formats.genai import Content
-from evaltop.core.ingest.prepare import Parsed, Prepared, finish
+from evaltop.core.ingest.prepare import Parsed, Prepared, finish, values_row
 from evaltop.core.ingest.pricing import PriceBook
 from evaltop.core.ingest.receiver.body import Inflater
 from evaltop.core.ingest.receiver.decode import MapContext, decode
@@ -58,10 +59,19 @@ def prepare_request(kind: str, raw: bytes, encoding: str, is_json: bool, ctx: Ma
     now = time.time()
     rejects = [(ctx.source, f"/v1/{kind}", 0, 0, reason, path.encode(), now)
                for path, reason in d.rejects]
-    parsed = Parsed(None, now, rejects=rejects, outputs=list(d.outputs), feedback=d.feedback,
+    outputs: list = []
+    calls: dict[str, str] = {}
+    for rec in d.outputs:
+        if type(rec) is dict:  # checked values: laid out as a row here and now
+            oid, meta = rec["id"], rec["metadata"]
+            rec = values_row(rec, book, ctx.source, now, fmt=genai.FMT)
+        else:
+            oid, meta = rec.id, rec.metadata
+        outputs.append(rec)
+        if meta.get("response_id"):
+            calls[oid] = str(meta["response_id"])
+    parsed = Parsed(None, now, rejects=rejects, outputs=outputs, feedback=d.feedback,
                     source=ctx.source, lines=d.items)
-    calls = {rec.id: str(rec.metadata["response_id"]) for rec in d.outputs
-             if rec.metadata.get("response_id")}
     return PreparedRequest(kind, finish(parsed, book), d.content, d.items, d.ignored,
                            d.rejects, d.notes, calls, len(body))
 
