@@ -113,6 +113,8 @@ async def test_regression_rows_show_model_and_task_whole(app, size):
             assert "…" not in text.split()[0]  # the model column is never cut
             if r.regressed:
                 assert "▼" in text
+        status = lines(app.screen.query_one("#status"))  # "128 / segments" once read as two
+        assert any(f"{len(app.screen._rows)} segments" in s for s in status), status
         top = next(r for r in app.screen._rows if app.screen._key(r) == table.current_key)
         detail = static_text(app, "#detail-line")
         assert top.judge in detail and top.segment.text() in detail

@@ -130,22 +130,32 @@ class RegressionsScreen(DataScreen):
             synced.append((self._key(r), [cells[k] for k in keys]))
         table.sync(synced)
         self._show_detail()
-        cfg = self.app.cfg.analysis
+        self._show_status()
+
+    def on_resize(self) -> None:
+        self._show_status()
+
+    def _show_status(self) -> None:
+        """What is compared, then the counts; the counts start a line of
+        their own when both do not fit, so a wrap never splits "128 segments"."""
+        cfg, rows = self.app.cfg.analysis, self._rows
         t = join(
             ("Regressions ", "bold"),
             f"current {cfg.since} vs baseline {cfg.baseline} before it",
             ("  sort ", "dim"),
             self.sort,
-            f"  {len(rows)}\N{NO-BREAK SPACE}segments",  # a wrap never splits "128 / segments"
         )
+        facts = Text(f"{len(rows)} segments")
         if self._as_of:
-            t.append("  " + self._as_of, style="dim")
+            facts.append("  " + self._as_of, style="dim")
         sig = sum(1 for r in rows if r.regressed)
         if sig:
-            t.append(f"  {sig}\N{NO-BREAK SPACE}significant regressions", style="bold red")
+            facts.append(f"  {sig} significant regressions", style="bold red")
         for note in self._notes:
-            t.append("  " + note, style="yellow")
-        self.query_one("#status", Static).update(t)
+            facts.append("  " + note, style="yellow")
+        room = self.app.size.width - 2  # the topbar's padding
+        t.append("  " if t.cell_len + 2 + facts.cell_len <= room else "\n")
+        self.query_one("#status", Static).update(t + facts)
 
     def _show_detail(self) -> None:
         """The highlighted row, whole, under the table."""
