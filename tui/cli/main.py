@@ -15,7 +15,7 @@ import click
 
 from evaltop.core.model import config as config_mod
 from evaltop.core.model.config import ConfigError
-from evaltop.tui.cli import corpus, dashboard, demo, ingest, receive, report, score
+from evaltop.tui.cli import corpus, dashboard, demo, ingest, receive, report, reprice, score
 from evaltop.tui.cli.context import Ctx, UserError, common_options, get_ctx
 
 
@@ -52,7 +52,7 @@ def init(force: bool, config: Path | None, db: Path | None) -> None:
                "then `evaltop ingest --once`")
 
 
-for _module in (ingest, receive, score, report, corpus, demo, dashboard):
+for _module in (ingest, receive, score, report, reprice, corpus, demo, dashboard):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 
