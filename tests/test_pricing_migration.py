@@ -1,0 +1,42 @@
+"""Schema v16: rows stored before it keep their cache writes as 5-minute
+writes (the 1-hour column is NULL, and the breakdown says the TTL was not
+reported); judge calls gain the same bucket columns."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from pricing_helpers import BOOK, usd
+
+from evaltop.core.ingest.pricing import explain
+from evaltop.store import db
+from evaltop.store.schema import steps
+
+
+def test_older_rows_keep_their_total_as_5_minute_writes(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for script in steps.STEPS[:15]:  # a database as the v15 release left it
+        steps.run_script(conn, script)
+    conn.execute("PRAGMA user_version = 15")
+    conn.execute(
+        "INSERT INTO outputs (id, ts, model, input_tokens, output_tokens, cached_input_tokens, "
+        "cache_write_tokens, cost_pusd, cost_source, ingested_at) "
+        "VALUES ('o1', 1767225600, 'claude-sonnet-4-5', 3050, 400, 0, 3000, 1, 'builtin', 0)")
+    conn.execute("INSERT INTO judge_calls (judge, model, output_id, status, ts) "
+                 "VALUES ('j', 'gpt-4o-mini', 'o1', 'ok', 0)")
+    conn.close()
+    conn = db.connect(path)  # migrates
+    row = conn.execute("SELECT * FROM outputs WHERE id = 'o1'").fetchone()
+    assert row["cache_write_tokens"] == 3000 and row["cache_write_1h_tokens"] is None
+    assert row["batch"] == 0 and row["service_tier"] is None and row["price_entry"] is None
+    bd = explain(row, BOOK)
+    # 50 x $3 + 3,000 x $3.75 (5-minute) + 400 x $15
+    assert bd.total_pusd == usd(150 + 11_250 + 6000) and bd.stored_pusd == 1
+    assert "TTL not reported" in bd.price_fallback
+    [five_min] = [ln for ln in bd.lines if ln.bucket == "cache_write_5m"]
+    assert five_min.tokens == 3000 and str(five_min.usd_per_mtok) == "3.75"
+    judge = conn.execute("SELECT * FROM judge_calls").fetchone()
+    assert (judge["cached_input_tokens"], judge["cache_write_1h_tokens"]) == (0, None)
+    assert explain(judge, BOOK).total_pusd == 0
+    conn.close()
