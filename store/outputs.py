@@ -149,3 +149,15 @@ def set_costs(conn: sqlite3.Connection, updates: Iterable[tuple]) -> None:
     conn.executemany(
         "UPDATE outputs SET cost_pusd = ?, cost_source = ?, price_entry = ?, price_fallback = ? "
         "WHERE rowid = ?", updates)
+
+
+def pricing_in_window(conn: sqlite3.Connection, since: float | None,
+                      until: float) -> list[sqlite3.Row]:
+    """Outputs with ``since <= ts < until`` counted per (model, price_entry,
+    cost_source, price_fallback): which entry priced what, and by which rule."""
+    return conn.execute(
+        "SELECT model, price_entry, cost_source, price_fallback, COUNT(*) AS outputs, "
+        "SUM(cost_pusd IS NULL) AS unpriced FROM outputs WHERE ts >= ? AND ts < ? "
+        "GROUP BY model, price_entry, cost_source, price_fallback ORDER BY model",
+        (float("-inf") if since is None else since, until),
+    ).fetchall()

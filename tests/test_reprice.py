@@ -93,3 +93,27 @@ def test_reprice_one_model_and_bad_since(tmp_path):
     assert out["outputs"] == 1 and list(out["by_model"]) == ["gpt-4.1"]
     bad = CliRunner().invoke(cli, ["reprice", "--config", cfg, "--since", "lately"])
     assert bad.exit_code == 2 and "--since" in bad.output
+
+
+def test_report_names_the_entry_and_every_fallback_rule(tmp_path):
+    cfg = _cfg(tmp_path)
+    write_lines(tmp_path / "logs" / "a.jsonl", [
+        _line(1, "claude-sonnet-4-5-20250929", NOW - 3600,
+              usage={"input_tokens": 100, "cache_write_tokens": 50, "output_tokens": 5}),
+        _line(2, "deepseek-chat", NOW - 3600, batch=True),
+        _line(3, "o3-mini", NOW - 3600, service_tier="priority"),
+    ])
+    assert CliRunner().invoke(cli, ["ingest", "--once", "--config", cfg]).exit_code == 0
+    res = CliRunner().invoke(cli, ["report", "--config", cfg, "--since", "7d",
+                                   "--format", "json"])
+    p = json.loads(res.output)["pricing"]
+    assert p["price_fallback_outputs"] == 3 and p["builtin_as_of"]
+    rules = {f["rule"]: (f["outputs"], f["unpriced"]) for f in p["fallbacks"]}
+    assert rules["cache-write TTL not reported: priced at the 5-minute rate"] == (1, 0)
+    assert rules["no batch rates: priced at standard rates (an upper bound)"] == (1, 0)
+    assert [u for r, (_, u) in rules.items() if "priority" in r] == [1]
+    assert {"model": "claude-sonnet-4-5-20250929", "entry": "claude-sonnet-4-5",
+            "source": "builtin", "outputs": 1} in p["entries"]
+    text = CliRunner().invoke(cli, ["report", "--config", cfg, "--since", "7d"]).output
+    assert "claude-sonnet-4-5-20250929 priced by entry claude-sonnet-4-5" in text
+    assert "3 outputs priced with a fallback rule" in text
