@@ -40,3 +40,27 @@ def test_older_rows_keep_their_total_as_5_minute_writes(tmp_path):
     assert (judge["cached_input_tokens"], judge["cache_write_1h_tokens"]) == (0, None)
     assert explain(judge, BOOK).total_pusd == 0
     conn.close()
+
+
+def test_judge_and_replay_calls_keep_the_1h_split_and_use_the_same_engine():
+    from evaltop.core.rollout.candidates import parse_reply
+    from evaltop.core.scoring.judges.llm import _anthropic_usage
+    u = {"input_tokens": 50, "cache_read_input_tokens": 0, "cache_creation_input_tokens": 3000,
+         "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 2000},
+         "output_tokens": 400}
+    judge = _anthropic_usage(u)
+    _, replay, _ = parse_reply("anthropic", {"content": [{"type": "text", "text": "ok"}],
+                                             "usage": u, "stop_reason": "end_turn"})
+    price = BOOK.lookup("claude-sonnet-4-5")
+    for usage in (judge, replay):
+        assert usage.cache_write_1h_tokens == 2000
+        # 50 x $3 + 1,000 x $3.75 + 2,000 x $6 + 400 x $15
+        assert price.cost_pusd(usage) == usd(150 + 3750 + 12_000 + 6000)
+
+
+def test_the_judge_budget_estimate_reaches_the_long_context_tier():
+    from evaltop.core.scoring.judges.paid import worst_case_pusd
+    price = BOOK.lookup("claude-sonnet-4-5")
+    assert worst_case_pusd(price, 1000, 100) == usd(1000 * 3 + 100 * 15)
+    # above 200k the whole call is at $6 in / $22.50 out
+    assert worst_case_pusd(price, 250_000, 100) == usd(250_000 * 6) + usd("2250")
