@@ -189,3 +189,42 @@ def test_otel_span_with_ttl_split_service_tier_and_batch():
                             "gen_ai.usage.input_tokens": 1000,
                             "gen_ai.usage.output_tokens": 10}), "otel")
     assert tiered["service_tier"] == "flex" and tiered["cost_pusd"] == usd(550) + usd(22)
+
+
+# --- gateways: LiteLLM and Langfuse keep the split and the tier too ----------
+
+def test_litellm_log_without_a_reported_cost_keeps_split_and_service_tier():
+    line = {"id": "ll-1", "call_type": "acompletion", "status": "success",
+            "startTime": 1767225600.0, "endTime": 1767225601.0,
+            "model": "claude-sonnet-4-5-20250929", "custom_llm_provider": "anthropic",
+            "prompt_tokens": 3050, "completion_tokens": 400, "total_tokens": 3450,
+            "messages": [{"role": "user", "content": "hi"}],
+            "response": {"id": "chatcmpl-x", "object": "chat.completion", "created": 1767225600,
+                         "model": "claude-sonnet-4-5-20250929",
+                         "choices": [{"index": 0, "finish_reason": "stop",
+                                      "message": {"role": "assistant", "content": "ok"}}],
+                         "usage": {"prompt_tokens": 3050, "completion_tokens": 400,
+                                   "cache_creation_input_tokens": 3000,
+                                   "cache_creation_token_details": {
+                                       "ephemeral_5m_input_tokens": 1000,
+                                       "ephemeral_1h_input_tokens": 2000}}}}
+    r = row(line, "litellm")
+    # 50 x $3 + 1,000 x $3.75 + 2,000 x $6 + 400 x $15
+    assert r["cache_write_1h_tokens"] == 2000
+    assert r["cost_pusd"] == usd(150 + 3750 + 12_000 + 6000)
+    flex = dict(line, id="ll-2", model="o3", response=dict(
+        line["response"], model="o3", service_tier="flex",
+        usage={"prompt_tokens": 3050, "completion_tokens": 400}))
+    assert row(flex, "litellm")["service_tier"] == "flex"
+
+
+def test_langfuse_usage_details_with_a_ttl_split():
+    trace = {"id": "t1", "timestamp": "2026-01-01T00:00:00Z", "observations": [{
+        "id": "g1", "traceId": "t1", "type": "GENERATION", "name": "gen",
+        "startTime": "2026-01-01T00:00:00Z", "endTime": "2026-01-01T00:00:01Z",
+        "model": "claude-sonnet-4-5", "input": "q", "output": "a",
+        "usageDetails": {"input": 50, "input_cache_creation_5m": 1000,
+                         "input_cache_creation_1h": 2000, "output": 400}}]}
+    r = row(trace, "langfuse")
+    assert (r["cache_write_tokens"], r["cache_write_1h_tokens"]) == (3000, 2000)
+    assert r["cost_pusd"] == usd(150 + 3750 + 12_000 + 6000)
