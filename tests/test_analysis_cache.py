@@ -204,9 +204,18 @@ def test_review_counts_follow_every_sample_and_label_change(conn):
     assert labels.count_unlabeled(conn) == 4  # s0, s1, s4, moved; s3 is labelled
 
 
+V16_COLUMNS = [("outputs", c) for c in ("cache_write_1h_tokens", "batch", "service_tier",
+                                         "price_entry", "price_fallback")] + [
+    ("judge_calls", c) for c in ("cached_input_tokens", "cache_write_tokens",
+                                 "cache_write_1h_tokens", "reasoning_tokens", "price_entry",
+                                 "price_fallback")]
+
+
 def test_an_older_database_reads_as_a_miss_and_migrates(db_path, conn, cfg):
     with store_db.write(conn):
         conn.execute("DROP TABLE analysis_cache")
+        for table, column in V16_COLUMNS:  # as a v12 database has them: not yet
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         conn.execute("PRAGMA user_version = 12")
     assert store.get(conn, cache.regressions_key(cfg)) is None  # no table: a miss, not an error
     again = store_db.connect(db_path)
