@@ -64,3 +64,22 @@ def test_the_judge_budget_estimate_reaches_the_long_context_tier():
     assert worst_case_pusd(price, 1000, 100) == usd(1000 * 3 + 100 * 15)
     # above 200k the whole call is at $6 in / $22.50 out
     assert worst_case_pusd(price, 250_000, 100) == usd(250_000 * 6) + usd("2250")
+
+
+def test_bucket_totals_split_spend_and_show_what_caching_saved():
+    from evaltop.core.ingest.pricing import bucket_totals
+    rows = [
+        {"model": "claude-sonnet-4-5", "ts": 1767225600, "input_tokens": 13_050,
+         "cached_input_tokens": 10_000, "cache_write_tokens": 3000,
+         "cache_write_1h_tokens": 2000, "output_tokens": 400, "cost_source": "builtin"},
+        {"model": "gpt-4o-mini", "ts": 1767225600, "input_tokens": 10, "output_tokens": 1,
+         "cost_pusd": 7, "cost_source": "reported"},
+        {"model": "no-such-model", "ts": 1767225600, "input_tokens": 10},
+    ]
+    t = bucket_totals(rows, BOOK)
+    assert (t.priced_outputs, t.other_outputs, t.other_pusd, t.unpriced_outputs) == (1, 1, 7, 1)
+    assert t.amount_pusd["cache_write_1h"] == usd(12_000)
+    assert t.amount_pusd["cache_write_5m"] == usd(3750) and t.tokens["cache_read"] == 10_000
+    assert sum(t.amount_pusd.values()) == usd(150 + 3000 + 3750 + 12_000 + 6000)
+    # reads saved 10,000 x ($3 - $0.30); writes cost 1,000 x $0.75 + 2,000 x $3 over input
+    assert t.cache_savings_pusd == usd(27_000 - 750 - 6000)
