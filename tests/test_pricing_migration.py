@@ -83,3 +83,17 @@ def test_bucket_totals_split_spend_and_show_what_caching_saved():
     assert sum(t.amount_pusd.values()) == usd(150 + 3000 + 3750 + 12_000 + 6000)
     # reads saved 10,000 x ($3 - $0.30); writes cost 1,000 x $0.75 + 2,000 x $3 over input
     assert t.cache_savings_pusd == usd(27_000 - 750 - 6000)
+
+
+def test_a_judge_call_stores_its_buckets_entry_and_fallback():
+    from evaltop.core.model.records import Usage
+    from evaltop.core.scoring.judges.paid import _buckets, _cost
+    price = BOOK.lookup("claude-sonnet-4-5-20250929")
+    split = Usage(input_tokens=3050, output_tokens=400, cache_write_tokens=3000,
+                  cache_write_1h_tokens=2000)
+    assert _buckets(split, price) == {
+        "cached_input_tokens": 0, "cache_write_tokens": 3000, "cache_write_1h_tokens": 2000,
+        "reasoning_tokens": 0, "price_entry": "claude-sonnet-4-5", "price_fallback": None}
+    assert _cost(price, split) == usd(150 + 3750 + 12_000 + 6000)
+    total_only = split.model_copy(update={"cache_write_1h_tokens": None})
+    assert "TTL not reported" in _buckets(total_only, price)["price_fallback"]
