@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from evaltop.core.model.pricing_config import ModelPrice
 from evaltop.core.model.receiver_config import ReceiverConfig
 from evaltop.core.model.window import parse_duration
 
@@ -49,52 +49,6 @@ class SourceConfig(_Strict):
     path: str = Field(min_length=1, description="a file or a glob")
     format: Literal["auto", "native", "openai", "anthropic", "otel", "litellm", "langfuse"] = "auto"
     max_line_bytes: int = Field(1_048_576, gt=0)
-
-
-_Rate = Annotated[float | None, Field(ge=0)]
-
-
-class _Rates(_Strict):
-    """USD per million tokens for each billing bucket (docs/pricing.md)."""
-
-    cached_input_per_mtok: _Rate = None
-    cache_write_per_mtok: _Rate = None  # 5-minute cache writes
-    cache_write_1h_per_mtok: _Rate = None
-    reasoning_per_mtok: _Rate = None
-    batch_input_per_mtok: _Rate = None
-    batch_output_per_mtok: _Rate = None
-    batch_cached_input_per_mtok: _Rate = None
-    batch_cache_write_per_mtok: _Rate = None
-    batch_cache_write_1h_per_mtok: _Rate = None
-    batch_reasoning_per_mtok: _Rate = None
-    flex_input_per_mtok: _Rate = None
-    flex_output_per_mtok: _Rate = None
-    flex_cached_input_per_mtok: _Rate = None
-    flex_cache_write_per_mtok: _Rate = None
-    flex_cache_write_1h_per_mtok: _Rate = None
-    flex_reasoning_per_mtok: _Rate = None
-    priority_input_per_mtok: _Rate = None
-    priority_output_per_mtok: _Rate = None
-    priority_cached_input_per_mtok: _Rate = None
-    priority_cache_write_per_mtok: _Rate = None
-    priority_cache_write_1h_per_mtok: _Rate = None
-    priority_reasoning_per_mtok: _Rate = None
-
-
-class PriceTier(_Rates):
-    """The whole request's rates when its prompt is above ``above_input_tokens``."""
-
-    above_input_tokens: int = Field(ge=0)
-    input_per_mtok: float = Field(ge=0)
-    output_per_mtok: float = Field(ge=0)
-
-
-class ModelPrice(_Rates):
-    input_per_mtok: float = Field(ge=0)
-    output_per_mtok: float = Field(ge=0)
-    tiers: list[PriceTier] = Field(default_factory=list)
-    # the time this price applies from: a TOML date or datetime, or an RFC 3339 string
-    effective_from: datetime | date | str | None = None
 
 
 class PricingConfig(_Strict):
