@@ -178,3 +178,54 @@ def explain(obj: LoggedOutput | Mapping[str, Any], book: PriceBook) -> Breakdown
         lines=tuple(lines), total_pusd=int(total.to_integral_value(rounding=ROUND_HALF_EVEN)),
         source=price.source, entry=price.name, as_of=as_of, rules=tuple(rules),
         fallbacks=tuple(dict.fromkeys(fallbacks)), unpriced=None, **common)
+
+
+@dataclass
+class BucketTotals:
+    """Spend split by billing bucket over many outputs (``spend --by bucket``)."""
+
+    tokens: dict[str, int]
+    amount_pusd: dict[str, int]  # each bucket's exact sum, rounded once per bucket
+    priced_outputs: int = 0
+    other_pusd: int = 0  # reported by the log or unbilled: no bucket split
+    other_outputs: int = 0
+    unpriced_outputs: int = 0
+    cache_savings_pusd: int = 0  # cache reads at the input rate minus what reads and writes cost
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tokens": self.tokens, "amount_pusd": self.amount_pusd,
+                "priced_outputs": self.priced_outputs, "other_pusd": self.other_pusd,
+                "other_outputs": self.other_outputs, "unpriced_outputs": self.unpriced_outputs,
+                "cache_savings_pusd": self.cache_savings_pusd}
+
+
+def bucket_totals(rows, book: PriceBook) -> BucketTotals:
+    """Sum :func:`explain` over ``rows`` (records or stored rows). Caching's
+    saving is what the cache reads would have cost at the uncached input rate,
+    less what the reads and the writes' premium over input actually cost."""
+    tokens = dict.fromkeys(BUCKETS, 0)
+    exact = dict.fromkeys(BUCKETS, Decimal(0))
+    out = BucketTotals(tokens, {})
+    saved = Decimal(0)
+    for obj in rows:
+        bd = explain(obj, book)
+        if bd.total_pusd is None:
+            out.unpriced_outputs += 1
+            continue
+        if bd.source in ("reported", "unbilled-error"):
+            out.other_outputs += 1
+            out.other_pusd += bd.total_pusd
+            continue
+        out.priced_outputs += 1
+        by = {ln.bucket: ln for ln in bd.lines}
+        for ln in bd.lines:
+            tokens[ln.bucket] += ln.tokens
+            exact[ln.bucket] += ln.amount_pusd or 0
+        rate_in = by["input"].rate_pusd_per_token or 0
+        saved += by["cache_read"].tokens * rate_in - (by["cache_read"].amount_pusd or 0)
+        for b in ("cache_write_5m", "cache_write_1h"):
+            saved -= (by[b].amount_pusd or 0) - by[b].tokens * rate_in
+    out.amount_pusd = {b: int(v.to_integral_value(rounding=ROUND_HALF_EVEN))
+                       for b, v in exact.items()}
+    out.cache_savings_pusd = int(saved.to_integral_value(rounding=ROUND_HALF_EVEN))
+    return out
