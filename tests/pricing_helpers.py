@@ -22,7 +22,11 @@ def usd(micro: int | str) -> int:
 
 
 def rows(objs: list[dict], fmt: str, book: PriceBook = BOOK) -> list[dict]:
-    """Each line as ingest stores it, as {column: value}."""
+    """Each line as ingest stores it, as {column: value}. A native line needs
+    an output or an error (ingest rejects one with neither): a line that only
+    carries what pricing reads gets the output "ok"."""
+    if fmt == "native":
+        objs = [o if "output" in o or "error" in o else {**o, "output": "ok"} for o in objs]
     lines = [(i + 1, i * 100, orjson.dumps(o)) for i, o in enumerate(objs)]
     batch = Batch(source="app", path="app.jsonl", lines=lines, rejects=[],
                   checkpoint=Checkpoint(source="app", file_key="k", path="app.jsonl"))
