@@ -149,7 +149,7 @@ def breakdown_lines(bd: Breakdown, indent: str = "") -> list[str]:
                    f"{usd_exact(ln.amount_pusd)}{note}")
     total = f"{indent}{'total':<46}{format_usd(bd.total_pusd)}"
     if bd.stored_pusd is not None and bd.stored_pusd != bd.total_pusd:
-        total += f"  (stored {format_usd(bd.stored_pusd)}: prices changed since)"
+        total += f"  (stored {format_usd(bd.stored_pusd)}: prices changed since; evaltop reprice)"
     out.append(total)
     return out
 

@@ -6,7 +6,8 @@ step: each billing bucket's tokens, rate and exact amount, the rules applied
 (long-context tier, batch, service tier), the fallbacks used and the price
 entry and source. ``Breakdown.total_pusd`` always equals the cost the engine
 stores for the same inputs (a test checks it); ``stored_pusd`` is what the
-database holds, which differs only when prices changed since it was stored.
+database holds, which differs only when prices changed since (``evaltop
+reprice``).
 """
 
 from __future__ import annotations
