@@ -67,7 +67,7 @@ def test_the_judge_budget_estimate_reaches_the_long_context_tier():
 
 
 def test_bucket_totals_split_spend_and_show_what_caching_saved():
-    from evaltop.core.ingest.pricing import bucket_totals
+    from evaltop.core.views.costs import bucket_totals
     rows = [
         {"model": "claude-sonnet-4-5", "ts": 1767225600, "input_tokens": 13_050,
          "cached_input_tokens": 10_000, "cache_write_tokens": 3000,
@@ -77,12 +77,13 @@ def test_bucket_totals_split_spend_and_show_what_caching_saved():
         {"model": "no-such-model", "ts": 1767225600, "input_tokens": 10},
     ]
     t = bucket_totals(rows, BOOK)
-    assert (t.priced_outputs, t.other_outputs, t.other_pusd, t.unpriced_outputs) == (1, 1, 7, 1)
-    assert t.amount_pusd["cache_write_1h"] == usd(12_000)
-    assert t.amount_pusd["cache_write_5m"] == usd(3750) and t.tokens["cache_read"] == 10_000
-    assert sum(t.amount_pusd.values()) == usd(150 + 3000 + 3750 + 12_000 + 6000)
+    assert (t.priced, t.not_itemised, t.not_itemised_pusd, t.unpriced) == (1, 1, 7, 1)
+    assert t.amount["cache_write_1h"] == usd(12_000)
+    assert t.amount["cache_write_5m"] == usd(3750) and t.tokens["cache_read"] == 10_000
+    assert sum(t.amount.values()) == usd(150 + 3000 + 3750 + 12_000 + 6000)
     # reads saved 10,000 x ($3 - $0.30); writes cost 1,000 x $0.75 + 2,000 x $3 over input
-    assert t.cache_savings_pusd == usd(27_000 - 750 - 6000)
+    assert t.cache_saved == usd(27_000)
+    assert t.cache_saved - t.write_premium == usd(27_000 - 750 - 6000)
 
 
 def test_a_judge_call_stores_its_buckets_entry_and_fallback():

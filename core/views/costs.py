@@ -245,7 +245,8 @@ class BucketSpend:
                 "judge_unconfirmed_calls": self.judge_unconfirmed_attempts}
 
 
-def _totals(rows: Iterable[sqlite3.Row], book: PriceBook) -> BucketTotals:
+def bucket_totals(rows: Iterable[Any], book: PriceBook) -> BucketTotals:
+    """:func:`explain` summed over ``rows`` (records or stored rows) by bucket."""
     t = BucketTotals()
     for r in rows:
         t.add(explain(r, book))
@@ -256,8 +257,8 @@ def spend_by_bucket(conn: sqlite3.Connection, book: PriceBook, since: float | No
                     until: float) -> BucketSpend:
     """Inference and judge spend in [since, until) split by billing bucket,
     each output re-explained by the engine (exact per bucket)."""
-    inf = _totals(store_outputs.billing_rows(conn, since, until), book)
-    judge = _totals(store_judge_calls.billing_rows(conn, since, until), book)
+    inf = bucket_totals(store_outputs.billing_rows(conn, since, until), book)
+    judge = bucket_totals(store_judge_calls.billing_rows(conn, since, until), book)
     _, unconfirmed, attempts = store_judge_calls.unconfirmed(conn, since, until)
     return BucketSpend(inf, judge, unconfirmed, attempts)
 

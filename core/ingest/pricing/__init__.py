@@ -18,13 +18,7 @@ from evaltop.core.ingest.pricing.book import (
     price_output,
     price_record,
 )
-from evaltop.core.ingest.pricing.explain import (
-    Breakdown,
-    BucketLine,
-    BucketTotals,
-    bucket_totals,
-    explain,
-)
+from evaltop.core.ingest.pricing.explain import Breakdown, BucketLine, explain
 from evaltop.core.ingest.pricing.rates import BUCKET_LABELS, BUCKETS, Price, Quote, Tier
 from evaltop.core.ingest.pricing.sources import (
     builtin_table,
@@ -34,8 +28,7 @@ from evaltop.core.ingest.pricing.sources import (
 )
 
 __all__ = [
-    "BUCKETS", "BUCKET_LABELS", "Breakdown", "BucketLine", "BucketTotals", "Price", "PriceBook",
-    "Priced", "bucket_totals",
+    "BUCKETS", "BUCKET_LABELS", "Breakdown", "BucketLine", "Price", "PriceBook", "Priced",
     "Quote", "Tier", "builtin_table", "candidate_names", "explain", "load_litellm_file",
     "price_from_litellm", "price_from_mtok", "price_output", "price_record",
 ]
