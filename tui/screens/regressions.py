@@ -136,13 +136,13 @@ class RegressionsScreen(DataScreen):
             f"current {cfg.since} vs baseline {cfg.baseline} before it",
             ("  sort ", "dim"),
             self.sort,
-            f"  {len(rows)} segments",
+            f"  {len(rows)}\N{NO-BREAK SPACE}segments",  # a wrap never splits "128 / segments"
         )
         if self._as_of:
             t.append("  " + self._as_of, style="dim")
         sig = sum(1 for r in rows if r.regressed)
         if sig:
-            t.append(f"  {sig} significant regressions", style="bold red")
+            t.append(f"  {sig}\N{NO-BREAK SPACE}significant regressions", style="bold red")
         for note in self._notes:
             t.append("  " + note, style="yellow")
         self.query_one("#status", Static).update(t)
