@@ -81,7 +81,7 @@ class Breakdown:
 
     @property
     def source_text(self) -> str:
-        """``built-in as of 2026-07-24``, ``config``, ``file``, ``reported by the log``..."""
+        """``built-in as of DATE``, ``config``, ``file``, ``reported by the log``..."""
         if self.source == "builtin":
             return f"built-in as of {self.as_of}" if self.as_of else "built-in"
         if self.source == "reported":
