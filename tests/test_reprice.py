@@ -117,3 +117,23 @@ def test_report_names_the_entry_and_every_fallback_rule(tmp_path):
     text = CliRunner().invoke(cli, ["report", "--config", cfg, "--since", "7d"]).output
     assert "claude-sonnet-4-5-20250929 priced by entry claude-sonnet-4-5" in text
     assert "3 outputs priced with a fallback rule" in text
+
+
+def test_an_output_that_becomes_unpriced_is_shown_unpriced_never_zero(tmp_path):
+    cfg = _cfg(tmp_path)
+    write_lines(tmp_path / "logs" / "a.jsonl", [
+        _line(1, "o3", NOW - 3600, service_tier="priority"),  # $3.50 + 0.1 x $14 = $4.90
+        _line(2, "my-model", NOW - 3600),  # unpriced before and after
+    ])
+    assert CliRunner().invoke(cli, ["ingest", "--once", "--config", cfg]).exit_code == 0
+    # a config entry without priority rates: a priority call has no safe price
+    _cfg(tmp_path, '[pricing.models."o3"]\ninput_per_mtok = 4\noutput_per_mtok = 16\n')
+    res = CliRunner().invoke(cli, ["reprice", "--config", cfg, "--dry-run"])
+    assert res.exit_code == 0, res.output
+    assert "  o3: $4.90 -> unpriced" in res.output
+    assert "-> $0.00" not in res.output and "my-model" not in res.output  # unchanged
+    out = json.loads(CliRunner().invoke(
+        cli, ["reprice", "--config", cfg, "--dry-run", "--format", "json"]).output)
+    assert out["by_model"]["o3"] == {"before_pusd": 4_900_000_000_000, "after_pusd": 0,
+                                     "unpriced_before": 0, "unpriced_after": 1}
+    assert out["by_model"]["my-model"]["unpriced_before"] == 1

@@ -32,7 +32,9 @@ class RepriceResult:
     unpriced_before: int = 0
     unpriced_after: int = 0
     batches: int = 0
-    by_model: dict[str, list[int]] = field(default_factory=dict)  # model: [before, after]
+    # model: [before, after, unpriced before, unpriced after, outputs]; the sums
+    # are of priced outputs only (an unpriced one is counted, never $0)
+    by_model: dict[str, list[int]] = field(default_factory=dict)
 
 
 def reprice(conn: sqlite3.Connection, book: PriceBook, *, since: float | None, until: float,
@@ -107,6 +109,9 @@ def _count(res: RepriceResult, model: str, old: int | None, new: int | None) -> 
     res.after_pusd += new or 0
     res.unpriced_before += old is None
     res.unpriced_after += new is None
-    m = res.by_model.setdefault(model, [0, 0])
+    m = res.by_model.setdefault(model, [0, 0, 0, 0, 0])
     m[0] += old or 0
     m[1] += new or 0
+    m[2] += old is None
+    m[3] += new is None
+    m[4] += 1

@@ -60,8 +60,9 @@ def reprice(since: str, model: str | None, dry_run: bool, fmt: str,
             "before_usd": pusd_to_usd(res.before_pusd), "after_usd": pusd_to_usd(res.after_pusd),
             "before_pusd": res.before_pusd, "after_pusd": res.after_pusd,
             "unpriced_before": res.unpriced_before, "unpriced_after": res.unpriced_after,
-            "by_model": {m: {"before_pusd": b, "after_pusd": a}
-                         for m, (b, a) in sorted(res.by_model.items())},
+            "by_model": {m: {"before_pusd": b, "after_pusd": a, "unpriced_before": ub,
+                             "unpriced_after": ua}
+                         for m, (b, a, ub, ua, _n) in sorted(res.by_model.items())},
         }, indent=2))
         return
     verb = "would change" if dry_run else "changed"
@@ -69,9 +70,17 @@ def reprice(since: str, model: str | None, dry_run: bool, fmt: str,
                f"{verb} {res.changed:,}")
     click.echo(f"before: {format_usd(res.before_pusd)} ({res.unpriced_before:,} unpriced)")
     click.echo(f"after:  {format_usd(res.after_pusd)} ({res.unpriced_after:,} unpriced)")
-    for m, (b, a) in sorted(res.by_model.items()):
-        if a != b:
-            click.echo(f"  {one_line(m, 60) or '(no model)'}: {format_usd(b)} -> {format_usd(a)}")
+    for m, (b, a, ub, ua, n) in sorted(res.by_model.items()):
+        if (a, ua) != (b, ub):
+            click.echo(f"  {one_line(m, 60) or '(no model)'}: {_cost(b, ub, n)} -> "
+                       f"{_cost(a, ua, n)}")
+
+
+def _cost(pusd: int, unpriced: int, outputs: int) -> str:
+    """A model's cost: never $0 for outputs that have no price."""
+    if unpriced == outputs:
+        return "unpriced"
+    return format_usd(pusd) + (f" + {unpriced:,} unpriced" if unpriced else "")
 
 
 COMMANDS = [reprice]
