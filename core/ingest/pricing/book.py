@@ -31,7 +31,11 @@ _SNAPSHOT = [
         r"-\d{3}$",  # gemini-1.5-pro-002
     )
 ]
-_BEDROCK = re.compile(r"^([a-z]{2,4}\.)?(anthropic|meta|mistral|amazon|cohere|deepseek|openai)\.")
+# Bedrock ids: an optional inference-profile prefix (us., eu., apac., global.,
+# us-gov.), the vendor, and a version suffix (-v1:0, or -v1 in newer ids).
+_BEDROCK = re.compile(
+    r"^([a-z]{2,6}(-[a-z]{2,4})?\.)?(anthropic|meta|mistral|amazon|cohere|deepseek|openai)\.")
+_BEDROCK_VERSION = re.compile(r"-v\d+(:\d+)?$")
 
 
 def candidate_names(model: str) -> list[str]:
@@ -39,7 +43,10 @@ def candidate_names(model: str) -> list[str]:
     then with snapshot suffixes peeled off one at a time."""
     m = model.strip().lower()
     names = [m]
-    bare = _BEDROCK.sub("", m.rsplit("/", 1)[-1])
+    last = m.rsplit("/", 1)[-1]
+    bare = _BEDROCK.sub("", last)
+    if bare != last:  # a Bedrock id: its version suffix is not part of the name
+        bare = _BEDROCK_VERSION.sub("", bare) or bare
     if bare != m:
         names.append(bare)
     cur = bare
