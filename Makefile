@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-peers reliability clean venv
+.PHONY: demo test lint bench bench-peers reliability prices clean venv
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,12 @@ bench-peers: $(STAMP)
 
 reliability: $(STAMP)
 	EVALTOP_RELIABILITY=long $(BIN)/python -m pytest tests/reliability -p no:xdist --timeout=0
+
+# Rebuild core/data/prices.json from LiteLLM's price file (docs/pricing.md):
+#   make prices LITELLM=model_prices_and_context_window_backup.json VERSION=1.110.2 [AS_OF=2026-12-06]
+prices: $(STAMP)
+	@test -n "$(LITELLM)" -a -n "$(VERSION)" || { echo "usage: make prices LITELLM=path/to/litellm-prices.json VERSION=x.y.z [AS_OF=YYYY-MM-DD]" >&2; exit 2; }
+	$(BIN)/python -m evaltop.core.ingest.pricing.refresh "$(LITELLM)" --version "$(VERSION)" $(if $(AS_OF),--as-of "$(AS_OF)")
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

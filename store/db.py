@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from evaltop.store import search
 from evaltop.store.errors import StoreError
 from evaltop.store.schema import runner as schema
 
@@ -66,6 +67,9 @@ def connect(
         if migrate and schema.needs_migration(conn):  # raises StoreError when newer
             with write(conn):
                 schema.migrate(conn)
+        if migrate and search.trigger_outdated(conn):  # search indexed with sqlite-utils' trigger
+            with write(conn):
+                search.replace_trigger(conn)
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     return conn

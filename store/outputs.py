@@ -221,3 +221,43 @@ def billing_rows(conn: sqlite3.Connection, since: float | None,
            FROM outputs WHERE ts >= COALESCE(?, ts) AND ts < ?""",
         (since, until),
     )
+
+
+# --- repricing (core/ingest/reprice.py) ---------------------------------------
+PRICING_COLUMNS = (
+    "rowid", "ts", "model", "task", "prompt_version", "variant", "input_tokens", "output_tokens",
+    "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens",
+    "batch", "service_tier", "cost_pusd", "cost_source", "price_entry", "price_fallback",
+)
+
+
+def pricing_rows(conn: sqlite3.Connection, after_rowid: int, since: float | None, until: float,
+                 limit: int) -> list[sqlite3.Row]:
+    """The next ``limit`` outputs (by rowid) with ``since <= ts < until``: what
+    pricing reads, as rows by column name."""
+    cur = conn.execute(
+        f"SELECT {', '.join(PRICING_COLUMNS)} FROM outputs WHERE rowid > ? AND ts >= ? "
+        "AND ts < ? ORDER BY rowid LIMIT ?",
+        (after_rowid, float("-inf") if since is None else since, until, limit),
+    )
+    cur.row_factory = sqlite3.Row
+    return cur.fetchall()
+
+
+def set_costs(conn: sqlite3.Connection, updates: Iterable[tuple]) -> None:
+    """``(cost_pusd, cost_source, price_entry, price_fallback, rowid)`` each."""
+    conn.executemany(
+        "UPDATE outputs SET cost_pusd = ?, cost_source = ?, price_entry = ?, price_fallback = ? "
+        "WHERE rowid = ?", updates)
+
+
+def pricing_in_window(conn: sqlite3.Connection, since: float | None,
+                      until: float) -> list[sqlite3.Row]:
+    """Outputs with ``since <= ts < until`` counted per (model, price_entry,
+    cost_source, price_fallback): which entry priced what, and by which rule."""
+    return conn.execute(
+        "SELECT model, price_entry, cost_source, price_fallback, COUNT(*) AS outputs, "
+        "SUM(cost_pusd IS NULL) AS unpriced FROM outputs WHERE ts >= ? AND ts < ? "
+        "GROUP BY model, price_entry, cost_source, price_fallback ORDER BY model",
+        (float("-inf") if since is None else since, until),
+    ).fetchall()

@@ -4,7 +4,12 @@ sqlite-utils, filled in the background, and the query checks.
 The index is sqlite-utils' external-content FTS5 table ``outputs_fts`` over
 ``input_text`` and ``output_text`` with its three triggers (``outputs_ai``,
 ``outputs_ad``, ``outputs_au``): the text is stored once, in ``outputs``, and
-the index holds only what it needs to find it. It is opt-in (``[store]
+the index holds only what it needs to find it. The update trigger fires on the
+two indexed columns only (``AFTER UPDATE OF input_text, output_text``), not on
+any update as sqlite-utils writes it: `evaltop reprice` rewrites cost columns
+of many outputs and must not delete and re-insert their text in the index. A
+store indexed with sqlite-utils' trigger gets this one when it opens
+(:func:`replace_trigger`, from ``db.connect``). It is opt-in (``[store]
 search``): measured, it costs ingest about half its speed (docs/benchmarks.md).
 
 :func:`enable` creates the table and the triggers and records which outputs
@@ -30,6 +35,11 @@ COLUMNS = ("input_text", "output_text")
 # demo's support bot says "Never promise refunds"); case and accents ignored.
 TOKENIZE = "porter"
 FIRST_BATCH = 2_000  # indexed with the triggers' creation: see enable()
+UPDATE_TRIGGER = "outputs_au"
+# sqlite-utils' update trigger, on any column (quoted, bracketed or bare)
+_ANY_UPDATE = re.compile(r'AFTER\s+UPDATE\s+ON\s+(?:"outputs"|\[outputs\]|outputs)(?=\s)',
+                         re.IGNORECASE)
+_TEXT_UPDATE = 'AFTER UPDATE OF "input_text", "output_text" ON "outputs"'
 
 
 class SearchQueryError(ValueError):
@@ -81,10 +91,38 @@ def index_ddl() -> list[str]:
     scratch.execute(f"CREATE TABLE outputs (rowid INTEGER PRIMARY KEY, {cols})")
     scratch["outputs"].enable_fts(list(COLUMNS), create_triggers=True, tokenize=TOKENIZE)
     rows = scratch.execute(
-        "SELECT sql FROM sqlite_master WHERE (type = 'table' AND name = ?) OR type = 'trigger' "
-        "ORDER BY type = 'trigger', name", (FTS_TABLE,)).fetchall()
+        "SELECT name, sql FROM sqlite_master WHERE (type = 'table' AND name = ?) "
+        "OR type = 'trigger' ORDER BY type = 'trigger', name", (FTS_TABLE,)).fetchall()
     scratch.close()
-    return [r[0] for r in rows]
+    return [text_update_trigger(sql) if name == UPDATE_TRIGGER else sql for name, sql in rows]
+
+
+def text_update_trigger(sql: str) -> str:
+    """sqlite-utils' update trigger made to fire on the indexed columns only."""
+    new, n = _ANY_UPDATE.subn(_TEXT_UPDATE, sql, count=1)
+    if n != 1:  # sqlite-utils changed its DDL: fail here, not on every reprice
+        raise RuntimeError(f"unexpected full-text update trigger: {sql!r}")
+    return new
+
+
+def trigger_outdated(conn: sqlite3.Connection) -> bool:
+    """Whether the index's update trigger fires on any update of ``outputs``
+    (one made before the trigger was limited to the text columns)."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ? "
+                       "AND tbl_name = 'outputs'", (UPDATE_TRIGGER,)).fetchone()
+    return row is not None and _ANY_UPDATE.search(row[0]) is not None
+
+
+def replace_trigger(conn: sqlite3.Connection) -> bool:
+    """Replace an outdated update trigger (the caller holds ``db.write``);
+    the index itself is unchanged. Returns whether it did."""
+    if not trigger_outdated(conn):
+        return False
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                       (UPDATE_TRIGGER,)).fetchone()[0]
+    conn.execute(f'DROP TRIGGER "{UPDATE_TRIGGER}"')
+    conn.execute(text_update_trigger(sql))
+    return True
 
 
 def enable(conn: sqlite3.Connection, *, now: float | None = None) -> SearchStatus:

@@ -82,11 +82,23 @@ def test_tiny_costs_are_not_lost(book):
         ("gpt-4-0613", "gpt-4"),
         ("mistral-large-latest", "mistral-large"),
         ("GPT-4O", "gpt-4o"),
+        # Bedrock's global and GovCloud profiles, and its newer ids without ":0"
+        ("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5"),
+        ("us-gov.anthropic.claude-3-haiku-20240307-v1:0", "claude-3-haiku"),
+        ("bedrock/global.anthropic.claude-opus-4-6-v1", "claude-opus-4-6"),
+        ("au.anthropic.claude-opus-4-6-v1", "claude-opus-4-6"),
     ],
 )
 def test_dated_and_prefixed_names_fall_back(book, model, expected):
     assert expected in candidate_names(model)
     assert book.lookup(model) == book.lookup(expected)
+    assert book.lookup(model) is not None
+
+
+def test_a_version_suffix_is_peeled_only_from_a_bedrock_id():
+    # "-v3" is part of a model's own name unless the id is a Bedrock one
+    assert "deepseek" not in candidate_names("deepseek-v3")
+    assert "claude-opus-4-6" in candidate_names("anthropic.claude-opus-4-6-v1")
 
 
 def test_unknown_model_is_unpriced_not_zero(book):

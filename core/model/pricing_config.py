@@ -1,5 +1,7 @@
-"""The ``[pricing]`` section of the config: each model's rates per billing
-bucket, long-context tiers and the date a price applies from (docs/pricing.md).
+"""The ``[pricing]`` section of the config: ``file`` (a LiteLLM price file) and
+``[pricing.models."NAME"]``, one model's prices in USD per million tokens with
+every billing rule of docs/pricing.md (cache writes by TTL, batch, flex and
+priority rates, long-context tiers, a date the price applies from).
 """
 
 from __future__ import annotations

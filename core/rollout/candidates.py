@@ -131,9 +131,12 @@ def parse_reply(provider: str, data: Any) -> tuple[str, Usage | None, str | None
                 _int(u.get("cache_read_input_tokens")),
                 _int(u.get("cache_creation_input_tokens")),
             )
+            split = u.get("cache_creation")  # the TTL split: 1-hour writes cost more
+            w1h = min(cache_w, _int(split.get("ephemeral_1h_input_tokens"))) \
+                if isinstance(split, dict) else None
             usage = Usage(input_tokens=_int(u.get("input_tokens")) + cache_r + cache_w,
                           cached_input_tokens=cache_r, cache_write_tokens=cache_w,
-                          output_tokens=_int(u.get("output_tokens")))
+                          cache_write_1h_tokens=w1h, output_tokens=_int(u.get("output_tokens")))
         return text, usage, data.get("stop_reason")
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):

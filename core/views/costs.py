@@ -149,7 +149,7 @@ def breakdown_lines(bd: Breakdown, indent: str = "") -> list[str]:
                    f"{usd_exact(ln.amount_pusd)}{note}")
     total = f"{indent}{'total':<46}{format_usd(bd.total_pusd)}"
     if bd.stored_pusd is not None and bd.stored_pusd != bd.total_pusd:
-        total += f"  (stored {format_usd(bd.stored_pusd)}: prices changed since)"
+        total += f"  (stored {format_usd(bd.stored_pusd)}: prices changed since; evaltop reprice)"
     out.append(total)
     return out
 
@@ -189,14 +189,19 @@ class BucketTotals:
     unpriced: int = 0  # no price: not in any bucket's amount
     not_itemised: int = 0  # cost reported by the log or unbilled: no bucket split
     not_itemised_pusd: int = 0
+    stored_pusd: int = 0  # what the store holds for the rows above (priced or not now)
+    repriced: int = 0  # rows whose stored cost differs from today's prices
 
     def add(self, bd: Breakdown) -> None:
-        if bd.total_pusd is None:
-            self.unpriced += 1
-            return
-        if bd.source in ("reported", "unbilled-error"):
+        if bd.source in ("reported", "unbilled-error") and bd.total_pusd is not None:
             self.not_itemised += 1
             self.not_itemised_pusd += bd.total_pusd
+            return
+        self.stored_pusd += bd.stored_pusd or 0
+        self.repriced += bd.stored_pusd != bd.total_pusd and (
+            bd.stored_pusd is not None or bd.total_pusd is not None)
+        if bd.total_pusd is None:
+            self.unpriced += 1
             return
         self.priced += 1
         lines = {ln.bucket: ln for ln in bd.lines}
@@ -225,6 +230,7 @@ class BucketTotals:
             "priced": self.priced, "unpriced": self.unpriced,
             "not_itemised": self.not_itemised,
             "not_itemised_usd": pusd_to_usd(self.not_itemised_pusd),
+            "stored_usd": pusd_to_usd(self.stored_pusd), "repriced_outputs": self.repriced,
         }
 
 
@@ -245,7 +251,8 @@ class BucketSpend:
                 "judge_unconfirmed_calls": self.judge_unconfirmed_attempts}
 
 
-def _totals(rows: Iterable[sqlite3.Row], book: PriceBook) -> BucketTotals:
+def bucket_totals(rows: Iterable[Any], book: PriceBook) -> BucketTotals:
+    """:func:`explain` summed over ``rows`` (records or stored rows) by bucket."""
     t = BucketTotals()
     for r in rows:
         t.add(explain(r, book))
@@ -256,8 +263,8 @@ def spend_by_bucket(conn: sqlite3.Connection, book: PriceBook, since: float | No
                     until: float) -> BucketSpend:
     """Inference and judge spend in [since, until) split by billing bucket,
     each output re-explained by the engine (exact per bucket)."""
-    inf = _totals(store_outputs.billing_rows(conn, since, until), book)
-    judge = _totals(store_judge_calls.billing_rows(conn, since, until), book)
+    inf = bucket_totals(store_outputs.billing_rows(conn, since, until), book)
+    judge = bucket_totals(store_judge_calls.billing_rows(conn, since, until), book)
     _, unconfirmed, attempts = store_judge_calls.unconfirmed(conn, since, until)
     return BucketSpend(inf, judge, unconfirmed, attempts)
 
@@ -281,6 +288,10 @@ def bucket_lines(bs: BucketSpend) -> list[str]:
         if t.not_itemised:
             out.append(f"  {t.not_itemised:,} with a cost reported by the log or unbilled "
                        f"({format_usd(t.not_itemised_pusd)}, not split by bucket)")
+        if t.repriced:
+            out.append(f"  {t.repriced:,} outputs stored at other prices: stored "
+                       f"{format_usd(t.stored_pusd)}, today's prices {_money(total)} "
+                       "(evaltop reprice rewrites them)")
         out.append("")
     if bs.judge_unconfirmed_attempts:
         out.append(f"Judge unconfirmed: {format_usd(bs.judge_unconfirmed_pusd)} over "

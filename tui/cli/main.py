@@ -24,6 +24,7 @@ from evaltop.tui.cli import (
     ingest,
     receive,
     report,
+    reprice,
     score,
     search,
 )
@@ -71,7 +72,7 @@ def init(force: bool, config: Path | None, db: Path | None) -> None:
                "then `evaltop ingest --once`")
 
 
-for _module in (ingest, receive, score, report, cost, corpus, demo, dashboard, search):
+for _module in (ingest, receive, score, report, reprice, cost, corpus, demo, dashboard, search):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -149,6 +149,7 @@ def usage_of(o: dict, path: str) -> dict[str, int] | None:
             "reasoning_tokens": 0,
         }
         seen = False
+        writes_1h, ttl_known = 0, False
         for k, v in details.items():
             name = k.lower()
             n = to_int(v, FMT, f"{path}.usageDetails.{k}")
@@ -161,12 +162,17 @@ def usage_of(o: dict, path: str) -> dict[str, int] | None:
                     counts["cached_input_tokens"] += n
                 elif "cache_creation" in name or "cache_write" in name:
                     counts["cache_write_tokens"] += n
+                    if "1h" in name or "5m" in name:  # a TTL split (Anthropic's names)
+                        ttl_known = True
+                        writes_1h += n if "1h" in name else 0
             elif "output" in name or name.startswith("completion"):
                 seen = True
                 counts["output_tokens"] += n
                 if "reasoning" in name:
                     counts["reasoning_tokens"] += n
         if seen:
+            if ttl_known:
+                counts["cache_write_1h_tokens"] = writes_1h
             return usage(FMT, **counts)
     old = get_dict(o, "usage", FMT, f"{path}.")
     if old and old.get("unit") in (None, "TOKENS") and ("input" in old or "output" in old):

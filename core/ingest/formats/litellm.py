@@ -99,7 +99,7 @@ def _response(resp: Any) -> dict[str, Any]:
         got = openai.response_fields(resp, "response.") or {}
     except FormatError as exc:
         raise FormatError(FMT + str(exc)[len(openai.FMT) :]) from exc
-    keep = ("output", "finish_reason", "logprobs", "error")
+    keep = ("output", "finish_reason", "logprobs", "error", "service_tier")
     out = {k: got[k] for k in keep if got.get(k) is not None}
     out["response_usage"] = resp.get("usage")
     if got.get("metadata"):
@@ -116,6 +116,11 @@ def _usage(obj: dict, details: Any):
     cached = in_d.get("cached_tokens")
     if cached is None:
         cached = d.get("cache_read_input_tokens")
+    split = d.get("cache_creation_token_details") or d.get("cache_creation")
+    w1h = None  # the TTL split of cache writes, when the Anthropic usage kept it
+    if isinstance(split, dict):
+        w1h = to_int(split.get("ephemeral_1h_input_tokens"), FMT,
+                     "response.usage.cache_creation_token_details.ephemeral_1h_input_tokens")
     return usage(
         FMT,
         input_tokens=to_int(obj.get("prompt_tokens"), FMT, "prompt_tokens"),
@@ -129,6 +134,7 @@ def _usage(obj: dict, details: Any):
             FMT,
             "response.usage.completion_tokens_details.reasoning_tokens",
         ),
+        cache_write_1h_tokens=w1h,
     )
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from evaltop.core.ingest.pricing.rates import Price, Quote, mode_of, split
+from evaltop.core.ingest.pricing.rates import Price, mode_of
 from evaltop.core.ingest.pricing.sources import (
     builtin_prices,
     load_litellm_file,
@@ -31,7 +31,11 @@ _SNAPSHOT = [
         r"-\d{3}$",  # gemini-1.5-pro-002
     )
 ]
-_BEDROCK = re.compile(r"^([a-z]{2,4}\.)?(anthropic|meta|mistral|amazon|cohere|deepseek|openai)\.")
+# Bedrock ids: an optional inference-profile prefix (us., eu., apac., global.,
+# us-gov.), the vendor, and a version suffix (-v1:0, or -v1 in newer ids).
+_BEDROCK = re.compile(
+    r"^([a-z]{2,6}(-[a-z]{2,4})?\.)?(anthropic|meta|mistral|amazon|cohere|deepseek|openai)\.")
+_BEDROCK_VERSION = re.compile(r"-v\d+(:\d+)?$")
 
 
 def candidate_names(model: str) -> list[str]:
@@ -39,7 +43,10 @@ def candidate_names(model: str) -> list[str]:
     then with snapshot suffixes peeled off one at a time."""
     m = model.strip().lower()
     names = [m]
-    bare = _BEDROCK.sub("", m.rsplit("/", 1)[-1])
+    last = m.rsplit("/", 1)[-1]
+    bare = _BEDROCK.sub("", last)
+    if bare != last:  # a Bedrock id: its version suffix is not part of the name
+        bare = _BEDROCK_VERSION.sub("", bare) or bare
     if bare != m:
         names.append(bare)
     cur = bare
@@ -56,8 +63,7 @@ def candidate_names(model: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-@dataclass(frozen=True)
-class Priced:
+class Priced(NamedTuple):
     """How one output was priced (the stored columns)."""
 
     cost_pusd: int | None
@@ -67,6 +73,7 @@ class Priced:
 
 
 UNPRICED = Priced(None, None, None, None)
+_MISSING = object()
 
 
 class PriceBook:
@@ -77,6 +84,7 @@ class PriceBook:
                 self.add(k, p)
         self.as_of = as_of
         self._cache: dict[str, list[Price] | None] = {}
+        self._fixed: dict[str, Price | None] = {}  # model -> its one undated entry
 
     def add(self, name: str, price: Price) -> None:
         """A later layer's entry: undated, it replaces every earlier entry of
@@ -88,6 +96,7 @@ class PriceBook:
             kept = [p for p in self._entries[name] if p.effective_from != price.effective_from]
             self._entries[name] = sorted([*kept, price], key=_eff)
         self._cache = {}
+        self._fixed = {}
 
     @classmethod
     def builtin(cls) -> PriceBook:
@@ -143,15 +152,20 @@ class PriceBook:
               cached: int, writes: int, writes_1h: int | None, reasoning: int,
               batch: bool = False, service_tier: str | None = None) -> Priced:
         """Price one call from its counts (the hot path: no record needed)."""
-        price = self.lookup(model, ts) if model else None
+        price = self._fixed.get(model, _MISSING)
+        if price is _MISSING:
+            found = self.entries(model) if model else None
+            fixed = found is not None and len(found) == 1 and found[0].effective_from is None
+            price = self._fixed[model] = found[0] if fixed else None
+            if not fixed:
+                self._fixed.pop(model)
+                price = self.lookup(model, ts) if model else None
         if price is None:
             return UNPRICED
-        q: Quote = price.charge(split(input_tokens, output_tokens, cached, writes, writes_1h,
-                                      reasoning), input_tokens, mode_of(batch, service_tier),
-                                writes_1h is not None)
-        if q.cost_pusd is None:
-            return Priced(None, None, price.name or None, q.fallback)
-        return Priced(q.cost_pusd, price.source, price.name or None, q.fallback)
+        mode = "standard" if not batch and service_tier is None else mode_of(batch, service_tier)
+        cost, fallback = price.quote(input_tokens, output_tokens, cached, writes, writes_1h,
+                                     reasoning, mode)
+        return Priced(cost, None if cost is None else price.source, price.name or None, fallback)
 
 
 def _eff(p: Price) -> float:

@@ -6,7 +6,8 @@ step: each billing bucket's tokens, rate and exact amount, the rules applied
 (long-context tier, batch, service tier), the fallbacks used and the price
 entry and source. ``Breakdown.total_pusd`` always equals the cost the engine
 stores for the same inputs (a test checks it); ``stored_pusd`` is what the
-database holds, which differs only when prices changed since it was stored.
+database holds, which differs only when prices changed since (``evaltop
+reprice``).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class Breakdown:
 
     @property
     def source_text(self) -> str:
-        """``built-in as of 2026-07-24``, ``config``, ``file``, ``reported by the log``..."""
+        """``built-in as of DATE``, ``config``, ``file``, ``reported by the log``..."""
         if self.source == "builtin":
             return f"built-in as of {self.as_of}" if self.as_of else "built-in"
         if self.source == "reported":

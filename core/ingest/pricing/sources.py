@@ -47,7 +47,8 @@ _MTOK_KEY = re.compile(
     r"^(?:(batch|flex|priority)_)?(input|cached_input|cache_write_1h|cache_write|output|reasoning)"
     r"_per_mtok$"
 )
-_LITELLM_KEY = re.compile(
+# LiteLLM per-token price keys (also read by refresh.py, which builds the built-in table)
+LITELLM_KEY = re.compile(
     r"^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost"
     r"|cache_creation_input_token_cost_above_1hr|cache_creation_input_token_cost"
     r"|output_cost_per_reasoning_token)(?:_above_(\d+)k_tokens)?(?:_(batches|flex|priority))?$"
@@ -157,7 +158,7 @@ def price_from_litellm(name: str, entry: dict[str, Any], *, where: str) -> Price
     tier_rates: dict[int, dict[str, Decimal]] = {}
     tier_modes: dict[int, dict[str, dict[str, Decimal]]] = {}
     for key, value in entry.items():
-        m = _LITELLM_KEY.match(key)
+        m = LITELLM_KEY.match(key)
         if m is None or value is None:
             continue
         usd = _number(value, f"{where}.{key}", "USD per token")

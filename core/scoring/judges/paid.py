@@ -89,10 +89,14 @@ def _buckets(usage: Usage | None, price: Price) -> dict:
     """The billing-bucket columns of a judge call (``evaltop cost`` explains them)."""
     if usage is None:
         return {"price_entry": price.name or None}
+    _, fallback = price.quote(usage.input_tokens, usage.output_tokens,
+                              usage.cached_input_tokens, usage.cache_write_tokens,
+                              usage.cache_write_1h_tokens, usage.reasoning_tokens)
     return {"cached_input_tokens": usage.cached_input_tokens,
             "cache_write_tokens": usage.cache_write_tokens,
             "cache_write_1h_tokens": usage.cache_write_1h_tokens,
-            "reasoning_tokens": usage.reasoning_tokens, "price_entry": price.name or None}
+            "reasoning_tokens": usage.reasoning_tokens, "price_entry": price.name or None,
+            "price_fallback": fallback}
 
 
 async def paid_judge_call(

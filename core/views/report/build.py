@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from evaltop.core.views.report import alerts, analysis, base, judges, shadow
+from evaltop.core.views.report import alerts, analysis, base, judges, pricing, shadow
 from evaltop.core.views.report.context import ReportContext, deep_merge, iso
 
-SECTIONS = (base, judges, analysis, alerts, shadow)
+SECTIONS = (base, judges, pricing, analysis, alerts, shadow)
 
 
 def build(ctx: ReportContext) -> dict[str, Any]:
