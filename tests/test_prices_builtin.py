@@ -130,5 +130,6 @@ def test_builtin_covers_each_provider_current_models():
     assert all(by_provider.values()), by_provider
     for name in ("claude-opus-4-5", "claude-opus-4-6", "claude-sonnet-4-5", "claude-haiku-4-5",
                  "gpt-5.2", "gpt-4.1", "gpt-4.1-mini", "o3", "o4-mini", "gemini-2.5-pro",
-                 "gemini-3-flash", "mistral-large", "deepseek-chat", "grok-4.5"):
+                 "gemini-3-flash", "mistral-large", "deepseek-chat", "grok-4.5",
+                 "grok-code-fast-1"):  # an API chat model, not an IDE product
         assert name in models, name

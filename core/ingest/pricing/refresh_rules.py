@@ -40,7 +40,7 @@ LEFT_OUT: tuple[tuple[str, str], ...] = (
      "Google's open-weight, experimental and robotics models: no stable list price"),
     (r"zai-|glm|deepseek-v4-1|mamba|leanstral",
      "third-party or lab models hosted by Mistral: not Mistral's own price list"),
-    (r"vibe-cli|fim|-code-|mistral-tiny",
+    (r"vibe-cli|fim|mistral-code-|mistral-tiny",
      "IDE and completion products, and a deprecated alias (mistral-tiny)"),
     (r"daybreak|^chat-latest", "unreleased codenames and a floating ChatGPT alias"),
 )
