@@ -118,6 +118,22 @@ def _check_expected(conn, batch: Batch) -> None:
         raise IngestConflict(f"{batch.path}: checkpoint moved to {found} by another process")
 
 
+def store_new(conn, outputs: dict[str, tuple], feedback: dict[str, tuple]) -> tuple[int, int, int]:
+    """Inside a write transaction: insert the output and feedback rows whose
+    ids are not stored yet, with the outputs' rollup increments. Returns
+    (outputs stored, feedback stored, rows whose id was already stored)."""
+    have = store_out.existing_ids(conn, "outputs", list(outputs)) if outputs else set()
+    have_fb = store_out.existing_ids(conn, "feedback", list(feedback)) if feedback else set()
+    new_out = [row for key, row in outputs.items() if key not in have]
+    new_fb = [row for key, row in feedback.items() if key not in have_fb]
+    if new_out:
+        store_out.insert_outputs(conn, new_out)
+        rollups.add(conn, rollup_rows(new_out))
+    if new_fb:
+        store_out.insert_feedback(conn, new_fb)
+    return len(new_out), len(new_fb), len(have) + len(have_fb)
+
+
 def write_batch(conn, batch: Batch, prep: Prepared, now: float) -> IngestSummary:
     """Begin a write transaction and store one prepared batch and its
     checkpoint in it, leaving it open for the caller to ``COMMIT`` (see
@@ -133,26 +149,12 @@ def write_batch(conn, batch: Batch, prep: Prepared, now: float) -> IngestSummary
     conn.execute("BEGIN IMMEDIATE")
     try:
         _check_expected(conn, batch)
-        have = (
-            store_out.existing_ids(conn, "outputs", list(prep.outputs)) if prep.outputs else set()
-        )
-        new_out = [row for key, row in prep.outputs.items() if key not in have]
-        have_fb = (
-            store_out.existing_ids(conn, "feedback", list(prep.feedback))
-            if prep.feedback
-            else set()
-        )
-        new_fb = [row for key, row in prep.feedback.items() if key not in have_fb]
-        dups = prep.dup_in_batch + len(have) + len(have_fb)
-        if new_out:
-            store_out.insert_outputs(conn, new_out)
-            rollups.add(conn, rollup_rows(new_out))
-        if new_fb:
-            store_out.insert_feedback(conn, new_fb)
+        n_out, n_fb, stored = store_new(conn, prep.outputs, prep.feedback)
+        dups = prep.dup_in_batch + stored
         if prep.rejects:
             store_out.insert_rejects(conn, prep.rejects)
         counters.add(conn, {
-            "outputs": len(new_out), "feedback": len(new_fb), "rejected": len(prep.rejects),
+            "outputs": n_out, "feedback": n_fb, "rejected": len(prep.rejects),
             "duplicates": dups, f"duplicates@{rollups.hour_of(now)}": dups,
         })
         store_cp.save(conn, batch.checkpoint, drop=batch.drop)
@@ -160,7 +162,7 @@ def write_batch(conn, batch: Batch, prep: Prepared, now: float) -> IngestSummary
         conn.execute("ROLLBACK")
         raise
     return IngestSummary(
-        files=0, lines=prep.lines, outputs=len(new_out), feedback=len(new_fb), duplicates=dups,
+        files=0, lines=prep.lines, outputs=n_out, feedback=n_fb, duplicates=dups,
         rejected=len(prep.rejects), bytes=batch.nbytes,
     )
 

@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from evaltop.core.ingest.pipeline import rollup_rows
+from evaltop.core.ingest.pipeline import store_new
 from evaltop.core.ingest.prepare import Prepared, finish, parse_lines
 from evaltop.core.ingest.pricing import PriceBook
 from evaltop.core.ingest.tail.fileid import GZIP_ERRORS, is_gz
@@ -232,23 +232,15 @@ def _store(conn, lines: list[_Line], now: float) -> RetrySummary:
                             dups += 1
                         else:
                             into[key] = row
-        have = store_out.existing_ids(conn, "outputs", list(outs)) if outs else set()
-        have_fb = store_out.existing_ids(conn, "feedback", list(fbs)) if fbs else set()
-        new_out = [row for key, row in outs.items() if key not in have]
-        new_fb = [row for key, row in fbs.items() if key not in have_fb]
-        dups += len(have) + len(have_fb)
-        if new_out:
-            store_out.insert_outputs(conn, new_out)
-            rollups.add(conn, rollup_rows(new_out))
-        if new_fb:
-            store_out.insert_feedback(conn, new_fb)
+        n_out, n_fb, stored = store_new(conn, outs, fbs)
+        dups += stored
         store_out.delete_rejects(conn, done)
         store_out.set_reject_reasons(conn, reasons)
         counters.add(conn, {
-            "outputs": len(new_out), "feedback": len(new_fb), "duplicates": dups,
+            "outputs": n_out, "feedback": n_fb, "duplicates": dups,
             f"duplicates@{rollups.hour_of(now)}": dups, "rejects_retried": len(done),
         })
-    s.stored, s.outputs, s.feedback, s.duplicates = len(done), len(new_out), len(new_fb), dups
+    s.stored, s.outputs, s.feedback, s.duplicates = len(done), n_out, n_fb, dups
     return s
 
 
